@@ -1,0 +1,31 @@
+# ec2guard — the targets a developer and CI run.
+GO      ?= go
+PKGS    ?= ./...
+BIN     := bin/ec2guard
+
+.PHONY: all build test vet fmt-check bench demo fuzz clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/ec2guard
+
+# The test command: unit, conformance, corpus, differential and moto-backed end-to-end tests.
+test:
+	$(GO) test -count=1 -timeout 60m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# The figures of PRODUCT §8, printed as medians.
+bench:
+	./scripts/bench.sh
+
+demo: build
+	./$(BIN) demo
+
+clean:
+	rm -rf bin

@@ -1,0 +1,121 @@
+// Package cli holds ec2guard's subcommands: the one place that wires the other packages together.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as PRODUCT §2 defines them.
+const (
+	ExitOK       = 0 // success
+	ExitFindings = 1 // findings at or above --fail-on, an action failed, or (test-pattern) no match
+	ExitUsage    = 2 // usage or configuration error
+	ExitRejected = 3 // some input was rejected; every valid input was still processed
+)
+
+// exitError carries an exit code out of a command. A nil err with a non-zero code
+// means the command already reported what went wrong.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// exitCode returns an error that makes Run exit with code; err (may be nil) is printed.
+func exitCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// usageError marks err as a usage or configuration error (exit 2).
+func usageError(err error) error { return exitCode(ExitUsage, err) }
+
+// IO is what a command reads from and writes to.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// Run executes ec2guard with args (without the program name) and returns the process exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 && os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		args = []string{"lambda"}
+	}
+	streams := &IO{In: stdin, Out: stdout, ErrOut: stderr}
+	root := newRootCommand(streams)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "ec2guard: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Errors cobra itself returns (unknown flag, wrong arg count) are usage errors.
+	fmt.Fprintf(stderr, "ec2guard: %v\n", err)
+	return ExitUsage
+}
+
+func newRootCommand(streams *IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ec2guard",
+		Short: "Keep EC2 fleets inside their guardrails",
+		Long: `ec2guard remediates EC2 events with rules (EventBridge patterns, filters, actions),
+scans current resources, analyzes IAM policies against EC2 guardrails, and writes the
+CloudFormation that deploys it. Standard AWS configuration applies (credential chain,
+AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(
+		newValidateCommand(streams),
+		newHandleCommand(streams),
+		newServeCommand(streams),
+		newLambdaCommand(streams),
+		newDemoCommand(streams),
+		newTestPatternCommand(streams),
+		newIAMCommand(streams),
+	)
+	return root
+}
+
+// newIAMCommand groups the IAM analysis commands.
+func newIAMCommand(streams *IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "iam",
+		Short: "Analyze IAM policies against EC2 guardrails",
+	}
+	cmd.AddCommand(
+		newIAMCheckCommand(streams),
+		newIAMChecksCommand(streams),
+		newIAMSimulateCommand(streams),
+	)
+	return cmd
+}
+
+// notYet is the body of a command whose implementation has not landed.
+func notYet(name string) func(*cobra.Command, []string) error {
+	return func(*cobra.Command, []string) error {
+		return usageError(fmt.Errorf("%s: not implemented yet", name))
+	}
+}
