@@ -1,0 +1,66 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/ec2guard/ec2guard/event"
+)
+
+// This file is the seam between the engine and the actions that act on AWS. The engine
+// consumes these interfaces; package actions (over awsapi) implements them.
+
+// Resource is an EC2 resource as it is now, read just before filters are evaluated.
+type Resource struct {
+	Kind    string // "instance", "volume", "snapshot", "image", "network-interface"
+	ID      string
+	Region  string
+	Account string
+	State   string            // instance state name (pending, running, stopping, stopped, shutting-down, terminated); "" for other kinds
+	Tags    map[string]string // current tags
+	Exists  bool              // false when AWS no longer knows the resource
+}
+
+// Inventory reads resources as they are now.
+type Inventory interface {
+	Get(ctx context.Context, kind, region, id string) (*Resource, error)
+}
+
+// Outcome is what became of one decision (PRODUCT §4).
+type Outcome string
+
+// The outcomes of PRODUCT §4.
+const (
+	Applied    Outcome = "applied"
+	DryRun     Outcome = "dry-run"
+	Skipped    Outcome = "skipped"
+	Duplicate  Outcome = "duplicate"
+	Suppressed Outcome = "suppressed"
+	Failed     Outcome = "failed"
+	Rejected   Outcome = "rejected"
+)
+
+// Invocation is one action run on one resource.
+type Invocation struct {
+	Rule     string
+	Event    *event.Event
+	Resource *Resource // as read for the filters
+	DryRun   bool      // decide and report, never call a mutating API
+}
+
+// Result is what an action did.
+type Result struct {
+	Outcome Outcome // Applied, DryRun, Skipped or Failed
+	Reason  string  // why (skipped: which state said no; dry-run: what would have been done)
+	Err     error   // with Failed
+}
+
+// Action is one configured action of a rule, built from its name and parameters.
+type Action interface {
+	Name() string
+	// Mutating reports whether Do changes AWS state; such actions obey dry run, the
+	// per-resource loop budget and the blast-radius cap.
+	Mutating() bool
+	// Do acts on inv.Resource, re-checking the state it needs first (events arrive late,
+	// twice and out of order). With inv.DryRun it never calls a mutating API.
+	Do(ctx context.Context, inv Invocation) Result
+}

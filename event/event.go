@@ -1,0 +1,64 @@
+// Package event holds the EventBridge envelope and the typed details ec2guard reads from it:
+// EC2 instance state changes and CloudTrail API calls. Standard library only.
+package event
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Event is an EventBridge event. Detail stays raw so it can go straight to the matcher;
+// Raw is the whole event as received.
+type Event struct {
+	Version    string          `json:"version"`
+	ID         string          `json:"id"`
+	DetailType string          `json:"detail-type"`
+	Source     string          `json:"source"`
+	Account    string          `json:"account"`
+	Time       string          `json:"time"`
+	Region     string          `json:"region"`
+	Resources  []string        `json:"resources"`
+	Detail     json.RawMessage `json:"detail"`
+	Raw        json.RawMessage `json:"-"`
+}
+
+// Detail types and sources ec2guard understands.
+const (
+	SourceEC2             = "aws.ec2"
+	DetailTypeStateChange = "EC2 Instance State-change Notification"
+	DetailTypeAPICall     = "AWS API Call via CloudTrail"
+)
+
+// Parse decodes one EventBridge event and checks the fields every event must have.
+func Parse(raw []byte) (*Event, error) {
+	var e Event
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return nil, fmt.Errorf("decoding event: %w", err)
+	}
+	if err := e.validate(); err != nil {
+		return nil, err
+	}
+	e.Raw = append(json.RawMessage(nil), raw...)
+	return &e, nil
+}
+
+func (e *Event) validate() error {
+	var missing []string
+	if e.ID == "" {
+		missing = append(missing, "id")
+	}
+	if e.Source == "" {
+		missing = append(missing, "source")
+	}
+	if e.DetailType == "" {
+		missing = append(missing, "detail-type")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("event is missing %v", missing)
+	}
+	if len(e.Detail) > 0 && e.Detail[0] != '{' {
+		return errors.New("event detail is not a JSON object")
+	}
+	return nil
+}
