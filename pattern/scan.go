@@ -1,0 +1,508 @@
+package pattern
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// maxDepth bounds the nesting of events, so a hostile event cannot exhaust the stack.
+const maxDepth = 256
+
+// entry is one scalar found at a path some pattern names.
+type entry struct {
+	path       int32
+	start, end int32 // the raw value in the event (a string without its quotes)
+	typ        valueType
+	esc        bool // the string holds escapes
+	dead       bool // a later duplicate key replaced it
+}
+
+// keyMark remembers, for one needed key of the object being scanned, which entries it made,
+// so that a duplicate key later in the same object can void them (the last one wins).
+type keyMark struct {
+	hash       uint64
+	start, end int32
+}
+
+// SyntaxError is an event that is not valid JSON.
+type SyntaxError struct {
+	Offset int
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("event is not valid JSON at byte %d: %s", e.Offset, e.Msg)
+}
+
+type scanner struct {
+	m     *Matcher
+	st    *state
+	data  []byte
+	i     int
+	depth int
+}
+
+func (m *Matcher) scanEvent(st *state, data []byte) error {
+	if len(data) > 1<<31-1 {
+		return &SyntaxError{Offset: 0, Msg: "event is larger than 2 GiB"}
+	}
+	s := scanner{m: m, st: st, data: data}
+	s.ws()
+	if s.i >= len(data) || data[s.i] != '{' {
+		return s.fail("an event must be a JSON object")
+	}
+	if err := s.object(); err != nil {
+		return err
+	}
+	s.ws()
+	if s.i != len(data) {
+		return s.fail("unexpected data after the event object")
+	}
+	return nil
+}
+
+func (s *scanner) fail(msg string) error { return &SyntaxError{Offset: s.i, Msg: msg} }
+
+func (s *scanner) ws() {
+	for s.i < len(s.data) {
+		switch s.data[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// object scans the object at s.i, whose path is s.st.path.
+func (s *scanner) object() error {
+	s.depth++
+	if s.depth > maxDepth {
+		return s.fail("nesting too deep")
+	}
+	defer func() { s.depth-- }()
+	st := s.st
+	s.i++ // '{'
+	base := len(st.path)
+	keysBase := len(st.keys)
+	defer func() { st.keys = st.keys[:keysBase] }()
+	s.ws()
+	if s.i < len(s.data) && s.data[s.i] == '}' {
+		s.i++
+		return nil
+	}
+	for {
+		s.ws()
+		if s.i >= len(s.data) || s.data[s.i] != '"' {
+			return s.fail("expected a string key")
+		}
+		if base > 0 {
+			st.path = append(st.path, '.')
+		}
+		keyStart := len(st.path)
+		var err error
+		st.path, err = s.appendString(st.path)
+		if err != nil {
+			return err
+		}
+		s.ws()
+		if s.i >= len(s.data) || s.data[s.i] != ':' {
+			return s.fail("expected ':' after a key")
+		}
+		s.i++
+		s.ws()
+		code := s.m.lookup[string(st.path)]
+		if code == 0 {
+			if err := s.skip(); err != nil {
+				return err
+			}
+		} else {
+			h := hashKey(st.path[keyStart:])
+			from := int32(len(st.entries))
+			if err := s.value(code); err != nil {
+				return err
+			}
+			to := int32(len(st.entries))
+			for k := keysBase; k < len(st.keys); k++ {
+				if st.keys[k].hash == h {
+					for e := st.keys[k].start; e < st.keys[k].end; e++ {
+						st.entries[e].dead = true
+					}
+				}
+			}
+			st.keys = append(st.keys, keyMark{hash: h, start: from, end: to})
+		}
+		st.path = st.path[:base]
+		s.ws()
+		if s.i >= len(s.data) {
+			return s.fail("unterminated object")
+		}
+		switch s.data[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return s.fail("expected ',' or '}'")
+		}
+	}
+}
+
+// value scans a value at a path the patterns name (code: see Matcher.lookup).
+func (s *scanner) value(code uint32) error {
+	if s.i >= len(s.data) {
+		return s.fail("unexpected end of event")
+	}
+	leaf := int32(code&^prefixFlag) - 1
+	switch c := s.data[s.i]; {
+	case c == '{':
+		if code&prefixFlag == 0 {
+			return s.skip()
+		}
+		return s.object()
+	case c == '[':
+		s.depth++
+		if s.depth > maxDepth {
+			return s.fail("nesting too deep")
+		}
+		s.i++
+		s.ws()
+		if s.i < len(s.data) && s.data[s.i] == ']' {
+			s.i++
+			s.depth--
+			return nil
+		}
+		for {
+			s.ws()
+			if err := s.value(code); err != nil {
+				return err
+			}
+			s.ws()
+			if s.i >= len(s.data) {
+				return s.fail("unterminated array")
+			}
+			if s.data[s.i] == ',' {
+				s.i++
+				continue
+			}
+			if s.data[s.i] == ']' {
+				s.i++
+				s.depth--
+				return nil
+			}
+			return s.fail("expected ',' or ']'")
+		}
+	case c == '"':
+		start := s.i + 1
+		esc, err := s.skipString()
+		if err != nil {
+			return err
+		}
+		if leaf >= 0 {
+			s.add(leaf, typString, start, s.i-1, esc)
+		}
+		return nil
+	case c == 't' || c == 'f' || c == 'n':
+		typ, err := s.literal()
+		if err != nil {
+			return err
+		}
+		if leaf >= 0 {
+			s.add(leaf, typ, s.i, s.i, false)
+		}
+		return nil
+	default:
+		start := s.i
+		if err := s.number(); err != nil {
+			return err
+		}
+		if leaf >= 0 {
+			s.add(leaf, typNumber, start, s.i, false)
+		}
+		return nil
+	}
+}
+
+func (s *scanner) add(path int32, typ valueType, start, end int, esc bool) {
+	s.st.entries = append(s.st.entries, entry{path: path, typ: typ, start: int32(start), end: int32(end), esc: esc})
+}
+
+// skip passes over any value, checking its syntax.
+func (s *scanner) skip() error {
+	if s.i >= len(s.data) {
+		return s.fail("unexpected end of event")
+	}
+	switch c := s.data[s.i]; {
+	case c == '{' || c == '[':
+		return s.skipContainer()
+	case c == '"':
+		_, err := s.skipString()
+		return err
+	case c == 't' || c == 'f' || c == 'n':
+		_, err := s.literal()
+		return err
+	default:
+		return s.number()
+	}
+}
+
+// skipContainer passes over an object or array without recursion: a stack of open brackets
+// kept in a bitmask-free byte slice would allocate, so nesting is tracked by depth and the
+// syntax of keys and separators is checked as we go.
+func (s *scanner) skipContainer() error {
+	open := s.data[s.i]
+	s.depth++
+	if s.depth > maxDepth {
+		return s.fail("nesting too deep")
+	}
+	defer func() { s.depth-- }()
+	s.i++
+	s.ws()
+	closeCh := byte(']')
+	if open == '{' {
+		closeCh = '}'
+	}
+	if s.i < len(s.data) && s.data[s.i] == closeCh {
+		s.i++
+		return nil
+	}
+	for {
+		s.ws()
+		if open == '{' {
+			if s.i >= len(s.data) || s.data[s.i] != '"' {
+				return s.fail("expected a string key")
+			}
+			if _, err := s.skipString(); err != nil {
+				return err
+			}
+			s.ws()
+			if s.i >= len(s.data) || s.data[s.i] != ':' {
+				return s.fail("expected ':' after a key")
+			}
+			s.i++
+			s.ws()
+		}
+		if err := s.skip(); err != nil {
+			return err
+		}
+		s.ws()
+		if s.i >= len(s.data) {
+			return s.fail("unterminated container")
+		}
+		if s.data[s.i] == ',' {
+			s.i++
+			continue
+		}
+		if s.data[s.i] == closeCh {
+			s.i++
+			return nil
+		}
+		return s.fail("expected ',' or a closing bracket")
+	}
+}
+
+// skipString passes over the string at s.i (at its opening quote) and reports whether it
+// holds escapes.
+func (s *scanner) skipString() (esc bool, err error) {
+	s.i++
+	for s.i < len(s.data) {
+		c := s.data[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return esc, nil
+		case c == '\\':
+			esc = true
+			if s.i+1 >= len(s.data) {
+				return esc, s.fail("unterminated string")
+			}
+			switch s.data[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.data) || !isHex4(s.data[s.i+2:s.i+6]) {
+					return esc, s.fail("bad \\u escape")
+				}
+				s.i += 6
+			default:
+				return esc, s.fail("bad escape")
+			}
+		case c < 0x20:
+			return esc, s.fail("control character in string")
+		default:
+			s.i++
+		}
+	}
+	return esc, s.fail("unterminated string")
+}
+
+// appendString appends the decoded string at s.i to dst.
+func (s *scanner) appendString(dst []byte) ([]byte, error) {
+	start := s.i + 1
+	esc, err := s.skipString()
+	if err != nil {
+		return dst, err
+	}
+	raw := s.data[start : s.i-1]
+	if !esc {
+		return append(dst, raw...), nil
+	}
+	return unescape(dst, raw), nil
+}
+
+func (s *scanner) literal() (valueType, error) {
+	rest := s.data[s.i:]
+	switch {
+	case len(rest) >= 4 && string(rest[:4]) == "true":
+		s.i += 4
+		return typTrue, s.delimited()
+	case len(rest) >= 5 && string(rest[:5]) == "false":
+		s.i += 5
+		return typFalse, s.delimited()
+	case len(rest) >= 4 && string(rest[:4]) == "null":
+		s.i += 4
+		return typNull, s.delimited()
+	}
+	return 0, s.fail("invalid literal")
+}
+
+func (s *scanner) delimited() error {
+	if s.i < len(s.data) {
+		switch s.data[s.i] {
+		case ' ', '\t', '\n', '\r', ',', ']', '}':
+		default:
+			return s.fail("invalid character after a value")
+		}
+	}
+	return nil
+}
+
+// number checks the JSON number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+func (s *scanner) number() error {
+	d := s.data
+	i := s.i
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && d[i] >= '1' && d[i] <= '9':
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+	default:
+		return s.fail("invalid value")
+	}
+	if i < len(d) && d[i] == '.' {
+		i++
+		if i >= len(d) || d[i] < '0' || d[i] > '9' {
+			return s.fail("invalid number")
+		}
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		if i >= len(d) || d[i] < '0' || d[i] > '9' {
+			return s.fail("invalid number")
+		}
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+	}
+	s.i = i
+	return s.delimited()
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b {
+		r <<= 4
+		switch {
+		case '0' <= c && c <= '9':
+			r |= rune(c - '0')
+		case 'a' <= c && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		default:
+			r |= rune(c - 'A' + 10)
+		}
+	}
+	return r
+}
+
+// unescape appends the decoded form of a JSON string body (already syntax-checked) to dst.
+func unescape(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r := hex4(raw[i+1 : i+5])
+			i += 4
+			if utf16.IsSurrogate(r) {
+				r2 := rune(utf8.RuneError)
+				if i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' && isHex4(raw[i+3:i+7]) {
+					r2 = hex4(raw[i+3 : i+7])
+				}
+				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+					r = dec
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+		default: // '"', '\\', '/'
+			dst = append(dst, raw[i])
+		}
+	}
+	return dst
+}
+
+// hashKey is FNV-1a, used only to spot duplicate keys within one object.
+func hashKey(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// bytesToString views b as a string without copying. The string must not outlive this Match
+// call: matchers only compare it.
+func bytesToString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+func parseFloat(b []byte) (float64, error) { return strconv.ParseFloat(bytesToString(b), 64) }
