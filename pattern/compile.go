@@ -30,6 +30,7 @@ type cond struct {
 	branch   int32
 	path     int32
 	absentOK bool
+	field    *field // for the array-consistency check
 }
 
 type branchInfo struct {
@@ -77,7 +78,7 @@ func Compile(patterns []*Pattern) (*Matcher, error) {
 					}
 				}
 				cid := int32(len(m.conds))
-				m.conds = append(m.conds, cond{branch: bid, path: id, absentOK: f.absentOK})
+				m.conds = append(m.conds, cond{branch: bid, path: id, absentOK: f.absentOK, field: f})
 				info.conds = append(info.conds, cid)
 				hasAbsent = hasAbsent || f.absentOK
 				m.paths[id].add(cid, f.matchers)
@@ -141,6 +142,15 @@ type state struct {
 	presentTouch []int32
 	patSeen      []bool
 	patTouched   []int32
+	// Array consistency: where entries come from objects inside arrays, each records its
+	// array positions (mem); branches completed by such entries are verified at the end.
+	arrays    []arrayPos
+	mem       []arrayPos
+	nextArr   int32
+	hasMem    bool
+	verify    []int32
+	verifyBuf []byte
+	pick      []int32
 }
 
 func (m *Matcher) newState() any {
@@ -172,6 +182,11 @@ func (st *state) reset() {
 	st.patTouched = st.patTouched[:0]
 	st.entries = st.entries[:0]
 	st.keys = st.keys[:0]
+	st.arrays = st.arrays[:0]
+	st.mem = st.mem[:0]
+	st.nextArr = 0
+	st.hasMem = false
+	st.verify = st.verify[:0]
 	st.path = st.path[:0]
 }
 
@@ -212,7 +227,16 @@ func (m *Matcher) Match(event []byte, dst []int) ([]int, error) {
 			}
 		}
 		if int(n) == len(b.conds) {
-			dst = st.matched(b.pattern, dst)
+			if st.hasMem {
+				st.verify = append(st.verify, bid)
+			} else {
+				dst = st.matched(b.pattern, dst)
+			}
+		}
+	}
+	for _, bid := range st.verify {
+		if p := m.branches[bid].pattern; !st.patSeen[p] && m.consistent(st, event, bid) {
+			dst = st.matched(p, dst)
 		}
 	}
 	slices.Sort(dst[start:])
@@ -240,7 +264,11 @@ func (m *Matcher) satisfy(st *state, c int32, dst []int) []int {
 	}
 	st.branchCnt[bid]++
 	if b := &m.branches[bid]; int(st.branchCnt[bid]) == len(b.conds) {
-		dst = st.matched(b.pattern, dst)
+		if st.hasMem {
+			st.verify = append(st.verify, bid)
+		} else {
+			dst = st.matched(b.pattern, dst)
+		}
 	}
 	return dst
 }
@@ -256,28 +284,14 @@ func (m *Matcher) evalEntry(st *state, event []byte, e *entry, dst []int) []int 
 	pi := &m.paths[e.path]
 	dst = m.satisfyAll(st, pi.exists, dst)
 	var v value
-	v.typ = e.typ
-	raw := event[e.start:e.end]
-	switch e.typ {
+	st.buf = decode(&v, event, e, st.buf)
+	switch v.typ {
 	case typString:
-		if e.esc {
-			st.buf = unescape(st.buf[:0], raw)
-			v.str = bytesToString(st.buf)
-		} else {
-			v.str = bytesToString(raw)
-		}
 		if ids, ok := pi.exactStr[v.str]; ok {
 			dst = m.satisfyAll(st, ids, dst)
 		}
 	case typNumber:
-		f, err := parseFloat(raw)
-		if err != nil {
-			// Out of float64 range: comparable to nothing, but still a value for anything-but.
-			v.typ = typBadNumber
-			break
-		}
-		v.num = f
-		if ids, ok := pi.exactNum[f]; ok {
+		if ids, ok := pi.exactNum[v.num]; ok {
 			dst = m.satisfyAll(st, ids, dst)
 		}
 	case typTrue:
@@ -294,4 +308,120 @@ func (m *Matcher) evalEntry(st *state, event []byte, e *entry, dst []int) []int 
 		}
 	}
 	return dst
+}
+
+// decode fills v from entry e of event, unescaping strings into buf (returned for reuse).
+func decode(v *value, event []byte, e *entry, buf []byte) []byte {
+	v.typ = e.typ
+	raw := event[e.start:e.end]
+	switch e.typ {
+	case typString:
+		if e.esc {
+			buf = unescape(buf[:0], raw)
+			v.str = bytesToString(buf)
+		} else {
+			v.str = bytesToString(raw)
+		}
+	case typNumber:
+		f, err := parseFloat(raw)
+		if err != nil {
+			// Out of float64 range: comparable to nothing, but still a value for anything-but.
+			v.typ = typBadNumber
+			break
+		}
+		v.num = f
+	}
+	return buf
+}
+
+// arrayPos is one level of array nesting above an entry: which array, which element.
+type arrayPos struct{ array, index int32 }
+
+// maxConsistencySteps bounds the search for an array-consistent choice of entries; an event
+// built to make it explode is judged on what was found by then (no match).
+const maxConsistencySteps = 1 << 14
+
+// consistent reports whether branch bid can be satisfied by entries that do not come from
+// different elements of the same array. EventBridge matches arrays of objects this way: a
+// pattern {"a":{"b":[1],"c":[4]}} does not match {"a":[{"b":1,"c":2},{"b":3,"c":4}]}.
+func (m *Matcher) consistent(st *state, event []byte, bid int32) bool {
+	b := &m.branches[bid]
+	// Candidates per condition, flattened: cands[offs[i]:offs[i+1]] are entry indexes.
+	cands := st.pick[:0]
+	offs := make([]int32, 0, len(b.conds)+1)
+	for _, c := range b.conds {
+		cd := &m.conds[c]
+		offs = append(offs, int32(len(cands)))
+		found := false
+		for i := range st.entries {
+			e := &st.entries[i]
+			if e.dead || e.path != cd.path {
+				continue
+			}
+			var v value
+			st.verifyBuf = decode(&v, event, e, st.verifyBuf)
+			for k := range cd.field.matchers {
+				if cd.field.matchers[k].match(&v) {
+					cands = append(cands, int32(i))
+					found = true
+					break
+				}
+			}
+		}
+		if !found {
+			if cd.absentOK && !st.present[cd.path] {
+				cands = append(cands, -1) // satisfied by absence: no constraint
+				continue
+			}
+			st.pick = cands
+			return false
+		}
+	}
+	offs = append(offs, int32(len(cands)))
+	st.pick = cands
+	chosen := make([]int32, len(b.conds))
+	steps := 0
+	var try func(k int) bool
+	try = func(k int) bool {
+		if k == len(b.conds) {
+			return true
+		}
+		for _, ei := range cands[offs[k]:offs[k+1]] {
+			if steps++; steps > maxConsistencySteps {
+				return false
+			}
+			ok := true
+			for j := 0; j < k && ok; j++ {
+				ok = st.compatible(ei, chosen[j])
+			}
+			if ok {
+				chosen[k] = ei
+				if try(k + 1) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return try(0)
+}
+
+// compatible reports whether two entries could come from one element of every array they
+// share. -1 (a condition satisfied by absence) is compatible with everything.
+func (st *state) compatible(a, b int32) bool {
+	if a < 0 || b < 0 {
+		return true
+	}
+	ea, eb := &st.entries[a], &st.entries[b]
+	ma := st.mem[ea.memStart : ea.memStart+ea.memLen]
+	mb := st.mem[eb.memStart : eb.memStart+eb.memLen]
+	for i := 0; i < len(ma) && i < len(mb); i++ {
+		if ma[i].array != mb[i].array {
+			return true
+		}
+		if ma[i].index != mb[i].index {
+			return false
+		}
+	}
+	return true
 }

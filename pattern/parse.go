@@ -412,6 +412,11 @@ func parseAnythingBut(arg any, path []string) (matcher, error) {
 			return m, errAt(path, "anything-but object must hold exactly one of prefix, suffix, equals-ignore-case, wildcard")
 		}
 		for op, operand := range v {
+			switch op {
+			case "prefix", "suffix", "equals-ignore-case", "wildcard":
+			default:
+				return m, errAt(path, "unsupported anything-but operator %q (allowed: prefix, suffix, equals-ignore-case, wildcard)", op)
+			}
 			strs, err := stringList(operand, path, "anything-but "+op)
 			if err != nil {
 				return m, err
@@ -439,8 +444,6 @@ func parseAnythingBut(arg any, path []string) (matcher, error) {
 					}
 					m.wilds = append(m.wilds, w)
 				}
-			default:
-				return m, errAt(path, "unsupported anything-but operator %q (allowed: prefix, suffix, equals-ignore-case, wildcard)", op)
 			}
 		}
 	default:

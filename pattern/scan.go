@@ -18,6 +18,8 @@ type entry struct {
 	typ        valueType
 	esc        bool // the string holds escapes
 	dead       bool // a later duplicate key replaced it
+	memStart   int32
+	memLen     int32 // array positions above the entry (state.mem), for array consistency
 }
 
 // keyMark remembers, for one needed key of the object being scanned, which entries it made,
@@ -176,9 +178,20 @@ func (s *scanner) value(code uint32) error {
 			s.depth--
 			return nil
 		}
-		for {
+		st := s.st
+		arr := st.nextArr
+		st.nextArr++
+		for idx := int32(0); ; idx++ {
 			s.ws()
-			if err := s.value(code); err != nil {
+			container := s.i < len(s.data) && (s.data[s.i] == '{' || s.data[s.i] == '[')
+			if container {
+				st.arrays = append(st.arrays, arrayPos{array: arr, index: idx})
+			}
+			err := s.value(code)
+			if container {
+				st.arrays = st.arrays[:len(st.arrays)-1]
+			}
+			if err != nil {
 				return err
 			}
 			s.ws()
@@ -228,7 +241,14 @@ func (s *scanner) value(code uint32) error {
 }
 
 func (s *scanner) add(path int32, typ valueType, start, end int, esc bool) {
-	s.st.entries = append(s.st.entries, entry{path: path, typ: typ, start: int32(start), end: int32(end), esc: esc})
+	st := s.st
+	e := entry{path: path, typ: typ, start: int32(start), end: int32(end), esc: esc}
+	if len(st.arrays) > 0 {
+		e.memStart, e.memLen = int32(len(st.mem)), int32(len(st.arrays))
+		st.mem = append(st.mem, st.arrays...)
+		st.hasMem = true
+	}
+	st.entries = append(st.entries, e)
 }
 
 // skip passes over any value, checking its syntax.
