@@ -10,16 +10,18 @@ import (
 //
 // The event is scanned once. Only the keys the patterns name are visited (every other subtree
 // is skipped without decoding); each scalar found at a needed path becomes an entry. Entries are
-// then evaluated against a per-path index (exact strings and numbers by hash lookup, other
-// operators in a short list), marking field conditions satisfied and counting them per branch:
-// a branch (one $or alternative of one pattern) matches when all its conditions are satisfied.
-// The cost grows with what the event touches, not with the number of patterns.
+// then evaluated against a per-path index (exact strings and numbers, prefixes and suffixes by
+// hash lookup, other operators in a short list), marking field conditions satisfied.
+// Conditions are shared: the same field test in many patterns is one condition, tested once.
+// Each branch (one $or alternative of one pattern) is anchored on its least shared condition;
+// only branches whose anchor is satisfied are checked in full. The cost grows with what the
+// event touches, not with the number of patterns.
 type Matcher struct {
 	lookup    map[string]uint32 // dotted path → pathID+1 (0: not a leaf) | prefixFlag
 	paths     []pathIndex
 	conds     []cond
 	branches  []branchInfo
-	absent    []int32 // branches holding a field that {"exists": false} can satisfy
+	absent    []int32 // branches anchored on nothing an entry can satisfy: always checked
 	nPatterns int
 	pool      sync.Pool
 }
@@ -27,10 +29,10 @@ type Matcher struct {
 const prefixFlag = 1 << 31
 
 type cond struct {
-	branch   int32
 	path     int32
 	absentOK bool
-	field    *field // for the array-consistency check
+	field    *field  // for the array-consistency check
+	anchors  []int32 // branches anchored on this condition
 }
 
 type branchInfo struct {
@@ -43,7 +45,11 @@ type pathIndex struct {
 	exactNum map[float64][]int32
 	lits     [3][]int32 // true, false, null
 	exists   []int32
-	other    []condMatcher
+	// Prefixes and suffixes are looked up by length: a value is checked against every
+	// distinct length once, however many patterns share the path.
+	prefixes, suffixes     map[string][]int32
+	prefixLens, suffixLens []int
+	other                  []condMatcher
 }
 
 type condMatcher struct {
@@ -55,14 +61,14 @@ type condMatcher struct {
 func Compile(patterns []*Pattern) (*Matcher, error) {
 	m := &Matcher{lookup: map[string]uint32{}, nPatterns: len(patterns)}
 	pathIDs := map[string]int32{}
+	condIDs := map[string]int32{}
+	uses := []int{} // per condition: how many branches use it
 	for pi, p := range patterns {
 		if p == nil {
 			return nil, fmt.Errorf("compiling patterns: pattern %d is nil", pi)
 		}
 		for _, b := range p.branches {
-			bid := int32(len(m.branches))
 			info := branchInfo{pattern: int32(pi)}
-			hasAbsent := false
 			for fi := range b {
 				f := &b[fi]
 				id, ok := pathIDs[f.path]
@@ -77,17 +83,39 @@ func Compile(patterns []*Pattern) (*Matcher, error) {
 						}
 					}
 				}
-				cid := int32(len(m.conds))
-				m.conds = append(m.conds, cond{branch: bid, path: id, absentOK: f.absentOK, field: f})
-				info.conds = append(info.conds, cid)
-				hasAbsent = hasAbsent || f.absentOK
-				m.paths[id].add(cid, f.matchers)
+				cid, ok := condIDs[f.key]
+				if !ok {
+					cid = int32(len(m.conds))
+					condIDs[f.key] = cid
+					m.conds = append(m.conds, cond{path: id, absentOK: f.absentOK, field: f})
+					uses = append(uses, 0)
+					m.paths[id].add(cid, f.matchers)
+				}
+				if !slices.Contains(info.conds, cid) {
+					info.conds = append(info.conds, cid)
+					uses[cid]++
+				}
 			}
 			m.branches = append(m.branches, info)
-			if hasAbsent {
-				m.absent = append(m.absent, bid)
+		}
+	}
+	for bid := range m.branches {
+		anchor := int32(-1)
+		for _, c := range m.branches[bid].conds {
+			cd := &m.conds[c]
+			if len(cd.field.matchers) == 0 { // only {"exists": false}: no entry satisfies it
+				continue
+			}
+			if anchor < 0 || uses[c] < uses[anchor] {
+				anchor = c
 			}
 		}
+		if anchor < 0 || m.conds[anchor].absentOK {
+			// An anchor that absence can satisfy would miss the branch when nothing is there.
+			m.absent = append(m.absent, int32(bid))
+			continue
+		}
+		m.conds[anchor].anchors = append(m.conds[anchor].anchors, int32(bid))
 	}
 	m.pool.New = func() any { return m.newState() }
 	return m, nil
@@ -115,10 +143,26 @@ func (pi *pathIndex) add(cid int32, ms []matcher) {
 			pi.lits[2] = appendOnce(pi.lits[2], cid)
 		case kExists:
 			pi.exists = appendOnce(pi.exists, cid)
+		case kPrefix:
+			pi.prefixes, pi.prefixLens = indexAffix(pi.prefixes, pi.prefixLens, mt.str, cid)
+		case kSuffix:
+			pi.suffixes, pi.suffixLens = indexAffix(pi.suffixes, pi.suffixLens, mt.str, cid)
 		default:
 			pi.other = append(pi.other, condMatcher{cond: cid, m: mt})
 		}
 	}
+}
+
+func indexAffix(idx map[string][]int32, lens []int, s string, cid int32) (map[string][]int32, []int) {
+	if idx == nil {
+		idx = map[string][]int32{}
+	}
+	if _, ok := idx[s]; !ok && !slices.Contains(lens, len(s)) {
+		lens = append(lens, len(s))
+		slices.Sort(lens)
+	}
+	idx[s] = appendOnce(idx[s], cid)
+	return idx, lens
 }
 
 func appendOnce(ids []int32, id int32) []int32 {
@@ -136,8 +180,7 @@ type state struct {
 	buf          []byte
 	condSat      []bool
 	condTouched  []int32
-	branchCnt    []int32
-	branchTouch  []int32
+	candidates   []int32
 	present      []bool
 	presentTouch []int32
 	patSeen      []bool
@@ -155,20 +198,16 @@ type state struct {
 
 func (m *Matcher) newState() any {
 	return &state{
-		condSat:   make([]bool, len(m.conds)),
-		branchCnt: make([]int32, len(m.branches)),
-		present:   make([]bool, len(m.paths)),
-		patSeen:   make([]bool, m.nPatterns),
-		path:      make([]byte, 0, 128),
+		condSat: make([]bool, len(m.conds)),
+		present: make([]bool, len(m.paths)),
+		patSeen: make([]bool, m.nPatterns),
+		path:    make([]byte, 0, 128),
 	}
 }
 
 func (st *state) reset() {
 	for _, c := range st.condTouched {
 		st.condSat[c] = false
-	}
-	for _, b := range st.branchTouch {
-		st.branchCnt[b] = 0
 	}
 	for _, p := range st.presentTouch {
 		st.present[p] = false
@@ -177,7 +216,7 @@ func (st *state) reset() {
 		st.patSeen[p] = false
 	}
 	st.condTouched = st.condTouched[:0]
-	st.branchTouch = st.branchTouch[:0]
+	st.candidates = st.candidates[:0]
 	st.presentTouch = st.presentTouch[:0]
 	st.patTouched = st.patTouched[:0]
 	st.entries = st.entries[:0]
@@ -214,19 +253,12 @@ func (m *Matcher) Match(event []byte, dst []int) ([]int, error) {
 		}
 		dst = m.evalEntry(st, event, e, dst)
 	}
-	for _, bid := range m.absent {
-		b := &m.branches[bid]
-		if st.patSeen[b.pattern] {
-			continue
-		}
-		n := st.branchCnt[bid]
-		for _, c := range b.conds {
-			cd := &m.conds[c]
-			if !st.condSat[c] && cd.absentOK && !st.present[cd.path] {
-				n++
+	for _, list := range [2][]int32{st.candidates, m.absent} {
+		for _, bid := range list {
+			b := &m.branches[bid]
+			if st.patSeen[b.pattern] || !m.holds(st, b) {
+				continue
 			}
-		}
-		if int(n) == len(b.conds) {
 			if st.hasMem {
 				st.verify = append(st.verify, bid)
 			} else {
@@ -252,24 +284,26 @@ func (st *state) matched(p int32, dst []int) []int {
 	return append(dst, int(p))
 }
 
+// holds reports whether every condition of b is satisfied, by a value or by absence.
+func (m *Matcher) holds(st *state, b *branchInfo) bool {
+	for _, c := range b.conds {
+		if st.condSat[c] {
+			continue
+		}
+		if cd := &m.conds[c]; !cd.absentOK || st.present[cd.path] {
+			return false
+		}
+	}
+	return true
+}
+
 func (m *Matcher) satisfy(st *state, c int32, dst []int) []int {
 	if st.condSat[c] {
 		return dst
 	}
 	st.condSat[c] = true
 	st.condTouched = append(st.condTouched, c)
-	bid := m.conds[c].branch
-	if st.branchCnt[bid] == 0 {
-		st.branchTouch = append(st.branchTouch, bid)
-	}
-	st.branchCnt[bid]++
-	if b := &m.branches[bid]; int(st.branchCnt[bid]) == len(b.conds) {
-		if st.hasMem {
-			st.verify = append(st.verify, bid)
-		} else {
-			dst = st.matched(b.pattern, dst)
-		}
-	}
+	st.candidates = append(st.candidates, m.conds[c].anchors...)
 	return dst
 }
 
@@ -289,6 +323,22 @@ func (m *Matcher) evalEntry(st *state, event []byte, e *entry, dst []int) []int 
 	case typString:
 		if ids, ok := pi.exactStr[v.str]; ok {
 			dst = m.satisfyAll(st, ids, dst)
+		}
+		for _, n := range pi.prefixLens {
+			if n > len(v.str) {
+				break
+			}
+			if ids, ok := pi.prefixes[v.str[:n]]; ok {
+				dst = m.satisfyAll(st, ids, dst)
+			}
+		}
+		for _, n := range pi.suffixLens {
+			if n > len(v.str) {
+				break
+			}
+			if ids, ok := pi.suffixes[v.str[len(v.str)-n:]]; ok {
+				dst = m.satisfyAll(st, ids, dst)
+			}
 		}
 	case typNumber:
 		if ids, ok := pi.exactNum[v.num]; ok {

@@ -79,6 +79,7 @@ type branch []field
 // field holds when some value of the event at path satisfies one of its matchers (OR), or,
 // when absentOK, when the event has no value at path.
 type field struct {
+	key      string // path and canonical operand text: equal keys are the same condition
 	path     string
 	matchers []matcher
 	absentOK bool // the field lists {"exists": false}
@@ -258,6 +259,7 @@ func parseField(list []any, path []string) (field, error) {
 	if len(list) == 0 {
 		return f, errAt(path, "match value arrays must not be empty")
 	}
+	f.key = f.path + "\x00" + jsonText(list)
 	for _, el := range list {
 		switch v := el.(type) {
 		case string:

@@ -69,14 +69,17 @@ func (m *Matcher) scanEvent(st *state, data []byte) error {
 func (s *scanner) fail(msg string) error { return &SyntaxError{Offset: s.i, Msg: msg} }
 
 func (s *scanner) ws() {
-	for s.i < len(s.data) {
-		switch s.data[s.i] {
+	i := s.i
+	for i < len(s.data) {
+		switch s.data[i] {
 		case ' ', '\t', '\n', '\r':
-			s.i++
+			i++
 		default:
+			s.i = i
 			return
 		}
 	}
+	s.i = i
 }
 
 // object scans the object at s.i, whose path is s.st.path.
@@ -270,65 +273,120 @@ func (s *scanner) skip() error {
 	}
 }
 
-// skipContainer passes over an object or array without recursion: a stack of open brackets
-// kept in a bitmask-free byte slice would allocate, so nesting is tracked by depth and the
-// syntax of keys and separators is checked as we go.
+// skipContainer passes over an object or array in one tight loop. It checks structure
+// (brackets nest and match, strings terminate and escape correctly, only JSON's characters
+// appear between tokens) but not the grammar of numbers and literals inside the skipped
+// subtree: those values are never read, and this keeps skipping large unneeded subtrees (a
+// GeoJSON geometry, a CloudTrail responseElements) at memory speed.
 func (s *scanner) skipContainer() error {
-	open := s.data[s.i]
-	s.depth++
-	if s.depth > maxDepth {
-		return s.fail("nesting too deep")
-	}
-	defer func() { s.depth-- }()
-	s.i++
-	s.ws()
-	closeCh := byte(']')
-	if open == '{' {
-		closeCh = '}'
-	}
-	if s.i < len(s.data) && s.data[s.i] == closeCh {
-		s.i++
-		return nil
-	}
-	for {
-		s.ws()
-		if open == '{' {
-			if s.i >= len(s.data) || s.data[s.i] != '"' {
-				return s.fail("expected a string key")
+	d := s.data
+	i := s.i
+	var stack [maxDepth/64 + 1]uint64 // bit set: the open bracket at that depth is '{'
+	depth := s.depth
+	base := depth
+	for i < len(d) {
+		c := d[i]
+		cls := tokenClass[c]
+		if cls == clsOther {
+			// Runs of number, literal, separator and space bytes: the bulk of a geometry.
+			i++
+			for i+4 <= len(d) && isOther[d[i]] && isOther[d[i+1]] && isOther[d[i+2]] && isOther[d[i+3]] {
+				i += 4
 			}
+			for i < len(d) && isOther[d[i]] {
+				i++
+			}
+			continue
+		}
+		switch cls {
+		case clsOpen:
+			if depth >= maxDepth {
+				s.i = i
+				return s.fail("nesting too deep")
+			}
+			rel := depth - base
+			if c == '{' {
+				stack[rel/64] |= 1 << (rel % 64)
+			} else {
+				stack[rel/64] &^= 1 << (rel % 64)
+			}
+			depth++
+			i++
+		case clsClose:
+			if depth == base {
+				s.i = i
+				return s.fail("unbalanced closing bracket")
+			}
+			depth--
+			rel := depth - base
+			isObj := stack[rel/64]&(1<<(rel%64)) != 0
+			if isObj != (c == '}') {
+				s.i = i
+				return s.fail("mismatched closing bracket")
+			}
+			i++
+			if depth == base {
+				s.i = i
+				return s.delimited()
+			}
+		case clsQuote:
+			s.i = i
 			if _, err := s.skipString(); err != nil {
 				return err
 			}
-			s.ws()
-			if s.i >= len(s.data) || s.data[s.i] != ':' {
-				return s.fail("expected ':' after a key")
-			}
-			s.i++
-			s.ws()
+			i = s.i
+		default:
+			s.i = i
+			return s.fail("invalid character")
 		}
-		if err := s.skip(); err != nil {
-			return err
-		}
-		s.ws()
-		if s.i >= len(s.data) {
-			return s.fail("unterminated container")
-		}
-		if s.data[s.i] == ',' {
-			s.i++
-			continue
-		}
-		if s.data[s.i] == closeCh {
-			s.i++
-			return nil
-		}
-		return s.fail("expected ',' or a closing bracket")
 	}
+	s.i = i
+	return s.fail("unterminated container")
 }
+
+const (
+	clsInvalid = iota
+	clsOpen
+	clsClose
+	clsQuote
+	clsOther // whitespace, separators, and the characters of numbers and literals
+)
+
+var isOther = func() (t [256]bool) {
+	for c := range t {
+		t[c] = tokenClass[c] == clsOther
+	}
+	return t
+}()
+
+var tokenClass = func() (t [256]uint8) {
+	t['{'], t['['] = clsOpen, clsOpen
+	t['}'], t[']'] = clsClose, clsClose
+	t['"'] = clsQuote
+	for _, c := range []byte(" \t\r\n,:0123456789+-.eEtrufalsn") {
+		t[c] = clsOther
+	}
+	return t
+}()
 
 // skipString passes over the string at s.i (at its opening quote) and reports whether it
 // holds escapes.
 func (s *scanner) skipString() (esc bool, err error) {
 	s.i++
+	// Fast path: plain characters up to the closing quote.
+	i := s.i
+	for i < len(s.data) {
+		c := s.data[i]
+		if c == '"' {
+			s.i = i + 1
+			return false, nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		i++
+	}
+	s.i = i
 	for s.i < len(s.data) {
 		c := s.data[s.i]
 		switch {
