@@ -17,8 +17,8 @@ var (
 	genNumbers = []float64{0, 1, 2.5, 100, -3, 1e6, 0.1}
 )
 
-func (g gen) str() string   { return genStrings[g.r.IntN(len(genStrings))] }
-func (g gen) num() float64  { return genNumbers[g.r.IntN(len(genNumbers))] }
+func (g gen) str() string  { return genStrings[g.r.IntN(len(genStrings))] }
+func (g gen) num() float64 { return genNumbers[g.r.IntN(len(genNumbers))] }
 func (g gen) nonEmpty() string {
 	for {
 		if s := g.str(); s != "" {
