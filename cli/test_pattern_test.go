@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTestPattern(t *testing.T) {
+	dir := t.TempDir()
+	pat := writeFile(t, dir, "p.json", `{"source":["aws.ec2"],"detail":{"state":["stopped"]}}`)
+	bad := writeFile(t, dir, "bad.json", `{"detail":{"state":"stopped"}}`)
+	stopped := writeFile(t, dir, "stopped.json", `{"source":"aws.ec2","detail":{"state":"stopped"}}`)
+	running := writeFile(t, dir, "running.json", `{"source":"aws.ec2","detail":{"state":"running"}}`)
+	tests := []struct {
+		name     string
+		stdin    string
+		args     []string
+		code     int
+		out, err string
+	}{
+		{"match", "", []string{"test-pattern", pat, stopped}, 0, "match\n", ""},
+		{"no match", "", []string{"test-pattern", pat, running}, 1, "no match\n", ""},
+		{"stdin", `{"source":"aws.ec2","detail":{"state":"stopped"}}`, []string{"test-pattern", pat, "-"}, 0, "match\n", ""},
+		{"invalid pattern", "", []string{"test-pattern", bad, stopped}, 2, "", "detail.state: match values must be in an array"},
+		{"invalid event", "{", []string{"test-pattern", pat, "-"}, 3, "", "event is not valid JSON"},
+		{"missing file", "", []string{"test-pattern", filepath.Join(dir, "nope.json"), stopped}, 2, "", "reading pattern"},
+		{"wrong arg count", "", []string{"test-pattern", pat}, 2, "", "accepts 2 arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tt.stdin, tt.args...)
+			if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.err) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d, stdout %q, stderr containing %q", code, out, errOut, tt.code, tt.out, tt.err)
+			}
+		})
+	}
+}
