@@ -55,3 +55,22 @@ func TestTestPattern(t *testing.T) {
 		})
 	}
 }
+
+// The README's quick start and examples/ must stay true.
+func TestExamplePatterns(t *testing.T) {
+	tests := []struct {
+		pattern, event string
+		code           int
+	}{
+		{"stop-protection.json", "instance-stopped.json", 0},
+		{"policy-enforcement.json", "instance-stopped.json", 1},
+		{"auto-tag.json", "run-instances.json", 0},
+		{"auto-tag.json", "instance-stopped.json", 1},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCLI(t, "", "test-pattern", filepath.Join("..", "examples", "patterns", tt.pattern), filepath.Join("..", "examples", "events", tt.event))
+		if code != tt.code {
+			t.Errorf("test-pattern %s %s: exit %d (%s%s), want %d", tt.pattern, tt.event, code, out, errOut, tt.code)
+		}
+	}
+}
