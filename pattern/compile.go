@@ -18,6 +18,7 @@ import (
 // event touches, not with the number of patterns.
 type Matcher struct {
 	lookup    map[string]uint32 // dotted path → pathID+1 (0: not a leaf) | prefixFlag
+	lens      [4]uint64         // bit n: some key of lookup is n bytes long (n < 256): rejects most keys without hashing
 	paths     []pathIndex
 	conds     []cond
 	branches  []branchInfo
@@ -117,8 +118,21 @@ func Compile(patterns []*Pattern) (*Matcher, error) {
 		}
 		m.conds[anchor].anchors = append(m.conds[anchor].anchors, int32(bid))
 	}
+	for k := range m.lookup {
+		if len(k) < 256 {
+			m.lens[len(k)/64] |= 1 << (len(k) % 64)
+		}
+	}
 	m.pool.New = func() any { return m.newState() }
 	return m, nil
+}
+
+// code returns lookup[path], rejecting most unneeded keys by their length alone.
+func (m *Matcher) code(path []byte) uint32 {
+	if n := len(path); n < 256 && m.lens[n/64]&(1<<(n%64)) == 0 {
+		return 0
+	}
+	return m.lookup[string(path)]
 }
 
 func (pi *pathIndex) add(cid int32, ms []matcher) {

@@ -119,7 +119,7 @@ func (s *scanner) object() error {
 		}
 		s.i++
 		s.ws()
-		code := s.m.lookup[string(st.path)]
+		code := s.m.code(st.path)
 		if code == 0 {
 			if err := s.skip(); err != nil {
 				return err
