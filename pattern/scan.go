@@ -84,16 +84,21 @@ func (s *scanner) ws() {
 
 // object scans the object at s.i, whose path is s.st.path.
 func (s *scanner) object() error {
-	s.depth++
-	if s.depth > maxDepth {
+	if s.depth >= maxDepth {
 		return s.fail("nesting too deep")
 	}
-	defer func() { s.depth-- }()
+	s.depth++
+	keysBase := len(s.st.keys)
+	err := s.objectBody(keysBase)
+	s.st.keys = s.st.keys[:keysBase]
+	s.depth--
+	return err
+}
+
+func (s *scanner) objectBody(keysBase int) error {
 	st := s.st
 	s.i++ // '{'
 	base := len(st.path)
-	keysBase := len(st.keys)
-	defer func() { st.keys = st.keys[:keysBase] }()
 	s.ws()
 	if s.i < len(s.data) && s.data[s.i] == '}' {
 		s.i++
