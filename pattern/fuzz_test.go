@@ -77,21 +77,7 @@ func FuzzSatisfyingEvent(f *testing.F) {
 	f.Add(uint64(1), uint64(2))
 	f.Add(uint64(99), uint64(7))
 	f.Fuzz(func(t *testing.T, a, b uint64) {
-		g := gen{r: rand.New(rand.NewPCG(a, b))}
-		pat := g.pattern()
-		p, err := Parse([]byte(pat))
-		if err != nil {
-			t.Fatalf("generated pattern %s rejected: %v", pat, err)
-		}
-		ev, err := g.satisfying(pat)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := json.Marshal(ev)
-		ok, err := p.Matches(raw)
-		if err != nil || !ok {
-			t.Fatalf("event %s built to satisfy %s does not match (%v)", raw, pat, err)
-		}
+		checkSatisfying(t, gen{r: rand.New(rand.NewPCG(a, b))})
 	})
 }
 
@@ -99,18 +85,23 @@ func FuzzSatisfyingEvent(f *testing.F) {
 func TestSatisfyingEvents(t *testing.T) {
 	g := gen{r: rand.New(rand.NewPCG(3, 5))}
 	for i := 0; i < 3000; i++ {
-		pat := g.pattern()
-		p, err := Parse([]byte(pat))
-		if err != nil {
-			t.Fatalf("generated pattern %s rejected: %v", pat, err)
-		}
-		ev, err := g.satisfying(pat)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := json.Marshal(ev)
-		if ok, err := p.Matches(raw); err != nil || !ok {
-			t.Fatalf("event %s built to satisfy %s does not match (%v)", raw, pat, err)
-		}
+		checkSatisfying(t, g)
+	}
+}
+
+func checkSatisfying(t *testing.T, g gen) {
+	t.Helper()
+	pat := g.pattern()
+	p, err := Parse([]byte(pat))
+	if err != nil {
+		t.Fatalf("generated pattern %s rejected: %v", pat, err)
+	}
+	ev, err := g.satisfying(pat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(ev)
+	if ok, err := p.Matches(raw); err != nil || !ok {
+		t.Fatalf("event %s built to satisfy %s does not match (%v)", raw, pat, err)
 	}
 }
