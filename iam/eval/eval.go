@@ -1,0 +1,360 @@
+// Package eval decides IAM requests the way AWS does: identity and resource policies of
+// the same account, permission boundaries, SCPs and session policies, explicit Deny
+// first, conditions with AWS's rules for absent keys, and policy variables. Policies are
+// compiled once; Decide and Evaluate are then safe for concurrent use.
+package eval
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/iam/policy"
+)
+
+// Request is one API call to decide.
+type Request struct {
+	Principal string  // the caller's ARN (matched against resource policies' Principal)
+	Action    string  // "service:Action", case-insensitive
+	Resource  string  // the resource ARN, or "*"
+	Context   Context // condition keys; aws:userid, aws:username, aws:PrincipalTag/k, ec2:ResourceTag/k, ...
+}
+
+// Effect is the outcome of a decision.
+type Effect int
+
+// Outcomes.
+const (
+	ImplicitDeny Effect = iota
+	Allowed
+	ExplicitDeny
+)
+
+func (e Effect) String() string {
+	switch e {
+	case Allowed:
+		return "allowed"
+	case ExplicitDeny:
+		return "explicit-deny"
+	}
+	return "implicit-deny"
+}
+
+// Layer names a kind of policy.
+type Layer int
+
+// Policy layers, in the order AWS evaluates them.
+const (
+	LayerSCP Layer = iota
+	LayerResource
+	LayerIdentity
+	LayerBoundary
+	LayerSession
+	numLayers
+)
+
+func (l Layer) String() string {
+	return [...]string{"service control policy", "resource-based policy", "identity-based policy", "permissions boundary", "session policy"}[l]
+}
+
+// PolicySet is every policy that applies to the requests to decide. Each SCP document is
+// one level of the organization: every level must allow.
+type PolicySet struct {
+	Identity []*policy.Document
+	Boundary []*policy.Document // present: the boundary must also allow
+	SCP      []*policy.Document
+	Session  []*policy.Document // present: the session policy must also allow
+	Resource []*policy.Document
+}
+
+// StatementRef identifies a statement that decided a request.
+type StatementRef struct {
+	Layer  Layer
+	Policy string
+	Sid    string
+	Index  int
+	Loc    policy.Location
+}
+
+// Decision is the full answer to a request.
+type Decision struct {
+	Effect Effect
+	// Deciding are the statements that decided: the matching Deny statements for an
+	// explicit deny, the matching Allow statements of each required layer when allowed.
+	Deciding []StatementRef
+	// Missing names the layer that had no matching Allow for an implicit deny.
+	Missing Layer
+	// ViaResource is set when a resource-based policy granted the access on its own.
+	ViaResource bool
+}
+
+type statement struct {
+	ref          StatementRef
+	deny         bool
+	actions      []pattern
+	notAction    bool
+	resources    []pattern // nil: the statement has no Resource element (any resource)
+	notResource  bool
+	principal    *policy.Principal
+	notPrincipal bool
+	conds        []condition
+}
+
+// Evaluator is a compiled PolicySet.
+type Evaluator struct {
+	layers [numLayers][][]statement // per layer, per document
+}
+
+// Compile prepares the policies for evaluation. Documents must have parsed without error.
+func Compile(set PolicySet) (*Evaluator, error) {
+	e := &Evaluator{}
+	for _, l := range []struct {
+		layer Layer
+		docs  []*policy.Document
+	}{{LayerSCP, set.SCP}, {LayerResource, set.Resource}, {LayerIdentity, set.Identity}, {LayerBoundary, set.Boundary}, {LayerSession, set.Session}} {
+		for _, d := range l.docs {
+			if d == nil {
+				return nil, fmt.Errorf("compiling %s: nil document", l.layer)
+			}
+			e.layers[l.layer] = append(e.layers[l.layer], compileDoc(l.layer, d))
+		}
+	}
+	return e, nil
+}
+
+func compileDoc(layer Layer, d *policy.Document) []statement {
+	vars := d.Version == policy.Version2012
+	out := make([]statement, 0, len(d.Statements))
+	for _, s := range d.Statements {
+		st := statement{
+			ref:  StatementRef{Layer: layer, Policy: d.Name, Sid: s.Sid, Index: s.Index, Loc: s.Loc},
+			deny: s.Effect == policy.Deny,
+		}
+		acts := s.Action
+		if s.NotAction != nil {
+			acts, st.notAction = s.NotAction, true
+		}
+		for _, a := range acts {
+			st.actions = append(st.actions, compilePattern(a, true, false))
+		}
+		res := s.Resource
+		if s.NotResource != nil {
+			res, st.notResource = s.NotResource, true
+		}
+		if res != nil {
+			st.resources = make([]pattern, 0, len(res))
+			for _, r := range res {
+				st.resources = append(st.resources, compilePattern(r, true, vars))
+			}
+		}
+		st.principal = s.Principal
+		if s.NotPrincipal != nil {
+			st.principal, st.notPrincipal = s.NotPrincipal, true
+		}
+		for i := range s.Conditions {
+			st.conds = append(st.conds, compileCondition(&s.Conditions[i], vars))
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// applies reports whether the statement matches the request (ignoring its effect).
+func (s *statement) applies(req *Request, resourceLayer bool) bool {
+	if s.effectiveMatchAction(req.Action) == s.notAction {
+		return false
+	}
+	if s.resources != nil && s.matchResource(req) == s.notResource {
+		return false
+	}
+	if resourceLayer {
+		if s.principal == nil || principalMatch(s.principal, req.Principal) == s.notPrincipal {
+			return false
+		}
+	}
+	for i := range s.conds {
+		if !s.conds[i].eval(req.Context) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *statement) effectiveMatchAction(action string) bool {
+	for i := range s.actions {
+		if globMatch(s.actions[i].toks, action, true, -1) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *statement) matchResource(req *Request) bool {
+	var buf [8]tok
+	for i := range s.resources {
+		p := &s.resources[i]
+		if p.raw == "*" {
+			return true
+		}
+		toks, ok := p.resolve(req.Context, buf[:])
+		if ok && matchARN(toks, req.Resource) {
+			return true
+		}
+	}
+	return false
+}
+
+// principalMatch matches a Principal element against the caller's ARN. An account ID or
+// an account's root ARN stands for every principal of the account.
+func principalMatch(p *policy.Principal, caller string) bool {
+	if p.All {
+		return true
+	}
+	for typ, vals := range p.Values {
+		for _, v := range vals {
+			if v == "*" && typ == "AWS" {
+				return true
+			}
+			if v == caller {
+				return true
+			}
+			if typ == "AWS" {
+				acct := strings.TrimSuffix(strings.TrimPrefix(v, "arn:aws:iam::"), ":root")
+				if len(acct) == 12 && acct != v && callerAccount(caller) == acct {
+					return true
+				}
+				if len(v) == 12 && callerAccount(caller) == v {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func callerAccount(arn string) string {
+	// arn:partition:service:region:account:...
+	for i, n := 0, 0; i < len(arn); i++ {
+		if arn[i] == ':' {
+			n++
+			if n == 4 {
+				rest := arn[i+1:]
+				if j := strings.IndexByte(rest, ':'); j >= 0 {
+					return rest[:j]
+				}
+				return rest
+			}
+		}
+	}
+	return ""
+}
+
+// layerResult scans one layer: whether some statement denies, whether every document of
+// the layer... (SCP: every document must allow; other layers: any document).
+func (e *Evaluator) scan(l Layer, req *Request, visit func(*statement)) (deny, allow bool) {
+	docs := e.layers[l]
+	allowDocs := 0
+	for d := range docs {
+		docAllow := false
+		for i := range docs[d] {
+			s := &docs[d][i]
+			if !s.applies(req, l == LayerResource) {
+				continue
+			}
+			if visit != nil {
+				visit(s)
+			}
+			if s.deny {
+				deny = true
+			} else {
+				docAllow = true
+			}
+		}
+		if docAllow {
+			allowDocs++
+		}
+	}
+	if l == LayerSCP {
+		return deny, len(docs) > 0 && allowDocs == len(docs)
+	}
+	return deny, allowDocs > 0
+}
+
+// Decide returns only the outcome; it does not allocate.
+func (e *Evaluator) Decide(req Request) Effect {
+	return e.decide(&req, nil)
+}
+
+// Evaluate returns the outcome with the statements that decided it.
+func (e *Evaluator) Evaluate(req Request) Decision {
+	var denies, allows [numLayers][]StatementRef
+	var d Decision
+	d.Effect = e.decide(&req, func(s *statement) {
+		if s.deny {
+			denies[s.ref.Layer] = append(denies[s.ref.Layer], s.ref)
+		} else {
+			allows[s.ref.Layer] = append(allows[s.ref.Layer], s.ref)
+		}
+	})
+	switch d.Effect {
+	case ExplicitDeny:
+		for _, refs := range denies {
+			d.Deciding = append(d.Deciding, refs...)
+		}
+	case Allowed:
+		d.ViaResource = len(allows[LayerResource]) > 0
+		for l, refs := range allows {
+			if l == int(LayerResource) && !d.ViaResource {
+				continue
+			}
+			d.Deciding = append(d.Deciding, refs...)
+		}
+	case ImplicitDeny:
+		d.Missing = e.missing(&req)
+	}
+	return d
+}
+
+// decide follows AWS's evaluation flow for requests within one account: an explicit Deny
+// in any policy denies; then every SCP level must allow; an Allow in a resource-based
+// policy grants on its own; otherwise an identity-based Allow is needed, limited by the
+// permissions boundary and the session policy when present.
+func (e *Evaluator) decide(req *Request, visit func(*statement)) Effect {
+	var allow [numLayers]bool
+	denied := false
+	for l := Layer(0); l < numLayers; l++ {
+		d, a := e.scan(l, req, visit)
+		denied = denied || d
+		allow[l] = a
+		if denied && visit == nil {
+			return ExplicitDeny
+		}
+	}
+	switch {
+	case denied:
+		return ExplicitDeny
+	case len(e.layers[LayerSCP]) > 0 && !allow[LayerSCP]:
+		return ImplicitDeny
+	case allow[LayerResource]:
+		return Allowed
+	case !allow[LayerIdentity]:
+		return ImplicitDeny
+	case len(e.layers[LayerBoundary]) > 0 && !allow[LayerBoundary]:
+		return ImplicitDeny
+	case len(e.layers[LayerSession]) > 0 && !allow[LayerSession]:
+		return ImplicitDeny
+	}
+	return Allowed
+}
+
+// missing names the first required layer without an Allow.
+func (e *Evaluator) missing(req *Request) Layer {
+	for _, l := range []Layer{LayerSCP, LayerIdentity, LayerBoundary, LayerSession} {
+		if len(e.layers[l]) == 0 && l != LayerIdentity {
+			continue
+		}
+		if _, a := e.scan(l, req, nil); !a {
+			return l
+		}
+	}
+	return LayerIdentity
+}

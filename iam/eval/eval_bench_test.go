@@ -1,0 +1,84 @@
+package eval
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/ec2guard/ec2guard/iam/policy"
+)
+
+// benchPolicies is a realistic identity policy: a dozen statements over several services,
+// with or without tag conditions.
+func benchEvaluator(b testing.TB, withConds bool) *Evaluator {
+	var stmts []string
+	for i, a := range []string{"ec2:Describe*", "ec2:RunInstances", "s3:Get*", "s3:List*", "sqs:SendMessage", "sns:Publish", "logs:*", "cloudwatch:PutMetricData"} {
+		c := ""
+		if withConds {
+			c = fmt.Sprintf(`,"Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"},"StringLike":{"aws:PrincipalTag/team":"team-%d*"}}`, i%3)
+		}
+		stmts = append(stmts, fmt.Sprintf(`{"Sid":"S%d","Effect":"Allow","Action":"%s","Resource":"*"%s}`, i, a, c))
+	}
+	c := ""
+	if withConds {
+		c = `,"Condition":{"StringEquals":{"ec2:ResourceTag/PrincipalId":"${aws:userid}"},"Bool":{"aws:SecureTransport":"true"}}`
+	}
+	stmts = append(stmts,
+		`{"Sid":"Own","Effect":"Allow","Action":["ec2:StopInstances","ec2:StartInstances","ec2:TerminateInstances"],"Resource":"arn:aws:ec2:*:111122223333:instance/*"`+c+`}`,
+		`{"Sid":"NoIAM","Effect":"Deny","Action":["iam:*","organizations:*"],"Resource":"*"}`)
+	src := `{"Version":"2012-10-17","Statement":[` + join(stmts) + `]}`
+	doc, err := policy.Parse("bench", []byte(src))
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := Compile(PolicySet{Identity: []*policy.Document{doc}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+func join(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ","
+		}
+		out += x
+	}
+	return out
+}
+
+var benchReq = Request{
+	Principal: "arn:aws:iam::111122223333:user/Bob",
+	Action:    "ec2:StopInstances",
+	Resource:  "arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0",
+	Context: Context{
+		"aws:userid": {"AIDAJ7EQQEKFAVPO3NTQG"}, "ec2:ResourceTag/PrincipalId": {"AIDAJ7EQQEKFAVPO3NTQG"},
+		"aws:SecureTransport": {"true"}, "aws:RequestedRegion": {"us-east-1"}, "aws:PrincipalTag/team": {"team-1a"},
+	},
+}
+
+func benchDecide(b *testing.B, withConds bool) {
+	e := benchEvaluator(b, withConds)
+	if got := e.Decide(benchReq); got != Allowed {
+		b.Fatalf("bench request: %v", got)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		e.Decide(benchReq)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+}
+
+func BenchmarkDecideNoConditions(b *testing.B)   { benchDecide(b, false) }
+func BenchmarkDecideWithConditions(b *testing.B) { benchDecide(b, true) }
+
+func TestDecideDoesNotAllocate(t *testing.T) {
+	for _, withConds := range []bool{false, true} {
+		e := benchEvaluator(t, withConds)
+		if n := testing.AllocsPerRun(100, func() { e.Decide(benchReq) }); n != 0 {
+			t.Errorf("conditions=%v: %v allocations per decision", withConds, n)
+		}
+	}
+}
