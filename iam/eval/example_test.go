@@ -28,6 +28,6 @@ func ExampleEvaluator_Evaluate() {
 		fmt.Println(owner, d.Effect, d.Deciding)
 	}
 	// Output:
-	// AIDABOB allowed [{2 owner.json Owner 0 owner.json:2:3}]
+	// AIDABOB allowed [{identity-based policy owner.json Owner 0 owner.json:2:3}]
 	// AIDAALICE implicit-deny []
 }
