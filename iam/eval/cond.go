@@ -149,21 +149,31 @@ func (c *condition) eval(ctx Context) bool {
 
 // matchAny reports whether the request value v matches any policy value under the
 // operator's positive form (StringNotEquals compares as StringEquals, and so on).
+//
+// A policy value whose variable cannot be resolved fails in the operator's own sense: it
+// never matches a positive operator and always defeats a negated one (AWS: "If AWS cannot
+// resolve a variable, this might cause the entire statement to be invalid").
 func (c *condition) matchAny(v string, ctx Context) bool {
+	neg := c.op.Family.Negated()
 	for i := range c.values {
-		if c.match(&c.values[i], v, ctx) {
+		m, resolved := c.match(&c.values[i], v, ctx)
+		if m || (!resolved && neg) {
 			return true
 		}
 	}
 	return false
 }
 
-func (c *condition) match(cv *condValue, v string, ctx Context) bool {
+func (c *condition) match(cv *condValue, v string, ctx Context) (matched, resolved bool) {
 	var buf [8]tok
 	toks, ok := cv.pat.resolve(ctx, buf[:])
 	if !ok {
-		return false
+		return false, false
 	}
+	return c.matchResolved(cv, toks, v), true
+}
+
+func (c *condition) matchResolved(cv *condValue, toks []tok, v string) bool {
 	f := c.op.Family
 	switch f {
 	case policy.StringEquals, policy.StringNotEquals, policy.StringLike, policy.StringNotLike:

@@ -158,16 +158,30 @@ func compileDoc(layer Layer, d *policy.Document) []statement {
 	return out
 }
 
-// applies reports whether the statement matches the request (ignoring its effect).
+// applies reports whether the statement matches the request (ignoring its effect). In a
+// resource-based policy an Allow that names the caller only through its account is
+// trust in the account's own policies, not a grant: it applies only to Deny statements.
 func (s *statement) applies(req *Request, resourceLayer bool) bool {
 	if s.effectiveMatchAction(req.Action) == s.notAction {
 		return false
 	}
-	if s.resources != nil && s.matchResource(req) == s.notResource {
-		return false
+	if s.resources != nil {
+		matched, resolved := s.matchResource(req)
+		// AWS: a variable that cannot be resolved makes the whole statement invalid.
+		if !resolved || matched == s.notResource {
+			return false
+		}
 	}
 	if resourceLayer {
-		if s.principal == nil || principalMatch(s.principal, req.Principal) == s.notPrincipal {
+		if s.principal == nil {
+			return false
+		}
+		m := principalMatch(s.principal, req.Principal)
+		if s.notPrincipal {
+			if m != noMatch {
+				return false
+			}
+		} else if m == noMatch || (m == accountMatch && !s.deny) {
 			return false
 		}
 	}
@@ -188,47 +202,54 @@ func (s *statement) effectiveMatchAction(action string) bool {
 	return false
 }
 
-func (s *statement) matchResource(req *Request) bool {
+func (s *statement) matchResource(req *Request) (matched, resolved bool) {
 	var buf [8]tok
 	for i := range s.resources {
 		p := &s.resources[i]
 		if p.raw == "*" {
-			return true
+			matched = true
+			continue
 		}
 		toks, ok := p.resolve(req.Context, buf[:])
-		if ok && matchARN(toks, req.Resource) {
-			return true
+		if !ok {
+			return false, false
+		}
+		if !matched && matchARN(toks, req.Resource) {
+			matched = true
 		}
 	}
-	return false
+	return matched, true
 }
+
+type principalMatchKind int
+
+const (
+	noMatch      principalMatchKind = iota
+	directMatch                     // "*", or the caller's own ARN or service name
+	accountMatch                    // the caller's account ID or its root ARN
+)
 
 // principalMatch matches a Principal element against the caller's ARN. An account ID or
 // an account's root ARN stands for every principal of the account.
-func principalMatch(p *policy.Principal, caller string) bool {
+func principalMatch(p *policy.Principal, caller string) principalMatchKind {
 	if p.All {
-		return true
+		return directMatch
 	}
+	m := noMatch
 	for typ, vals := range p.Values {
 		for _, v := range vals {
-			if v == "*" && typ == "AWS" {
-				return true
-			}
-			if v == caller {
-				return true
+			if (v == "*" && typ == "AWS") || v == caller {
+				return directMatch
 			}
 			if typ == "AWS" {
 				acct := strings.TrimSuffix(strings.TrimPrefix(v, "arn:aws:iam::"), ":root")
-				if len(acct) == 12 && acct != v && callerAccount(caller) == acct {
-					return true
-				}
-				if len(v) == 12 && callerAccount(caller) == v {
-					return true
+				if len(acct) == 12 && callerAccount(caller) == acct {
+					m = accountMatch
 				}
 			}
 		}
 	}
-	return false
+	return m
 }
 
 func callerAccount(arn string) string {

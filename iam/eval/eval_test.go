@@ -266,7 +266,8 @@ func TestLayers(t *testing.T) {
 		{"session limits", PolicySet{Identity: p(allowAll), Session: p(allowEC2)}, "s3:GetObject", ImplicitDeny},
 		{"session allows", PolicySet{Identity: p(allowAll), Session: p(allowEC2)}, "ec2:StopInstances", Allowed},
 		{"resource policy grants alone", PolicySet{Resource: p(resPolicy)}, "s3:GetObject", Allowed},
-		{"resource policy account principal", PolicySet{Resource: p(acctPolicy)}, "s3:GetObject", Allowed},
+		{"resource policy account principal is trust, not a grant", PolicySet{Resource: p(acctPolicy)}, "s3:GetObject", ImplicitDeny},
+		{"resource policy account principal with identity", PolicySet{Resource: p(acctPolicy), Identity: p(allowAll)}, "s3:GetObject", Allowed},
 		{"resource policy still under scp", PolicySet{Resource: p(resPolicy), SCP: p(allowEC2)}, "s3:GetObject", ImplicitDeny},
 		{"resource NotPrincipal deny", PolicySet{Identity: p(allowAll), Resource: p(notPrincipalDeny)}, "s3:GetObject", ExplicitDeny},
 	}
