@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,6 +61,7 @@ type diffCase struct {
 	Boundary       json.RawMessage   `json:"boundary,omitempty"`
 	SCP            []json.RawMessage `json:"scp,omitempty"`
 	ResourcePolicy json.RawMessage   `json:"resourcePolicy,omitempty"`
+	Session        json.RawMessage   `json:"session,omitempty"`
 
 	ctx Context
 }
@@ -186,7 +189,8 @@ func (g gen) diffCase(id int) diffCase {
 		Resource: "arn:aws:ec2:" + g.pick("us-east-1", "eu-west-1") + ":" + acct + ":instance/" + g.pick("i-1", "i-2", "i-10"),
 		Context:  map[string]any{}, ctx: Context{},
 	}
-	for key, pool := range contextValues {
+	for _, key := range slices.Sorted(maps.Keys(contextValues)) {
+		pool := contextValues[key]
 		if !g.chance(0.6) {
 			continue
 		}
@@ -215,6 +219,11 @@ func (g gen) diffCase(id int) diffCase {
 	if g.chance(0.15) {
 		c.ResourcePolicy = g.policy(0.25, true)
 	}
+	if g.chance(0.1) {
+		// Session policies belong to role sessions.
+		c.Session = g.policy(0.1, false)
+		c.Principal = "arn:aws:sts::" + acct + ":assumed-role/dev/" + user
+	}
 	return c
 }
 
@@ -239,6 +248,9 @@ func (c *diffCase) decide(t *testing.T) Effect {
 	}
 	if c.ResourcePolicy != nil {
 		set.Resource = append(set.Resource, parse("resource", c.ResourcePolicy))
+	}
+	if c.Session != nil {
+		set.Session = append(set.Session, parse("session", c.Session))
 	}
 	e, err := Compile(set)
 	if err != nil {
@@ -270,13 +282,13 @@ var diffExceptions = []exception{
 			"(${*}, ${?} and ${$} are predefined variables with fixed values, substituted wherever variables are). " +
 			"iam-simulate substitutes them only where * and ? are wildcards.",
 		applies: func(c *diffCase, ours Effect, theirs string) bool {
-			return c.mentions(`"String`, `Equals"`) && c.contains("${*}", "${?}", "${$}")
+			return (c.mentions(`"String`, `Equals"`) || c.mentions(`"String`, `IgnoreCase"`)) && c.contains("${*}", "${?}", "${$}")
 		},
 	},
 }
 
 func (c *diffCase) policies() []json.RawMessage {
-	return append(append([]json.RawMessage{c.Boundary, c.ResourcePolicy}, c.Identity...), c.SCP...)
+	return append(append([]json.RawMessage{c.Boundary, c.ResourcePolicy, c.Session}, c.Identity...), c.SCP...)
 }
 
 func (c *diffCase) contains(subs ...string) bool {

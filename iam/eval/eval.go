@@ -269,9 +269,10 @@ func callerAccount(arn string) string {
 	return ""
 }
 
-// layerResult scans one layer: whether some statement denies, whether every document of
-// the layer... (SCP: every document must allow; other layers: any document).
-func (e *Evaluator) scan(l Layer, req *Request, visit func(*statement)) (deny, allow bool) {
+// scan evaluates one layer: whether some statement denies, whether the layer allows (SCP:
+// every document, that is every organization level, must allow; other layers: any
+// document), and, for the resource layer, whether an Allow names the caller's own ARN.
+func (e *Evaluator) scan(l Layer, req *Request, visit func(*statement)) (deny, allow, exact bool) {
 	docs := e.layers[l]
 	allowDocs := 0
 	for d := range docs {
@@ -286,8 +287,11 @@ func (e *Evaluator) scan(l Layer, req *Request, visit func(*statement)) (deny, a
 			}
 			if s.deny {
 				deny = true
-			} else {
-				docAllow = true
+				continue
+			}
+			docAllow = true
+			if l == LayerResource && !s.notPrincipal && s.principal != nil && principalNames(s.principal, req.Principal) {
+				exact = true
 			}
 		}
 		if docAllow {
@@ -295,9 +299,21 @@ func (e *Evaluator) scan(l Layer, req *Request, visit func(*statement)) (deny, a
 		}
 	}
 	if l == LayerSCP {
-		return deny, len(docs) > 0 && allowDocs == len(docs)
+		return deny, len(docs) > 0 && allowDocs == len(docs), false
 	}
-	return deny, allowDocs > 0
+	return deny, allowDocs > 0, exact
+}
+
+// principalNames reports whether the Principal element lists the caller's ARN itself.
+func principalNames(p *policy.Principal, caller string) bool {
+	for _, vals := range p.Values {
+		for _, v := range vals {
+			if v == caller {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Decide returns only the outcome; it does not allocate.
@@ -341,30 +357,41 @@ func (e *Evaluator) Evaluate(req Request) Decision {
 // permissions boundary and the session policy when present.
 func (e *Evaluator) decide(req *Request, visit func(*statement)) Effect {
 	var allow [numLayers]bool
-	denied := false
+	exact, denied := false, false
 	for l := Layer(0); l < numLayers; l++ {
-		d, a := e.scan(l, req, visit)
+		d, a, x := e.scan(l, req, visit)
 		denied = denied || d
 		allow[l] = a
+		exact = exact || x
 		if denied && visit == nil {
 			return ExplicitDeny
 		}
 	}
-	switch {
-	case denied:
+	if denied {
 		return ExplicitDeny
-	case len(e.layers[LayerSCP]) > 0 && !allow[LayerSCP]:
+	}
+	if len(e.layers[LayerSCP]) > 0 && !allow[LayerSCP] {
 		return ImplicitDeny
-	case allow[LayerResource]:
-		return Allowed
-	case !allow[LayerIdentity]:
-		return ImplicitDeny
-	case len(e.layers[LayerBoundary]) > 0 && !allow[LayerBoundary]:
-		return ImplicitDeny
-	case len(e.layers[LayerSession]) > 0 && !allow[LayerSession]:
+	}
+	bounded := len(e.layers[LayerBoundary]) == 0 || allow[LayerBoundary]
+	sessioned := len(e.layers[LayerSession]) == 0 || allow[LayerSession]
+	if allow[LayerResource] {
+		// A resource-based Allow grants on its own, except that for a role session it is
+		// limited by the session policy and the boundary unless it names the session's
+		// own ARN (AWS: "Session policies" and "Permissions boundaries" in the policy
+		// evaluation logic).
+		if exact || (sessioned && (bounded || !isSession(req.Principal))) {
+			return Allowed
+		}
+	}
+	if !allow[LayerIdentity] || !bounded || !sessioned {
 		return ImplicitDeny
 	}
 	return Allowed
+}
+
+func isSession(arn string) bool {
+	return strings.HasPrefix(arn, "arn:") && strings.Contains(arn, ":assumed-role/")
 }
 
 // missing names the first required layer without an Allow.
@@ -373,7 +400,7 @@ func (e *Evaluator) missing(req *Request) Layer {
 		if len(e.layers[l]) == 0 && l != LayerIdentity {
 			continue
 		}
-		if _, a := e.scan(l, req, nil); !a {
+		if _, a, _ := e.scan(l, req, nil); !a {
 			return l
 		}
 	}

@@ -313,3 +313,32 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// For a role session, a resource-based Allow is limited by the session policy and the
+// boundary unless it names the session itself; for an IAM user it grants on its own.
+func TestResourcePolicyAndSessions(t *testing.T) {
+	const session = "arn:aws:sts::111122223333:assumed-role/dev/bob"
+	res := func(principal string) *policy.Document {
+		return mustParse(t, "bucket", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"`+principal+`"},"Action":"s3:GetObject","Resource":"*"}}`)
+	}
+	ec2Only := mustParse(t, "limit", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:*","Resource":"*"}}`)
+	tests := []struct {
+		name   string
+		caller string
+		set    PolicySet
+		want   Effect
+	}{
+		{"session limited by session policy", session, PolicySet{Resource: []*policy.Document{res("*")}, Session: []*policy.Document{ec2Only}}, ImplicitDeny},
+		{"session named directly", session, PolicySet{Resource: []*policy.Document{res(session)}, Session: []*policy.Document{ec2Only}}, Allowed},
+		{"session limited by boundary", session, PolicySet{Resource: []*policy.Document{res("*")}, Boundary: []*policy.Document{ec2Only}}, ImplicitDeny},
+		{"user not limited by boundary", "arn:aws:iam::111122223333:user/bob", PolicySet{Resource: []*policy.Document{res("arn:aws:iam::111122223333:user/bob")}, Boundary: []*policy.Document{ec2Only}}, Allowed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := mustCompile(t, tc.set)
+			if got := e.Decide(Request{Principal: tc.caller, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

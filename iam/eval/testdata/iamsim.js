@@ -22,6 +22,7 @@ async function main() {
     };
     if (c.boundary) sim.permissionBoundaryPolicies = [{ name: 'boundary', policy: c.boundary }];
     if (c.resourcePolicy) sim.resourcePolicy = c.resourcePolicy;
+    if (c.session) sim.sessionPolicy = c.session;
     let out;
     try {
       const r = await runSimulation(sim, {});
