@@ -178,6 +178,9 @@ func TestConditionOperators(t *testing.T) {
 		{"escape star not wildcard", "StringLike", "k:a", `"a${*}"`, ctx{"k:a": {"ab"}}, false},
 		{"escape qmark and dollar", "StringEquals", "k:a", `"${?}${$}"`, ctx{"k:a": {"?$"}}, true},
 		{"variable in like", "StringLike", "k:a", `"home/${aws:username}/*"`, ctx{"k:a": {"home/bob/x"}, "aws:username": {"bob"}}, true},
+		{"unresolved variable fails a positive value only", "StringEquals", "k:a", `["${aws:username}","x"]`, ctx{"k:a": {"x"}}, true},
+		{"unresolved variable defeats a negated operator", "StringNotEquals", "k:a", `["${aws:username}","x"]`, ctx{"k:a": {"y"}}, false},
+		{"unresolved variable in ForAllValues negated", "ForAllValues:StringNotLike", "aws:TagKeys", `["${aws:username}"]`, ctx{"aws:TagKeys": {"y"}}, false},
 		{"variable numeric", "NumericLessThan", "k:n", `"${k:max}"`, ctx{"k:n": {"3"}, "k:max": {"5"}}, true},
 	}
 	for _, tc := range tests {
