@@ -82,3 +82,47 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecideConditionHeavy makes every statement match the action and resource so
+// that each one's conditions run (all but the last fail): the worst case for conditions.
+func BenchmarkDecideConditionHeavy(b *testing.B) {
+	var stmts []string
+	ops := []string{
+		`"StringLike":{"aws:PrincipalTag/team":"team-9*"}`,
+		`"NumericLessThan":{"aws:MultiFactorAuthAge":"60"}`,
+		`"DateGreaterThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}`,
+		`"IpAddress":{"aws:SourceIp":["10.0.0.0/8","192.168.0.0/16"]}`,
+		`"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/admin-*"}`,
+		`"ForAnyValue:StringEquals":{"aws:TagKeys":["secret","pii"]}`,
+		`"StringEqualsIgnoreCase":{"ec2:ResourceTag/Env":"PROD"}`,
+		`"Null":{"aws:TokenIssueTime":"false"}`,
+		`"BoolIfExists":{"aws:MultiFactorAuthPresent":"true"},"StringNotEquals":{"ec2:ResourceTag/Env":"staging"}`,
+		`"StringEquals":{"ec2:ResourceTag/PrincipalId":"${aws:userid}"}`,
+	}
+	for i, op := range ops {
+		stmts = append(stmts, fmt.Sprintf(`{"Sid":"C%d","Effect":"Allow","Action":"ec2:*Instances","Resource":"arn:aws:ec2:*:*:instance/*","Condition":{%s}}`, i, op))
+	}
+	doc, err := policy.Parse("heavy", []byte(`{"Version":"2012-10-17","Statement":[`+join(stmts)+`]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := Compile(PolicySet{Identity: []*policy.Document{doc}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := benchReq
+	req.Context = Context{
+		"aws:userid": {"AIDAJ7EQQEKFAVPO3NTQG"}, "ec2:ResourceTag/PrincipalId": {"AIDAJ7EQQEKFAVPO3NTQG"},
+		"aws:PrincipalTag/team": {"team-1a"}, "aws:MultiFactorAuthAge": {"3600"}, "aws:CurrentTime": {"2026-11-22T10:00:00Z"},
+		"aws:SourceIp": {"203.0.113.9"}, "aws:PrincipalArn": {"arn:aws:iam::111122223333:user/Bob"},
+		"aws:TagKeys": {"team", "cost"}, "ec2:ResourceTag/Env": {"staging"}, "aws:MultiFactorAuthPresent": {"true"},
+	}
+	if got := e.Decide(req); got != Allowed {
+		b.Fatalf("heavy request: %v", got)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Decide(req)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+}
