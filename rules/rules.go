@@ -1,0 +1,88 @@
+// Package rules loads ec2guard's rule file: YAML or JSON, every problem reported at once with
+// its file:line:col. A rule selects events with an EventBridge pattern (validated and compiled
+// by package pattern), narrows them with filters on the resource as it is now, and names the
+// actions to run, in dry-run mode unless it says enforce.
+//
+// API (stable; the engine and the CLI build on it):
+//
+//	Load(file string, src []byte, opts Options) (*Set, error)   // error is Errors
+//	Set{Rules []*Rule; Matcher *pattern.Matcher}                // Matcher indexes = Rules indexes
+//	Rule{Name, Description, Pattern, Filters, Actions, Mode, Loc}
+//	Filter.Match(kind, id, state string, tags map[string]string) bool
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/pattern"
+)
+
+// Location is a place in a rule file.
+type Location struct {
+	File         string
+	Line, Column int
+}
+
+func (l Location) String() string { return fmt.Sprintf("%s:%d:%d", l.File, l.Line, l.Column) }
+
+// Error is one problem in a rule file.
+type Error struct {
+	Loc Location
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Loc.String() + ": " + e.Msg }
+
+// Errors is every problem Load found, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Mode says whether a rule's mutating actions run.
+type Mode string
+
+// The modes; DryRun is the default.
+const (
+	Enforce Mode = "enforce"
+	DryRun  Mode = "dry-run"
+)
+
+// Options configure Load.
+type Options struct {
+	// Vars fill ${var:NAME} in any string value; an unset variable is an error.
+	Vars map[string]string
+	// CheckAction validates an action's name and parameters (package actions supplies it);
+	// nil accepts any action.
+	CheckAction func(name string, params map[string]any) error
+}
+
+// Set is a loaded rule file: its rules and one matcher for all their patterns.
+type Set struct {
+	Rules   []*Rule
+	Matcher *pattern.Matcher // Match returns indexes into Rules
+}
+
+// Rule is one rule of the file.
+type Rule struct {
+	Name        string
+	Description string
+	Pattern     []byte // the EventBridge pattern as JSON, as it would be installed
+	Filters     []Filter
+	Actions     []ActionSpec
+	Mode        Mode
+	Loc         Location
+}
+
+// ActionSpec is an action as written: its name and parameters (variables filled in).
+type ActionSpec struct {
+	Name   string
+	Params map[string]any
+	Loc    Location
+}

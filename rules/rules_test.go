@@ -1,0 +1,142 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestLoadSeeds(t *testing.T) {
+	src, err := os.ReadFile("testdata/seeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := Load("seeds.yaml", src, Options{Vars: map[string]string{"topic": "arn:aws:sns:us-east-1:123456789012:ops"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Rules) != 3 {
+		t.Fatalf("%d rules, want 3", len(set.Rules))
+	}
+	r := set.Rules[0]
+	if r.Name != "restart-protected" || r.Mode != Enforce || r.Loc.Line != 3 {
+		t.Errorf("rule 0 = %q mode %s at %s", r.Name, r.Mode, r.Loc)
+	}
+	if got := r.Actions[1].Params["topic"]; got != "arn:aws:sns:us-east-1:123456789012:ops" {
+		t.Errorf("notify topic = %v: the variable was not filled", got)
+	}
+	if set.Rules[1].Mode != DryRun {
+		t.Errorf("default mode = %s, want dry-run", set.Rules[1].Mode)
+	}
+	if got := set.Rules[1].Actions[0]; got.Name != "stop" || got.Params["force"] != false {
+		t.Errorf("stop action = %+v", got)
+	}
+	ev := []byte(`{"source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","detail":{"state":"stopped"}}`)
+	if got, err := set.Matcher.Match(ev, nil); err != nil || !slices.Equal(got, []int{0}) {
+		t.Fatalf("Match = %v, %v; want [0]", got, err)
+	}
+	ct := []byte(`{"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"RunInstances","errorCode":"Client.UnauthorizedOperation"}}`)
+	if got, _ := set.Matcher.Match(ct, nil); len(got) != 0 {
+		t.Fatalf("a failed call matched %v", got)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string // "line:col: message part"
+	}{
+		{"empty", ``, []string{"1:1: the rule file is empty"}},
+		{"bad yaml", "rules:\n  - name: [x\n", []string{"not valid YAML"}},
+		{"not a mapping", "- a\n", []string{"1:1: the rule file must be a mapping"}},
+		{"unknown top key", "rule: []\n", []string{"1:1: unknown top-level key \"rule\"", "1:1: missing the top-level rules"}},
+		{"unknown rule key", "rules:\n  - name: a\n    pattern: {source: [x]}\n    actions: [start]\n    modes: enforce\n",
+			[]string{"5:5: unknown rule key \"modes\""}},
+		{"pattern error points at the node", "rules:\n  - name: a\n    pattern:\n      detail:\n        state: stopped\n    actions: [start]\n",
+			[]string{"5:16: pattern: detail.state: match values must be in an array"}},
+		{"pattern operator error", "rules:\n  - name: a\n    pattern:\n      n: [{numeric: [\">\", 5, \"<\", 1]}]\n    actions: [start]\n",
+			[]string{"4:10: pattern: n: numeric: the lower bound must be below the upper bound"}},
+		{"unset variable", "rules:\n  - name: a\n    pattern: {source: [x]}\n    actions:\n      - notify: {topic: \"${var:topic}\"}\n",
+			[]string{"5:25: variable \"topic\" is not set"}},
+		{"duplicate names", "rules:\n  - name: a\n    pattern: {source: [x]}\n    actions: [start]\n  - name: a\n    pattern: {source: [y]}\n    actions: [stop]\n",
+			[]string{"5:5: duplicate rule name \"a\" (first at f.yaml:2:5)"}},
+		{"no actions", "rules:\n  - name: a\n    pattern: {source: [x]}\n", []string{"2:5: rule \"a\" has no actions"}},
+		{"bad mode", "rules:\n  - name: a\n    pattern: {source: [x]}\n    actions: [start]\n    mode: yes-please\n", []string{"5:11: mode must be enforce or dry-run"}},
+		{"bad filter", "rules:\n  - name: a\n    pattern: {source: [x]}\n    filters:\n      - {tag: P, equals: x, absent: true}\n      - {state: [runing]}\n      - {colour: red}\n    actions: [start]\n",
+			[]string{"5:9: a tag filter needs exactly one", "6:17: unknown instance state \"runing\"", "7:9: unknown filter"}},
+		{"action checked", "rules:\n  - name: a\n    pattern: {source: [x]}\n    actions:\n      - explode\n", []string{"5:9: action \"explode\": unknown action"}},
+		{"several rules, all errors", "rules:\n  - name: a\n    actions: [start]\n  - pattern: {source: [x]}\n    actions: [start]\n",
+			[]string{"2:5: rule \"a\" has no pattern", "4:5: the rule has no name"}},
+	}
+	check := func(name string, params map[string]any) error {
+		if name == "explode" {
+			return fmt.Errorf("unknown action")
+		}
+		return nil
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load("f.yaml", []byte(tt.src), Options{CheckAction: check})
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("Load error = %v, want Errors", err)
+			}
+			if len(errs) != len(tt.want) {
+				t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(tt.want), err)
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(errs[i].Error(), w) {
+					t.Errorf("error %d = %q, want it to contain %q", i, errs[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestFilterMatch(t *testing.T) {
+	tags := map[string]string{"Protected": "true", "Env": "prod-eu"}
+	tests := []struct {
+		f    Filter
+		want bool
+	}{
+		{Filter{Kind: FilterTag, Tag: "Protected", Op: TagEquals, Values: []string{"true"}}, true},
+		{Filter{Kind: FilterTag, Tag: "Protected", Op: TagEquals, Values: []string{"True"}}, false},
+		{Filter{Kind: FilterTag, Tag: "SPECIAL_EXCEPTION", Op: TagAbsent}, true},
+		{Filter{Kind: FilterTag, Tag: "Env", Op: TagPresent}, true},
+		{Filter{Kind: FilterTag, Tag: "Env", Op: TagOneOf, Values: []string{"dev", "prod-eu"}}, true},
+		{Filter{Kind: FilterTag, Tag: "Env", Op: TagGlob, Values: []string{"prod-*"}}, true},
+		{Filter{Kind: FilterTag, Tag: "Missing", Op: TagGlob, Values: []string{"*"}}, false},
+		{Filter{Kind: FilterState, Values: []string{"running", "pending"}}, true},
+		{Filter{Kind: FilterState, Values: []string{"stopped"}}, false},
+		{Filter{Kind: FilterID, Values: []string{"i-1"}}, true},
+		{Filter{Kind: FilterKindK, Values: []string{"volume"}}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.f.Match("instance", "i-1", "running", tags); got != tt.want {
+			t.Errorf("%+v.Match = %v, want %v", tt.f, got, tt.want)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	src, _ := os.ReadFile("testdata/seeds.yaml")
+	f.Add(src)
+	f.Add([]byte("rules:\n  - name: a\n    pattern: {source: [x]}\n    actions: [start]\n"))
+	f.Add([]byte("rules: [{name: a, pattern: &p {a: [1]}, actions: [*p]}]"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		set, err := Load("f.yaml", src, Options{Vars: map[string]string{"topic": "t"}})
+		if err != nil {
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("error %v is not a non-empty Errors", err)
+			}
+			return
+		}
+		if set.Matcher == nil || len(set.Rules) == 0 {
+			t.Fatal("a loaded set has no rules or no matcher")
+		}
+	})
+}
