@@ -102,6 +102,10 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 		return nil, fmt.Errorf("compiling patterns: %w", err)
 	}
 	set.Matcher = m
+	l.loops(set)
+	if len(l.errs) > 0 {
+		return nil, l.errs
+	}
 	return set, nil
 }
 

@@ -1,0 +1,154 @@
+// Package actions holds what ec2guard can do to a resource: start, stop, protect, tag and
+// notify. This file is the part the rule loader needs without touching AWS: each action's
+// parameters and the instance states it drives resources to.
+package actions
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+type paramKind int
+
+const (
+	pBool paramKind = iota
+	pString
+	pStringMap
+	pDuration
+)
+
+type param struct {
+	kind     paramKind
+	required bool
+	doc      string
+}
+
+type spec struct {
+	doc    string
+	params map[string]param
+	// drives lists the instance states the action moves an instance to, in order: the
+	// events it causes, which other rules may select (the loop check reads them).
+	drives []string
+}
+
+var specs = map[string]spec{
+	"start": {
+		doc:    "start the instance if it is stopped (waits, bounded, while it is stopping)",
+		params: map[string]param{"wait": {kind: pDuration, doc: "how long to wait for a stopping instance (default 2m)"}},
+		drives: []string{"pending", "running"},
+	},
+	"stop": {
+		doc:    "stop the instance if it is running",
+		params: map[string]param{"force": {kind: pBool, doc: "turn DisableApiStop off first instead of reporting the instance"}},
+		drives: []string{"stopping", "stopped"},
+	},
+	"protect": {
+		doc: "set stop and/or termination protection",
+		params: map[string]param{
+			"stop":        {kind: pBool, doc: "set DisableApiStop"},
+			"termination": {kind: pBool, doc: "set DisableApiTermination"},
+		},
+	},
+	"tag": {
+		doc: "tag what the event created (an instance's volumes and network interfaces too)",
+		params: map[string]param{
+			"tags":      {kind: pStringMap, required: true, doc: "tag keys and value templates ({{.UserName}}, {{.PrincipalID}}, ...)"},
+			"overwrite": {kind: pBool, doc: "replace tags that already exist"},
+		},
+	},
+	"notify": {
+		doc: "publish to an SNS topic",
+		params: map[string]param{
+			"topic":   {kind: pString, required: true, doc: "the SNS topic ARN"},
+			"subject": {kind: pString, doc: "subject template"},
+			"message": {kind: pString, doc: "message template"},
+		},
+	},
+}
+
+// Names returns the action names, sorted.
+func Names() []string {
+	names := make([]string, 0, len(specs))
+	for n := range specs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Check validates an action's name and parameters.
+func Check(name string, params map[string]any) error {
+	s, ok := specs[name]
+	if !ok {
+		return fmt.Errorf("unknown action (known: %s)", strings.Join(Names(), ", "))
+	}
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p, ok := s.params[k]
+		if !ok {
+			known := make([]string, 0, len(s.params))
+			for n := range s.params {
+				known = append(known, n)
+			}
+			sort.Strings(known)
+			if len(known) == 0 {
+				return fmt.Errorf("takes no parameters, got %q", k)
+			}
+			return fmt.Errorf("unknown parameter %q (known: %s)", k, strings.Join(known, ", "))
+		}
+		if err := p.check(params[k]); err != nil {
+			return fmt.Errorf("parameter %q: %w", k, err)
+		}
+	}
+	for n, p := range s.params {
+		if _, ok := params[n]; p.required && !ok {
+			return fmt.Errorf("parameter %q is required (%s)", n, p.doc)
+		}
+	}
+	return nil
+}
+
+func (p param) check(v any) error {
+	switch p.kind {
+	case pBool:
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("must be true or false, got %v", v)
+		}
+	case pString, pDuration:
+		s, ok := v.(string)
+		if !ok || s == "" {
+			return fmt.Errorf("must be a non-empty string, got %v", v)
+		}
+		if p.kind == pDuration {
+			if _, err := parseDuration(s); err != nil {
+				return err
+			}
+		}
+	case pStringMap:
+		m, ok := v.(map[string]any)
+		if !ok || len(m) == 0 {
+			return fmt.Errorf("must be a non-empty mapping of strings")
+		}
+		for k, e := range m {
+			if _, ok := e.(string); !ok {
+				return fmt.Errorf("value of %q must be a string", k)
+			}
+			if k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") {
+				return fmt.Errorf("tag key %q is not allowed (1-128 characters, not aws:)", k)
+			}
+		}
+	}
+	return nil
+}
+
+// Drives returns the instance states the action moves an instance to; nil for actions that
+// do not change instance state.
+func Drives(name string, _ map[string]any) []string {
+	return slices.Clone(specs[name].drives)
+}

@@ -1,0 +1,44 @@
+package actions
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name   string
+		params map[string]any
+		err    string
+	}{
+		{"start", nil, ""},
+		{"start", map[string]any{"wait": "90s"}, ""},
+		{"start", map[string]any{"wait": "forever"}, "not a duration"},
+		{"start", map[string]any{"wait": "1h"}, "between 0 and 15m0s"},
+		{"stop", map[string]any{"force": true}, ""},
+		{"stop", map[string]any{"force": "yes"}, `parameter "force": must be true or false`},
+		{"protect", map[string]any{"stop": true, "termination": false}, ""},
+		{"tag", map[string]any{"tags": map[string]any{"Owner": "{{.UserName}}"}}, ""},
+		{"tag", nil, `parameter "tags" is required`},
+		{"tag", map[string]any{"tags": map[string]any{"aws:x": "v"}}, "not allowed"},
+		{"tag", map[string]any{"tags": map[string]any{"Owner": 5}}, "must be a string"},
+		{"notify", map[string]any{"topic": "arn:aws:sns:us-east-1:123456789012:ops"}, ""},
+		{"notify", map[string]any{"topic": "t", "colour": "red"}, `unknown parameter "colour" (known: message, subject, topic)`},
+		{"reboot", nil, "unknown action (known: notify, protect, start, stop, tag)"},
+	}
+	for _, tt := range tests {
+		err := Check(tt.name, tt.params)
+		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("Check(%s, %v) = %v, want %q", tt.name, tt.params, err, tt.err)
+		}
+	}
+}
+
+func TestDrives(t *testing.T) {
+	if got := Drives("stop", nil); len(got) != 2 || got[1] != "stopped" {
+		t.Errorf("Drives(stop) = %v", got)
+	}
+	if got := Drives("tag", nil); got != nil {
+		t.Errorf("Drives(tag) = %v, want nil", got)
+	}
+}
