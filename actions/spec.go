@@ -28,20 +28,23 @@ type param struct {
 type spec struct {
 	doc    string
 	params map[string]param
-	// drives lists the instance states the action moves an instance to, in order: the
-	// events it causes, which other rules may select (the loop check reads them).
-	drives []string
+	// actsIn lists the instance states in which the action changes the instance (elsewhere
+	// it checks and skips); drives lists the states it moves the instance to, in order: the
+	// events it causes, which other rules may select (the loop check reads both).
+	actsIn, drives []string
 }
 
 var specs = map[string]spec{
 	"start": {
 		doc:    "start the instance if it is stopped (waits, bounded, while it is stopping)",
 		params: map[string]param{"wait": {kind: pDuration, doc: "how long to wait for a stopping instance (default 2m)"}},
+		actsIn: []string{"stopping", "stopped"},
 		drives: []string{"pending", "running"},
 	},
 	"stop": {
 		doc:    "stop the instance if it is running",
 		params: map[string]param{"force": {kind: pBool, doc: "turn DisableApiStop off first instead of reporting the instance"}},
+		actsIn: []string{"pending", "running"},
 		drives: []string{"stopping", "stopped"},
 	},
 	"protect": {
@@ -147,8 +150,8 @@ func (p param) check(v any) error {
 	return nil
 }
 
-// Drives returns the instance states the action moves an instance to; nil for actions that
-// do not change instance state.
-func Drives(name string, _ map[string]any) []string {
-	return slices.Clone(specs[name].drives)
+// Transitions returns the instance states in which the action changes an instance (from) and
+// the states it moves it to (to); both nil for actions that do not change instance state.
+func Transitions(name string, _ map[string]any) (from, to []string) {
+	return slices.Clone(specs[name].actsIn), slices.Clone(specs[name].drives)
 }

@@ -34,11 +34,11 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestDrives(t *testing.T) {
-	if got := Drives("stop", nil); len(got) != 2 || got[1] != "stopped" {
-		t.Errorf("Drives(stop) = %v", got)
+func TestTransitions(t *testing.T) {
+	if from, to := Transitions("stop", nil); len(from) != 2 || from[1] != "running" || len(to) != 2 || to[1] != "stopped" {
+		t.Errorf("Transitions(stop) = %v, %v", from, to)
 	}
-	if got := Drives("tag", nil); got != nil {
-		t.Errorf("Drives(tag) = %v, want nil", got)
+	if from, to := Transitions("tag", nil); from != nil || to != nil {
+		t.Errorf("Transitions(tag) = %v, %v, want nil", from, to)
 	}
 }

@@ -14,30 +14,43 @@ func stateEvent(state string) []byte {
 		`"detail":{"instance-id":"i-00000000000000000","state":"` + state + `"}}`)
 }
 
-// edge: rule from's action drives an instance to state, which rule to selects.
+// edge: rule from's action drives an instance to state, which rule to selects and acts on.
 type edge struct {
 	from, to int
 	action   string
 	state    string
 }
 
+// actsIn reports whether some action of r changes an instance in state.
+func (l *loader) actsIn(r *Rule, state string) bool {
+	for _, act := range r.Actions {
+		if from, _ := l.opts.Transitions(act.Name, act.Params); slices.Contains(from, state) {
+			return true
+		}
+	}
+	return false
+}
+
 // loops reports rule cycles whose actions trigger each other on the same instances: each
-// edge is an action's resulting state that another rule's pattern selects, kept only when the
-// two rules' filters can hold for one instance in that state.
+// edge is an action's resulting state that another rule's pattern selects and acts on, kept
+// only when the two rules' filters can hold for one instance in that state. The state-change
+// event is synthetic (account 000000000000, us-east-1): patterns that pin accounts, regions
+// or instance ids are judged on it as they are, so such loops may go unreported.
 func (l *loader) loops(set *Set) {
-	if l.opts.Drives == nil {
+	if l.opts.Transitions == nil {
 		return
 	}
 	var edges []edge
 	for a, ra := range set.Rules {
 		for _, act := range ra.Actions {
-			for _, state := range l.opts.Drives(act.Name, act.Params) {
+			_, to := l.opts.Transitions(act.Name, act.Params)
+			for _, state := range to {
 				hits, err := set.Matcher.Match(stateEvent(state), nil)
 				if err != nil {
 					continue
 				}
 				for _, b := range hits {
-					if filtersOverlap(ra.Filters, set.Rules[b].Filters, state) {
+					if rb := set.Rules[b]; l.actsIn(rb, state) && filtersOverlap(ra.Filters, rb.Filters, state) {
 						edges = append(edges, edge{from: a, to: b, action: act.Name, state: state})
 					}
 				}

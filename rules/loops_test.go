@@ -57,7 +57,7 @@ func TestLoops(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load("f.yaml", []byte("rules:"+tt.rules), Options{CheckAction: actions.Check, Drives: actions.Drives})
+			_, err := Load("f.yaml", []byte("rules:"+tt.rules), Options{CheckAction: actions.Check, Transitions: actions.Transitions})
 			switch {
 			case tt.loop == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)

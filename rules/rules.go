@@ -61,9 +61,10 @@ type Options struct {
 	// CheckAction validates an action's name and parameters (package actions supplies it);
 	// nil accepts any action.
 	CheckAction func(name string, params map[string]any) error
-	// Drives returns the instance states an action moves an instance to (package actions
-	// supplies it); Load reports rules whose actions trigger each other. Nil skips the check.
-	Drives func(name string, params map[string]any) []string
+	// Transitions returns the instance states in which an action changes an instance and the
+	// states it moves it to (package actions supplies it); Load reports rules whose actions
+	// trigger each other. Nil skips the check.
+	Transitions func(name string, params map[string]any) (from, to []string)
 }
 
 // Set is a loaded rule file: its rules and one matcher for all their patterns.
