@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ec2guard/ec2guard/rules"
 )
 
 // Exit codes, as PRODUCT §2 defines them.
@@ -65,7 +67,14 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
+		var problems rules.Errors
+		switch {
+		case errors.As(ee.err, &problems):
+			// One file:line:col: message per line, as editors and CI annotations read them.
+			for _, p := range problems {
+				fmt.Fprintln(stderr, p)
+			}
+		case ee.err != nil:
 			fmt.Fprintf(stderr, "ec2guard: %v\n", ee.err)
 		}
 		return ee.code

@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+// ruleFlags are the flags every command that reads a rule file shares.
+type ruleFlags struct {
+	file string
+	vars []string
+}
+
+// load reads and validates the rule file. Variables come from EC2GUARD_VAR_NAME in the
+// environment, overridden by --var NAME=VALUE.
+func (f *ruleFlags) load() (*rules.Set, error) {
+	if f.file == "" {
+		return nil, usageError(fmt.Errorf("a rule file is required (-r RULES)"))
+	}
+	vars := map[string]string{}
+	for _, kv := range os.Environ() {
+		if name, val, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(name, "EC2GUARD_VAR_") {
+			vars[strings.TrimPrefix(name, "EC2GUARD_VAR_")] = val
+		}
+	}
+	for _, kv := range f.vars {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			return nil, usageError(fmt.Errorf("--var %q: want NAME=VALUE", kv))
+		}
+		vars[name] = val
+	}
+	src, err := os.ReadFile(f.file)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("reading rule file: %w", err))
+	}
+	set, err := rules.Load(f.file, src, rules.Options{Vars: vars, CheckAction: actions.Check, Transitions: actions.Transitions})
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return set, nil
+}

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.yaml", "rules:\n  - name: a\n    pattern: {detail: {state: stopped}}\n    actions: [reboot]\n")
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		code     int
+		out, err string
+	}{
+		{"seeds", nil, []string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops"}, 0,
+			"3 rules valid (3 enforce, 0 dry-run)", ""},
+		{"variable from the environment", map[string]string{"EC2GUARD_VAR_topic": "arn:aws:sns:us-east-1:123456789012:ops"},
+			[]string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml")}, 0, "3 rules valid", ""},
+		{"unset variable", nil, []string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml")}, 2, "", `seeds.yaml:17:18: variable "topic" is not set`},
+		{"loop", nil, []string{"validate", "-r", filepath.Join("..", "examples", "loop.yaml")}, 2, "", `loop.yaml:4:5: remediation loop: "restart-protected"'s start drives an instance to running, which "stop-without-exception"`},
+		{"every error with its position", nil, []string{"validate", "-r", bad}, 2, "", "bad.yaml:3:31: pattern: detail.state: match values must be in an array"},
+		{"unknown action", nil, []string{"validate", "-r", bad}, 2, "", "bad.yaml:4:15: action \"reboot\": unknown action"},
+		{"no rule file", nil, []string{"validate"}, 2, "", "a rule file is required"},
+		{"bad var", nil, []string{"validate", "-r", bad, "--var", "x"}, 2, "", `--var "x": want NAME=VALUE`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			code, out, errOut := runCLI(t, "", tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.out) || !strings.Contains(errOut, tt.err) {
+				t.Fatalf("exit %d\nstdout %s\nstderr %s\nwant exit %d, stdout containing %q, stderr containing %q", code, out, errOut, tt.code, tt.out, tt.err)
+			}
+		})
+	}
+}
