@@ -1,0 +1,300 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+// recorder is an Action of our own interface (not a fake of AWS): it records its calls.
+type recorder struct {
+	name     string
+	mutating bool
+	mu       sync.Mutex
+	calls    []Invocation
+	result   *Result
+}
+
+func (r *recorder) Name() string   { return r.name }
+func (r *recorder) Mutating() bool { return r.mutating }
+func (r *recorder) Do(_ context.Context, inv Invocation) Result {
+	r.mu.Lock()
+	r.calls = append(r.calls, inv)
+	r.mu.Unlock()
+	if r.result != nil {
+		return *r.result
+	}
+	if inv.DryRun {
+		return Result{Outcome: DryRun, Reason: "would " + r.name}
+	}
+	return Result{Outcome: Applied, Reason: r.name + "ed"}
+}
+
+// inventory is an in-memory Inventory.
+type inventory struct {
+	res map[string]*Resource
+	err error
+}
+
+func (i *inventory) Get(_ context.Context, kind, region, id string) (*Resource, error) {
+	if i.err != nil {
+		return nil, i.err
+	}
+	if r, ok := i.res[id]; ok {
+		return r, nil
+	}
+	return &Resource{Kind: kind, ID: id, Region: region}, nil
+}
+
+type mapLedger struct{ m map[string]bool }
+
+func (l *mapLedger) Seen(_ context.Context, k string) (bool, error) { return l.m[k], nil }
+func (l *mapLedger) MarkDone(_ context.Context, k string, _ time.Duration) error {
+	l.m[k] = true
+	return nil
+}
+
+const ruleFile = `rules:
+  - name: restart-protected
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    filters: [{tag: Protected, equals: "true"}]
+    actions: [start]
+    mode: enforce
+  - name: watch-running
+    pattern: {source: [aws.ec2], detail: {state: [running]}}
+    actions: [stop]
+  - name: auto-tag
+    pattern: {detail-type: [AWS API Call via CloudTrail], detail: {eventName: [RunInstances]}}
+    actions: [{tag: {tags: {Owner: x}}}]
+    mode: enforce
+`
+
+type fixture struct {
+	eng   *Engine
+	acts  map[string]*recorder
+	inv   *inventory
+	clock time.Time
+}
+
+func newFixture(t *testing.T, tweak func(*Config)) *fixture {
+	t.Helper()
+	set, err := rules.Load("r.yaml", []byte(ruleFile), rules.Options{CheckAction: actions.Check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{acts: map[string]*recorder{}, clock: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	f.inv = &inventory{res: map[string]*Resource{
+		"i-prot": {Kind: "instance", ID: "i-prot", State: "stopped", Exists: true, Tags: map[string]string{"Protected": "true"}},
+		"i-open": {Kind: "instance", ID: "i-open", State: "stopped", Exists: true, Tags: map[string]string{}},
+	}}
+	cfg := Config{
+		Rules: set,
+		NewAction: func(s rules.ActionSpec) (Action, error) {
+			r := &recorder{name: s.Name, mutating: true}
+			f.acts[s.Name] = r
+			return r, nil
+		},
+		Inventory: f.inv,
+		Now:       func() time.Time { return f.clock },
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	f.eng, err = New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func stateEvent(id, instance, state string) *event.Event {
+	e, err := event.Parse([]byte(fmt.Sprintf(`{"id":%q,"source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","account":"123456789012","region":"us-east-1","detail":{"instance-id":%q,"state":%q}}`, id, instance, state)))
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+func one(t *testing.T, ds []Decision) Decision {
+	t.Helper()
+	if len(ds) != 1 {
+		t.Fatalf("%d decisions, want 1: %+v", len(ds), ds)
+	}
+	return ds[0]
+}
+
+func TestHandle(t *testing.T) {
+	ctx := context.Background()
+	t.Run("no rule matched", func(t *testing.T) {
+		f := newFixture(t, nil)
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "pending")))
+		if d.Rule != "" || d.Outcome != Skipped || d.Reason != "no rule matched" || d.EventID != "e1" {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("applied", func(t *testing.T) {
+		f := newFixture(t, nil)
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+		if d.Rule != "restart-protected" || d.Action != "start" || d.Outcome != Applied || d.Resource != "i-prot" || d.DryRun || d.Region != "us-east-1" || d.Account != "123456789012" {
+			t.Fatalf("%+v", d)
+		}
+		if c := f.acts["start"].calls; len(c) != 1 || c[0].Resource.Tags["Protected"] != "true" || c[0].DryRun {
+			t.Fatalf("start calls = %+v", c)
+		}
+	})
+	t.Run("filter says no", func(t *testing.T) {
+		f := newFixture(t, nil)
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-open", "stopped")))
+		if d.Outcome != Skipped || !strings.Contains(d.Reason, "r.yaml:4:15 (tag Protected equals [true]) does not hold") || len(f.acts["start"].calls) != 0 {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("duplicate event", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+		if d.Outcome != Duplicate || len(f.acts["start"].calls) != 1 {
+			t.Fatalf("%+v, %d calls", d, len(f.acts["start"].calls))
+		}
+	})
+	t.Run("ledger outlives the engine", func(t *testing.T) {
+		l := &mapLedger{m: map[string]bool{}}
+		f := newFixture(t, func(c *Config) { c.Ledger = l })
+		f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))
+		g := newFixture(t, func(c *Config) { c.Ledger = l })
+		if d := one(t, g.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Duplicate {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("dry-run flag", func(t *testing.T) {
+		f := newFixture(t, func(c *Config) { c.DryRun = true })
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+		if d.Outcome != DryRun || !d.DryRun || !f.acts["start"].calls[0].DryRun {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("rule mode dry-run (the default)", func(t *testing.T) {
+		f := newFixture(t, nil)
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-open", "running")))
+		if d.Rule != "watch-running" || d.Outcome != DryRun || !d.DryRun || !f.acts["stop"].calls[0].DryRun {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("loop budget", func(t *testing.T) {
+		f := newFixture(t, nil)
+		var last Decision
+		for i := 0; i < 4; i++ {
+			last = one(t, f.eng.Handle(ctx, stateEvent(fmt.Sprint("e", i), "i-prot", "stopped")))
+			f.clock = f.clock.Add(time.Minute)
+		}
+		if last.Outcome != Suppressed || !strings.Contains(last.Reason, "loop budget") || len(f.acts["start"].calls) != 3 {
+			t.Fatalf("%+v, %d calls", last, len(f.acts["start"].calls))
+		}
+		f.clock = f.clock.Add(10 * time.Minute)
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e9", "i-prot", "stopped"))); d.Outcome != Applied {
+			t.Fatalf("after the window: %+v", d)
+		}
+	})
+	t.Run("blast radius per minute", func(t *testing.T) {
+		f := newFixture(t, func(c *Config) { c.MaxPerMinute = 2 })
+		for i := 0; i < 3; i++ {
+			f.inv.res[fmt.Sprint("i-", i)] = &Resource{Kind: "instance", ID: fmt.Sprint("i-", i), State: "stopped", Exists: true, Tags: map[string]string{"Protected": "true"}}
+		}
+		var ds []Decision
+		for i := 0; i < 3; i++ {
+			ds = append(ds, one(t, f.eng.Handle(ctx, stateEvent(fmt.Sprint("e", i), fmt.Sprint("i-", i), "stopped"))))
+		}
+		if ds[1].Outcome != Applied || ds[2].Outcome != Suppressed || !strings.Contains(ds[2].Reason, "blast radius") {
+			t.Fatalf("%+v", ds)
+		}
+	})
+	t.Run("blast radius per run", func(t *testing.T) {
+		f := newFixture(t, func(c *Config) { c.MaxPerRun = 1 })
+		f.inv.res["i-2"] = &Resource{Kind: "instance", ID: "i-2", State: "stopped", Exists: true, Tags: map[string]string{"Protected": "true"}}
+		f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))
+		f.clock = f.clock.Add(time.Hour)
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-2", "stopped"))); d.Outcome != Suppressed {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("resource gone", func(t *testing.T) {
+		f := newFixture(t, nil)
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-gone", "stopped"))); d.Outcome != Skipped || d.Reason != "the resource no longer exists" {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("inventory fails", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.inv.err = errors.New("throttled")
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Failed || d.Error != "throttled" {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("action fails", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.eng.Handle(ctx, stateEvent("e0", "i-open", "running")) // builds nothing new; recorders exist
+		f.acts["start"].result = &Result{Outcome: Failed, Reason: "starting", Err: errors.New("boom")}
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+		if d.Outcome != Failed || d.Error != "boom" {
+			t.Fatalf("%+v", d)
+		}
+		f.acts["start"].result = nil // a failed action is not remembered: a redelivery retries it
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Applied {
+			t.Fatalf("retry: %+v", d)
+		}
+	})
+}
+
+func cloudTrail(t *testing.T, id, arn, extra string) *event.Event {
+	t.Helper()
+	e, err := event.Parse([]byte(`{"id":"` + id + `","source":"aws.ec2","detail-type":"AWS API Call via CloudTrail","region":"us-east-1","detail":{"eventName":"RunInstances","userIdentity":{"type":"AssumedRole","arn":"` + arn + `","sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::123456789012:role/ec2guard"}}}` + extra + `,"responseElements":{"instancesSet":{"items":[{"instanceId":"i-a"},{"instanceId":"i-b"}]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestHandleCloudTrail(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, func(c *Config) { c.Self = []string{"arn:aws:iam::123456789012:role/ec2guard"} })
+	ds := f.eng.Handle(ctx, cloudTrail(t, "c1", "arn:aws:sts::123456789012:assumed-role/dev/bob", ""))
+	// The session issuer is ec2guard's role: this is its own call.
+	if d := one(t, ds); d.Outcome != Skipped || !strings.Contains(d.Reason, "ec2guard's own identity") {
+		t.Fatalf("%+v", d)
+	}
+	g := newFixture(t, nil)
+	ds = g.eng.Handle(ctx, cloudTrail(t, "c2", "arn:aws:sts::123456789012:assumed-role/dev/bob", ""))
+	if len(ds) != 2 || ds[0].Resource != "i-a" || ds[1].Resource != "i-b" || ds[0].Outcome != Applied || ds[0].EventName != "RunInstances" {
+		t.Fatalf("%+v", ds)
+	}
+	ds = g.eng.Handle(ctx, cloudTrail(t, "c3", "arn:aws:sts::123456789012:assumed-role/dev/bob", `,"errorCode":"Client.UnauthorizedOperation"`))
+	if d := one(t, ds); d.Outcome != Skipped || !strings.Contains(d.Reason, "Client.UnauthorizedOperation") {
+		t.Fatalf("%+v", d)
+	}
+}
+
+func BenchmarkHandleNoMatch(b *testing.B) {
+	f := newFixture(&testing.T{}, nil)
+	ev := cloudTrailForBench()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		f.eng.Handle(context.Background(), ev)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func cloudTrailForBench() *event.Event {
+	e, err := event.Parse([]byte(`{"id":"b1","source":"aws.ec2","detail-type":"AWS API Call via CloudTrail","region":"us-east-1","detail":{"eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/bob","userName":"bob"},"requestParameters":{"filterSet":{}},"responseElements":null}}`))
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
