@@ -24,12 +24,15 @@ type CloudTrail struct {
 
 // UserIdentity is CloudTrail's userIdentity element.
 type UserIdentity struct {
-	Type           string `json:"type"`
-	PrincipalID    string `json:"principalId"`
-	ARN            string `json:"arn"`
-	AccountID      string `json:"accountId"`
-	UserName       string `json:"userName"`
-	InvokedBy      string `json:"invokedBy"`
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalId"`
+	ARN         string `json:"arn"`
+	AccountID   string `json:"accountId"`
+	UserName    string `json:"userName"`
+	InvokedBy   string `json:"invokedBy"`
+	OnBehalfOf  struct {
+		UserID string `json:"userId"`
+	} `json:"onBehalfOf"`
 	SessionContext struct {
 		SessionIssuer struct {
 			Type     string `json:"type"`

@@ -1,0 +1,320 @@
+// Package awsapi is ec2guard's only door to AWS: the few domain calls the actions need, over
+// aws-sdk-go-v2 clients created lazily (a command that handles no matching event never even
+// loads the AWS configuration) from the standard configuration chain — credentials,
+// AWS_REGION, AWS_PROFILE and AWS_ENDPOINT_URL (how tests point at moto) — with the SDK's
+// standard retryer (throttling and 5xx are retried with backoff).
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+)
+
+// Clients hands out one client per service and region, created on first use.
+type Clients struct {
+	once    sync.Once
+	cfg     aws.Config
+	cfgErr  error
+	mu      sync.Mutex
+	ec2     map[string]*ec2.Client
+	sns     map[string]*sns.Client
+	selfArn string
+}
+
+// New returns Clients that load the AWS configuration when first needed.
+func New() *Clients {
+	return &Clients{ec2: map[string]*ec2.Client{}, sns: map[string]*sns.Client{}}
+}
+
+func (c *Clients) config(ctx context.Context) (aws.Config, error) {
+	c.once.Do(func() {
+		c.cfg, c.cfgErr = config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 5 })
+		}))
+		if c.cfgErr != nil {
+			c.cfgErr = fmt.Errorf("loading AWS configuration: %w", c.cfgErr)
+		}
+	})
+	return c.cfg, c.cfgErr
+}
+
+func (c *Clients) ec2Client(ctx context.Context, region string) (*ec2.Client, error) {
+	cfg, err := c.config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.ec2[region]; ok {
+		return cl, nil
+	}
+	cl := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
+		if region != "" {
+			o.Region = region
+		}
+	})
+	c.ec2[region] = cl
+	return cl, nil
+}
+
+func (c *Clients) snsClient(ctx context.Context, region string) (*sns.Client, error) {
+	cfg, err := c.config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.sns[region]; ok {
+		return cl, nil
+	}
+	cl := sns.NewFromConfig(cfg, func(o *sns.Options) {
+		if region != "" {
+			o.Region = region
+		}
+	})
+	c.sns[region] = cl
+	return cl, nil
+}
+
+// Instance is what ec2guard reads of an instance.
+type Instance struct {
+	ID         string
+	State      string
+	Tags       map[string]string
+	VolumeIDs  []string
+	NetworkIDs []string // network interface ids
+}
+
+// ErrNotFound is returned for a resource AWS does not know (any more).
+var ErrNotFound = errors.New("resource not found")
+
+func notFound(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		code := ae.ErrorCode()
+		return strings.HasSuffix(code, ".NotFound") || strings.HasSuffix(code, ".Malformed")
+	}
+	return false
+}
+
+// DescribeInstance reads an instance; ErrNotFound when it does not exist.
+func (c *Clients) DescribeInstance(ctx context.Context, region, id string) (*Instance, error) {
+	cl, err := c.ec2Client(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	out, err := cl.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil {
+		if notFound(err) {
+			return nil, fmt.Errorf("instance %s: %w", id, ErrNotFound)
+		}
+		return nil, fmt.Errorf("describing instance %s: %w", id, err)
+	}
+	for _, r := range out.Reservations {
+		for _, in := range r.Instances {
+			if aws.ToString(in.InstanceId) != id {
+				continue
+			}
+			inst := &Instance{ID: id, Tags: tagMap(in.Tags)}
+			if in.State != nil {
+				inst.State = string(in.State.Name)
+			}
+			for _, b := range in.BlockDeviceMappings {
+				if b.Ebs != nil && b.Ebs.VolumeId != nil {
+					inst.VolumeIDs = append(inst.VolumeIDs, *b.Ebs.VolumeId)
+				}
+			}
+			for _, n := range in.NetworkInterfaces {
+				if n.NetworkInterfaceId != nil {
+					inst.NetworkIDs = append(inst.NetworkIDs, *n.NetworkInterfaceId)
+				}
+			}
+			return inst, nil
+		}
+	}
+	return nil, fmt.Errorf("instance %s: %w", id, ErrNotFound)
+}
+
+func tagMap(tags []ec2types.Tag) map[string]string {
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
+}
+
+// ResourceTags returns the tags of any EC2 resource (volume, snapshot, image...).
+func (c *Clients) ResourceTags(ctx context.Context, region, id string) (map[string]string, error) {
+	cl, err := c.ec2Client(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	tags := map[string]string{}
+	p := ec2.NewDescribeTagsPaginator(cl, &ec2.DescribeTagsInput{Filters: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{id}}}})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describing tags of %s: %w", id, err)
+		}
+		for _, t := range out.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return tags, nil
+}
+
+// StopProtected reports whether the instance has DisableApiStop set.
+func (c *Clients) StopProtected(ctx context.Context, region, id string) (bool, error) {
+	cl, err := c.ec2Client(ctx, region)
+	if err != nil {
+		return false, err
+	}
+	out, err := cl.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: &id, Attribute: ec2types.InstanceAttributeNameDisableApiStop})
+	if err != nil {
+		return false, fmt.Errorf("reading the stop protection of %s: %w", id, err)
+	}
+	return out.DisableApiStop != nil && aws.ToBool(out.DisableApiStop.Value), nil
+}
+
+// StartInstance starts an instance.
+func (c *Clients) StartInstance(ctx context.Context, region, id string) error {
+	cl, err := c.ec2Client(ctx, region)
+	if err != nil {
+		return err
+	}
+	if _, err := cl.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}}); err != nil {
+		return fmt.Errorf("starting %s: %w", id, err)
+	}
+	return nil
+}
+
+// StopInstance stops an instance.
+func (c *Clients) StopInstance(ctx context.Context, region, id string) error {
+	cl, err := c.ec2Client(ctx, region)
+	if err != nil {
+		return err
+	}
+	if _, err := cl.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
+		return fmt.Errorf("stopping %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetProtection sets DisableApiStop and/or DisableApiTermination (nil leaves one as it is).
+func (c *Clients) SetProtection(ctx context.Context, region, id string, stop, termination *bool) error {
+	cl, err := c.ec2Client(ctx, region)
+	if err != nil {
+		return err
+	}
+	if stop != nil {
+		if _, err := cl.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: &id, DisableApiStop: &ec2types.AttributeBooleanValue{Value: stop}}); err != nil {
+			return fmt.Errorf("setting the stop protection of %s: %w", id, err)
+		}
+	}
+	if termination != nil {
+		if _, err := cl.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: &id, DisableApiTermination: &ec2types.AttributeBooleanValue{Value: termination}}); err != nil {
+			return fmt.Errorf("setting the termination protection of %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// CreateTags tags resources.
+func (c *Clients) CreateTags(ctx context.Context, region string, ids []string, tags map[string]string) error {
+	cl, err := c.ec2Client(ctx, region)
+	if err != nil {
+		return err
+	}
+	in := &ec2.CreateTagsInput{Resources: ids}
+	for k, v := range tags {
+		in.Tags = append(in.Tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	if _, err := cl.CreateTags(ctx, in); err != nil {
+		return fmt.Errorf("tagging %v: %w", ids, err)
+	}
+	return nil
+}
+
+// ImageSnapshots returns the EBS snapshots behind an image.
+func (c *Clients) ImageSnapshots(ctx context.Context, region, imageID string) ([]string, error) {
+	cl, err := c.ec2Client(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	out, err := cl.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{imageID}})
+	if err != nil {
+		return nil, fmt.Errorf("describing image %s: %w", imageID, err)
+	}
+	var ids []string
+	for _, img := range out.Images {
+		for _, b := range img.BlockDeviceMappings {
+			if b.Ebs != nil && b.Ebs.SnapshotId != nil {
+				ids = append(ids, *b.Ebs.SnapshotId)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// Publish sends a message to an SNS topic (in the topic's own region); structured messages
+// carry a default text and a JSON body for machines as message attributes.
+func (c *Clients) Publish(ctx context.Context, topicARN, subject, message string, attrs map[string]string) (string, error) {
+	region := ""
+	if parts := strings.Split(topicARN, ":"); len(parts) >= 6 {
+		region = parts[3]
+	}
+	cl, err := c.snsClient(ctx, region)
+	if err != nil {
+		return "", err
+	}
+	in := &sns.PublishInput{TopicArn: &topicARN, Message: &message}
+	if subject != "" {
+		in.Subject = &subject
+	}
+	if len(attrs) > 0 {
+		in.MessageAttributes = map[string]snsAttr{}
+		for k, v := range attrs {
+			in.MessageAttributes[k] = snsAttr{DataType: aws.String("String"), StringValue: aws.String(v)}
+		}
+	}
+	out, err := cl.Publish(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("publishing to %s: %w", topicARN, err)
+	}
+	return aws.ToString(out.MessageId), nil
+}
+
+// CallerARN returns the ARN of the identity ec2guard runs as (its own role, for
+// self-exclusion), asked once.
+func (c *Clients) CallerARN(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	if c.selfArn != "" {
+		defer c.mu.Unlock()
+		return c.selfArn, nil
+	}
+	c.mu.Unlock()
+	cfg, err := c.config(ctx)
+	if err != nil {
+		return "", err
+	}
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("asking STS who ec2guard is: %w", err)
+	}
+	c.mu.Lock()
+	c.selfArn = aws.ToString(out.Arn)
+	c.mu.Unlock()
+	return c.selfArn, nil
+}
