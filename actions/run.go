@@ -1,0 +1,467 @@
+package actions
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+// API is what the actions need of AWS; *awsapi.Clients provides it.
+type API interface {
+	DescribeInstance(ctx context.Context, region, id string) (*awsapi.Instance, error)
+	ResourceTags(ctx context.Context, region, id string) (map[string]string, error)
+	StopProtected(ctx context.Context, region, id string) (bool, error)
+	StartInstance(ctx context.Context, region, id string) error
+	StopInstance(ctx context.Context, region, id string) error
+	SetProtection(ctx context.Context, region, id string, stop, termination *bool) error
+	CreateTags(ctx context.Context, region string, ids []string, tags map[string]string) error
+	ImageSnapshots(ctx context.Context, region, imageID string) ([]string, error)
+	Publish(ctx context.Context, topicARN, subject, message string, attrs map[string]string) (string, error)
+}
+
+// Factory builds actions over one API.
+type Factory struct {
+	API API
+	// Poll is how often start waits on a stopping instance (default 2s).
+	Poll time.Duration
+}
+
+// New builds the action a rule names; its parameters were checked by Check at load time.
+func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
+	if err := Check(spec.Name, spec.Params); err != nil {
+		return nil, err
+	}
+	poll := f.Poll
+	if poll == 0 {
+		poll = 2 * time.Second
+	}
+	b := base{name: spec.Name, api: f.API}
+	switch spec.Name {
+	case "start":
+		wait := 2 * time.Minute
+		if s, ok := spec.Params["wait"].(string); ok {
+			wait, _ = parseDuration(s)
+		}
+		return &start{base: b, wait: wait, poll: poll}, nil
+	case "stop":
+		force, _ := spec.Params["force"].(bool)
+		return &stop{base: b, force: force}, nil
+	case "protect":
+		p := &protect{base: b}
+		if v, ok := spec.Params["stop"].(bool); ok {
+			p.stop = &v
+		}
+		if v, ok := spec.Params["termination"].(bool); ok {
+			p.termination = &v
+		}
+		if p.stop == nil && p.termination == nil {
+			return nil, errors.New("protect needs stop: true and/or termination: true")
+		}
+		return p, nil
+	case "tag":
+		t := &tag{base: b, templates: map[string]*template.Template{}}
+		t.overwrite, _ = spec.Params["overwrite"].(bool)
+		for k, v := range spec.Params["tags"].(map[string]any) {
+			tpl, err := template.New(k).Option("missingkey=error").Parse(v.(string))
+			if err != nil {
+				return nil, fmt.Errorf("tag %q: %w", k, err)
+			}
+			t.templates[k] = tpl
+		}
+		return t, nil
+	case "notify":
+		n := &notify{base: b, topic: spec.Params["topic"].(string)}
+		subject, _ := spec.Params["subject"].(string)
+		if subject == "" {
+			subject = "ec2guard: {{.Rule}} on {{.ResourceID}}"
+		}
+		message, _ := spec.Params["message"].(string)
+		if message == "" {
+			message = "ec2guard rule {{.Rule}} acted on {{.ResourceKind}} {{.ResourceID}} in {{.Account}}/{{.Region}} after event {{.EventID}} ({{.DetailType}}{{if .State}}: {{.State}}{{end}})."
+		}
+		var err error
+		if n.subject, err = template.New("subject").Parse(subject); err != nil {
+			return nil, fmt.Errorf("subject: %w", err)
+		}
+		if n.message, err = template.New("message").Parse(message); err != nil {
+			return nil, fmt.Errorf("message: %w", err)
+		}
+		return n, nil
+	}
+	return nil, fmt.Errorf("unknown action %q", spec.Name)
+}
+
+type base struct {
+	name string
+	api  API
+}
+
+func (b base) Name() string { return b.name }
+
+func applied(format string, args ...any) engine.Result {
+	return engine.Result{Outcome: engine.Applied, Reason: fmt.Sprintf(format, args...)}
+}
+
+func skipped(format string, args ...any) engine.Result {
+	return engine.Result{Outcome: engine.Skipped, Reason: fmt.Sprintf(format, args...)}
+}
+
+func dryRun(format string, args ...any) engine.Result {
+	return engine.Result{Outcome: engine.DryRun, Reason: "would " + fmt.Sprintf(format, args...)}
+}
+
+func failed(err error) engine.Result { return engine.Result{Outcome: engine.Failed, Reason: err.Error(), Err: err} }
+
+// current re-reads an instance right before acting: events arrive late, twice, out of order.
+func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Instance, *engine.Result) {
+	if inv.Resource.Kind != "instance" {
+		r := skipped("%s acts on instances, not a %s", b.name, inv.Resource.Kind)
+		return nil, &r
+	}
+	in, err := b.api.DescribeInstance(ctx, inv.Resource.Region, inv.Resource.ID)
+	if errors.Is(err, awsapi.ErrNotFound) {
+		r := skipped("instance %s no longer exists", inv.Resource.ID)
+		return nil, &r
+	}
+	if err != nil {
+		r := failed(err)
+		return nil, &r
+	}
+	return in, nil
+}
+
+type start struct {
+	base
+	wait, poll time.Duration
+}
+
+func (a *start) Mutating() bool { return true }
+
+func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	in, res := a.current(ctx, inv)
+	if res != nil {
+		return *res
+	}
+	if in.State == "stopping" && !inv.DryRun {
+		deadline := time.Now().Add(a.wait)
+		for in.State == "stopping" && time.Now().Before(deadline) {
+			select {
+			case <-ctx.Done():
+				return failed(fmt.Errorf("waiting for %s to stop: %w", in.ID, ctx.Err()))
+			case <-time.After(a.poll):
+			}
+			if in, res = a.current(ctx, inv); res != nil {
+				return *res
+			}
+		}
+	}
+	switch in.State {
+	case "stopped":
+		if inv.DryRun {
+			return dryRun("start %s (stopped)", in.ID)
+		}
+		if err := a.api.StartInstance(ctx, inv.Resource.Region, in.ID); err != nil {
+			return failed(err)
+		}
+		return applied("started %s (it was stopped)", in.ID)
+	case "stopping":
+		if inv.DryRun {
+			return dryRun("start %s once it has stopped", in.ID)
+		}
+		return failed(fmt.Errorf("%s was still stopping after %s", in.ID, a.wait))
+	default:
+		return skipped("%s is %s: nothing to start", in.ID, in.State)
+	}
+}
+
+type stop struct {
+	base
+	force bool
+}
+
+func (a *stop) Mutating() bool { return true }
+
+func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	in, res := a.current(ctx, inv)
+	if res != nil {
+		return *res
+	}
+	if in.State != "running" && in.State != "pending" {
+		return skipped("%s is %s: nothing to stop", in.ID, in.State)
+	}
+	protected, err := a.api.StopProtected(ctx, inv.Resource.Region, in.ID)
+	if err != nil {
+		return failed(err)
+	}
+	if protected && !a.force {
+		return skipped("%s has stop protection (DisableApiStop): not stopped; force: true turns it off first", in.ID)
+	}
+	if inv.DryRun {
+		if protected {
+			return dryRun("turn off the stop protection of %s and stop it", in.ID)
+		}
+		return dryRun("stop %s (%s)", in.ID, in.State)
+	}
+	if protected {
+		off := false
+		if err := a.api.SetProtection(ctx, inv.Resource.Region, in.ID, &off, nil); err != nil {
+			return failed(err)
+		}
+	}
+	if err := a.api.StopInstance(ctx, inv.Resource.Region, in.ID); err != nil {
+		return failed(err)
+	}
+	if protected {
+		return applied("turned off the stop protection of %s and stopped it", in.ID)
+	}
+	return applied("stopped %s (it was %s)", in.ID, in.State)
+}
+
+type protect struct {
+	base
+	stop, termination *bool
+}
+
+func (a *protect) Mutating() bool { return true }
+
+func (a *protect) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	in, res := a.current(ctx, inv)
+	if res != nil {
+		return *res
+	}
+	if in.State == "terminated" || in.State == "shutting-down" {
+		return skipped("%s is %s", in.ID, in.State)
+	}
+	what := describeProtection(a.stop, a.termination)
+	if inv.DryRun {
+		return dryRun("set %s on %s", what, in.ID)
+	}
+	if err := a.api.SetProtection(ctx, inv.Resource.Region, in.ID, a.stop, a.termination); err != nil {
+		return failed(err)
+	}
+	return applied("set %s on %s", what, in.ID)
+}
+
+func describeProtection(stop, term *bool) string {
+	var parts []string
+	if stop != nil {
+		parts = append(parts, fmt.Sprintf("DisableApiStop=%v", *stop))
+	}
+	if term != nil {
+		parts = append(parts, fmt.Sprintf("DisableApiTermination=%v", *term))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// values are what tag and notify templates may use.
+type values struct {
+	Rule, EventID, DetailType, EventName, Account, Region, Time, State string
+	ResourceID, ResourceKind                                          string
+	event.Identity
+}
+
+func valuesOf(inv engine.Invocation) values {
+	v := values{Rule: inv.Rule, ResourceID: inv.Resource.ID, ResourceKind: inv.Resource.Kind, State: inv.Resource.State}
+	if ev := inv.Event; ev != nil {
+		v.EventID, v.DetailType, v.Account, v.Region, v.Time = ev.ID, ev.DetailType, ev.Account, ev.Region, ev.Time
+		if ct, err := ev.CloudTrailDetail(); err == nil {
+			v.EventName = ct.EventName
+			v.Identity = ct.Identity()
+			if ct.EventTime != "" {
+				v.Time = ct.EventTime
+			}
+		}
+		if v.State == "" && ev.DetailType == event.DetailTypeStateChange {
+			var d struct {
+				State string `json:"state"`
+			}
+			_ = json.Unmarshal(ev.Detail, &d) // the state is informative only
+			v.State = d.State
+		}
+	}
+	if v.Account == "" {
+		v.Account = v.Identity.Account
+	}
+	return v
+}
+
+type tag struct {
+	base
+	templates map[string]*template.Template
+	overwrite bool
+}
+
+func (a *tag) Mutating() bool { return true }
+
+func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	v := valuesOf(inv)
+	want := map[string]string{}
+	for k, tpl := range a.templates {
+		var buf bytes.Buffer
+		if err := tpl.Execute(&buf, v); err != nil {
+			return failed(fmt.Errorf("tag %q: %w", k, err))
+		}
+		if s := event.TagValue(buf.String()); s != "" {
+			want[k] = s
+		}
+	}
+	if len(want) == 0 {
+		return skipped("every tag value is empty for this caller")
+	}
+	region, id := inv.Resource.Region, inv.Resource.ID
+	// What the event created, with what belongs to it: an instance's volumes and network
+	// interfaces, an image's snapshots. Each keeps the tags it already has unless overwrite.
+	existing := map[string]map[string]string{}
+	switch inv.Resource.Kind {
+	case "instance":
+		in, err := a.api.DescribeInstance(ctx, region, id)
+		if errors.Is(err, awsapi.ErrNotFound) {
+			return skipped("instance %s no longer exists", id)
+		}
+		if err != nil {
+			return failed(err)
+		}
+		existing[id] = in.Tags
+		for _, r := range slices.Concat(in.VolumeIDs, in.NetworkIDs) {
+			if existing[r], err = a.api.ResourceTags(ctx, region, r); err != nil {
+				return failed(err)
+			}
+		}
+	case "image":
+		snaps, err := a.api.ImageSnapshots(ctx, region, id)
+		if err != nil {
+			return failed(err)
+		}
+		for _, r := range append([]string{id}, snaps...) {
+			if existing[r], err = a.api.ResourceTags(ctx, region, r); err != nil {
+				return failed(err)
+			}
+		}
+	default:
+		tags, err := a.api.ResourceTags(ctx, region, id)
+		if err != nil {
+			return failed(err)
+		}
+		existing[id] = tags
+	}
+	// Group resources by the tag set they need, so each set is one CreateTags call.
+	groups := map[string][]string{}
+	sets := map[string]map[string]string{}
+	for _, r := range slices.Sorted(maps.Keys(existing)) {
+		need := map[string]string{}
+		for k, val := range want {
+			if cur, ok := existing[r][k]; !ok || (a.overwrite && cur != val) {
+				need[k] = val
+			}
+		}
+		if len(need) == 0 {
+			continue
+		}
+		b, _ := json.Marshal(need)
+		groups[string(b)] = append(groups[string(b)], r)
+		sets[string(b)] = need
+	}
+	if len(groups) == 0 {
+		return skipped("%s and what belongs to it already carry %s", id, strings.Join(slices.Sorted(maps.Keys(want)), ", "))
+	}
+	var done []string
+	for _, key := range slices.Sorted(maps.Keys(groups)) {
+		ids := groups[key]
+		if !inv.DryRun {
+			if err := a.api.CreateTags(ctx, region, ids, sets[key]); err != nil {
+				return failed(err)
+			}
+		}
+		done = append(done, fmt.Sprintf("%s with %s", strings.Join(ids, ", "), key))
+	}
+	if inv.DryRun {
+		return dryRun("tag %s", strings.Join(done, "; "))
+	}
+	return applied("tagged %s", strings.Join(done, "; "))
+}
+
+type notify struct {
+	base
+	topic            string
+	subject, message *template.Template
+}
+
+func (a *notify) Mutating() bool { return false }
+
+// subjectText makes s a valid SNS subject: ASCII, no line breaks or control characters, at
+// most 100 characters.
+func subjectText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if b.Len() == 100 {
+			break
+		}
+		if r < 0x20 || r > 0x7e {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	v := valuesOf(inv)
+	var subj, msg bytes.Buffer
+	if err := a.subject.Execute(&subj, v); err != nil {
+		return failed(fmt.Errorf("subject: %w", err))
+	}
+	if err := a.message.Execute(&msg, v); err != nil {
+		return failed(fmt.Errorf("message: %w", err))
+	}
+	body, _ := json.Marshal(map[string]string{
+		"rule": v.Rule, "event_id": v.EventID, "detail_type": v.DetailType, "event_name": v.EventName,
+		"account": v.Account, "region": v.Region, "resource": v.ResourceID, "resource_kind": v.ResourceKind,
+		"state": v.State, "principal_id": v.PrincipalID, "user_name": v.UserName, "time": v.Time,
+	})
+	text := msg.String() + "\n\n" + string(body)
+	if inv.DryRun {
+		return dryRun("publish %q to %s", subjectText(subj.String()), a.topic)
+	}
+	id, err := a.api.Publish(ctx, a.topic, subjectText(subj.String()), text, map[string]string{"ec2guard_rule": v.Rule, "ec2guard_resource": v.ResourceID})
+	if err != nil {
+		return failed(err)
+	}
+	return applied("published message %s to %s", id, a.topic)
+}
+
+// Inventory reads resources over the API for the engine's filters.
+type Inventory struct{ API API }
+
+// Get implements engine.Inventory.
+func (i Inventory) Get(ctx context.Context, kind, region, id string) (*engine.Resource, error) {
+	r := &engine.Resource{Kind: kind, ID: id, Region: region}
+	if kind == "instance" {
+		in, err := i.API.DescribeInstance(ctx, region, id)
+		if errors.Is(err, awsapi.ErrNotFound) {
+			return r, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.Exists, r.State, r.Tags = true, in.State, in.Tags
+		return r, nil
+	}
+	tags, err := i.API.ResourceTags(ctx, region, id)
+	if err != nil {
+		return nil, err
+	}
+	r.Exists, r.Tags = true, tags
+	return r, nil
+}

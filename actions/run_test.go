@@ -1,0 +1,243 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/internal/mototest"
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
+
+// fleet drives moto through the real SDK to set up and read back what the actions did.
+type fleet struct {
+	t   *testing.T
+	ctx context.Context
+	ec2 *ec2.Client
+	cfg aws.Config
+}
+
+func newFleet(t *testing.T) *fleet {
+	t.Helper()
+	ctx := context.Background()
+	if err := mototest.Current(t).Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fleet{t: t, ctx: ctx, ec2: ec2.NewFromConfig(cfg), cfg: cfg}
+}
+
+func (f *fleet) image() string {
+	out, err := f.ec2.DescribeImages(f.ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"}})
+	if err != nil || len(out.Images) == 0 {
+		f.t.Fatalf("no AMI in moto: %v", err)
+	}
+	return *out.Images[0].ImageId
+}
+
+func (f *fleet) run(tags map[string]string) string {
+	f.t.Helper()
+	in := &ec2.RunInstancesInput{ImageId: aws.String(f.image()), MinCount: aws.Int32(1), MaxCount: aws.Int32(1), InstanceType: ec2types.InstanceTypeT3Micro}
+	if len(tags) > 0 {
+		spec := ec2types.TagSpecification{ResourceType: ec2types.ResourceTypeInstance}
+		for k, v := range tags {
+			spec.Tags = append(spec.Tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(v)})
+		}
+		in.TagSpecifications = []ec2types.TagSpecification{spec}
+	}
+	out, err := f.ec2.RunInstances(f.ctx, in)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return *out.Instances[0].InstanceId
+}
+
+func (f *fleet) state(id string) string {
+	f.t.Helper()
+	out, err := f.ec2.DescribeInstances(f.ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return string(out.Reservations[0].Instances[0].State.Name)
+}
+
+func (f *fleet) stop(id string) {
+	if _, err := f.ec2.StopInstances(f.ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fleet) tags(id string) map[string]string {
+	out, err := f.ec2.DescribeTags(f.ctx, &ec2.DescribeTagsInput{Filters: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{id}}}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, t := range out.Tags {
+		m[*t.Key] = *t.Value
+	}
+	return m
+}
+
+func build(t *testing.T, name string, params map[string]any) engine.Action {
+	t.Helper()
+	if params == nil {
+		params = map[string]any{}
+	}
+	a, err := (&Factory{API: awsapi.New(), Poll: 10}).New(rules.ActionSpec{Name: name, Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func inv(id, kind string, dry bool, ev *event.Event) engine.Invocation {
+	return engine.Invocation{Rule: "r", Event: ev, Resource: &engine.Resource{Kind: kind, ID: id, Region: mototest.Region}, DryRun: dry}
+}
+
+func TestStartStopProtect(t *testing.T) {
+	f := newFleet(t)
+	ctx := f.ctx
+	id := f.run(map[string]string{"Protected": "true"})
+	start, stop := build(t, "start", nil), build(t, "stop", nil)
+
+	if r := start.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Skipped || !strings.Contains(r.Reason, "running: nothing to start") {
+		t.Fatalf("start on running: %+v", r)
+	}
+	f.stop(id)
+	if r := start.Do(ctx, inv(id, "instance", true, nil)); r.Outcome != engine.DryRun || f.state(id) != "stopped" {
+		t.Fatalf("dry-run start: %+v, state %s", r, f.state(id))
+	}
+	if r := start.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Applied || f.state(id) != "running" {
+		t.Fatalf("start: %+v, state %s", r, f.state(id))
+	}
+	// Stop protection: reported, not touched, unless force.
+	if r := build(t, "protect", map[string]any{"stop": true}).Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Applied {
+		t.Fatalf("protect: %+v", r)
+	}
+	if r := stop.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Skipped || !strings.Contains(r.Reason, "stop protection") || f.state(id) != "running" {
+		t.Fatalf("stop on protected: %+v, state %s", r, f.state(id))
+	}
+	force := build(t, "stop", map[string]any{"force": true})
+	if r := force.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Applied || f.state(id) != "stopped" {
+		t.Fatalf("forced stop: %+v, state %s", r, f.state(id))
+	}
+	if r := stop.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Skipped {
+		t.Fatalf("stop on stopped: %+v", r)
+	}
+	if r := start.Do(ctx, inv("i-0123456789abcdef0", "instance", false, nil)); r.Outcome != engine.Skipped || !strings.Contains(r.Reason, "no longer exists") {
+		t.Fatalf("start on unknown: %+v", r)
+	}
+}
+
+func runInstancesEvent(t *testing.T, instance, identity string) *event.Event {
+	t.Helper()
+	e, err := event.Parse([]byte(fmt.Sprintf(`{"id":"ct-1","source":"aws.ec2","detail-type":"AWS API Call via CloudTrail","account":"123456789012","region":"us-east-1","detail":{"eventName":"RunInstances","userIdentity":%s,"responseElements":{"instancesSet":{"items":[{"instanceId":%q}]}}}}`, identity, instance)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestTagInstanceVolumesAndInterfaces(t *testing.T) {
+	f := newFleet(t)
+	id := f.run(map[string]string{"Owner": "preset"})
+	ev := runInstancesEvent(t, id, `{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice@example.com","arn":"arn:aws:sts::123456789012:assumed-role/Dev/alice@example.com","sessionContext":{"sessionIssuer":{"userName":"Dev"}}}`)
+	tag := build(t, "tag", map[string]any{"tags": map[string]any{"Owner": "{{.UserName}}", "PrincipalId": "{{.PrincipalID}}"}})
+	if r := tag.Do(f.ctx, inv(id, "instance", true, ev)); r.Outcome != engine.DryRun || f.tags(id)["PrincipalId"] != "" {
+		t.Fatalf("dry run: %+v, tags %v", r, f.tags(id))
+	}
+	r := tag.Do(f.ctx, inv(id, "instance", false, ev))
+	if r.Outcome != engine.Applied {
+		t.Fatalf("tag: %+v", r)
+	}
+	got := f.tags(id)
+	if got["PrincipalId"] != "AROAEXAMPLE:alice@example.com" || got["Owner"] != "preset" {
+		t.Fatalf("instance tags %v: want PrincipalId set and the existing Owner kept", got)
+	}
+	out, _ := f.ec2.DescribeInstances(f.ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	in := out.Reservations[0].Instances[0]
+	var others []string
+	for _, b := range in.BlockDeviceMappings {
+		others = append(others, *b.Ebs.VolumeId)
+	}
+	for _, n := range in.NetworkInterfaces {
+		others = append(others, *n.NetworkInterfaceId)
+	}
+	if len(others) == 0 {
+		t.Fatal("moto gave the instance no volume or network interface to check")
+	}
+	for _, o := range others {
+		if tg := f.tags(o); tg["Owner"] != "alice@example.com" || tg["PrincipalId"] != "AROAEXAMPLE:alice@example.com" {
+			t.Errorf("%s tags = %v", o, tg)
+		}
+	}
+	if r := tag.Do(f.ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Skipped {
+		t.Fatalf("second tag: %+v, want skipped (already tagged)", r)
+	}
+	over := build(t, "tag", map[string]any{"overwrite": true, "tags": map[string]any{"Owner": "{{.UserName}}"}})
+	if r := over.Do(f.ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Applied || f.tags(id)["Owner"] != "alice@example.com" {
+		t.Fatalf("overwrite: %+v, %v", r, f.tags(id))
+	}
+}
+
+func TestNotify(t *testing.T) {
+	f := newFleet(t)
+	snsc, sqsc := sns.NewFromConfig(f.cfg), sqs.NewFromConfig(f.cfg)
+	topic, err := snsc.CreateTopic(f.ctx, &sns.CreateTopicInput{Name: aws.String("ops")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := sqsc.CreateQueue(f.ctx, &sqs.CreateQueueInput{QueueName: aws.String("ops-inbox")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	qa, _ := sqsc.GetQueueAttributes(f.ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
+	if _, err := snsc.Subscribe(f.ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qa.Attributes["QueueArn"])}); err != nil {
+		t.Fatal(err)
+	}
+	id := f.run(nil)
+	ev, _ := event.Parse([]byte(`{"id":"e-7","source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","account":"123456789012","region":"us-east-1","detail":{"instance-id":"` + id + `","state":"running"}}`))
+	n := build(t, "notify", map[string]any{"topic": *topic.TopicArn, "subject": "EC2 {{.ResourceID}} violated company policy!! Manager will be notified!! " + strings.Repeat("x", 100)})
+	if r := n.Do(f.ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Applied {
+		t.Fatalf("notify: %+v", r)
+	}
+	msgs, err := sqsc.ReceiveMessage(f.ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
+	if err != nil || len(msgs.Messages) != 1 {
+		t.Fatalf("received %v, %v", msgs, err)
+	}
+	var envelope struct{ Subject, Message string }
+	if err := json.Unmarshal([]byte(*msgs.Messages[0].Body), &envelope); err != nil {
+		t.Fatal(err)
+	}
+	if len(envelope.Subject) != 100 || !strings.HasPrefix(envelope.Subject, "EC2 "+id+" violated") {
+		t.Errorf("subject %q (%d chars)", envelope.Subject, len(envelope.Subject))
+	}
+	text, body, ok := strings.Cut(envelope.Message, "\n\n")
+	if !ok || !strings.Contains(text, id) {
+		t.Fatalf("message %q", envelope.Message)
+	}
+	var machine map[string]string
+	if err := json.Unmarshal([]byte(body), &machine); err != nil || machine["resource"] != id || machine["state"] != "running" || machine["event_id"] != "e-7" {
+		t.Fatalf("JSON body %q: %v", body, err)
+	}
+}
