@@ -122,7 +122,9 @@ func dryRun(format string, args ...any) engine.Result {
 	return engine.Result{Outcome: engine.DryRun, Reason: "would " + fmt.Sprintf(format, args...)}
 }
 
-func failed(err error) engine.Result { return engine.Result{Outcome: engine.Failed, Reason: err.Error(), Err: err} }
+func failed(err error) engine.Result {
+	return engine.Result{Outcome: engine.Failed, Reason: err.Error(), Err: err}
+}
 
 // current re-reads an instance right before acting: events arrive late, twice, out of order.
 func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Instance, *engine.Result) {
@@ -268,7 +270,7 @@ func describeProtection(stop, term *bool) string {
 // values are what tag and notify templates may use.
 type values struct {
 	Rule, EventID, DetailType, EventName, Account, Region, Time, State string
-	ResourceID, ResourceKind                                          string
+	ResourceID, ResourceKind                                           string
 	event.Identity
 }
 
