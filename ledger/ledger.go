@@ -1,0 +1,99 @@
+// Package ledger remembers which actions ec2guard applied, so that an event delivered twice
+// is acted on once. Bolt is the embedded store a command-line run or a long-running consumer
+// uses (one file, safe across processes); keys expire.
+package ledger
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var bucket = []byte("applied")
+
+// Bolt is a ledger in a bbolt file.
+type Bolt struct {
+	db  *bolt.DB
+	now func() time.Time
+}
+
+// DefaultPath is where the ledger lives unless told otherwise: the user's cache directory.
+func DefaultPath() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the user cache directory for the ledger (pass --state PATH): %w", err)
+	}
+	return filepath.Join(dir, "ec2guard", "ledger.db"), nil
+}
+
+// Open opens (creating if needed) the ledger at path. Another process holding it makes Open
+// wait up to lockWait, then fail with a clear error.
+func Open(path string, lockWait time.Duration) (*Bolt, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating the ledger directory: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockWait})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("opening the ledger %s: another ec2guard process holds it (waited %s)", path, lockWait)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening the ledger %s: %w", path, err)
+	}
+	b := &Bolt{db: db, now: time.Now}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists(bucket)
+		if err != nil {
+			return err
+		}
+		// Prune expired keys, a bounded number per open so start-up stays fast.
+		now := b.now().UnixNano()
+		c := bk.Cursor()
+		pruned := 0
+		for k, v := c.First(); k != nil && pruned < 10000; k, v = c.Next() {
+			if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < now {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				pruned++
+			}
+		}
+		return nil
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("preparing the ledger %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// Seen reports whether key was marked done and has not expired.
+func (b *Bolt) Seen(_ context.Context, key string) (bool, error) {
+	var seen bool
+	err := b.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucket).Get([]byte(key))
+		seen = len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > b.now().UnixNano()
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("reading the ledger: %w", err)
+	}
+	return seen, nil
+}
+
+// MarkDone records key until ttl from now. It returns once the record is on disk.
+func (b *Bolt) MarkDone(_ context.Context, key string, ttl time.Duration) error {
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(b.now().Add(ttl).UnixNano()))
+	if err := b.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), v[:]) }); err != nil {
+		return fmt.Errorf("writing the ledger: %w", err)
+	}
+	return nil
+}
+
+// Close releases the file.
+func (b *Bolt) Close() error { return b.db.Close() }
