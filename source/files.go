@@ -1,0 +1,143 @@
+// Package source turns inputs into events for the engine: files and standard input (one
+// event, a JSON array, NDJSON, or a CloudTrail log file, optionally gzip'd), an SQS queue fed
+// by EventBridge, and the Lambda runtime.
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/event"
+)
+
+// Item is one input: an event, or the reason it is not one. Pos says where it came from
+// (file:line, file:#index, file:Records[i]).
+type Item struct {
+	Pos   string
+	Event *event.Event
+	Err   error
+}
+
+// maxInput bounds what one file may hold once decompressed (CloudTrail log files are far
+// smaller), so a hostile gzip cannot exhaust memory.
+const maxInput = 1 << 30
+
+// Decode reads every event in r, named name in positions, and calls emit for each in order.
+// A malformed event is emitted with its error and decoding goes on; only an unreadable input
+// stops it (returned).
+func Decode(name string, r io.Reader, emit func(Item)) error {
+	br := bufio.NewReader(r)
+	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("%s: opening gzip: %w", name, err)
+		}
+		defer zr.Close()
+		br = bufio.NewReader(zr)
+	}
+	data, err := io.ReadAll(io.LimitReader(br, maxInput+1))
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(data) > maxInput {
+		return fmt.Errorf("%s: larger than %d bytes once decompressed", name, maxInput)
+	}
+	trimmed := bytes.TrimSpace(data)
+	switch {
+	case len(trimmed) == 0:
+		return nil
+	case trimmed[0] == '[':
+		return decodeArray(name, trimmed, emit)
+	case trimmed[0] == '{' && json.Valid(trimmed):
+		var probe struct {
+			Records []json.RawMessage `json:"Records"`
+		}
+		if err := json.Unmarshal(trimmed, &probe); err == nil && probe.Records != nil {
+			for i, rec := range probe.Records {
+				emit(fromCloudTrail(fmt.Sprintf("%s:Records[%d]", name, i), rec))
+			}
+			return nil
+		}
+		emit(parse(name+":1", trimmed))
+		return nil
+	}
+	// NDJSON: one event per line; blank lines are skipped.
+	line := 0
+	for rest := data; len(rest) > 0; {
+		var l []byte
+		l, rest, _ = bytes.Cut(rest, []byte{'\n'})
+		line++
+		if l = bytes.TrimSpace(l); len(l) == 0 {
+			continue
+		}
+		emit(parse(fmt.Sprintf("%s:%d", name, line), l))
+	}
+	return nil
+}
+
+func decodeArray(name string, data []byte, emit func(Item)) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		emit(Item{Pos: name + ":1", Err: fmt.Errorf("not a JSON array: %w", err)})
+		return nil
+	}
+	for i := 0; dec.More(); i++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			// The array itself is broken: what follows cannot be located reliably.
+			emit(Item{Pos: fmt.Sprintf("%s:#%d", name, i), Err: fmt.Errorf("malformed JSON array: %w", err)})
+			return nil
+		}
+		emit(parse(fmt.Sprintf("%s:#%d", name, i), raw))
+	}
+	return nil
+}
+
+func parse(pos string, raw []byte) Item {
+	ev, err := event.Parse(raw)
+	if err != nil {
+		return Item{Pos: pos, Err: err}
+	}
+	return Item{Pos: pos, Event: ev}
+}
+
+// fromCloudTrail wraps a CloudTrail log record in the EventBridge envelope AWS would deliver
+// it in ("AWS API Call via CloudTrail"), so the same rules match replayed logs.
+func fromCloudTrail(pos string, rec json.RawMessage) Item {
+	var r struct {
+		EventID            string `json:"eventID"`
+		EventSource        string `json:"eventSource"`
+		EventTime          string `json:"eventTime"`
+		AWSRegion          string `json:"awsRegion"`
+		RecipientAccountID string `json:"recipientAccountId"`
+	}
+	if err := json.Unmarshal(rec, &r); err != nil {
+		return Item{Pos: pos, Err: fmt.Errorf("decoding CloudTrail record: %w", err)}
+	}
+	if r.EventID == "" || r.EventSource == "" {
+		return Item{Pos: pos, Err: errors.New("CloudTrail record has no eventID or eventSource")}
+	}
+	svc, _, _ := strings.Cut(r.EventSource, ".")
+	env := struct {
+		Version    string          `json:"version"`
+		ID         string          `json:"id"`
+		DetailType string          `json:"detail-type"`
+		Source     string          `json:"source"`
+		Account    string          `json:"account"`
+		Time       string          `json:"time"`
+		Region     string          `json:"region"`
+		Resources  []string        `json:"resources"`
+		Detail     json.RawMessage `json:"detail"`
+	}{"0", r.EventID, event.DetailTypeAPICall, "aws." + svc, r.RecipientAccountID, r.EventTime, r.AWSRegion, []string{}, rec}
+	raw, err := json.Marshal(env)
+	if err != nil {
+		return Item{Pos: pos, Err: fmt.Errorf("wrapping CloudTrail record: %w", err)}
+	}
+	return parse(pos, raw)
+}
