@@ -1,7 +1,176 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/ledger"
+	"github.com/ec2guard/ec2guard/source"
+)
+
+// engineFlags are the flags of every command that runs the engine.
+type engineFlags struct {
+	ruleFlags
+	dryRun       bool
+	state        string
+	noState      bool
+	self         []string
+	maxPerRun    int
+	maxPerMinute int
+	loopBudget   int
+}
+
+func (f *engineFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVarP(&f.file, "rules", "r", "", "rule file (YAML or JSON)")
+	fl.StringArrayVar(&f.vars, "var", nil, "set a rule-file variable, NAME=VALUE (repeatable; also EC2GUARD_VAR_NAME)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "decide and report, never call a mutating AWS API")
+	fl.StringVar(&f.state, "state", "", "idempotency ledger file (default: ec2guard/ledger.db in the user cache directory)")
+	fl.BoolVar(&f.noState, "no-state", false, "no ledger: duplicates are caught within this run only")
+	fl.StringArrayVar(&f.self, "self", nil, "ARN of ec2guard's own identity; its CloudTrail events are ignored (repeatable; also EC2GUARD_SELF_ARNS, comma-separated)")
+	fl.IntVar(&f.maxPerRun, "max-actions", 100, "blast radius: mutating actions per run; past it actions are suppressed (-1: no cap)")
+	fl.IntVar(&f.maxPerMinute, "max-actions-per-minute", 30, "blast radius: mutating actions per minute (-1: no cap)")
+	fl.IntVar(&f.loopBudget, "loop-budget", 3, "mutating actions per resource per 10 minutes before a loop is assumed")
+}
+
+// build loads the rules and prepares the engine; close releases the ledger.
+func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(), err error) {
+	set, err := f.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	clients := awsapi.New()
+	factory := &actions.Factory{API: clients}
+	cfg := engine.Config{
+		Rules: set, NewAction: factory.New, Inventory: actions.Inventory{API: clients},
+		DryRun: f.dryRun, Logger: slog.New(slog.NewTextHandler(errOut, nil)),
+		Self: f.self, MaxPerRun: f.maxPerRun, MaxPerMinute: f.maxPerMinute, LoopBudget: f.loopBudget,
+	}
+	if env := os.Getenv("EC2GUARD_SELF_ARNS"); env != "" {
+		cfg.Self = append(cfg.Self, strings.Split(env, ",")...)
+	}
+	closeFn = func() {}
+	if !f.noState {
+		path := f.state
+		if path == "" {
+			if path, err = ledger.DefaultPath(); err != nil {
+				return nil, nil, usageError(err)
+			}
+		}
+		l, err := ledger.Open(path, 10*time.Second)
+		if err != nil {
+			return nil, nil, usageError(err)
+		}
+		cfg.Ledger = l
+		closeFn = func() { l.Close() }
+	}
+	eng, err = engine.New(cfg)
+	if err != nil {
+		closeFn()
+		return nil, nil, usageError(err)
+	}
+	return eng, closeFn, nil
+}
 
 func newHandleCommand(streams *IO) *cobra.Command {
-	return &cobra.Command{Use: "handle", Short: "(not implemented yet)", RunE: notYet("handle")}
+	var f engineFlags
+	cmd := &cobra.Command{
+		Use:   "handle -r RULES [--dry-run] [FILE... | -]",
+		Short: "Process events from files or standard input",
+		Long: `handle runs the rules on events read from files or standard input ("-", the default):
+one event object, a JSON array of events, NDJSON, or a CloudTrail log file ({"Records":[...]},
+optionally gzip'd; each record is matched as the "AWS API Call via CloudTrail" event
+EventBridge would deliver). It prints one decision record per line (JSON) on standard output;
+logs go to standard error.
+
+Every action re-reads the resource before acting, mutating actions obey the per-resource loop
+budget and the blast-radius caps, and an event already acted on (by id) is reported as a
+duplicate — across runs, through the ledger (--state).
+
+Exit codes: 0 done; 1 an action failed; 2 usage or rule-file error; 3 some input was not a
+valid event (reported with its position; every valid event was still processed).`,
+		Example: `  ec2guard handle -r examples/seeds.yaml --var topic=arn:aws:sns:us-east-1:123456789012:ops event.json
+  zcat trail/*.json.gz | ec2guard handle -r rules.yaml --dry-run -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, closeFn, err := f.build(streams.ErrOut)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			if len(args) == 0 {
+				args = []string{"-"}
+			}
+			return handleInputs(cmd.Context(), eng, args, streams)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// handleInputs runs every input through the engine and sets the exit code from the outcomes.
+func handleInputs(ctx context.Context, eng *engine.Engine, args []string, streams *IO) error {
+	enc := json.NewEncoder(streams.Out)
+	var rejected, failed int
+	write := func(ds ...engine.Decision) error {
+		for _, d := range ds {
+			switch d.Outcome {
+			case engine.Rejected:
+				rejected++
+			case engine.Failed:
+				failed++
+			}
+			if err := enc.Encode(d); err != nil {
+				return fmt.Errorf("writing decisions: %w", err)
+			}
+		}
+		return nil
+	}
+	for _, name := range args {
+		var r io.Reader = streams.In
+		if name != "-" {
+			file, err := os.Open(name)
+			if err != nil {
+				return usageError(fmt.Errorf("opening input: %w", err))
+			}
+			defer file.Close()
+			r = file
+		} else {
+			name = "stdin"
+		}
+		var werr error
+		err := source.Decode(name, r, func(it source.Item) {
+			if werr != nil || ctx.Err() != nil {
+				return
+			}
+			if it.Err != nil {
+				werr = write(engine.RejectedInput("", it.Pos, it.Err))
+				return
+			}
+			werr = write(eng.Handle(ctx, it.Event)...)
+		})
+		if werr != nil {
+			return werr
+		}
+		if err != nil {
+			return usageError(err)
+		}
+	}
+	switch {
+	case rejected > 0:
+		return exitCode(ExitRejected, fmt.Errorf("%d inputs were not valid events (see the rejected records)", rejected))
+	case failed > 0:
+		return exitCode(ExitFindings, fmt.Errorf("%d actions failed (see the failed records)", failed))
+	}
+	return nil
 }
