@@ -1,0 +1,40 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/event"
+)
+
+type fixedHandler struct{ outcome engine.Outcome }
+
+func (f fixedHandler) Handle(_ context.Context, ev *event.Event) []engine.Decision {
+	return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: f.outcome, Error: map[bool]string{true: "boom"}[f.outcome == engine.Failed]}}
+}
+
+func TestLambdaHandler(t *testing.T) {
+	ctx := context.Background()
+	var log bytes.Buffer
+	h := LambdaHandler(fixedHandler{outcome: engine.Applied}, &log)
+	res, err := h(ctx, json.RawMessage(ev1))
+	if err != nil || len(res.Decisions) != 1 || res.Decisions[0].EventID != "1" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if !strings.Contains(log.String(), `"outcome":"applied"`) {
+		t.Fatalf("log %q", log.String())
+	}
+	// A failed action fails the invocation so EventBridge retries.
+	if _, err := LambdaHandler(fixedHandler{outcome: engine.Failed}, &log)(ctx, json.RawMessage(ev1)); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("failed action: err = %v", err)
+	}
+	// An invalid event is reported, not retried.
+	res, err = h(ctx, json.RawMessage(`{"hello":1}`))
+	if err != nil || res.Decisions[0].Outcome != engine.Rejected {
+		t.Fatalf("invalid event: %+v %v", res, err)
+	}
+}
