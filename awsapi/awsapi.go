@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
@@ -30,6 +31,7 @@ type Clients struct {
 	mu      sync.Mutex
 	ec2     map[string]*ec2.Client
 	sns     map[string]*sns.Client
+	sqs     *sqs.Client
 	selfArn string
 }
 

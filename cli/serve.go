@@ -1,7 +1,87 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/source"
+)
 
 func newServeCommand(streams *IO) *cobra.Command {
-	return &cobra.Command{Use: "serve", Short: "(not implemented yet)", RunE: notYet("serve")}
+	var f engineFlags
+	var queue, metrics string
+	var drain time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve -r RULES --queue SQS_URL [--dry-run] [--metrics ADDR]",
+		Short: "Consume an SQS queue fed by EventBridge",
+		Long: `serve long-polls an SQS queue that EventBridge rules deliver events to, and runs the rules on
+each message. A message is deleted only after its decision records were written; a message
+whose action failed, or that is not a valid event, is left in the queue to reappear and, after
+the queue's redrive count, to reach its dead-letter queue. Visibility is extended while a
+message is worked on.
+
+On SIGTERM or SIGINT it stops receiving, finishes the messages in hand (up to --drain), and
+exits 0: no message is lost and none is acted on twice.
+
+--metrics ADDR serves Prometheus counters at http://ADDR/metrics.`,
+		Example: `  ec2guard serve -r rules.yaml --queue https://sqs.us-east-1.amazonaws.com/123456789012/ec2guard --metrics 127.0.0.1:9464`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if queue == "" {
+				return usageError(errors.New("--queue SQS_URL is required"))
+			}
+			eng, closeFn, err := f.build(streams.ErrOut)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			logger := slog.New(slog.NewTextHandler(streams.ErrOut, nil))
+			m := source.NewMetrics()
+			if metrics != "" {
+				ln, err := net.Listen("tcp", metrics)
+				if err != nil {
+					return usageError(fmt.Errorf("--metrics: %w", err))
+				}
+				mux := http.NewServeMux()
+				mux.Handle("/metrics", m)
+				srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+				go srv.Serve(ln) //nolint:errcheck // closed on return
+				defer srv.Shutdown(context.Background())
+				logger.Info("serving metrics", "addr", ln.Addr().String())
+			}
+			var mu sync.Mutex
+			enc := json.NewEncoder(streams.Out)
+			c := &source.Consumer{
+				Queue: awsapi.New(), URL: queue, Handler: eng, Logger: logger, Metrics: m, Drain: drain,
+				Record: func(ds []engine.Decision) error {
+					mu.Lock()
+					defer mu.Unlock()
+					for _, d := range ds {
+						if err := enc.Encode(d); err != nil {
+							return err
+						}
+					}
+					return nil
+				},
+			}
+			logger.Info("consuming", "queue", queue, "dry_run", f.dryRun)
+			return c.Run(cmd.Context())
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&queue, "queue", "", "SQS queue URL")
+	cmd.Flags().StringVar(&metrics, "metrics", "", "serve Prometheus metrics on this address (host:port)")
+	cmd.Flags().DurationVar(&drain, "drain", 30*time.Second, "on shutdown, how long messages in hand may take to finish")
+	return cmd
 }

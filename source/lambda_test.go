@@ -38,3 +38,16 @@ func TestLambdaHandler(t *testing.T) {
 		t.Fatalf("invalid event: %+v %v", res, err)
 	}
 }
+
+func TestMetricsExposition(t *testing.T) {
+	m := NewMetrics()
+	m.inc("ec2guard_events_total", "")
+	m.inc("ec2guard_decisions_total", "applied")
+	m.inc("ec2guard_decisions_total", "applied")
+	var b bytes.Buffer
+	m.write(&b)
+	want := "# TYPE ec2guard_decisions_total counter\nec2guard_decisions_total{outcome=\"applied\"} 2\n# TYPE ec2guard_events_total counter\nec2guard_events_total 1\n"
+	if b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

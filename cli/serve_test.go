@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/ec2guard/ec2guard/engine"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeEndToEnd: EventBridge PutEvents → rule → SQS → serve → the effect read back from
+// EC2, and the SNS message read back from a queue subscribed to the topic.
+func TestServeEndToEnd(t *testing.T) {
+	w := newWorld(t)
+	cfg, _ := config.LoadDefaultConfig(w.ctx)
+	sqsc, eb, snsc := sqs.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg), sns.NewFromConfig(cfg)
+	queue := func(name string) (string, string) {
+		q, err := sqsc.CreateQueue(w.ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := sqsc.GetQueueAttributes(w.ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *q.QueueUrl, a.Attributes["QueueArn"]
+	}
+	inURL, inARN := queue("ec2guard-events")
+	inboxURL, inboxARN := queue("managers")
+	if _, err := snsc.Subscribe(w.ctx, &sns.SubscribeInput{TopicArn: &w.topic, Protocol: aws.String("sqs"), Endpoint: &inboxARN}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutRule(w.ctx, &eventbridge.PutRuleInput{Name: aws.String("ec2-state"), EventPattern: aws.String(`{"source":["aws.ec2"],"detail-type":["EC2 Instance State-change Notification"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutTargets(w.ctx, &eventbridge.PutTargetsInput{Rule: aws.String("ec2-state"), Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: &inARN}}}); err != nil {
+		t.Fatal(err)
+	}
+	protected := w.instance(map[string]string{"Protected": "true"}, true)
+	rogue := w.instance(nil, false)
+	put := func(instance, state string) {
+		out, err := eb.PutEvents(w.ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+			Source: aws.String("aws.ec2"), DetailType: aws.String("EC2 Instance State-change Notification"),
+			Detail: aws.String(fmt.Sprintf(`{"instance-id":%q,"state":%q}`, instance, state)),
+		}}})
+		if err != nil || out.FailedEntryCount != 0 {
+			t.Fatalf("PutEvents: %v %+v", err, out)
+		}
+	}
+	put(protected, "stopped")
+	put(rogue, "running")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"serve", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=" + w.topic,
+			"--queue", inURL, "--state", filepath.Join(t.TempDir(), "l.db")}, strings.NewReader(""), &out, &errOut)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for (w.state(protected) != "running" || w.state(rogue) != "stopped") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d\n%s", code, errOut.String())
+	}
+	if w.state(protected) != "running" || w.state(rogue) != "stopped" {
+		t.Fatalf("protected %s, rogue %s\nstdout %s\nstderr %s", w.state(protected), w.state(rogue), out.String(), errOut.String())
+	}
+	applied := 0
+	for _, d := range decisions(t, out.String()) {
+		if d.Outcome == engine.Applied {
+			applied++
+		}
+	}
+	if applied != 4 { // start + notify, stop + notify
+		t.Fatalf("%d applied decisions, want 4:\n%s", applied, out.String())
+	}
+	left, _ := sqsc.GetQueueAttributes(w.ctx, &sqs.GetQueueAttributesInput{QueueUrl: &inURL, AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+	if left.Attributes["ApproximateNumberOfMessages"] != "0" || left.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+		t.Fatalf("messages left in the queue: %v", left.Attributes)
+	}
+	got, err := sqsc.ReceiveMessage(w.ctx, &sqs.ReceiveMessageInput{QueueUrl: &inboxURL, MaxNumberOfMessages: 10, WaitTimeSeconds: 2})
+	if err != nil || len(got.Messages) != 2 {
+		t.Fatalf("managers received %d messages (%v), want 2", len(got.Messages), err)
+	}
+	bodies := *got.Messages[0].Body + *got.Messages[1].Body
+	if !strings.Contains(bodies, rogue) || !strings.Contains(bodies, "violated company policy") {
+		t.Fatalf("notifications: %s", bodies)
+	}
+}

@@ -1,0 +1,162 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/event"
+)
+
+// Queue is what the consumer needs of SQS; *awsapi.Clients provides it.
+type Queue interface {
+	Receive(ctx context.Context, queueURL string, max, waitSeconds, visibility int32) ([]awsapi.Message, error)
+	Delete(ctx context.Context, queueURL, receipt string) error
+	ExtendVisibility(ctx context.Context, queueURL, receipt string, seconds int32) error
+}
+
+// Consumer handles an SQS queue that EventBridge feeds: long polling, batches, visibility
+// extended while a message is worked on, and a message deleted only after its decisions were
+// recorded. Messages whose handling failed (an action failed, or the event is invalid) are
+// left to reappear: after the queue's redrive count they go to its dead-letter queue.
+type Consumer struct {
+	Queue      Queue
+	URL        string
+	Handler    Handler
+	Record     func([]engine.Decision) error // must return only once the decisions are durable
+	Logger     *slog.Logger
+	Batch      int32         // messages per receive (default 10)
+	Wait       int32         // long-poll seconds (default 20)
+	Visibility int32         // seconds a received message stays hidden (default 60)
+	Drain      time.Duration // how long in-flight work may finish after shutdown starts (default 30s)
+	Metrics    *Metrics      // optional
+}
+
+// Run consumes until ctx is cancelled (SIGTERM), then finishes the messages in hand — none
+// is lost, none is acted on twice — and returns.
+func (c *Consumer) Run(ctx context.Context) error {
+	c.defaults()
+	for ctx.Err() == nil {
+		msgs, err := c.Queue.Receive(ctx, c.URL, c.Batch, c.Wait, c.Visibility)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			c.Logger.Error("receiving from SQS; retrying", "error", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(2 * time.Second):
+			}
+			continue
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		// In-flight work is not cancelled by the shutdown signal: it gets Drain to finish.
+		work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		stopDrain := context.AfterFunc(ctx, func() {
+			time.AfterFunc(c.Drain, cancel)
+		})
+		c.batch(work, msgs)
+		stopDrain()
+		cancel()
+	}
+	return nil
+}
+
+func (c *Consumer) defaults() {
+	if c.Batch == 0 {
+		c.Batch = 10
+	}
+	if c.Wait == 0 {
+		c.Wait = 20
+	}
+	if c.Visibility == 0 {
+		c.Visibility = 60
+	}
+	if c.Drain == 0 {
+		c.Drain = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// batch handles the messages of one receive, one at a time (order within a batch is kept),
+// extending the visibility of those not yet done.
+func (c *Consumer) batch(ctx context.Context, msgs []awsapi.Message) {
+	var mu sync.Mutex
+	pending := map[string]string{} // message id → receipt
+	for _, m := range msgs {
+		pending[m.ID] = m.ReceiptHandle
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Duration(c.Visibility) * time.Second / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				mu.Lock()
+				for id, rh := range pending {
+					if err := c.Queue.ExtendVisibility(ctx, c.URL, rh, c.Visibility); err != nil {
+						c.Logger.Warn("extending message visibility", "message", id, "error", err)
+					}
+				}
+				mu.Unlock()
+			}
+		}
+	}()
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			break // drain time is over: what is left reappears and is handled again
+		}
+		done := c.one(ctx, m)
+		mu.Lock()
+		delete(pending, m.ID)
+		mu.Unlock()
+		if done {
+			if err := c.Queue.Delete(ctx, c.URL, m.ReceiptHandle); err != nil {
+				c.Logger.Error("deleting a handled message (it will reappear and be reported as a duplicate)", "message", m.ID, "error", err)
+			} else {
+				c.Metrics.inc("ec2guard_sqs_messages_deleted_total", "")
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
+
+// one handles a message and reports whether it may be deleted.
+func (c *Consumer) one(ctx context.Context, m awsapi.Message) bool {
+	var ds []engine.Decision
+	ev, err := event.Parse([]byte(m.Body))
+	if err != nil {
+		ds = []engine.Decision{engine.RejectedInput("sqs", fmt.Sprintf("message %s (received %d times)", m.ID, m.ReceiveCount), err)}
+	} else {
+		ds = c.Handler.Handle(ctx, ev)
+	}
+	c.Metrics.inc("ec2guard_events_total", "")
+	for _, d := range ds {
+		c.Metrics.inc("ec2guard_decisions_total", string(d.Outcome))
+	}
+	if err := c.Record(ds); err != nil {
+		c.Logger.Error("recording decisions; the message stays in the queue", "message", m.ID, "error", err)
+		return false
+	}
+	for _, d := range ds {
+		if d.Outcome == engine.Failed || d.Outcome == engine.Rejected {
+			return false
+		}
+	}
+	return true
+}
