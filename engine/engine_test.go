@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/rules"
 )
@@ -86,7 +85,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, tweak func(*Config)) *fixture {
 	t.Helper()
-	set, err := rules.Load("r.yaml", []byte(ruleFile), rules.Options{CheckAction: actions.Check})
+	set, err := rules.Load("r.yaml", []byte(ruleFile), rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

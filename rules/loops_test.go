@@ -1,10 +1,11 @@
-package rules
+package rules_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/rules"
 )
 
 const restart = `
@@ -57,7 +58,7 @@ func TestLoops(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load("f.yaml", []byte("rules:"+tt.rules), Options{CheckAction: actions.Check, Transitions: actions.Transitions})
+			_, err := rules.Load("f.yaml", []byte("rules:"+tt.rules), rules.Options{CheckAction: actions.Check, Transitions: actions.Transitions})
 			switch {
 			case tt.loop == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)
