@@ -89,7 +89,7 @@ func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
 		}
 		message, _ := spec.Params["message"].(string)
 		if message == "" {
-			message = "ec2guard rule {{.Rule}} acted on {{.ResourceKind}} {{.ResourceID}} in {{.Account}}/{{.Region}} after event {{.EventID}} ({{.DetailType}}{{if .State}}: {{.State}}{{end}})."
+			message = "ec2guard rule {{.Rule}} acted on {{.ResourceKind}} {{.ResourceID}} in {{if .Account}}account {{.Account}}, {{end}}{{.Region}} after event {{.EventID}} ({{.DetailType}}{{if .State}}: {{.State}}{{end}})."
 		}
 		var err error
 		if n.subject, err = template.New("subject").Parse(subject); err != nil {

@@ -13,6 +13,7 @@ import (
 type ruleFlags struct {
 	file string
 	vars []string
+	src  []byte // the rule file's content, when it is not read from file (the demo's embedded rules)
 }
 
 // load reads and validates the rule file. Variables come from EC2GUARD_VAR_NAME in the
@@ -34,9 +35,12 @@ func (f *ruleFlags) load() (*rules.Set, error) {
 		}
 		vars[name] = val
 	}
-	src, err := os.ReadFile(f.file)
-	if err != nil {
-		return nil, usageError(fmt.Errorf("reading rule file: %w", err))
+	src := f.src
+	if src == nil {
+		var err error
+		if src, err = os.ReadFile(f.file); err != nil {
+			return nil, usageError(fmt.Errorf("reading rule file: %w", err))
+		}
 	}
 	set, err := rules.Load(f.file, src, rules.Options{Vars: vars, CheckAction: actions.Check, Transitions: actions.Transitions})
 	if err != nil {
