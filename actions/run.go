@@ -126,11 +126,16 @@ func failed(err error) engine.Result {
 	return engine.Result{Outcome: engine.Failed, Reason: err.Error(), Err: err}
 }
 
-// current re-reads an instance right before acting: events arrive late, twice, out of order.
+// current returns the instance as it is now: events arrive late, twice, out of order, so
+// the action decides on the instance's state, never the event's. A state the engine read for
+// the filters moments ago, in this same handling, is current enough; otherwise it re-reads.
 func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Instance, *engine.Result) {
 	if inv.Resource.Kind != "instance" {
 		r := skipped("%s acts on instances, not a %s", b.name, inv.Resource.Kind)
 		return nil, &r
+	}
+	if r := inv.Resource; r.Exists && r.State != "" && !inv.Reread {
+		return &awsapi.Instance{ID: r.ID, State: r.State, Tags: r.Tags}, nil
 	}
 	in, err := b.api.DescribeInstance(ctx, inv.Resource.Region, inv.Resource.ID)
 	if errors.Is(err, awsapi.ErrNotFound) {
@@ -164,7 +169,9 @@ func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 				return failed(fmt.Errorf("waiting for %s to stop: %w", in.ID, ctx.Err()))
 			case <-time.After(a.poll):
 			}
-			if in, res = a.current(ctx, inv); res != nil {
+			fresh := inv
+			fresh.Reread = true
+			if in, res = a.current(ctx, fresh); res != nil {
 				return *res
 			}
 		}

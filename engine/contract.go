@@ -45,6 +45,9 @@ type Invocation struct {
 	Event    *event.Event
 	Resource *Resource // as read for the filters
 	DryRun   bool      // decide and report, never call a mutating API
+	// Reread asks the action to read the resource again even if Resource holds a fresh state
+	// (set by actions themselves while they wait on a transition).
+	Reread bool
 }
 
 // Result is what an action did.
