@@ -29,6 +29,7 @@ type engineFlags struct {
 	maxPerRun    int
 	maxPerMinute int
 	loopBudget   int
+	detectSelf   bool // ask STS who ec2guard runs as, for self-exclusion (serve, lambda)
 }
 
 func (f *engineFlags) register(cmd *cobra.Command) {
@@ -59,6 +60,16 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	}
 	if env := os.Getenv("EC2GUARD_SELF_ARNS"); env != "" {
 		cfg.Self = append(cfg.Self, strings.Split(env, ",")...)
+	}
+	if f.detectSelf {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		arn, err := clients.CallerARN(ctx)
+		cancel()
+		if err != nil {
+			cfg.Logger.Warn("could not learn ec2guard's own identity; its own CloudTrail events will not be ignored (pass --self)", "error", err)
+		} else {
+			cfg.Self = append(cfg.Self, arn)
+		}
 	}
 	closeFn = func() {}
 	if !f.noState {

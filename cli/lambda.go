@@ -35,6 +35,7 @@ Configuration, from the environment:
 				f.file = "/var/task/rules.yaml"
 			}
 			f.dryRun = strings.EqualFold(os.Getenv("EC2GUARD_DRY_RUN"), "true")
+			f.detectSelf = true
 			f.noState = true // the ledger of a deployed function is the stack's DynamoDB table (planned)
 			f.maxPerRun, f.maxPerMinute, f.loopBudget = -1, 30, 3
 			eng, closeFn, err := f.build(streams.ErrOut)

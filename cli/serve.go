@@ -41,6 +41,7 @@ exits 0: no message is lost and none is acted on twice.
 			if queue == "" {
 				return usageError(errors.New("--queue SQS_URL is required"))
 			}
+			f.detectSelf = true
 			eng, closeFn, err := f.build(streams.ErrOut)
 			if err != nil {
 				return err

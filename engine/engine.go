@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -283,10 +284,21 @@ func describe(f rules.Filter) string {
 	}
 }
 
+// isSelf reports whether a CloudTrail caller is ec2guard itself: one of Config.Self, as the
+// caller's ARN or its role (sessionIssuer). An assumed-role ARN in Self matches every session
+// of that role, since each Lambda or task session has its own name.
 func (e *Engine) isSelf(id event.UserIdentity) bool {
 	for _, arn := range e.cfg.Self {
-		if arn != "" && (id.ARN == arn || id.SessionContext.SessionIssuer.ARN == arn) {
+		if arn == "" {
+			continue
+		}
+		if id.ARN == arn || id.SessionContext.SessionIssuer.ARN == arn {
 			return true
+		}
+		if strings.Contains(arn, ":assumed-role/") {
+			if i := strings.LastIndexByte(arn, '/'); i > 0 && strings.HasPrefix(id.ARN, arn[:i+1]) {
+				return true
+			}
 		}
 	}
 	return false

@@ -269,6 +269,11 @@ func TestHandleCloudTrail(t *testing.T) {
 	if d := one(t, ds); d.Outcome != Skipped || !strings.Contains(d.Reason, "ec2guard's own identity") {
 		t.Fatalf("%+v", d)
 	}
+	// An assumed-role ARN (what STS says ec2guard is) matches every session of its role.
+	h := newFixture(t, func(c *Config) { c.Self = []string{"arn:aws:sts::123456789012:assumed-role/dev/ec2guard-session-1"} })
+	if d := one(t, h.eng.Handle(ctx, cloudTrail(t, "c9", "arn:aws:sts::123456789012:assumed-role/dev/other-session", ""))); d.Outcome != Skipped {
+		t.Fatalf("other session of the same role: %+v", d)
+	}
 	g := newFixture(t, nil)
 	ds = g.eng.Handle(ctx, cloudTrail(t, "c2", "arn:aws:sts::123456789012:assumed-role/dev/bob", ""))
 	if len(ds) != 2 || ds[0].Resource != "i-a" || ds[1].Resource != "i-b" || ds[0].Outcome != Applied || ds[0].EventName != "RunInstances" {
