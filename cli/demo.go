@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -71,13 +70,7 @@ func runDemo(ctx context.Context, out io.Writer) error {
 		return usageError(err)
 	}
 	defer srv.Stop()
-	for k, v := range srv.Env() {
-		if v == "" {
-			os.Unsetenv(k)
-		} else {
-			os.Setenv(k, v)
-		}
-	}
+	srv.Export()
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return err

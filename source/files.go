@@ -124,17 +124,8 @@ func fromCloudTrail(pos string, rec json.RawMessage) Item {
 		return Item{Pos: pos, Err: errors.New("CloudTrail record has no eventID or eventSource")}
 	}
 	svc, _, _ := strings.Cut(r.EventSource, ".")
-	env := struct {
-		Version    string          `json:"version"`
-		ID         string          `json:"id"`
-		DetailType string          `json:"detail-type"`
-		Source     string          `json:"source"`
-		Account    string          `json:"account"`
-		Time       string          `json:"time"`
-		Region     string          `json:"region"`
-		Resources  []string        `json:"resources"`
-		Detail     json.RawMessage `json:"detail"`
-	}{"0", r.EventID, event.DetailTypeAPICall, "aws." + svc, r.RecipientAccountID, r.EventTime, r.AWSRegion, []string{}, rec}
+	env := event.Event{Version: "0", ID: r.EventID, DetailType: event.DetailTypeAPICall, Source: "aws." + svc,
+		Account: r.RecipientAccountID, Time: r.EventTime, Region: r.AWSRegion, Resources: []string{}, Detail: rec}
 	raw, err := json.Marshal(env)
 	if err != nil {
 		return Item{Pos: pos, Err: fmt.Errorf("wrapping CloudTrail record: %w", err)}

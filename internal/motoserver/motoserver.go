@@ -146,3 +146,14 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Export points this process's standard AWS configuration at the server.
+func (s *Server) Export() {
+	for k, v := range s.Env() {
+		if v == "" {
+			os.Unsetenv(k)
+		} else {
+			os.Setenv(k, v)
+		}
+	}
+}

@@ -38,13 +38,7 @@ func Main(m *testing.M) int {
 		return 1
 	}
 	defer s.Stop()
-	for k, v := range s.Env() {
-		if v == "" {
-			os.Unsetenv(k)
-		} else {
-			os.Setenv(k, v)
-		}
-	}
+	s.Export()
 	currentMu.Lock()
 	current = s
 	currentMu.Unlock()
