@@ -428,18 +428,26 @@ func subjectText(s string) string {
 func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	v := valuesOf(inv)
 	var subj, msg bytes.Buffer
+	if len(inv.Suppressed) > 0 {
+		subj.WriteString("[actions held back] ")
+	}
 	if err := a.subject.Execute(&subj, v); err != nil {
 		return failed(fmt.Errorf("subject: %w", err))
 	}
 	if err := a.message.Execute(&msg, v); err != nil {
 		return failed(fmt.Errorf("message: %w", err))
 	}
-	body, _ := json.Marshal(map[string]string{
+	text := msg.String()
+	if len(inv.Suppressed) > 0 {
+		text = "ec2guard held back actions on " + v.ResourceID + ": " + strings.Join(inv.Suppressed, "; ") + ". A remediation loop or a runaway rule may be under way.\n" + text
+	}
+	body, _ := json.Marshal(map[string]any{
+		"suppressed": inv.Suppressed,
 		"rule": v.Rule, "event_id": v.EventID, "detail_type": v.DetailType, "event_name": v.EventName,
 		"account": v.Account, "region": v.Region, "resource": v.ResourceID, "resource_kind": v.ResourceKind,
 		"state": v.State, "principal_id": v.PrincipalID, "user_name": v.UserName, "time": v.Time,
 	})
-	text := msg.String() + "\n\n" + string(body)
+	text += "\n\n" + string(body)
 	if inv.DryRun {
 		return dryRun("publish %q to %s", subjectText(subj.String()), a.topic)
 	}

@@ -236,8 +236,28 @@ func TestNotify(t *testing.T) {
 	if !ok || !strings.Contains(text, id) {
 		t.Fatalf("message %q", envelope.Message)
 	}
-	var machine map[string]string
+	var machine map[string]any
 	if err := json.Unmarshal([]byte(body), &machine); err != nil || machine["resource"] != id || machine["state"] != "running" || machine["event_id"] != "e-7" {
 		t.Fatalf("JSON body %q: %v", body, err)
+	}
+	if _, err := sqsc.DeleteMessage(f.ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: msgs.Messages[0].ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A loop budget that held actions back is told, in the subject, the text and the body.
+	held := inv(id, "instance", false, ev)
+	held.Suppressed = []string{"stop: loop budget: 3 mutating actions on instance:" + id + " within 10m0s already"}
+	if r := n.Do(f.ctx, held); r.Outcome != engine.Applied {
+		t.Fatalf("notify: %+v", r)
+	}
+	msgs, err = sqsc.ReceiveMessage(f.ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
+	if err != nil || len(msgs.Messages) != 1 {
+		t.Fatalf("received %v, %v", msgs, err)
+	}
+	if err := json.Unmarshal([]byte(*msgs.Messages[0].Body), &envelope); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(envelope.Subject, "[actions held back] EC2 "+id) || !strings.Contains(envelope.Message, "held back actions on "+id+": stop: loop budget") || !strings.Contains(envelope.Message, `"suppressed":["stop: loop budget`) {
+		t.Fatalf("loop notification: subject %q\nmessage %q", envelope.Subject, envelope.Message)
 	}
 }

@@ -48,6 +48,9 @@ type Invocation struct {
 	// Reread asks the action to read the resource again even if Resource holds a fresh state
 	// (set by actions themselves while they wait on a transition).
 	Reread bool
+	// Suppressed lists why earlier mutating actions of this rule on this resource were held
+	// back (loop budget, blast radius), so a notify action can tell people.
+	Suppressed []string
 }
 
 // Result is what an action did.

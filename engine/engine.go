@@ -229,6 +229,7 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		}
 	}
 	var out []Decision
+	var suppressed []string
 	for ai, act := range e.actions[ri] {
 		d := base
 		d.Action = act.Name()
@@ -241,12 +242,13 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		if act.Mutating() && !d.DryRun {
 			if why := e.budget(res.Kind + ":" + res.ID); why != "" {
 				d.Outcome, d.Reason = Suppressed, why
+				suppressed = append(suppressed, act.Name()+": "+why)
 				e.cfg.Logger.Warn("action suppressed", "rule", r.Name, "action", act.Name(), "resource", t.ID, "reason", why)
 				out = append(out, d)
 				continue
 			}
 		}
-		result := act.Do(ctx, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun})
+		result := act.Do(ctx, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Suppressed: suppressed})
 		d.Outcome, d.Reason = result.Outcome, result.Reason
 		if result.Err != nil {
 			d.Error = result.Err.Error()

@@ -302,3 +302,31 @@ func cloudTrailForBench() *event.Event {
 	}
 	return e
 }
+
+func TestSuppressionReachesNotify(t *testing.T) {
+	set, err := rules.Load("r.yaml", []byte(`rules:
+  - name: r
+    pattern: {source: [aws.ec2]}
+    actions: [start, stop, {notify: {topic: t}}]
+    mode: enforce
+`), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := map[string]*recorder{}
+	eng, err := New(Config{Rules: set, LoopBudget: 1, NewAction: func(s rules.ActionSpec) (Action, error) {
+		r := &recorder{name: s.Name, mutating: s.Name != "notify"}
+		acts[s.Name] = r
+		return r, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := eng.Handle(context.Background(), stateEvent("e1", "i-1", "stopped"))
+	if len(ds) != 3 || ds[0].Outcome != Applied || ds[1].Outcome != Suppressed || ds[2].Outcome != Applied {
+		t.Fatalf("%+v", ds)
+	}
+	if got := acts["notify"].calls[0].Suppressed; len(got) != 1 || !strings.HasPrefix(got[0], "stop: loop budget") {
+		t.Fatalf("notify saw Suppressed = %v", got)
+	}
+}
