@@ -443,7 +443,7 @@ func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	}
 	body, _ := json.Marshal(map[string]any{
 		"suppressed": inv.Suppressed,
-		"rule": v.Rule, "event_id": v.EventID, "detail_type": v.DetailType, "event_name": v.EventName,
+		"rule":       v.Rule, "event_id": v.EventID, "detail_type": v.DetailType, "event_name": v.EventName,
 		"account": v.Account, "region": v.Region, "resource": v.ResourceID, "resource_kind": v.ResourceKind,
 		"state": v.State, "principal_id": v.PrincipalID, "user_name": v.UserName, "time": v.Time,
 	})
