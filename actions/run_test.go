@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,9 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -25,78 +22,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
 
-// fleet drives moto through the real SDK to set up and read back what the actions did.
-type fleet struct {
-	t   *testing.T
-	ctx context.Context
-	ec2 *ec2.Client
-	cfg aws.Config
-}
-
-func newFleet(t *testing.T) *fleet {
-	t.Helper()
-	ctx := context.Background()
-	if err := mototest.Current(t).Reset(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fleet{t: t, ctx: ctx, ec2: ec2.NewFromConfig(cfg), cfg: cfg}
-}
-
-func (f *fleet) image() string {
-	out, err := f.ec2.DescribeImages(f.ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"}})
-	if err != nil || len(out.Images) == 0 {
-		f.t.Fatalf("no AMI in moto: %v", err)
-	}
-	return *out.Images[0].ImageId
-}
-
-func (f *fleet) run(tags map[string]string) string {
-	f.t.Helper()
-	in := &ec2.RunInstancesInput{ImageId: aws.String(f.image()), MinCount: aws.Int32(1), MaxCount: aws.Int32(1), InstanceType: ec2types.InstanceTypeT3Micro}
-	if len(tags) > 0 {
-		spec := ec2types.TagSpecification{ResourceType: ec2types.ResourceTypeInstance}
-		for k, v := range tags {
-			spec.Tags = append(spec.Tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(v)})
-		}
-		in.TagSpecifications = []ec2types.TagSpecification{spec}
-	}
-	out, err := f.ec2.RunInstances(f.ctx, in)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return *out.Instances[0].InstanceId
-}
-
-func (f *fleet) state(id string) string {
-	f.t.Helper()
-	out, err := f.ec2.DescribeInstances(f.ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return string(out.Reservations[0].Instances[0].State.Name)
-}
-
-func (f *fleet) stop(id string) {
-	if _, err := f.ec2.StopInstances(f.ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
-		f.t.Fatal(err)
-	}
-}
-
-func (f *fleet) tags(id string) map[string]string {
-	out, err := f.ec2.DescribeTags(f.ctx, &ec2.DescribeTagsInput{Filters: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{id}}}})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, t := range out.Tags {
-		m[*t.Key] = *t.Value
-	}
-	return m
-}
+func newFleet(t *testing.T) *mototest.Fleet { return mototest.NewFleet(t) }
 
 func build(t *testing.T, name string, params map[string]any) engine.Action {
 	t.Helper()
@@ -116,30 +42,30 @@ func inv(id, kind string, dry bool, ev *event.Event) engine.Invocation {
 
 func TestStartStopProtect(t *testing.T) {
 	f := newFleet(t)
-	ctx := f.ctx
-	id := f.run(map[string]string{"Protected": "true"})
+	ctx := f.Ctx
+	id := f.Run(map[string]string{"Protected": "true"}, false)
 	start, stop := build(t, "start", nil), build(t, "stop", nil)
 
 	if r := start.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Skipped || !strings.Contains(r.Reason, "running: nothing to start") {
 		t.Fatalf("start on running: %+v", r)
 	}
-	f.stop(id)
-	if r := start.Do(ctx, inv(id, "instance", true, nil)); r.Outcome != engine.DryRun || f.state(id) != "stopped" {
-		t.Fatalf("dry-run start: %+v, state %s", r, f.state(id))
+	f.Stop(id)
+	if r := start.Do(ctx, inv(id, "instance", true, nil)); r.Outcome != engine.DryRun || f.State(id) != "stopped" {
+		t.Fatalf("dry-run start: %+v, state %s", r, f.State(id))
 	}
-	if r := start.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Applied || f.state(id) != "running" {
-		t.Fatalf("start: %+v, state %s", r, f.state(id))
+	if r := start.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Applied || f.State(id) != "running" {
+		t.Fatalf("start: %+v, state %s", r, f.State(id))
 	}
 	// Stop protection: reported, not touched, unless force.
 	if r := build(t, "protect", map[string]any{"stop": true}).Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Applied {
 		t.Fatalf("protect: %+v", r)
 	}
-	if r := stop.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Skipped || !strings.Contains(r.Reason, "stop protection") || f.state(id) != "running" {
-		t.Fatalf("stop on protected: %+v, state %s", r, f.state(id))
+	if r := stop.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Skipped || !strings.Contains(r.Reason, "stop protection") || f.State(id) != "running" {
+		t.Fatalf("stop on protected: %+v, state %s", r, f.State(id))
 	}
 	force := build(t, "stop", map[string]any{"force": true})
-	if r := force.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Applied || f.state(id) != "stopped" {
-		t.Fatalf("forced stop: %+v, state %s", r, f.state(id))
+	if r := force.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Applied || f.State(id) != "stopped" {
+		t.Fatalf("forced stop: %+v, state %s", r, f.State(id))
 	}
 	if r := stop.Do(ctx, inv(id, "instance", false, nil)); r.Outcome != engine.Skipped {
 		t.Fatalf("stop on stopped: %+v", r)
@@ -160,21 +86,21 @@ func runInstancesEvent(t *testing.T, instance, identity string) *event.Event {
 
 func TestTagInstanceVolumesAndInterfaces(t *testing.T) {
 	f := newFleet(t)
-	id := f.run(map[string]string{"Owner": "preset"})
+	id := f.Run(map[string]string{"Owner": "preset"}, false)
 	ev := runInstancesEvent(t, id, `{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice@example.com","arn":"arn:aws:sts::123456789012:assumed-role/Dev/alice@example.com","sessionContext":{"sessionIssuer":{"userName":"Dev"}}}`)
 	tag := build(t, "tag", map[string]any{"tags": map[string]any{"Owner": "{{.UserName}}", "PrincipalId": "{{.PrincipalID}}"}})
-	if r := tag.Do(f.ctx, inv(id, "instance", true, ev)); r.Outcome != engine.DryRun || f.tags(id)["PrincipalId"] != "" {
-		t.Fatalf("dry run: %+v, tags %v", r, f.tags(id))
+	if r := tag.Do(f.Ctx, inv(id, "instance", true, ev)); r.Outcome != engine.DryRun || f.Tags(id)["PrincipalId"] != "" {
+		t.Fatalf("dry run: %+v, tags %v", r, f.Tags(id))
 	}
-	r := tag.Do(f.ctx, inv(id, "instance", false, ev))
+	r := tag.Do(f.Ctx, inv(id, "instance", false, ev))
 	if r.Outcome != engine.Applied {
 		t.Fatalf("tag: %+v", r)
 	}
-	got := f.tags(id)
+	got := f.Tags(id)
 	if got["PrincipalId"] != "AROAEXAMPLE:alice@example.com" || got["Owner"] != "preset" {
 		t.Fatalf("instance tags %v: want PrincipalId set and the existing Owner kept", got)
 	}
-	out, _ := f.ec2.DescribeInstances(f.ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	out, _ := f.EC2.DescribeInstances(f.Ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
 	in := out.Reservations[0].Instances[0]
 	var others []string
 	for _, b := range in.BlockDeviceMappings {
@@ -187,41 +113,41 @@ func TestTagInstanceVolumesAndInterfaces(t *testing.T) {
 		t.Fatal("moto gave the instance no volume or network interface to check")
 	}
 	for _, o := range others {
-		if tg := f.tags(o); tg["Owner"] != "alice@example.com" || tg["PrincipalId"] != "AROAEXAMPLE:alice@example.com" {
+		if tg := f.Tags(o); tg["Owner"] != "alice@example.com" || tg["PrincipalId"] != "AROAEXAMPLE:alice@example.com" {
 			t.Errorf("%s tags = %v", o, tg)
 		}
 	}
-	if r := tag.Do(f.ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Skipped {
+	if r := tag.Do(f.Ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Skipped {
 		t.Fatalf("second tag: %+v, want skipped (already tagged)", r)
 	}
 	over := build(t, "tag", map[string]any{"overwrite": true, "tags": map[string]any{"Owner": "{{.UserName}}"}})
-	if r := over.Do(f.ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Applied || f.tags(id)["Owner"] != "alice@example.com" {
-		t.Fatalf("overwrite: %+v, %v", r, f.tags(id))
+	if r := over.Do(f.Ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Applied || f.Tags(id)["Owner"] != "alice@example.com" {
+		t.Fatalf("overwrite: %+v, %v", r, f.Tags(id))
 	}
 }
 
 func TestNotify(t *testing.T) {
 	f := newFleet(t)
-	snsc, sqsc := sns.NewFromConfig(f.cfg), sqs.NewFromConfig(f.cfg)
-	topic, err := snsc.CreateTopic(f.ctx, &sns.CreateTopicInput{Name: aws.String("ops")})
+	snsc, sqsc := sns.NewFromConfig(f.Cfg), sqs.NewFromConfig(f.Cfg)
+	topic, err := snsc.CreateTopic(f.Ctx, &sns.CreateTopicInput{Name: aws.String("ops")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := sqsc.CreateQueue(f.ctx, &sqs.CreateQueueInput{QueueName: aws.String("ops-inbox")})
+	q, err := sqsc.CreateQueue(f.Ctx, &sqs.CreateQueueInput{QueueName: aws.String("ops-inbox")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	qa, _ := sqsc.GetQueueAttributes(f.ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
-	if _, err := snsc.Subscribe(f.ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qa.Attributes["QueueArn"])}); err != nil {
+	qa, _ := sqsc.GetQueueAttributes(f.Ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
+	if _, err := snsc.Subscribe(f.Ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qa.Attributes["QueueArn"])}); err != nil {
 		t.Fatal(err)
 	}
-	id := f.run(nil)
+	id := f.Run(nil, false)
 	ev, _ := event.Parse([]byte(`{"id":"e-7","source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","account":"123456789012","region":"us-east-1","detail":{"instance-id":"` + id + `","state":"running"}}`))
 	n := build(t, "notify", map[string]any{"topic": *topic.TopicArn, "subject": "EC2 {{.ResourceID}} violated company policy!! Manager will be notified!! " + strings.Repeat("x", 100)})
-	if r := n.Do(f.ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Applied {
+	if r := n.Do(f.Ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Applied {
 		t.Fatalf("notify: %+v", r)
 	}
-	msgs, err := sqsc.ReceiveMessage(f.ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
+	msgs, err := sqsc.ReceiveMessage(f.Ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
 	if err != nil || len(msgs.Messages) != 1 {
 		t.Fatalf("received %v, %v", msgs, err)
 	}
@@ -240,17 +166,17 @@ func TestNotify(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &machine); err != nil || machine["resource"] != id || machine["state"] != "running" || machine["event_id"] != "e-7" {
 		t.Fatalf("JSON body %q: %v", body, err)
 	}
-	if _, err := sqsc.DeleteMessage(f.ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: msgs.Messages[0].ReceiptHandle}); err != nil {
+	if _, err := sqsc.DeleteMessage(f.Ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: msgs.Messages[0].ReceiptHandle}); err != nil {
 		t.Fatal(err)
 	}
 
 	// A loop budget that held actions back is told, in the subject, the text and the body.
 	held := inv(id, "instance", false, ev)
 	held.Suppressed = []string{"stop: loop budget: 3 mutating actions on instance:" + id + " within 10m0s already"}
-	if r := n.Do(f.ctx, held); r.Outcome != engine.Applied {
+	if r := n.Do(f.Ctx, held); r.Outcome != engine.Applied {
 		t.Fatalf("notify: %+v", r)
 	}
-	msgs, err = sqsc.ReceiveMessage(f.ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
+	msgs, err = sqsc.ReceiveMessage(f.Ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
 	if err != nil || len(msgs.Messages) != 1 {
 		t.Fatalf("received %v, %v", msgs, err)
 	}

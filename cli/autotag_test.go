@@ -6,27 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
 	"github.com/ec2guard/ec2guard/engine"
 )
 
 func runInstances(id, instance, identity, extra string) string {
 	return fmt.Sprintf(`{"version":"0","id":%q,"detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","account":"123456789012","time":"2026-11-22T10:00:00Z","region":"us-east-1","resources":[],"detail":{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"us-east-1","userIdentity":%s%s,"responseElements":{"instancesSet":{"items":[{"instanceId":%q}]}}}}`, id, identity, extra, instance)
-}
-
-func (w *world) tags(id string) map[string]string {
-	out, err := w.ec2.DescribeTags(w.ctx, &ec2.DescribeTagsInput{Filters: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{id}}}})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, t := range out.Tags {
-		m[*t.Key] = *t.Value
-	}
-	return m
 }
 
 func TestAutoTagEveryIdentityType(t *testing.T) {
@@ -47,27 +31,27 @@ func TestAutoTagEveryIdentityType(t *testing.T) {
 	seeds := filepath.Join("..", "examples", "seeds.yaml")
 	for i, tt := range tests {
 		t.Run(tt.typ, func(t *testing.T) {
-			id := w.instance(nil, false)
+			id := w.Run(nil, false)
 			code, out, errOut := runCLI(t, runInstances(fmt.Sprint("ct-", i), id, tt.identity, ""), "handle", "-r", seeds, "--var", "topic="+w.topic, "--no-state")
 			ds := decisions(t, out)
 			if code != 0 || len(ds) != 1 || ds[0].Outcome != engine.Applied || ds[0].Rule != "auto-tag-creator" {
 				t.Fatalf("exit %d %+v %s", code, ds, errOut)
 			}
-			if got := w.tags(id); got["Owner"] != tt.owner || got["PrincipalId"] != tt.principalID {
+			if got := w.Tags(id); got["Owner"] != tt.owner || got["PrincipalId"] != tt.principalID {
 				t.Fatalf("tags %v, want Owner=%s PrincipalId=%s", got, tt.owner, tt.principalID)
 			}
 		})
 	}
 	t.Run("failed call is never tagged", func(t *testing.T) {
-		id := w.instance(nil, false)
+		id := w.Run(nil, false)
 		code, out, _ := runCLI(t, runInstances("ct-err", id, tests[0].identity, `,"errorCode":"Client.UnauthorizedOperation"`), "handle", "-r", seeds, "--var", "topic="+w.topic, "--no-state")
 		ds := decisions(t, out)
-		if code != 0 || len(ds) != 1 || ds[0].Outcome != engine.Skipped || len(w.tags(id)) != 0 {
-			t.Fatalf("exit %d %+v tags %v", code, ds, w.tags(id))
+		if code != 0 || len(ds) != 1 || ds[0].Outcome != engine.Skipped || len(w.Tags(id)) != 0 {
+			t.Fatalf("exit %d %+v tags %v", code, ds, w.Tags(id))
 		}
 	})
 	t.Run("a CloudTrail log file replayed", func(t *testing.T) {
-		id := w.instance(nil, false)
+		id := w.Run(nil, false)
 		rec := strings.TrimSuffix(strings.SplitN(runInstances("x", id, tests[0].identity, ""), `"detail":`, 2)[1], "}")
 		rec = strings.Replace(rec, `{"eventSource"`, `{"eventID":"trail-1","recipientAccountId":"123456789012","eventTime":"2026-11-22T10:00:00Z","eventSource"`, 1)
 		code, out, errOut := runCLI(t, `{"Records":[`+rec+`]}`, "handle", "-r", seeds, "--var", "topic="+w.topic, "--no-state", "--dry-run")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -9,72 +8,27 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/internal/mototest"
 )
 
+// world is a fleet on moto plus the managers' SNS topic.
 type world struct {
+	*mototest.Fleet
 	t     *testing.T
-	ctx   context.Context
-	ec2   *ec2.Client
 	topic string
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	ctx := context.Background()
-	if err := mototest.Current(t).Reset(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	f := mototest.NewFleet(t)
+	topic, err := sns.NewFromConfig(f.Cfg).CreateTopic(f.Ctx, &sns.CreateTopicInput{Name: aws.String("ops")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("ops")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &world{t: t, ctx: ctx, ec2: ec2.NewFromConfig(cfg), topic: *topic.TopicArn}
-}
-
-func (w *world) instance(tags map[string]string, stopped bool) string {
-	w.t.Helper()
-	imgs, err := w.ec2.DescribeImages(w.ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"}})
-	if err != nil || len(imgs.Images) == 0 {
-		w.t.Fatalf("no AMI: %v", err)
-	}
-	spec := ec2types.TagSpecification{ResourceType: ec2types.ResourceTypeInstance}
-	for k, v := range tags {
-		spec.Tags = append(spec.Tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(v)})
-	}
-	in := &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, MinCount: aws.Int32(1), MaxCount: aws.Int32(1)}
-	if len(spec.Tags) > 0 {
-		in.TagSpecifications = []ec2types.TagSpecification{spec}
-	}
-	out, err := w.ec2.RunInstances(w.ctx, in)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	id := *out.Instances[0].InstanceId
-	if stopped {
-		if _, err := w.ec2.StopInstances(w.ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
-			w.t.Fatal(err)
-		}
-	}
-	return id
-}
-
-func (w *world) state(id string) string {
-	out, err := w.ec2.DescribeInstances(w.ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return string(out.Reservations[0].Instances[0].State.Name)
+	return &world{Fleet: f, t: t, topic: *topic.TopicArn}
 }
 
 func stateChange(id, instance, state string) string {
@@ -99,9 +53,9 @@ func decisions(t *testing.T, out string) []engine.Decision {
 
 func TestHandleSeedsOnMoto(t *testing.T) {
 	w := newWorld(t)
-	protected := w.instance(map[string]string{"Protected": "true"}, true)
-	rogue := w.instance(nil, false)
-	excepted := w.instance(map[string]string{"SPECIAL_EXCEPTION": "yes"}, false)
+	protected := w.Run(map[string]string{"Protected": "true"}, true)
+	rogue := w.Run(nil, false)
+	excepted := w.Run(map[string]string{"SPECIAL_EXCEPTION": "yes"}, false)
 	state := filepath.Join(t.TempDir(), "ledger.db")
 	seeds := filepath.Join("..", "examples", "seeds.yaml")
 	input := strings.Join([]string{
@@ -122,7 +76,7 @@ func TestHandleSeedsOnMoto(t *testing.T) {
 			t.Fatalf("dry run applied %+v", d)
 		}
 	}
-	if w.state(protected) != "stopped" || w.state(rogue) != "running" {
+	if w.State(protected) != "stopped" || w.State(rogue) != "running" {
 		t.Fatal("dry run changed an instance")
 	}
 
@@ -147,8 +101,8 @@ func TestHandleSeedsOnMoto(t *testing.T) {
 			t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
 		}
 	}
-	if w.state(protected) != "running" || w.state(rogue) != "stopped" || w.state(excepted) != "running" {
-		t.Fatalf("states: protected %s, rogue %s, excepted %s", w.state(protected), w.state(rogue), w.state(excepted))
+	if w.State(protected) != "running" || w.State(rogue) != "stopped" || w.State(excepted) != "running" {
+		t.Fatalf("states: protected %s, rogue %s, excepted %s", w.State(protected), w.State(rogue), w.State(excepted))
 	}
 
 	// The same events again, in a new process: the ledger reports duplicates, nothing is redone.

@@ -16,7 +16,7 @@ import (
 // against moto.
 func TestLambdaHandlerOnMoto(t *testing.T) {
 	w := newWorld(t)
-	id := w.instance(map[string]string{"Protected": "true"}, true)
+	id := w.Run(map[string]string{"Protected": "true"}, true)
 	f := engineFlags{ruleFlags: ruleFlags{file: filepath.Join("..", "examples", "seeds.yaml"), vars: []string{"topic=" + w.topic}},
 		noState: true, detectSelf: true, maxPerRun: -1, maxPerMinute: 30, loopBudget: 3}
 	eng, closeFn, err := f.build(io.Discard)
@@ -33,8 +33,8 @@ func TestLambdaHandlerOnMoto(t *testing.T) {
 	if len(res.Decisions) != 2 || res.Decisions[0].Outcome != engine.Applied || res.Decisions[1].Action != "notify" {
 		t.Fatalf("%+v", res.Decisions)
 	}
-	if w.state(id) != "running" {
-		t.Fatalf("instance is %s", w.state(id))
+	if w.State(id) != "running" {
+		t.Fatalf("instance is %s", w.State(id))
 	}
 	if n := len(decisions(t, log.String())); n != 2 {
 		t.Fatalf("%d decision records in the function log, want 2", n)

@@ -20,8 +20,8 @@ func TestHandleSafetyCapsOnMoto(t *testing.T) {
     actions: [start, {protect: {stop: true}}]
     mode: enforce
 `)
-	a := w.instance(map[string]string{"Protected": "true"}, true)
-	b := w.instance(map[string]string{"Protected": "true"}, true)
+	a := w.Run(map[string]string{"Protected": "true"}, true)
+	b := w.Run(map[string]string{"Protected": "true"}, true)
 	input := stateChange("e1", a, "stopped") + "\n" + stateChange("e2", b, "stopped")
 
 	t.Run("loop budget", func(t *testing.T) {
@@ -35,7 +35,7 @@ func TestHandleSafetyCapsOnMoto(t *testing.T) {
 		}
 	})
 	t.Run("blast radius", func(t *testing.T) {
-		if _, err := w.ec2.StopInstances(w.ctx, stopInput(a)); err != nil {
+		if _, err := w.EC2.StopInstances(w.Ctx, stopInput(a)); err != nil {
 			t.Fatal(err)
 		}
 		code, out, errOut := runCLI(t, input, "handle", "-r", rulesFile, "--no-state", "--max-actions", "1")
@@ -48,8 +48,8 @@ func TestHandleSafetyCapsOnMoto(t *testing.T) {
 		if code != 0 || strings.Join(outcomes, ",") != strings.Join(want, ",") {
 			t.Fatalf("exit %d\n%v\nwant %v\n%s", code, outcomes, want, errOut)
 		}
-		if w.state(b) != "stopped" {
-			t.Fatalf("the capped action ran: %s is %s", b, w.state(b))
+		if w.State(b) != "stopped" {
+			t.Fatalf("the capped action ran: %s is %s", b, w.State(b))
 		}
 	})
 

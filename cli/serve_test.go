@@ -43,14 +43,14 @@ func (s *syncBuffer) String() string {
 // EC2, and the SNS message read back from a queue subscribed to the topic.
 func TestServeEndToEnd(t *testing.T) {
 	w := newWorld(t)
-	cfg, _ := config.LoadDefaultConfig(w.ctx)
+	cfg, _ := config.LoadDefaultConfig(w.Ctx)
 	sqsc, eb, snsc := sqs.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg), sns.NewFromConfig(cfg)
 	queue := func(name string) (string, string) {
-		q, err := sqsc.CreateQueue(w.ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		q, err := sqsc.CreateQueue(w.Ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := sqsc.GetQueueAttributes(w.ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
+		a, err := sqsc.GetQueueAttributes(w.Ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,19 +58,19 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	inURL, inARN := queue("ec2guard-events")
 	inboxURL, inboxARN := queue("managers")
-	if _, err := snsc.Subscribe(w.ctx, &sns.SubscribeInput{TopicArn: &w.topic, Protocol: aws.String("sqs"), Endpoint: &inboxARN}); err != nil {
+	if _, err := snsc.Subscribe(w.Ctx, &sns.SubscribeInput{TopicArn: &w.topic, Protocol: aws.String("sqs"), Endpoint: &inboxARN}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eb.PutRule(w.ctx, &eventbridge.PutRuleInput{Name: aws.String("ec2-state"), EventPattern: aws.String(`{"source":["aws.ec2"],"detail-type":["EC2 Instance State-change Notification"]}`)}); err != nil {
+	if _, err := eb.PutRule(w.Ctx, &eventbridge.PutRuleInput{Name: aws.String("ec2-state"), EventPattern: aws.String(`{"source":["aws.ec2"],"detail-type":["EC2 Instance State-change Notification"]}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eb.PutTargets(w.ctx, &eventbridge.PutTargetsInput{Rule: aws.String("ec2-state"), Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: &inARN}}}); err != nil {
+	if _, err := eb.PutTargets(w.Ctx, &eventbridge.PutTargetsInput{Rule: aws.String("ec2-state"), Targets: []ebtypes.Target{{Id: aws.String("q"), Arn: &inARN}}}); err != nil {
 		t.Fatal(err)
 	}
-	protected := w.instance(map[string]string{"Protected": "true"}, true)
-	rogue := w.instance(nil, false)
+	protected := w.Run(map[string]string{"Protected": "true"}, true)
+	rogue := w.Run(nil, false)
 	put := func(instance, state string) {
-		out, err := eb.PutEvents(w.ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+		out, err := eb.PutEvents(w.Ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
 			Source: aws.String("aws.ec2"), DetailType: aws.String("EC2 Instance State-change Notification"),
 			Detail: aws.String(fmt.Sprintf(`{"instance-id":%q,"state":%q}`, instance, state)),
 		}}})
@@ -89,15 +89,15 @@ func TestServeEndToEnd(t *testing.T) {
 			"--queue", inURL, "--state", filepath.Join(t.TempDir(), "l.db")}, strings.NewReader(""), &out, &errOut)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
-	for (w.state(protected) != "running" || w.state(rogue) != "stopped") && time.Now().Before(deadline) {
+	for (w.State(protected) != "running" || w.State(rogue) != "stopped") && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exit %d\n%s", code, errOut.String())
 	}
-	if w.state(protected) != "running" || w.state(rogue) != "stopped" {
-		t.Fatalf("protected %s, rogue %s\nstdout %s\nstderr %s", w.state(protected), w.state(rogue), out.String(), errOut.String())
+	if w.State(protected) != "running" || w.State(rogue) != "stopped" {
+		t.Fatalf("protected %s, rogue %s\nstdout %s\nstderr %s", w.State(protected), w.State(rogue), out.String(), errOut.String())
 	}
 	applied := 0
 	for _, d := range decisions(t, out.String()) {
@@ -108,11 +108,11 @@ func TestServeEndToEnd(t *testing.T) {
 	if applied != 4 { // start + notify, stop + notify
 		t.Fatalf("%d applied decisions, want 4:\n%s", applied, out.String())
 	}
-	left, _ := sqsc.GetQueueAttributes(w.ctx, &sqs.GetQueueAttributesInput{QueueUrl: &inURL, AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+	left, _ := sqsc.GetQueueAttributes(w.Ctx, &sqs.GetQueueAttributesInput{QueueUrl: &inURL, AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
 	if left.Attributes["ApproximateNumberOfMessages"] != "0" || left.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
 		t.Fatalf("messages left in the queue: %v", left.Attributes)
 	}
-	got, err := sqsc.ReceiveMessage(w.ctx, &sqs.ReceiveMessageInput{QueueUrl: &inboxURL, MaxNumberOfMessages: 10, WaitTimeSeconds: 2})
+	got, err := sqsc.ReceiveMessage(w.Ctx, &sqs.ReceiveMessageInput{QueueUrl: &inboxURL, MaxNumberOfMessages: 10, WaitTimeSeconds: 2})
 	if err != nil || len(got.Messages) != 2 {
 		t.Fatalf("managers received %d messages (%v), want 2", len(got.Messages), err)
 	}
