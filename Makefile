@@ -7,8 +7,10 @@ BIN     := bin/ec2guard
 
 all: build
 
+# lambda.norpc drops aws-lambda-go's legacy RPC mode (net/rpc, encoding/gob): provided.al2023 uses the
+# Runtime API, and every process starts faster without their package init.
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/ec2guard
+	$(GO) build -trimpath -tags lambda.norpc -o $(BIN) ./cmd/ec2guard
 
 # The test command: unit, conformance, corpus, differential and moto-backed end-to-end tests.
 test:

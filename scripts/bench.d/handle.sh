@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-11}
-go build -trimpath -o bin/ec2guard ./cmd/ec2guard
+go build -trimpath -tags lambda.norpc -o bin/ec2guard ./cmd/ec2guard
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 env -u AWS_PROFILE moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
