@@ -1,0 +1,223 @@
+// Package checks is the registry of IAM guardrail checks: each check is one value (ID,
+// title, severity, rationale, remediation, references, the actions it concerns, good and
+// bad examples, and a function) defined in its own file, listed explicitly by All.
+// Principal checks ask the shared evaluator (iam/eval) whether access is really granted;
+// document checks look at one policy document's hygiene.
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/iam/catalog"
+	"github.com/ec2guard/ec2guard/iam/policy"
+)
+
+// Severity ranks findings.
+type Severity int
+
+// Severities, lowest first.
+const (
+	Low Severity = iota + 1
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{Low: "low", Medium: "medium", High: "high", Critical: "critical"}
+
+func (s Severity) String() string {
+	if s < Low || s > Critical {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// MarshalText writes the severity's name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity name (case-insensitive).
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// ParseSeverity reads "low", "medium", "high" or "critical" (case-insensitive).
+func ParseSeverity(name string) (Severity, error) {
+	for s := Low; s <= Critical; s++ {
+		if strings.EqualFold(name, severityNames[s]) {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want low, medium, high or critical)", name)
+}
+
+// Scope says what a check looks at.
+type Scope int
+
+const (
+	// ScopeDocument checks run once per policy document, whoever holds it.
+	ScopeDocument Scope = iota + 1
+	// ScopePrincipal checks run once per principal on its effective permissions: all its
+	// identity policies (a user's groups' included), bounded by its permissions boundary. A
+	// standalone policy document counts as a principal holding only that policy.
+	ScopePrincipal
+)
+
+// Example is a policy a check must pass (good) or fail (bad); the registry test runs them.
+type Example struct {
+	Name   string
+	Policy string // a JSON policy document
+}
+
+// Check is one guardrail.
+type Check struct {
+	ID          string
+	Title       string
+	Severity    Severity
+	Scope       Scope
+	Rationale   string
+	Remediation string
+	References  []string
+	Actions     []string // the actions it concerns, as the catalog spells them
+	Good, Bad   []Example
+
+	document  func(*Env, *Document) []Finding
+	principal func(*Env, *Subject) ([]Finding, error)
+}
+
+// Settings are the parts of the configuration checks read.
+type Settings struct {
+	ApprovedAMIs      []string // image IDs (ami-...) RunInstances may use (IAM-EC2-2)
+	ApprovedAMIOwners []string // account IDs or aliases ("amazon") whose images are approved
+	// Provisioning principals may hold network and security-group rights (IAM-EC2-3/5):
+	// ARN or name patterns with * and ? wildcards.
+	Provisioning []string
+}
+
+// Env is what checks run with.
+type Env struct {
+	Catalog  *catalog.Catalog
+	Settings Settings
+}
+
+// Document is one policy document as loaded, with the problems its parsing found.
+type Document struct {
+	Doc  *policy.Document   // nil when the text is not JSON
+	Err  *policy.ParseError // nil when valid
+	Name string             // the policy's name for people (file, policy name or ARN)
+	Loc  policy.Location    // where the document starts
+}
+
+// Finding is one violation.
+type Finding struct {
+	ID        string          `json:"id"`
+	Severity  Severity        `json:"severity"`
+	Title     string          `json:"title"`
+	Principal string          `json:"principal"`
+	Policy    string          `json:"policy"`
+	Statement string          `json:"statement"`
+	Actions   []string        `json:"actions"`
+	Resources []string        `json:"resources"`
+	Message   string          `json:"message"`
+	Loc       policy.Location `json:"-"`
+}
+
+// RunDocument runs a document check; it returns nil for principal checks.
+func (c *Check) RunDocument(env *Env, d *Document) []Finding {
+	if c.document == nil {
+		return nil
+	}
+	return c.stamp(c.document(env, d))
+}
+
+// RunSubject runs a principal check; it returns nil for document checks.
+func (c *Check) RunSubject(env *Env, s *Subject) ([]Finding, error) {
+	if c.principal == nil {
+		return nil, nil
+	}
+	fs, err := c.principal(env, s)
+	if err != nil {
+		return nil, fmt.Errorf("%s on %s: %w", c.ID, s.Label(), err)
+	}
+	return c.stamp(fs), nil
+}
+
+func (c *Check) stamp(fs []Finding) []Finding {
+	for i := range fs {
+		fs[i].ID, fs[i].Title, fs[i].Severity = c.ID, c.Title, c.Severity
+		if fs[i].Actions == nil {
+			fs[i].Actions = []string{}
+		}
+		if fs[i].Resources == nil {
+			fs[i].Resources = []string{}
+		}
+	}
+	return fs
+}
+
+// All returns every check, in ID order. The list is explicit: nothing registers itself.
+func All() []*Check {
+	return []*Check{
+		ec2Terminate, ec2RunImages, ec2Network, ec2Sensitive, ec2SecurityGroups,
+		ec2Retag, ec2Stop, ec2ModifyAttribute,
+		policyUnknownAction, policyNotAction, policyNotResource, policyMalformed,
+	}
+}
+
+// ByID returns the check with the ID (case-insensitive).
+func ByID(id string) (*Check, bool) {
+	for _, c := range All() {
+		if strings.EqualFold(c.ID, id) {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// SortFindings orders findings by severity (highest first), then check, principal, policy
+// and position, so output is stable.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		switch {
+		case a.Severity != b.Severity:
+			return a.Severity > b.Severity
+		case a.ID != b.ID:
+			return idLess(a.ID, b.ID)
+		case a.Principal != b.Principal:
+			return a.Principal < b.Principal
+		case a.Policy != b.Policy:
+			return a.Policy < b.Policy
+		case a.Loc.File != b.Loc.File:
+			return a.Loc.File < b.Loc.File
+		case a.Loc.Line != b.Loc.Line:
+			return a.Loc.Line < b.Loc.Line
+		}
+		return a.Loc.Column < b.Loc.Column
+	})
+}
+
+// idLess orders IDs with their numbers compared as numbers (IAM-EC2-2 before IAM-EC2-10).
+func idLess(a, b string) bool {
+	pa, na := splitID(a)
+	pb, nb := splitID(b)
+	if pa != pb {
+		return pa < pb
+	}
+	return na < nb
+}
+
+func splitID(id string) (string, int) {
+	i := strings.LastIndexByte(id, '-')
+	n := 0
+	if _, err := fmt.Sscanf(id[i+1:], "%d", &n); err != nil {
+		return id, 0
+	}
+	return id[:i], n
+}

@@ -1,0 +1,85 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/iam/catalog"
+	"github.com/ec2guard/ec2guard/iam/eval"
+)
+
+var retagActions = []string{"ec2:CreateTags", "ec2:DeleteTags"}
+
+var ec2Retag = &Check{
+	ID:       "IAM-EC2-6",
+	Title:    "Tags that grant access can be rewritten",
+	Severity: Critical,
+	Scope:    ScopePrincipal,
+	Rationale: "When a principal's rights depend on resource tags (an Allow conditioned on ec2:ResourceTag/* or " +
+		"aws:ResourceTag/*), the tags are its access control. If it may also create or delete those tags on any " +
+		"instance, it can re-tag someone else's instance (PrincipalId = its own user id) and then stop, terminate " +
+		"or modify it: a two-step takeover (seed 004). The check tries, for every tag key the principal's rights " +
+		"depend on, to set that key on an untagged instance to the principal's own id; a condition on " +
+		"aws:RequestTag, aws:TagKeys, ec2:CreateAction or the instance's existing tags that prevents it scopes the grant.",
+	Remediation: "Do not grant ec2:CreateTags/ec2:DeleteTags unscoped to principals whose access is tag-based: allow " +
+		"tagging only at creation (Condition StringEquals ec2:CreateAction = RunInstances), only of keys that grant " +
+		"nothing (ForAllValues:StringEquals aws:TagKeys), or only on resources the principal already owns; let " +
+		"automation apply ownership tags.",
+	References: []string{
+		"https://aws.amazon.com/blogs/security/how-to-automatically-tag-amazon-ec2-resources-in-response-to-api-events/",
+		"https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html",
+	},
+	Actions: retagActions,
+	Good: []Example{
+		{Name: "tagging at creation only", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEquals":{"ec2:ResourceTag/PrincipalId":"${aws:userid}"}}},{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"ec2:CreateAction":"RunInstances"}}}]}`},
+		{Name: "only harmless keys", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEquals":{"ec2:ResourceTag/PrincipalId":"${aws:userid}"}}},{"Effect":"Allow","Action":["ec2:CreateTags","ec2:DeleteTags"],"Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["Name","CostCenter"]}}}]}`},
+		{Name: "tagging without tag-based rights", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:CreateTags","ec2:StopInstances"],"Resource":"*"}]}`},
+	},
+	Bad: []Example{
+		{Name: "seed 004 plus CreateTags", Policy: `{"Version":"2012-10-17","Statement":[{"Sid":"AllowActionsIfYouAreTheOwner","Effect":"Allow","Action":["ec2:StopInstances","ec2:StartInstances","ec2:RebootInstances","ec2:TerminateInstances"],"Condition":{"StringEquals":{"ec2:ResourceTag/PrincipalId":"${aws:userid}"}},"Resource":["*"]},{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*"}]}`},
+		{Name: "request tag pinned to the caller is still a takeover", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/Owner":"${aws:username}"}}},{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/Owner":"${aws:username}"}}}]}`},
+	},
+	principal: retag,
+}
+
+// The caller the probe pretends to be: it sets the tag to its own identity.
+const probeUserID, probeUserName = "AIDAEC2GUARDPROBE", "ec2guard-probe"
+
+var retagQuery = &query{
+	name:    "retag",
+	actions: retagActions,
+	modelled: keyIn("aws:RequestTag/", "aws:TagKeys", "ec2:CreateAction", "ec2:ResourceTag/", "aws:ResourceTag/",
+		"aws:userid", "aws:username"),
+	probes: retagProbes,
+}
+
+func retag(env *Env, s *Subject) ([]Finding, error) {
+	keys := s.tagDependentKeys()
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	gs, err := retagQuery.run(env, s)
+	if err != nil {
+		return nil, err
+	}
+	return findings(s, gs, func(acts []string) string {
+		return fmt.Sprintf("%s has rights that depend on resource tags (%s) and may %s on any instance: it can re-tag an instance it does not own and take it over",
+			who(s), strings.Join(keys, ", "), strings.Join(acts, " and "))
+	}), nil
+}
+
+func retagProbes(_ *Env, s *Subject, a *catalog.Action) [][]probe {
+	var ps []probe
+	for _, k := range s.tagDependentKeys() {
+		// The new value is the caller's own identity, in either form a policy may compare
+		// it with.
+		for _, v := range []string{probeUserID, probeUserName} {
+			ctx := eval.Context{"aws:TagKeys": {k}, "aws:userid": {probeUserID}, "aws:username": {probeUserName}}
+			if strings.EqualFold(a.Name, "CreateTags") {
+				ctx["aws:RequestTag/"+k] = []string{v}
+			}
+			ps = append(ps, arnProbes(s.unscopedARNs(a.Service, "instance"), ctx)...)
+		}
+	}
+	return [][]probe{ps}
+}

@@ -1,0 +1,411 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/iam/catalog"
+	"github.com/ec2guard/ec2guard/iam/eval"
+	"github.com/ec2guard/ec2guard/iam/policy"
+)
+
+// How a principal check asks "is this access really granted?": it builds hypothetical
+// requests (probes) and asks the one evaluator, iam/eval, to decide them against the
+// subject's policies.
+//
+// A probe's resource has the literal id "*" (arn:aws:ec2:us-east-1:123456789012:instance/*):
+// only patterns that leave the id open match it, so a grant scoped to named resources does
+// not count as unscoped. A check names the condition keys that scope the access it is
+// about ("modelled" keys); the probe's context holds only the values the check wants to try.
+// Conditions on other keys say nothing about the resources reached, so the policies are
+// rewritten before compiling: an Allow drops those conditions (the caller can satisfy them:
+// MFA, source IP, region), and a Deny that has one is left out (it may not apply). Conditions
+// on modelled keys stay and are evaluated against the probe's context, where an absent tag
+// fails a positive operator (StringEquals ec2:ResourceTag/Owner ...) and satisfies a negated
+// one — an untagged instance is reachable through StringNotEquals.
+
+// probe is one hypothetical request.
+type probe struct {
+	resource string
+	context  eval.Context
+}
+
+// query is what a principal check asks.
+type query struct {
+	name     string            // identifies the rewritten policies in the subject's cache
+	actions  []string          // concrete actions
+	modelled func(string) bool // condition keys that scope the access
+	// probes returns the requests to try for an action, in groups: the action is granted
+	// when every group has an allowed probe (one group per resource the action needs).
+	probes func(env *Env, s *Subject, a *catalog.Action) [][]probe
+}
+
+// grant is an action the subject really has, with the identity statement that grants it.
+type grant struct {
+	action   string
+	doc      *policy.Document
+	stmt     *policy.Statement
+	resource string
+}
+
+func (q *query) run(env *Env, s *Subject) ([]grant, error) {
+	var cands []*catalog.Action
+	for _, name := range q.actions {
+		if !s.allows(name) {
+			continue
+		}
+		a, ok := env.Catalog.Action(name)
+		if !ok {
+			return nil, fmt.Errorf("check action %s is not in the catalog", name)
+		}
+		cands = append(cands, a)
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	ev, err := s.evaluator(q)
+	if err != nil {
+		return nil, err
+	}
+	var out []grant
+	for _, a := range cands {
+		var first []grant
+		granted := true
+		for _, group := range q.probes(env, s, a) {
+			ok := false
+			for _, p := range group {
+				d := ev.Evaluate(eval.Request{Principal: s.Principal, Action: a.FullName(), Resource: p.resource, Context: p.context})
+				if d.Effect == eval.Allowed {
+					ok = true
+					if first == nil {
+						first = s.decidingGrants(a.FullName(), p.resource, d)
+					}
+					break
+				}
+			}
+			if !ok {
+				granted = false
+				break
+			}
+		}
+		if granted {
+			out = append(out, first...)
+		}
+	}
+	return out, nil
+}
+
+// decidingGrants maps the deciding identity statements back to the subject's documents:
+// every statement that grants the access is reported, since removing one leaves the others.
+func (s *Subject) decidingGrants(action, resource string, d eval.Decision) []grant {
+	var out []grant
+	for _, ref := range d.Deciding {
+		if ref.Layer != eval.LayerIdentity {
+			continue
+		}
+		var i int
+		if _, err := fmt.Sscanf(ref.Policy, "#%d", &i); err != nil || i < 0 || i >= len(s.Identity) {
+			continue
+		}
+		doc := s.Identity[i]
+		for _, st := range doc.Statements {
+			if st.Index == ref.Index {
+				out = append(out, grant{action: action, doc: doc, stmt: st, resource: resource})
+			}
+		}
+	}
+	return out
+}
+
+// evaluator compiles the subject's policies rewritten for the query's modelled keys, once
+// per query name.
+func (s *Subject) evaluator(q *query) (*eval.Evaluator, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ev, ok := s.cache[q.name]; ok {
+		return ev, nil
+	}
+	set := eval.PolicySet{}
+	for i, d := range s.Identity {
+		set.Identity = append(set.Identity, rewrite(d, fmt.Sprintf("#%d", i), q.modelled))
+	}
+	for i, d := range s.Boundary {
+		set.Boundary = append(set.Boundary, rewrite(d, fmt.Sprintf("boundary#%d", i), q.modelled))
+	}
+	ev, err := eval.Compile(set)
+	if err != nil {
+		return nil, fmt.Errorf("compiling the policies of %s: %w", s.Label(), err)
+	}
+	if s.cache == nil {
+		s.cache = map[string]*eval.Evaluator{}
+	}
+	s.cache[q.name] = ev
+	return ev, nil
+}
+
+func rewrite(d *policy.Document, name string, modelled func(string) bool) *policy.Document {
+	out := *d
+	out.Name = name
+	out.Statements = make([]*policy.Statement, 0, len(d.Statements))
+	for _, st := range d.Statements {
+		if !usable(st) {
+			continue
+		}
+		var keep []policy.Condition
+		dropped := false
+		for _, c := range st.Conditions {
+			if modelled(c.Key) {
+				keep = append(keep, c)
+			} else {
+				dropped = true
+			}
+		}
+		if dropped && st.Effect == policy.Deny {
+			continue
+		}
+		cp := *st
+		cp.Conditions = keep
+		// Principal elements belong to resource-based policies; in an identity policy they
+		// would make the evaluator's identity layer ignore nothing, so they are left out.
+		cp.Principal, cp.NotPrincipal = nil, nil
+		out.Statements = append(out.Statements, &cp)
+	}
+	return &out
+}
+
+// keyIn returns a modelled-key predicate: exact keys and prefixes (ending in "/"),
+// case-insensitive.
+func keyIn(keys ...string) func(string) bool {
+	return func(k string) bool {
+		for _, m := range keys {
+			if strings.HasSuffix(m, "/") {
+				if len(k) > len(m) && strings.EqualFold(k[:len(m)], m) {
+					return true
+				}
+			} else if strings.EqualFold(k, m) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+var resourceTagKeys = []string{"ec2:ResourceTag/", "aws:ResourceTag/"}
+
+// arnParts are the partition, region and account that probes use: those the subject's
+// resource patterns name literally (a grant limited to one region still reaches every
+// instance there), or a default.
+func (s *Subject) arnParts() [][3]string {
+	seen := map[[3]string]bool{}
+	var out [][3]string
+	for _, d := range s.Identity {
+		for _, st := range d.Statements {
+			for _, r := range append(append([]string(nil), st.Resource...), st.NotResource...) {
+				f := strings.SplitN(r, ":", 6)
+				if len(f) < 6 || f[0] != "arn" {
+					continue
+				}
+				p := [3]string{literalOr(f[1], "aws"), literalOr(f[3], "us-east-1"), literalOr(f[4], "123456789012")}
+				if !seen[p] && len(out) < 8 {
+					seen[p] = true
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, [3]string{"aws", "us-east-1", "123456789012"})
+	}
+	return out
+}
+
+func literalOr(v, def string) string {
+	if v == "" || strings.ContainsAny(v, "*?$") {
+		return def
+	}
+	return v
+}
+
+// unscopedARNs returns, for a resource type of the service, the probe ARNs whose resource
+// id is a literal "*".
+func (s *Subject) unscopedARNs(svc *catalog.Service, resourceType string) []string {
+	rt := svc.ResourceTypes[resourceType]
+	if rt == nil {
+		return []string{"*"}
+	}
+	var out []string
+	for _, p := range s.arnParts() {
+		out = append(out, fillARN(rt.ARN, p, "*"))
+	}
+	return out
+}
+
+// fillARN fills an ARN template's ${Partition}, ${Region} and ${Account} with parts and
+// every other variable with id.
+func fillARN(tmpl string, parts [3]string, id string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(tmpl, "${")
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		j := strings.IndexByte(tmpl[i:], '}')
+		if j < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		b.WriteString(tmpl[:i])
+		switch tmpl[i+2 : i+j] {
+		case "Partition":
+			b.WriteString(parts[0])
+		case "Region":
+			b.WriteString(parts[1])
+		case "Account":
+			b.WriteString(parts[2])
+		default:
+			b.WriteString(id)
+		}
+		tmpl = tmpl[i+j+1:]
+	}
+}
+
+// instanceProbes: every instance, no tags, no request context.
+func instanceProbes(_ *Env, s *Subject, a *catalog.Action) [][]probe {
+	return [][]probe{arnProbes(s.unscopedARNs(a.Service, "instance"), nil)}
+}
+
+func arnProbes(arns []string, ctx eval.Context) []probe {
+	ps := make([]probe, len(arns))
+	for i, arn := range arns {
+		ps[i] = probe{resource: arn, context: ctx}
+	}
+	return ps
+}
+
+// tagScoped is the principal function of checks whose actions must be limited by a resource
+// tag condition on instances (IAM-EC2-1, -7, -8).
+func tagScoped(id string, actions []string, does string) func(*Env, *Subject) ([]Finding, error) {
+	q := &query{name: "tags", actions: actions, modelled: keyIn(resourceTagKeys...), probes: instanceProbes}
+	return func(env *Env, s *Subject) ([]Finding, error) {
+		gs, err := q.run(env, s)
+		if err != nil {
+			return nil, err
+		}
+		return findings(s, gs, func(acts []string) string {
+			return fmt.Sprintf("%s can %s every instance: %s is not limited by an ec2:ResourceTag or aws:ResourceTag condition or by instance ARNs", who(s), does, strings.Join(acts, ", "))
+		}), nil
+	}
+}
+
+// grantedAnywhere probes, for "may this principal do it at all": the unscoped ARN of each
+// resource type of the action, and every Resource pattern of the subject's Allow statements
+// that name it, made concrete.
+func grantedAnywhere(_ *Env, s *Subject, a *catalog.Action) [][]probe {
+	var arns []string
+	for _, r := range a.Resources {
+		arns = append(arns, s.unscopedARNs(a.Service, r.Type)...)
+	}
+	if len(a.Resources) == 0 {
+		arns = append(arns, "*")
+	}
+	name := a.FullName()
+	for _, d := range s.Identity {
+		for _, st := range d.Statements {
+			if st.Effect != policy.Allow || !usable(st) || !statementNames(st, name) {
+				continue
+			}
+			for _, r := range st.Resource {
+				arns = append(arns, concrete(r))
+			}
+		}
+	}
+	return [][]probe{arnProbes(arns, nil)}
+}
+
+// concrete turns a resource pattern into a resource it matches: wildcards and variables
+// become "x".
+func concrete(pattern string) string {
+	var b strings.Builder
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; {
+		case c == '*' || c == '?':
+			b.WriteByte('x')
+		case c == '$' && i+1 < len(pattern) && pattern[i+1] == '{':
+			if j := strings.IndexByte(pattern[i:], '}'); j > 0 {
+				b.WriteByte('x')
+				i += j
+				continue
+			}
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// findings groups grants by the statement that grants them: one finding per statement.
+func findings(s *Subject, grants []grant, message func(actions []string) string) []Finding {
+	type key struct {
+		doc  *policy.Document
+		stmt *policy.Statement
+	}
+	byStmt := map[key][]string{}
+	var order []key
+	for _, g := range grants {
+		k := key{g.doc, g.stmt}
+		if _, ok := byStmt[k]; !ok {
+			order = append(order, k)
+		}
+		byStmt[k] = append(byStmt[k], g.action)
+	}
+	out := make([]Finding, 0, len(order))
+	for _, k := range order {
+		acts := byStmt[k]
+		sort.Strings(acts)
+		out = append(out, Finding{
+			Principal: s.Principal,
+			Policy:    k.doc.Name,
+			Statement: k.stmt.Ref(),
+			Actions:   acts,
+			Resources: statementResources(k.stmt),
+			Message:   message(acts),
+			Loc:       k.stmt.Loc,
+		})
+	}
+	return out
+}
+
+// statementResources lists Resource as written, or NotResource prefixed with "NOT ".
+func statementResources(st *policy.Statement) []string {
+	if st.NotResource != nil {
+		out := make([]string, len(st.NotResource))
+		for i, r := range st.NotResource {
+			out[i] = "NOT " + r
+		}
+		return out
+	}
+	if st.Resource == nil {
+		return []string{"*"}
+	}
+	return append([]string(nil), st.Resource...)
+}
+
+// who phrases the subject for messages.
+func who(s *Subject) string {
+	if s.Principal == "" {
+		return "the policy"
+	}
+	return s.Kind + " " + s.Name
+}
+
+func matchesAny(patterns []string, action string) bool {
+	for _, p := range patterns {
+		if catalog.Match(p, action) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,88 @@
+package checks
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/ec2guard/ec2guard/iam/eval"
+	"github.com/ec2guard/ec2guard/iam/policy"
+)
+
+// Subject is a principal and the policies that decide what it may do.
+type Subject struct {
+	Principal string // ARN; "" for a standalone policy document
+	Name      string // user, role or group name, or the policy's name
+	Kind      string // "user", "role", "group" or "policy"
+	Identity  []*policy.Document
+	Boundary  []*policy.Document
+
+	mu    sync.Mutex
+	cache map[string]*eval.Evaluator
+}
+
+// Label is how findings name the subject.
+func (s *Subject) Label() string {
+	if s.Principal != "" {
+		return s.Principal
+	}
+	return s.Name
+}
+
+// usable keeps the statements the evaluator can read: a document with problems still has
+// its well-formed statements analysed (AWS would reject the whole document, but the
+// author's intent is what the other checks judge).
+func usable(st *policy.Statement) bool {
+	return (st.Effect == policy.Allow || st.Effect == policy.Deny) && (st.Action != nil) != (st.NotAction != nil)
+}
+
+// allows reports whether an Allow statement of the subject's identity policies names the
+// action (through Action or NotAction), before any resource, condition or Deny is
+// considered: the cheap filter in front of the evaluator.
+func (s *Subject) allows(action string) bool {
+	for _, d := range s.Identity {
+		for _, st := range d.Statements {
+			if st.Effect == policy.Allow && usable(st) && statementNames(st, action) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// statementNames reports whether the statement's Action (or NotAction) covers the action.
+func statementNames(st *policy.Statement, action string) bool {
+	if st.NotAction != nil {
+		return !matchesAny(st.NotAction, action)
+	}
+	return matchesAny(st.Action, action)
+}
+
+// tagDependentKeys returns the tag keys of the ec2:ResourceTag/* and aws:ResourceTag/*
+// conditions on the subject's Allow statements: the tags its rights depend on.
+func (s *Subject) tagDependentKeys() []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, d := range s.Identity {
+		for _, st := range d.Statements {
+			if st.Effect != policy.Allow {
+				continue
+			}
+			for _, c := range st.Conditions {
+				if k, ok := resourceTagKey(c.Key); ok && !seen[strings.ToLower(k)] {
+					seen[strings.ToLower(k)] = true
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	return keys
+}
+
+func resourceTagKey(key string) (string, bool) {
+	for _, p := range []string{"ec2:resourcetag/", "aws:resourcetag/"} {
+		if len(key) > len(p) && strings.EqualFold(key[:len(p)], p) {
+			return key[len(p):], true
+		}
+	}
+	return "", false
+}
