@@ -1,7 +1,135 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ec2guard/ec2guard/iam/analyze"
+	"github.com/ec2guard/ec2guard/iam/catalog"
+	"github.com/ec2guard/ec2guard/iam/checks"
+	"github.com/ec2guard/ec2guard/iam/report"
+)
+
+type iamCheckFlags struct {
+	config, format, failOn string
+	live                   bool
+	only                   []string
+}
 
 func newIAMCheckCommand(streams *IO) *cobra.Command {
-	return &cobra.Command{Use: "check", Short: "(not implemented yet)", RunE: notYet("iam check")}
+	var f iamCheckFlags
+	cmd := &cobra.Command{
+		Use:   "check [PATH...] [--live]",
+		Short: "Check IAM policies, accounts and templates against the EC2 guardrails",
+		Long: `check analyses IAM policies against the EC2 guardrails and policy hygiene checks
+(ec2guard iam checks lists them). PATHs are files or folders (walked for .json, .yaml, .yml
+and .template), each told apart by its content:
+  - a policy document (or get-policy-version / get-role-policy output);
+  - aws iam get-account-authorization-details output: every user and role is analysed on
+    its effective permissions (inline, attached and its groups' policies, bounded by its
+    permissions boundary);
+  - a CloudFormation template (JSON or YAML) with AWS::IAM::* resources.
+--live reads the account with GetAccountAuthorizationDetails (standard AWS configuration).
+
+A principal check fires only where the access is really granted: wildcards are expanded
+against the catalog of real actions, and explicit Deny, NotAction, NotResource, conditions
+and permissions boundaries are honoured by the same evaluator as iam simulate.
+
+The configuration file (--config, YAML) sets approved_amis, approved_ami_owners,
+provisioning_principals, severity overrides and exclusions.
+
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on;
+2 bad input, configuration or flags.`,
+		Example: `  ec2guard iam check policies/
+  ec2guard iam check account-authz.json --format sarif > iam.sarif
+  ec2guard iam check template.yaml --config iam-guardrails.yaml --fail-on medium
+  ec2guard iam check --live --format json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runIAMCheck(cmd, streams, &f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.config, "config", "c", "", "configuration file (YAML)")
+	fl.StringVar(&f.format, "format", "text", "output format: "+strings.Join(report.Formats, ", "))
+	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding has this severity or higher: low, medium, high, critical or none")
+	fl.BoolVar(&f.live, "live", false, "analyse the account of the standard AWS configuration")
+	fl.StringSliceVar(&f.only, "check", nil, "run only these checks (IDs, comma-separated or repeated)")
+	return cmd
+}
+
+func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []string) error {
+	if !slices.Contains(report.Formats, f.format) {
+		return usageError(fmt.Errorf("iam check: unknown --format %q (want %s)", f.format, strings.Join(report.Formats, ", ")))
+	}
+	var threshold checks.Severity
+	if f.failOn != "none" {
+		s, err := checks.ParseSeverity(f.failOn)
+		if err != nil {
+			return usageError(fmt.Errorf("iam check: --fail-on: %w", err))
+		}
+		threshold = s
+	}
+	if len(paths) == 0 && !f.live {
+		return usageError(errors.New("iam check: give policy files, folders or templates, or --live"))
+	}
+	list, err := analyze.Select(f.only)
+	if err != nil {
+		return usageError(fmt.Errorf("iam check: %w", err))
+	}
+	var cfg *analyze.Config
+	if f.config != "" {
+		if cfg, err = analyze.LoadConfig(f.config); err != nil {
+			return usageError(err)
+		}
+	}
+	inv, err := analyze.Load(paths)
+	if err != nil {
+		return usageError(fmt.Errorf("iam check: %w", err))
+	}
+	if f.live {
+		client, err := analyze.NewIAMClient(cmd.Context())
+		if err != nil {
+			return usageError(fmt.Errorf("iam check: %w", err))
+		}
+		live, err := analyze.LoadLive(cmd.Context(), client)
+		if err != nil {
+			return usageError(fmt.Errorf("iam check: %w", err))
+		}
+		inv.Merge(live)
+	}
+	for _, w := range inv.Warnings {
+		fmt.Fprintf(streams.ErrOut, "ec2guard: warning: %s\n", w)
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return fmt.Errorf("iam check: %w", err)
+	}
+	res, err := analyze.Run(&checks.Env{Catalog: cat}, cfg, inv, list)
+	if err != nil {
+		return fmt.Errorf("iam check: %w", err)
+	}
+	if err := report.Write(streams.Out, f.format, res, buildVersion()); err != nil {
+		return fmt.Errorf("iam check: %w", err)
+	}
+	if threshold != 0 {
+		for _, fd := range res.Findings {
+			if fd.Severity >= threshold {
+				return exitCode(ExitFindings, nil)
+			}
+		}
+	}
+	return nil
+}
+
+// buildVersion is the module version the binary was built from ("devel" in a checkout).
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return strings.TrimPrefix(bi.Main.Version, "v")
+	}
+	return "0.0.0-devel"
 }

@@ -359,7 +359,9 @@ func findings(s *Subject, grants []grant, message func(actions []string) string)
 		if _, ok := byStmt[k]; !ok {
 			order = append(order, k)
 		}
-		byStmt[k] = append(byStmt[k], g.action)
+		if !contains(byStmt[k], g.action) {
+			byStmt[k] = append(byStmt[k], g.action)
+		}
 	}
 	out := make([]Finding, 0, len(order))
 	for _, k := range order {

@@ -1,0 +1,214 @@
+// Package analyze gathers what `ec2guard iam check` analyses — policy files and folders,
+// get-account-authorization-details dumps, CloudFormation templates, the live account —
+// into policy documents and principals, and runs the check registry over them with the
+// configuration (approved AMIs, provisioning principals, severity overrides, exclusions).
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/iam/checks"
+	"github.com/ec2guard/ec2guard/iam/policy"
+)
+
+// Inventory is everything to analyse.
+type Inventory struct {
+	// Documents are the distinct policy documents, each checked once by document checks.
+	Documents []*checks.Document
+	// Subjects are the principals (users, roles, and standalone policy documents), each
+	// checked by principal checks on its effective permissions.
+	Subjects []*checks.Subject
+	// Warnings are things the analysis could not cover (a managed policy missing from a
+	// dump, an AWS managed policy a template attaches), for the user to see.
+	Warnings []string
+}
+
+// Merge appends another inventory.
+func (inv *Inventory) Merge(o *Inventory) {
+	inv.Documents = append(inv.Documents, o.Documents...)
+	inv.Subjects = append(inv.Subjects, o.Subjects...)
+	inv.Warnings = append(inv.Warnings, o.Warnings...)
+}
+
+// parseDocument parses one policy document; name is how findings name it, file where it is.
+func parseDocument(file, name string, src []byte) *checks.Document {
+	doc, err := policy.Parse(file, src)
+	d := &checks.Document{Doc: doc, Name: name, Loc: policy.Location{File: file, Line: 1, Column: 1}}
+	var pe *policy.ParseError
+	if errors.As(err, &pe) {
+		d.Err = pe
+	} else if err != nil {
+		d.Err = &policy.ParseError{Issues: []policy.Issue{{Loc: d.Loc, Msg: err.Error()}}}
+	}
+	if doc != nil {
+		doc.Name = name
+		d.Loc = doc.Loc
+	}
+	return d
+}
+
+// standalone makes a subject of a policy document held by nobody known.
+func standalone(d *checks.Document) *checks.Subject {
+	s := &checks.Subject{Name: d.Name, Kind: "policy"}
+	if d.Doc != nil {
+		s.Identity = []*policy.Document{d.Doc}
+	}
+	return s
+}
+
+// shift moves the positions of a document parsed from a slice of a larger file to where
+// the slice starts in that file.
+func shift(d *checks.Document, base policy.Location) {
+	mv := func(l *policy.Location) {
+		if l.Line == 1 {
+			l.Column += base.Column - 1
+		}
+		l.Line += base.Line - 1
+		l.File = base.File
+	}
+	mv(&d.Loc)
+	if d.Doc != nil {
+		mv(&d.Doc.Loc)
+		for _, st := range d.Doc.Statements {
+			mv(&st.Loc)
+			for i := range st.Conditions {
+				mv(&st.Conditions[i].Loc)
+			}
+		}
+	}
+	if d.Err != nil {
+		for i := range d.Err.Issues {
+			mv(&d.Err.Issues[i].Loc)
+		}
+	}
+}
+
+// pin puts every position of a document at one place: for documents whose text is not the
+// file's (URL-encoded strings in raw API output).
+func pin(d *checks.Document, at policy.Location) {
+	d.Loc = at
+	if d.Doc != nil {
+		d.Doc.Loc = at
+		for _, st := range d.Doc.Statements {
+			st.Loc = at
+			for i := range st.Conditions {
+				st.Conditions[i].Loc = at
+			}
+		}
+	}
+	if d.Err != nil {
+		for i := range d.Err.Issues {
+			d.Err.Issues[i].Loc = at
+		}
+	}
+}
+
+// Summary counts what a run saw and found.
+type Summary struct {
+	Policies   int            `json:"policies"`
+	Principals int            `json:"principals"`
+	Findings   int            `json:"findings"`
+	Excluded   int            `json:"excluded"`
+	BySeverity map[string]int `json:"by_severity"`
+	ByCheck    map[string]int `json:"by_check"`
+	Catalog    string         `json:"catalog"`
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Findings []checks.Finding `json:"findings"`
+	Summary  Summary          `json:"summary"`
+}
+
+// Run runs the checks (all of them when list is nil) over the inventory with the
+// configuration.
+func Run(env *checks.Env, cfg *Config, inv *Inventory, list []*checks.Check) (*Result, error) {
+	if list == nil {
+		list = checks.All()
+	}
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	env.Settings = cfg.Settings()
+	for _, s := range inv.Subjects {
+		// A policy attached twice (directly and through a group) is one grant.
+		s.Identity, s.Boundary = uniqueDocs(s.Identity), uniqueDocs(s.Boundary)
+	}
+	var all []checks.Finding
+	for _, c := range list {
+		switch c.Scope {
+		case checks.ScopeDocument:
+			for _, d := range inv.Documents {
+				all = append(all, c.RunDocument(env, d)...)
+			}
+		case checks.ScopePrincipal:
+			for _, s := range inv.Subjects {
+				fs, err := c.RunSubject(env, s)
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, fs...)
+			}
+		}
+	}
+	res := &Result{Findings: []checks.Finding{}, Summary: Summary{
+		Policies: len(inv.Documents), BySeverity: map[string]int{}, ByCheck: map[string]int{}, Catalog: env.Catalog.Source,
+	}}
+	for _, s := range inv.Subjects {
+		if s.Principal != "" {
+			res.Summary.Principals++
+		}
+	}
+	for _, f := range all {
+		if cfg.excluded(&f) {
+			res.Summary.Excluded++
+			continue
+		}
+		if sev, ok := cfg.severity(f.ID); ok {
+			f.Severity = sev
+		}
+		res.Findings = append(res.Findings, f)
+		res.Summary.BySeverity[f.Severity.String()]++
+		res.Summary.ByCheck[f.ID]++
+	}
+	checks.SortFindings(res.Findings)
+	res.Summary.Findings = len(res.Findings)
+	return res, nil
+}
+
+// Select returns the checks named by IDs (case-insensitive); empty means all.
+func Select(ids []string) ([]*checks.Check, error) {
+	if len(ids) == 0 {
+		return checks.All(), nil
+	}
+	var out []*checks.Check
+	var unknown []string
+	for _, id := range ids {
+		c, ok := checks.ByID(strings.TrimSpace(id))
+		if !ok {
+			unknown = append(unknown, id)
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("unknown check %s (see ec2guard iam checks)", strings.Join(unknown, ", "))
+	}
+	return out, nil
+}
+
+func uniqueDocs(ds []*policy.Document) []*policy.Document {
+	seen := make(map[*policy.Document]bool, len(ds))
+	out := ds[:0]
+	for _, d := range ds {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package analyze
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Kind is what an input file holds.
+type Kind int
+
+// Input kinds, told apart by content (never by name).
+const (
+	KindPolicy        Kind = iota + 1 // a policy document (also get-policy-version / get-*-policy output)
+	KindAuthorization                 // aws iam get-account-authorization-details output
+	KindTemplate                      // a CloudFormation template, JSON or YAML
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindPolicy:
+		return "policy"
+	case KindAuthorization:
+		return "authorization details"
+	case KindTemplate:
+		return "CloudFormation template"
+	}
+	return "unknown"
+}
+
+// NotAnalysableError reports a file that is none of the inputs iam check reads.
+type NotAnalysableError struct{ File string }
+
+func (e *NotAnalysableError) Error() string {
+	return fmt.Sprintf("%s: not a policy document, an authorization details dump or a CloudFormation template", e.File)
+}
+
+// Detect tells what a file holds. JSON objects are told by their keys; a JSON text that
+// does not decode is a (malformed) policy, which IAM-POLICY-4 reports; YAML must be a
+// CloudFormation template.
+func Detect(src []byte) Kind {
+	t := bytes.TrimLeft(bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		// Most inputs are plain policies: decide those without decoding the text twice.
+		if !bytes.Contains(t, []byte("DetailList")) && !bytes.Contains(t, []byte(`"Resources"`)) && !bytes.Contains(t, []byte("AWSTemplateFormatVersion")) {
+			return KindPolicy
+		}
+		var top map[string]json.RawMessage
+		if json.Unmarshal(t, &top) != nil {
+			return KindPolicy
+		}
+		switch {
+		case top["UserDetailList"] != nil || top["RoleDetailList"] != nil || top["GroupDetailList"] != nil:
+			return KindAuthorization
+		case top["AWSTemplateFormatVersion"] != nil || (top["Resources"] != nil && top["Statement"] == nil):
+			return KindTemplate
+		}
+		return KindPolicy
+	}
+	var top map[string]yaml.Node
+	if yaml.Unmarshal(t, &top) == nil {
+		if _, ok := top["Resources"]; ok {
+			return KindTemplate
+		}
+		if _, ok := top["AWSTemplateFormatVersion"]; ok {
+			return KindTemplate
+		}
+	}
+	return 0
+}
+
+// LoadBytes analyses one input's content; name is its file name for positions.
+func LoadBytes(name string, src []byte) (*Inventory, error) {
+	switch Detect(src) {
+	case KindAuthorization:
+		return loadAuthorization(name, src)
+	case KindTemplate:
+		return loadTemplate(name, src)
+	case KindPolicy:
+		return loadPolicyFile(name, src), nil
+	}
+	return nil, &NotAnalysableError{File: name}
+}
+
+// loadPolicyFile reads a policy document, or the output of get-policy-version
+// ({"PolicyVersion": {"Document": ...}}) or get-role/user/group-policy ({"PolicyDocument": ...}).
+func loadPolicyFile(name string, src []byte) *Inventory {
+	policyName := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	if !bytes.Contains(src, []byte(`"PolicyVersion"`)) && !bytes.Contains(src, []byte(`"PolicyDocument"`)) {
+		d := parseDocument(name, policyName, src)
+		return &Inventory{Documents: docs(d), Subjects: subjects(standalone(d))}
+	}
+	var wrap struct {
+		PolicyVersion *struct {
+			Document json.RawMessage
+		}
+		PolicyName     string
+		PolicyDocument json.RawMessage
+	}
+	if json.Unmarshal(src, &wrap) == nil {
+		raw := wrap.PolicyDocument
+		if wrap.PolicyVersion != nil {
+			raw = wrap.PolicyVersion.Document
+		}
+		if wrap.PolicyName != "" {
+			policyName = wrap.PolicyName
+		}
+		if raw != nil {
+			ix := newLocator(name, src)
+			d := ix.document(policyName, raw)
+			return &Inventory{Documents: docs(d), Subjects: subjects(standalone(d))}
+		}
+	}
+	d := parseDocument(name, policyName, src)
+	return &Inventory{Documents: docs(d), Subjects: subjects(standalone(d))}
+}
+
+// Load reads files and folders. Folders are walked for .json, .yaml, .yml and .template
+// files; a walked file that is none of the inputs is skipped with a warning, a named one is
+// an error.
+func Load(paths []string) (*Inventory, error) {
+	inv := &Inventory{}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", p, err)
+		}
+		if !st.IsDir() {
+			one, err := loadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			inv.Merge(one)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if e.IsDir() {
+				if path != p && (strings.HasPrefix(e.Name(), ".") || e.Name() == "node_modules") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(path)) {
+			case ".json", ".yaml", ".yml", ".template":
+			default:
+				return nil
+			}
+			one, err := loadFile(path)
+			if nf, ok := err.(*NotAnalysableError); ok {
+				inv.Warnings = append(inv.Warnings, nf.Error()+": skipped")
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			inv.Merge(one)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", p, err)
+		}
+	}
+	return inv, nil
+}
+
+func loadFile(path string) (*Inventory, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return LoadBytes(path, src)
+}
