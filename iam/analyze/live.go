@@ -66,4 +66,3 @@ type liveDump struct {
 	RoleDetailList  []types.RoleDetail
 	Policies        []types.ManagedPolicyDetail
 }
-

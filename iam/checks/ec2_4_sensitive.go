@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -43,23 +44,39 @@ var ec2Sensitive = &Check{
 	principal: sensitive,
 }
 
-var (
-	sensitiveOnce  sync.Once
-	sensitiveQuery *query
-)
+var sensitiveQuery = &query{name: "resource-keys", actions: sensitiveActions, probes: everyRequiredResource}
 
 // sensitive: every resource the action needs is reachable with a wildcard id and no
-// condition on that resource. The condition keys that scope are those the catalog lists
-// for EC2's resource types, plus aws:ResourceTag/*.
+// condition on that resource.
 func sensitive(env *Env, s *Subject) ([]Finding, error) {
-	sensitiveOnce.Do(func() {
+	q := *sensitiveQuery
+	q.modelled = resourceKeys(env)
+	gs, err := q.run(env, s)
+	if err != nil {
+		return nil, err
+	}
+	return findings(s, gs, func(acts []string) string {
+		return fmt.Sprintf("%s may %s on every resource they act on, without a resource condition", who(s), strings.Join(acts, ", "))
+	}), nil
+}
+
+var (
+	resourceKeysOnce sync.Once
+	resourceKeysList []string
+)
+
+// resourceKeys are the condition keys that describe an EC2 resource (not the request): those
+// the catalog lists for EC2's resource types other than aws:RequestTag and aws:TagKeys, plus
+// aws:ResourceTag/*. A condition on one of them limits which resources a grant reaches.
+func resourceKeys(env *Env, extra ...string) func(string) bool {
+	resourceKeysOnce.Do(func() {
 		keys := []string{"aws:ResourceTag/"}
 		if ec2, ok := env.Catalog.Service("ec2"); ok {
 			seen := map[string]bool{}
 			for _, rt := range ec2.ResourceTypes {
 				for _, k := range rt.ConditionKeys {
 					if strings.HasPrefix(k, "aws:") {
-						continue // aws:RequestTag and aws:TagKeys are about the request, not the resource
+						continue
 					}
 					if i := strings.Index(k, "${"); i >= 0 {
 						k = k[:i]
@@ -70,16 +87,11 @@ func sensitive(env *Env, s *Subject) ([]Finding, error) {
 					}
 				}
 			}
+			sort.Strings(keys)
 		}
-		sensitiveQuery = &query{name: "resource-keys", actions: sensitiveActions, modelled: keyIn(keys...), probes: everyRequiredResource}
+		resourceKeysList = keys
 	})
-	gs, err := sensitiveQuery.run(env, s)
-	if err != nil {
-		return nil, err
-	}
-	return findings(s, gs, func(acts []string) string {
-		return fmt.Sprintf("%s may %s on every resource they act on, without a resource condition", who(s), strings.Join(acts, ", "))
-	}), nil
+	return keyIn(append(append([]string(nil), resourceKeysList...), extra...)...)
 }
 
 // everyRequiredResource: one group per resource type the action requires (all of them

@@ -20,7 +20,9 @@ var ec2Retag = &Check{
 		"instance, it can re-tag someone else's instance (PrincipalId = its own user id) and then stop, terminate " +
 		"or modify it: a two-step takeover (seed 004). The check tries, for every tag key the principal's rights " +
 		"depend on, to set that key on an untagged instance to the principal's own id; a condition on " +
-		"aws:RequestTag, aws:TagKeys, ec2:CreateAction or the instance's existing tags that prevents it scopes the grant.",
+		"aws:RequestTag, aws:TagKeys, ec2:CreateAction or the instance's tags or attributes that prevents it scopes " +
+		"the grant. Tag keys starting with \"aws:\" are reserved to AWS and cannot be written, so rights that " +
+		"depend only on them are not at risk.",
 	Remediation: "Do not grant ec2:CreateTags/ec2:DeleteTags unscoped to principals whose access is tag-based: allow " +
 		"tagging only at creation (Condition StringEquals ec2:CreateAction = RunInstances), only of keys that grant " +
 		"nothing (ForAllValues:StringEquals aws:TagKeys), or only on resources the principal already owns; let " +
@@ -45,20 +47,19 @@ var ec2Retag = &Check{
 // The caller the probe pretends to be: it sets the tag to its own identity.
 const probeUserID, probeUserName = "AIDAEC2GUARDPROBE", "ec2guard-probe"
 
-var retagQuery = &query{
-	name:    "retag",
-	actions: retagActions,
-	modelled: keyIn("aws:RequestTag/", "aws:TagKeys", "ec2:CreateAction", "ec2:ResourceTag/", "aws:ResourceTag/",
-		"aws:userid", "aws:username"),
-	probes: retagProbes,
-}
+var retagQuery = &query{name: "retag", actions: retagActions, probes: retagProbes}
 
 func retag(env *Env, s *Subject) ([]Finding, error) {
 	keys := s.tagDependentKeys()
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	gs, err := retagQuery.run(env, s)
+	// The instance's own attributes (tags, ec2:ManagedResourceOperator, ...) scope which
+	// instances can be re-tagged; the request's tag keys, values and creating action scope
+	// what can be written.
+	q := *retagQuery
+	q.modelled = resourceKeys(env, "aws:RequestTag/", "aws:TagKeys", "ec2:CreateAction", "aws:userid", "aws:username")
+	gs, err := q.run(env, s)
 	if err != nil {
 		return nil, err
 	}

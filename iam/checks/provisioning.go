@@ -8,10 +8,18 @@ import (
 )
 
 // provisioning reports whether the subject is one of the configured provisioning
-// principals (matched on ARN or name, * and ? wildcards, case-insensitive).
+// principals: a pattern with ":" is matched against the ARN, one without against the name
+// (and the ARN's last path segment); * and ? wildcards, case-insensitive.
 func provisioning(env *Env, s *Subject) bool {
+	last := s.Principal[strings.LastIndexAny(s.Principal, "/:")+1:]
 	for _, p := range env.Settings.Provisioning {
-		if (s.Principal != "" && catalog.Match(p, s.Principal)) || (s.Name != "" && catalog.Match(p, s.Name)) {
+		if strings.Contains(p, ":") {
+			if s.Principal != "" && catalog.Match(p, s.Principal) {
+				return true
+			}
+			continue
+		}
+		if (s.Name != "" && catalog.Match(p, s.Name)) || (last != "" && catalog.Match(p, last)) {
 			return true
 		}
 	}

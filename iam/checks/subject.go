@@ -58,7 +58,8 @@ func statementNames(st *policy.Statement, action string) bool {
 }
 
 // tagDependentKeys returns the tag keys of the ec2:ResourceTag/* and aws:ResourceTag/*
-// conditions on the subject's Allow statements: the tags its rights depend on.
+// conditions on the subject's Allow statements: the tags its rights depend on, and that a
+// caller could write.
 func (s *Subject) tagDependentKeys() []string {
 	var keys []string
 	seen := map[string]bool{}
@@ -68,7 +69,8 @@ func (s *Subject) tagDependentKeys() []string {
 				continue
 			}
 			for _, c := range st.Conditions {
-				if k, ok := resourceTagKey(c.Key); ok && !seen[strings.ToLower(k)] {
+				// Tag keys starting with "aws:" are reserved: nobody can create or delete them.
+				if k, ok := resourceTagKey(c.Key); ok && !strings.HasPrefix(strings.ToLower(k), "aws:") && !seen[strings.ToLower(k)] {
 					seen[strings.ToLower(k)] = true
 					keys = append(keys, k)
 				}

@@ -220,10 +220,10 @@ func SARIF(w io.Writer, res *analyze.Result, rules []*checks.Check, version stri
 				"name": "ec2guard", "informationUri": "https://github.com/ec2guard/ec2guard",
 				"semanticVersion": version, "rules": rs,
 			}},
-			"results":            results,
-			"columnKind":         "unicodeCodePoints",
-			"automationDetails":  map[string]string{"id": "ec2guard/iam-check/"},
-			"properties":         map[string]any{"catalog": res.Summary.Catalog},
+			"results":           results,
+			"columnKind":        "unicodeCodePoints",
+			"automationDetails": map[string]string{"id": "ec2guard/iam-check/"},
+			"properties":        map[string]any{"catalog": res.Summary.Catalog},
 		}},
 	}
 	enc := json.NewEncoder(w)

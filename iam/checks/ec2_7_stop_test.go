@@ -1,0 +1,15 @@
+package checks
+
+import "testing"
+
+func TestStop(t *testing.T) {
+	const stop = "ec2:StopInstances"
+	runTable(t, ec2Stop, []tcase{
+		{name: "seed 004 owner-scoped stop", docs: []string{seed004}},
+		{name: "stop on *", docs: []string{pol(`{"Effect":"Allow","Action":["ec2:StopInstances"],"Resource":"*"}`)}, want: []string{stop}},
+		{name: "ec2:St*", docs: []string{pol(`{"Effect":"Allow","Action":"ec2:St*","Resource":"*"}`)}, want: []string{stop}},
+		{name: "tag scoped", docs: []string{pol(`{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/Team":"a"}}}`)}},
+		{name: "IfExists tag condition reaches untagged instances", docs: []string{pol(`{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEqualsIfExists":{"aws:ResourceTag/Team":"a"}}}`)}, want: []string{stop}},
+		{name: "denied", docs: []string{pol(`{"Effect":"Allow","Action":"ec2:*","Resource":"*"}`, `{"Effect":"Deny","Action":"ec2:StopInstances","Resource":"*"}`)}},
+	})
+}
