@@ -10,6 +10,7 @@ import (
 
 	"github.com/ec2guard/ec2guard/iam/catalog"
 	"github.com/ec2guard/ec2guard/iam/checks"
+	"github.com/ec2guard/ec2guard/iam/internal/seedtest"
 	"github.com/ec2guard/ec2guard/internal/testshared"
 )
 
@@ -160,40 +161,7 @@ func TestManagedCorpus(t *testing.T) {
 // stop/terminate fire neither IAM-EC2-1 nor IAM-EC2-7.
 func TestSeed004Policy(t *testing.T) {
 	dir := t.TempDir()
-	src := `{
-               "Version" : "2012-10-17",
-               "Statement" : [
-                   {
-                       "Sid" : "LaunchEC2Instances",
-                      "Effect" : "Allow",
-                       "Action" : [
-                           "ec2:Describe*",
-                           "ec2:RunInstances"
-                       ],
-                       "Resource" : [
-                           "*"
-                       ]
-                   },
-                   {
-                       "Sid" : "AllowActionsIfYouAreTheOwner",
-                       "Effect" : "Allow",
-                       "Action" : [
-                           "ec2:StopInstances",
-                           "ec2:StartInstances",
-                           "ec2:RebootInstances",
-                           "ec2:TerminateInstances"
-                       ],
-                       "Condition" : {
-                           "StringEquals" : {
-                               "ec2:ResourceTag/PrincipalId" : "${aws:userid}"
-                           }
-                       },
-                       "Resource"  : [
-                           "*"
-                       ]
-                   }
-               ]
-}`
+	src := seedtest.TagBasedEC2RestrictionsPolicy(t)
 	path := filepath.Join(dir, "TagBasedEC2RestrictionsPolicy.json")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,44 +1,14 @@
 package checks
 
-import "testing"
+import (
+	"testing"
 
-// The seed 004 policy: RunInstances on *, and owner-scoped stop/start/reboot/terminate.
-const seed004 = `{
-               "Version" : "2012-10-17",
-               "Statement" : [
-                   {
-                       "Sid" : "LaunchEC2Instances",
-                      "Effect" : "Allow",
-                       "Action" : [
-                           "ec2:Describe*",
-                           "ec2:RunInstances"
-                       ],
-                       "Resource" : [
-                           "*"
-                       ]
-                   },
-                   {
-                       "Sid" : "AllowActionsIfYouAreTheOwner",
-                       "Effect" : "Allow",
-                       "Action" : [
-                           "ec2:StopInstances",
-                           "ec2:StartInstances",
-                           "ec2:RebootInstances",
-                           "ec2:TerminateInstances"
-                       ],
-                       "Condition" : {
-                           "StringEquals" : {
-                               "ec2:ResourceTag/PrincipalId" : "${aws:userid}"
-                           }
-                       },
-                       "Resource"  : [
-                           "*"
-                       ]
-                   }
-               ]
-}`
+	"github.com/ec2guard/ec2guard/iam/internal/seedtest"
+)
+
 
 func TestTerminate(t *testing.T) {
+	seed004 := seedtest.TagBasedEC2RestrictionsPolicy(t)
 	const term = "ec2:TerminateInstances"
 	runTable(t, ec2Terminate, []tcase{
 		{name: "string form", docs: []string{pol(`{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*"}`)}, want: []string{term}},

@@ -1,8 +1,13 @@
 package checks
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ec2guard/ec2guard/iam/internal/seedtest"
+)
 
 func TestRunImages(t *testing.T) {
+	seed004 := seedtest.TagBasedEC2RestrictionsPolicy(t)
 	const run = "ec2:RunInstances"
 	approved := Settings{ApprovedAMIs: []string{"ami-0good"}, ApprovedAMIOwners: []string{"111122223333"}}
 	runTable(t, ec2RunImages, []tcase{

@@ -1,8 +1,13 @@
 package checks
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ec2guard/ec2guard/iam/internal/seedtest"
+)
 
 func TestRetag(t *testing.T) {
+	seed004 := seedtest.TagBasedEC2RestrictionsPolicy(t)
 	const owner = `{"Effect":"Allow","Action":["ec2:StopInstances","ec2:TerminateInstances"],"Resource":"*","Condition":{"StringEquals":{"ec2:ResourceTag/PrincipalId":"${aws:userid}"}}}`
 	runTable(t, ec2Retag, []tcase{
 		{name: "seed 004 alone: no tagging rights", docs: []string{seed004}},

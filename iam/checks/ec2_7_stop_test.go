@@ -1,8 +1,13 @@
 package checks
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ec2guard/ec2guard/iam/internal/seedtest"
+)
 
 func TestStop(t *testing.T) {
+	seed004 := seedtest.TagBasedEC2RestrictionsPolicy(t)
 	const stop = "ec2:StopInstances"
 	runTable(t, ec2Stop, []tcase{
 		{name: "seed 004 owner-scoped stop", docs: []string{seed004}},
