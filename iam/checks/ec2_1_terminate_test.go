@@ -6,7 +6,6 @@ import (
 	"github.com/ec2guard/ec2guard/iam/internal/seedtest"
 )
 
-
 func TestTerminate(t *testing.T) {
 	seed004 := seedtest.TagBasedEC2RestrictionsPolicy(t)
 	const term = "ec2:TerminateInstances"
