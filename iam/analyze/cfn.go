@@ -85,6 +85,7 @@ func (t *template) inventory() *Inventory {
 	holders := map[string]*holder{} // logical ID
 	byName := map[string]string{}   // physical name → logical ID
 	var standaloneDocs []*checks.Document
+	var standaloneIDs []string          // logical IDs of policy resources, "" for orphan inline ones
 	attachedTo := map[string][]string{} // policy logical ID → holder logical IDs
 	policyDocs := map[string]*policy.Document{}
 
@@ -153,9 +154,8 @@ func (t *template) inventory() *Inventory {
 					}
 				}
 			}
-			if len(attachedTo[id]) == 0 {
-				standaloneDocs = append(standaloneDocs, d)
-			}
+			standaloneDocs = append(standaloneDocs, d)
+			standaloneIDs = append(standaloneIDs, id)
 		case "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy", "AWS::IAM::GroupPolicy":
 			owner := t.refOrValue(mapGet(props, strings.TrimSuffix(strings.TrimPrefix(typ, "AWS::IAM::"), "Policy")+"Name"))
 			d := doc(owner, t.str(mapGet(props, "PolicyName")), mapGet(props, "PolicyDocument"))
@@ -163,6 +163,7 @@ func (t *template) inventory() *Inventory {
 				holders[hid].docs = append(holders[hid].docs, d.Doc)
 			} else if !ok {
 				standaloneDocs = append(standaloneDocs, d)
+				standaloneIDs = append(standaloneIDs, "")
 			}
 		case "AWS::IAM::UserToGroupAddition":
 			g := t.refOrValue(mapGet(props, "GroupName"))
@@ -217,8 +218,21 @@ func (t *template) inventory() *Inventory {
 		}
 		inv.Subjects = append(inv.Subjects, s)
 	}
-	for _, d := range standaloneDocs {
-		inv.Subjects = append(inv.Subjects, standalone(d))
+	// A policy resource attached to nobody (no Roles/Users/Groups, no ManagedPolicyArns
+	// reference) is analysed on its own.
+	referenced := map[string]bool{}
+	for pid, targets := range attachedTo {
+		referenced[pid] = len(targets) > 0
+	}
+	for _, h := range holders {
+		for _, m := range append(append([]string(nil), h.managed...), h.boundary) {
+			referenced[m] = true
+		}
+	}
+	for i, d := range standaloneDocs {
+		if id := standaloneIDs[i]; id == "" || !referenced[id] {
+			inv.Subjects = append(inv.Subjects, standalone(d))
+		}
 	}
 	return inv
 }
@@ -286,7 +300,13 @@ func (e *emitter) value(n *yaml.Node) {
 			e.value(n.Content[0])
 		}
 	case yaml.MappingNode:
-		e.moveTo(n)
+		// A block mapping's position is its first key's: the brace goes just before it, so
+		// the key keeps its column.
+		at := *n
+		if n.Style&yaml.FlowStyle == 0 && at.Column > 1 {
+			at.Column--
+		}
+		e.moveTo(&at)
 		e.write("{")
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if i > 0 {

@@ -1,0 +1,204 @@
+package analyze
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ec2guard/ec2guard/iam/policy"
+)
+
+const yamlTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Env:
+    Type: String
+    Default: dev
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+  Operators:
+    Type: AWS::IAM::Group
+    Properties:
+      Policies:
+        - PolicyName: terminate
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Sid: Terminate
+                Effect: Allow
+                Action: ec2:TerminateInstances
+                Resource: !Sub "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"
+  Alice:
+    Type: AWS::IAM::User
+    Properties:
+      UserName: alice
+      Groups: [!Ref Operators]
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: app
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: ec2.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - !Ref StopPolicy
+        - arn:aws:iam::aws:policy/ReadOnlyAccess
+      Policies:
+        - PolicyName: owned
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: [ec2:StopInstances, ec2:StartInstances]
+                Resource: "*"
+                Condition:
+                  StringEquals:
+                    "ec2:ResourceTag/Env": !Ref Env
+  StopPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: ec2:StopInstances
+            Resource:
+              Fn::Join: ["", ["arn:aws:ec2:*:", !Ref "AWS::AccountId", ":instance/i-0abc"]]
+  Loose:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: loose
+      Roles: [app]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: ec2:CreateTags
+            Resource: "*"
+  Broken:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Permit
+            Action: ec2:DescribeInstances
+            Resource: "*"
+`
+
+func writeFile(t *testing.T, name, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTemplateYAML(t *testing.T) {
+	path := writeFile(t, "stack.yaml", yamlTemplate)
+	inv, err := Load([]string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subjects []string
+	for _, s := range inv.Subjects {
+		subjects = append(subjects, fmt.Sprintf("%s %s %s %d", s.Kind, s.Principal, s.Name, len(s.Identity)))
+	}
+	sort.Strings(subjects)
+	want := []string{"policy  Broken 1", "role AppRole app 3", "user Alice alice 1"}
+	if strings.Join(subjects, "|") != strings.Join(want, "|") {
+		t.Errorf("subjects %q, want %q", subjects, want)
+	}
+	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "arn:aws:iam::aws:policy/ReadOnlyAccess") {
+		t.Errorf("warnings %q", inv.Warnings)
+	}
+	res, err := Run(env(t), nil, inv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s %s %s %s @%d:%d", f.ID, f.Principal, f.Policy, f.Statement, f.Loc.Line, f.Loc.Column))
+	}
+	sort.Strings(got)
+	wantF := []string{
+		// Alice terminates through her group; the !Sub ARN resolves to a wildcard id.
+		"IAM-EC2-1 Alice Operators:terminate Terminate @17:16",
+		// The app role's stop/start is tag-scoped, its managed StopPolicy names one instance,
+		// but the Loose policy lets it re-tag any instance.
+		"IAM-EC2-6 AppRole loose #0 @67:12",
+		// JSON's `"Effect":` is one column longer than YAML's `Effect: `: values of plain keys
+		// land one column right of the YAML value.
+		"IAM-POLICY-4  Broken  @76:22",
+	}
+	if strings.Join(got, "\n") != strings.Join(wantF, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantF, "\n"))
+	}
+	// Positions are the template's.
+	lines := strings.Split(yamlTemplate, "\n")
+	if !strings.Contains(lines[16], "- Sid: Terminate") || !strings.Contains(lines[75], "Effect: Permit") || !strings.Contains(lines[66], "Effect: Allow") {
+		t.Error("the expected lines moved: fix the test")
+	}
+}
+
+func TestTemplateJSON(t *testing.T) {
+	src := `{
+  "Resources": {
+    "Ops": {
+      "Type": "AWS::IAM::Role",
+      "Properties": {
+        "Policies": [{
+          "PolicyName": "ops",
+          "PolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "ec2:ModifyInstanceAttribute", "Resource": {"Fn::Sub": "arn:aws:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"}},
+                          {"Effect": "Deny", "Action": "ec2:ModifyInstanceAttribute", "Resource": {"Fn::If": ["Prod", "*", {"Ref": "AWS::NoValue"}]}}]
+          }
+        }]
+      }
+    },
+    "Dev": {
+      "Type": "AWS::IAM::Role",
+      "Properties": {
+        "Policies": [{"PolicyName": "dev", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "ec2:ModifyInstanceAttribute", "Resource": {"Fn::Sub": ["arn:aws:ec2:${R}:${AWS::AccountId}:instance/*", {"R": "eu-west-1"}]}}]}}]
+      }
+    }
+  }
+}`
+	path := writeFile(t, "stack.template", src)
+	if k := Detect([]byte(src)); k != KindTemplate {
+		t.Fatalf("detected %v", k)
+	}
+	res := run(t, nil, path)
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s %s %s @%d:%d", f.ID, f.Principal, f.Resources, f.Loc.Line, f.Loc.Column))
+	}
+	want := "IAM-EC2-8 Dev [arn:aws:ec2:eu-west-1:123456789012:instance/*] @20:11"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got\n%s\nwant %s", strings.Join(got, "\n"), want)
+	}
+}
+
+// The emitter keeps positions: a problem deep in a YAML policy is reported where it is.
+func TestTemplatePositions(t *testing.T) {
+	src := "Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Action: ec2:StopInstances\n            Resource: '*'\n            Condition:\n              StringEqualz: {aws:ResourceTag/a: b}\n"
+	inv, err := LoadBytes("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := inv.Documents[0]
+	if d.Err == nil || len(d.Err.Issues) != 1 {
+		t.Fatalf("issues %+v", d.Err)
+	}
+	if got := d.Err.Issues[0].Loc; got != (policy.Location{File: "t.yaml", Line: 12, Column: 15}) {
+		t.Errorf("issue at %v, want t.yaml:12:15", got)
+	}
+}

@@ -1,0 +1,105 @@
+package analyze
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ec2guard/ec2guard/iam/checks"
+)
+
+func TestConfig(t *testing.T) {
+	src := `approved_amis: [ami-0good]
+approved_ami_owners: ["111122223333", amazon]
+provisioning_principals:
+  - arn:aws:iam::*:role/Provisioning*
+severity:
+  IAM-EC2-7: critical
+  iam-policy-1: medium
+exclude:
+  - check: IAM-EC2-3
+    principal: "arn:aws:iam::*:role/NetworkAdmin"
+    reason: network team
+  - policy: "Legacy*"
+`
+	cfg, err := ParseConfig("c.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := cfg.Settings()
+	if set.ApprovedAMIs[0] != "ami-0good" || set.ApprovedAMIOwners[1] != "amazon" || set.Provisioning[0] != "arn:aws:iam::*:role/Provisioning*" {
+		t.Errorf("settings %+v", set)
+	}
+	if s, _ := cfg.severity("IAM-EC2-7"); s != checks.Critical {
+		t.Errorf("severity override %v", s)
+	}
+	if s, _ := cfg.severity("IAM-POLICY-1"); s != checks.Medium {
+		t.Errorf("case-insensitive override %v", s)
+	}
+	for _, tc := range []struct {
+		f    checks.Finding
+		want bool
+	}{
+		{checks.Finding{ID: "IAM-EC2-3", Principal: "arn:aws:iam::1:role/NetworkAdmin"}, true},
+		{checks.Finding{ID: "IAM-EC2-3", Principal: "arn:aws:iam::1:role/Dev"}, false},
+		{checks.Finding{ID: "IAM-EC2-1", Policy: "LegacyOps"}, true},
+		{checks.Finding{ID: "IAM-EC2-1", Policy: "Ops"}, false},
+	} {
+		if got := cfg.excluded(&tc.f); got != tc.want {
+			t.Errorf("excluded(%+v) = %v", tc.f, got)
+		}
+	}
+	empty, err := ParseConfig("e.yaml", nil)
+	if err != nil || len(empty.Exclude) != 0 {
+		t.Errorf("empty config: %v %+v", err, empty)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"unknown setting", "aproved_amis: [ami-1]\n", []string{`c.yaml:1:1: unknown setting "aproved_amis"`}},
+		{"bad severity", "severity:\n  IAM-EC2-1: severe\n", []string{`c.yaml:2:14: unknown severity "severe"`}},
+		{"unknown check", "severity:\n  IAM-EC2-99: low\n", []string{`c.yaml:2:3: unknown check "IAM-EC2-99"`}},
+		{"not an AMI", "approved_amis: [ami-1, img-2]\n", []string{`c.yaml:1:24: approved AMI "img-2"`}},
+		{"empty exclusion", "exclude:\n  - reason: why\n", []string{`c.yaml:2:5: exclusion matches every finding`}},
+		{"exclusion unknown check", "exclude:\n  - check: IAM-EC2-0\n", []string{`c.yaml:2:5: unknown check "IAM-EC2-0"`}},
+		{"wrong type", "approved_amis: ami-1\n", []string{"c.yaml: line 1: cannot unmarshal"}},
+		{"not a mapping", "- a\n", []string{"c.yaml:1:1: the configuration must be a mapping"}},
+		{"two problems", "severity:\n  IAM-EC2-1: x\n  IAM-EC2-2: y\n", []string{"c.yaml:2:14", "c.yaml:3:14"}},
+		{"bad YAML", "a: [\n", []string{"c.yaml: yaml:"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig("c.yaml", []byte(tc.src))
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v", err)
+			}
+			if len(ce.Problems) != len(tc.want) {
+				t.Fatalf("problems %q, want %d", ce.Problems, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(ce.Problems[i], w) {
+					t.Errorf("problem %q, want prefix %q", ce.Problems[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestRunAppliesConfig(t *testing.T) {
+	path := writeFile(t, "p.json", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:StopInstances","ec2:CreateRoute"],"Resource":"*"}]}`)
+	cfg, err := ParseConfig("c.yaml", []byte("severity: {IAM-EC2-7: critical}\nexclude: [{check: IAM-EC2-3}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, cfg, path)
+	if len(res.Findings) != 1 || res.Findings[0].ID != "IAM-EC2-7" || res.Findings[0].Severity != checks.Critical {
+		t.Fatalf("%+v", res.Findings)
+	}
+	if res.Summary.Excluded != 1 || res.Summary.BySeverity["critical"] != 1 {
+		t.Errorf("summary %+v", res.Summary)
+	}
+}

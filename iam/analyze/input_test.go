@@ -1,0 +1,104 @@
+package analyze
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestDetect(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want Kind
+	}{
+		{`{"Version":"2012-10-17","Statement":[]}`, KindPolicy},
+		{"\ufeff  {\"Statement\":{}}", KindPolicy},
+		{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/Resources":"x"}}}]}`, KindPolicy},
+		{`{"Version":"2012-10-17",`, KindPolicy}, // malformed: IAM-POLICY-4 says so
+		{`[1,2]`, KindPolicy},
+		{`{"UserDetailList":[],"Policies":[]}`, KindAuthorization},
+		{`{"RoleDetailList":[]}`, KindAuthorization},
+		{`{"AWSTemplateFormatVersion":"2010-09-09","Resources":{}}`, KindTemplate},
+		{`{"Resources":{"R":{"Type":"AWS::IAM::Role"}}}`, KindTemplate},
+		{"Resources:\n  R:\n    Type: AWS::IAM::Role\n", KindTemplate},
+		{"AWSTemplateFormatVersion: '2010-09-09'\n", KindTemplate},
+		{"rules: []\n", 0},
+		{"", 0},
+	} {
+		if got := Detect([]byte(tc.src)); got != tc.want {
+			t.Errorf("Detect(%q) = %v, want %v", tc.src, got, tc.want)
+		}
+	}
+}
+
+func TestLoadWrappersAndFolders(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"version.json": `{"PolicyVersion":{"Document":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*"}]},"VersionId":"v1"}}`,
+		"inline.json":  `{"RoleName":"r","PolicyName":"stopper","PolicyDocument":"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22ec2%3AStopInstances%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D"}`,
+		"notes.yaml":   "just: notes\n",
+		"README.md":    "not read",
+		".git/x.json":  "{",
+	}
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := Load([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Documents) != 2 || len(inv.Warnings) != 1 {
+		t.Fatalf("documents %d, warnings %q", len(inv.Documents), inv.Warnings)
+	}
+	res, err := Run(env(t), nil, inv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range res.Findings {
+		if f.ID == "IAM-EC2-7" {
+			names[f.Policy] = true
+		}
+	}
+	if !names["stopper"] || !names["version"] {
+		t.Errorf("IAM-EC2-7 on %v, want stopper and version", names)
+	}
+	// A named file that is none of the inputs is an error; a missing one too.
+	if _, err := Load([]string{filepath.Join(dir, "notes.yaml")}); !errors.As(err, new(*NotAnalysableError)) {
+		t.Errorf("named YAML: %v", err)
+	}
+	if _, err := Load([]string{filepath.Join(dir, "missing.json")}); err == nil {
+		t.Error("missing file accepted")
+	}
+}
+
+// FuzzLoadBytes: whatever the bytes, detection and loading never panic, and a loaded
+// inventory runs through every check.
+func FuzzLoadBytes(f *testing.F) {
+	for _, s := range []string{
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}`,
+		`{"UserDetailList":[{"UserName":"u","Arn":"arn:aws:iam::1:user/u","UserPolicyList":[{"PolicyName":"p","PolicyDocument":{"Statement":{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*"}}}],"GroupList":["g"],"AttachedManagedPolicies":[{"PolicyArn":"x"}]}],"Policies":[{"Arn":"x","PolicyVersionList":[{"Document":"%7B%7D","IsDefaultVersion":true}]}]}`,
+		"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: p\n          PolicyDocument: {Statement: [{Effect: Allow, Action: !Sub 'ec2:${X}', Resource: !GetAtt A.Arn}]}\n",
+		`{"Resources":{"P":{"Type":"AWS::IAM::ManagedPolicy","Properties":{"PolicyDocument":{"Fn::If":["c",{"Statement":[]},"x"]}}}}}`,
+		`{"PolicyVersion":{"Document":"%ZZ"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	e := env(f)
+	f.Fuzz(func(t *testing.T, src []byte) {
+		inv, err := LoadBytes("fuzz.json", src)
+		if err != nil {
+			return
+		}
+		if _, err := Run(e, nil, inv, nil); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	})
+}
