@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/ec2guard/ec2guard/iam/checks"
@@ -79,7 +80,12 @@ func loadAuthorization(name string, src []byte) (*Inventory, error) {
 			if !v.IsDefaultVersion && v.VersionID != p.DefaultVersionID {
 				continue
 			}
-			d := ix.document(p.PolicyName, v.Document)
+			name := p.PolicyName
+			if name == "" {
+				// Some producers (moto among them) leave PolicyName out; the ARN ends with it.
+				name = p.Arn[strings.LastIndexByte(p.Arn, '/')+1:]
+			}
+			d := ix.document(name, v.Document)
 			inv.Documents = append(inv.Documents, d)
 			if d.Doc != nil {
 				b.managed[p.Arn] = d.Doc

@@ -31,8 +31,17 @@ func NewIAMClient(ctx context.Context) (*iam.Client, error) {
 // GetAccountAuthorizationDetails (all pages) and analyses them as a dump would be. Live
 // findings have no file position.
 func LoadLive(ctx context.Context, client AuthorizationReader) (*Inventory, error) {
+	return loadLive(ctx, client, 0)
+}
+
+// loadLive reads pages of pageSize items (0: the API's default of 100).
+func loadLive(ctx context.Context, client AuthorizationReader, pageSize int32) (*Inventory, error) {
 	var dump liveDump
-	p := iam.NewGetAccountAuthorizationDetailsPaginator(client, &iam.GetAccountAuthorizationDetailsInput{})
+	in := &iam.GetAccountAuthorizationDetailsInput{}
+	if pageSize > 0 {
+		in.MaxItems = &pageSize
+	}
+	p := iam.NewGetAccountAuthorizationDetailsPaginator(client, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
