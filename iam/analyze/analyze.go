@@ -7,8 +7,11 @@ package analyze
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ec2guard/ec2guard/iam/checks"
 	"github.com/ec2guard/ec2guard/iam/policy"
@@ -137,22 +140,42 @@ func Run(env *checks.Env, cfg *Config, inv *Inventory, list []*checks.Check) (*R
 		// A policy attached twice (directly and through a group) is one grant.
 		s.Identity, s.Boundary = uniqueDocs(s.Identity), uniqueDocs(s.Boundary)
 	}
-	var all []checks.Finding
+	var docChecks, subjChecks []*checks.Check
 	for _, c := range list {
-		switch c.Scope {
-		case checks.ScopeDocument:
-			for _, d := range inv.Documents {
-				all = append(all, c.RunDocument(env, d)...)
-			}
-		case checks.ScopePrincipal:
-			for _, s := range inv.Subjects {
-				fs, err := c.RunSubject(env, s)
-				if err != nil {
-					return nil, err
-				}
-				all = append(all, fs...)
-			}
+		if c.Scope == checks.ScopeDocument {
+			docChecks = append(docChecks, c)
+		} else {
+			subjChecks = append(subjChecks, c)
 		}
+	}
+	// Documents and subjects are independent: check them on every core, keeping the
+	// results in input order.
+	docOut := make([][]checks.Finding, len(inv.Documents))
+	parallel(len(inv.Documents), func(i int) error {
+		for _, c := range docChecks {
+			docOut[i] = append(docOut[i], c.RunDocument(env, inv.Documents[i])...)
+		}
+		return nil
+	})
+	subjOut := make([][]checks.Finding, len(inv.Subjects))
+	if err := parallel(len(inv.Subjects), func(i int) error {
+		for _, c := range subjChecks {
+			fs, err := c.RunSubject(env, inv.Subjects[i])
+			if err != nil {
+				return err
+			}
+			subjOut[i] = append(subjOut[i], fs...)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var all []checks.Finding
+	for _, fs := range subjOut {
+		all = append(all, fs...)
+	}
+	for _, fs := range docOut {
+		all = append(all, fs...)
 	}
 	res := &Result{Findings: []checks.Finding{}, Summary: Summary{
 		Policies: len(inv.Documents), BySeverity: map[string]int{}, ByCheck: map[string]int{}, Catalog: env.Catalog.Source,
@@ -211,4 +234,45 @@ func uniqueDocs(ds []*policy.Document) []*policy.Document {
 		}
 	}
 	return out
+}
+
+// parallel calls fn(0..n-1) on GOMAXPROCS workers and returns the first error.
+func parallel(n int, fn func(int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
 }

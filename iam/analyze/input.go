@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -139,6 +140,7 @@ func Load(paths []string) (*Inventory, error) {
 			inv.Merge(one)
 			continue
 		}
+		var files []string
 		err = filepath.WalkDir(p, func(path string, e fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -151,22 +153,29 @@ func Load(paths []string) (*Inventory, error) {
 			}
 			switch strings.ToLower(filepath.Ext(path)) {
 			case ".json", ".yaml", ".yml", ".template":
-			default:
-				return nil
+				files = append(files, path)
 			}
-			one, err := loadFile(path)
-			if nf, ok := err.(*NotAnalysableError); ok {
-				inv.Warnings = append(inv.Warnings, nf.Error()+": skipped")
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			inv.Merge(one)
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", p, err)
+		}
+		// Files are read and parsed on every core; merged in walk order.
+		invs := make([]*Inventory, len(files))
+		if err := parallel(len(files), func(i int) error {
+			one, err := loadFile(files[i])
+			var nf *NotAnalysableError
+			if errors.As(err, &nf) {
+				invs[i] = &Inventory{Warnings: []string{nf.Error() + ": skipped"}}
+				return nil
+			}
+			invs[i] = one
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		for _, one := range invs {
+			inv.Merge(one)
 		}
 	}
 	return inv, nil
