@@ -27,3 +27,33 @@ func TestDeterministicAndValid(t *testing.T) {
 		}
 	}
 }
+
+func TestCloudTrailLog(t *testing.T) {
+	tr := Trail{Records: 500, Seed: 3, Instances: []string{"i-1"}, Volumes: []string{"vol-1"}}
+	a, b := CloudTrailLog(tr), CloudTrailLog(tr)
+	if !bytes.Equal(a, b) {
+		t.Fatal("two logs from one Trail differ")
+	}
+	var log struct {
+		Records []struct {
+			EventID, EventName string
+			ResponseElements   json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(a, &log); err != nil || len(log.Records) != 500 {
+		t.Fatalf("%d records, %v", len(log.Records), err)
+	}
+	ids, creates := map[string]bool{}, 0
+	for _, r := range log.Records {
+		ids[r.EventID] = true
+		if r.EventName == "RunInstances" || r.EventName == "CreateVolume" {
+			creates++
+			if !bytes.Contains(r.ResponseElements, []byte(`"i-1"`)) && !bytes.Contains(r.ResponseElements, []byte(`"vol-1"`)) {
+				t.Fatalf("a creation names none of the given ids: %s", r.ResponseElements)
+			}
+		}
+	}
+	if len(ids) != 500 || creates == 0 || creates > 25 {
+		t.Fatalf("%d distinct event ids, %d creations", len(ids), creates)
+	}
+}
