@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -130,24 +131,43 @@ valid event (reported with its position; every valid event was still processed).
 }
 
 // handleInputs runs every input through the engine and sets the exit code from the outcomes.
-func handleInputs(ctx context.Context, eng *engine.Engine, args []string, streams *IO) error {
-	enc := json.NewEncoder(streams.Out)
+func handleInputs(ctx context.Context, eng *engine.Engine, args []string, streams *IO) (err error) {
+	// Records are buffered (a replayed log yields hundreds of thousands, and a write each
+	// would cost more than deciding them) but flushed after any that changed or tried to
+	// change AWS, so a killed run still leaves the record of every action it took.
+	bw := bufio.NewWriterSize(streams.Out, 64<<10)
+	defer func() {
+		if ferr := bw.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("writing decisions: %w", ferr)
+		}
+	}()
+	enc := json.NewEncoder(bw)
 	var rejected, failed int
 	write := func(ds ...engine.Decision) error {
+		flush := false
 		for _, d := range ds {
 			switch d.Outcome {
 			case engine.Rejected:
 				rejected++
 			case engine.Failed:
 				failed++
+				flush = true
+			case engine.Applied, engine.Suppressed:
+				flush = true
 			}
 			if err := enc.Encode(d); err != nil {
 				return fmt.Errorf("writing decisions: %w", err)
 			}
 		}
+		if flush {
+			if err := bw.Flush(); err != nil {
+				return fmt.Errorf("writing decisions: %w", err)
+			}
+		}
 		return nil
 	}
-	for _, name := range args {
+	// One input at a time, each closed when done: a replay may name thousands of log files.
+	input := func(name string) error {
 		var r io.Reader = streams.In
 		if name != "-" {
 			file, err := os.Open(name)
@@ -175,6 +195,12 @@ func handleInputs(ctx context.Context, eng *engine.Engine, args []string, stream
 		}
 		if err != nil {
 			return usageError(err)
+		}
+		return nil
+	}
+	for _, name := range args {
+		if err := input(name); err != nil {
+			return err
 		}
 	}
 	switch {

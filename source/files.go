@@ -7,10 +7,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/ec2guard/ec2guard/event"
@@ -32,6 +34,7 @@ const maxInput = 1 << 30
 // A malformed event is emitted with its error and decoding goes on; only an unreadable input
 // stops it (returned).
 func Decode(name string, r io.Reader, emit func(Item)) error {
+	size, gzSize := sizeHint(r)
 	br := bufio.NewReader(r)
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -39,12 +42,15 @@ func Decode(name string, r io.Reader, emit func(Item)) error {
 			return fmt.Errorf("%s: opening gzip: %w", name, err)
 		}
 		defer zr.Close()
-		br = bufio.NewReader(zr)
+		br, size = bufio.NewReader(zr), gzSize
 	}
-	data, err := io.ReadAll(io.LimitReader(br, maxInput+1))
-	if err != nil {
+	// Read into a buffer of the input's size where it is known: growing one by doubling
+	// costs a log file more than decoding it.
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, maxInput)+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(br, maxInput+1)); err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
+	data := buf.Bytes()
 	if len(data) > maxInput {
 		return fmt.Errorf("%s: larger than %d bytes once decompressed", name, maxInput)
 	}
@@ -54,18 +60,21 @@ func Decode(name string, r io.Reader, emit func(Item)) error {
 		return nil
 	case trimmed[0] == '[':
 		return decodeArray(name, trimmed, emit)
-	case trimmed[0] == '{' && json.Valid(trimmed):
-		var probe struct {
-			Records []json.RawMessage `json:"Records"`
-		}
-		if err := json.Unmarshal(trimmed, &probe); err == nil && probe.Records != nil {
-			for i, rec := range probe.Records {
-				emit(fromCloudTrail(fmt.Sprintf("%s:Records[%d]", name, i), rec))
+	case trimmed[0] == '{':
+		if recs, ok := cloudTrailRecords(trimmed); ok {
+			for i, rec := range recs {
+				pos := fmt.Sprintf("%s:Records[%d]", name, i)
+				it, ok := fastCloudTrail(pos, rec)
+				if !ok {
+					it = fromCloudTrail(pos, rec.raw)
+				}
+				emit(it)
 			}
 			return nil
 		}
-		emit(parse(name+":1", trimmed))
-		return nil
+		if decodeObject(name, trimmed, emit) {
+			return nil
+		}
 	}
 	// NDJSON: one event per line; blank lines are skipped.
 	line := 0
@@ -79,6 +88,50 @@ func Decode(name string, r io.Reader, emit func(Item)) error {
 		emit(parse(fmt.Sprintf("%s:%d", name, line), l))
 	}
 	return nil
+}
+
+// decodeObject decodes data, a JSON object, as a CloudTrail log file or one event; it reports
+// false when data is not valid JSON (the caller reads NDJSON then). This is the general path
+// of log files, which cloudTrailRecords and fastCloudTrail shortcut.
+func decodeObject(name string, data []byte, emit func(Item)) bool {
+	if !json.Valid(data) {
+		return false
+	}
+	var probe struct {
+		Records []json.RawMessage `json:"Records"`
+	}
+	if err := json.Unmarshal(data, &probe); err == nil && probe.Records != nil {
+		for i, rec := range probe.Records {
+			emit(fromCloudTrail(fmt.Sprintf("%s:Records[%d]", name, i), rec))
+		}
+		return true
+	}
+	emit(parse(name+":1", data))
+	return true
+}
+
+// sizeHint returns the size of r if it is a regular file, and the size its content would have
+// once gunzipped (the gzip trailer's ISIZE, modulo 4 GiB); zeros when unknown.
+func sizeHint(r io.Reader) (size, gunzipped int) {
+	f, ok := r.(interface {
+		io.ReaderAt
+		Stat() (fs.FileInfo, error)
+	})
+	if !ok {
+		return 0, 0
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0, 0
+	}
+	size = int(min(fi.Size(), maxInput))
+	var trailer [4]byte
+	if size >= 18 {
+		if _, err := f.ReadAt(trailer[:], fi.Size()-4); err == nil {
+			gunzipped = int(min(binary.LittleEndian.Uint32(trailer[:]), maxInput))
+		}
+	}
+	return size, gunzipped
 }
 
 func decodeArray(name string, data []byte, emit func(Item)) error {

@@ -1,0 +1,129 @@
+package source
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ec2guard/ec2guard/internal/benchdata"
+)
+
+// viaFastPath is what Decode yields for a JSON object; viaGeneralPath what the general path
+// alone yields for it (nil, false when data is not valid JSON: Decode reads NDJSON then).
+func viaFastPath(t testing.TB, data []byte) []Item {
+	var items []Item
+	if err := Decode("f", bytes.NewReader(data), func(it Item) { items = append(items, it) }); err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func viaGeneralPath(data []byte) ([]Item, bool) {
+	var items []Item
+	ok := decodeObject("f", bytes.TrimSpace(data), func(it Item) { items = append(items, it) })
+	return items, ok
+}
+
+// sameItems compares items as the engine sees them: positions, errors, envelope fields,
+// and the raw event and detail as JSON values.
+func sameItems(t testing.TB, got, want []Item) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d items, want %d", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Pos != w.Pos || (g.Err == nil) != (w.Err == nil) || (g.Err != nil && g.Err.Error() != w.Err.Error()) {
+			t.Fatalf("item %d: %s %v, want %s %v", i, g.Pos, g.Err, w.Pos, w.Err)
+		}
+		if g.Event == nil {
+			continue
+		}
+		ge, we := *g.Event, *w.Event
+		if !sameJSON(ge.Raw, we.Raw) || !sameJSON(ge.Detail, we.Detail) {
+			t.Fatalf("item %d: raw\n%s\nwant\n%s", i, ge.Raw, we.Raw)
+		}
+		ge.Raw, we.Raw, ge.Detail, we.Detail = nil, nil, nil, nil
+		if !reflect.DeepEqual(ge, we) {
+			t.Fatalf("item %d: %+v, want %+v", i, ge, we)
+		}
+	}
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return bytes.Equal(a, b)
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+func TestCloudTrailFastPathAsGeneral(t *testing.T) {
+	rec := `{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventTime":"2026-11-22T10:00:00Z","awsRegion":"eu-west-1","recipientAccountId":"111122223333","eventName":"RunInstances"}`
+	tests := map[string]string{
+		"generated log":            string(benchdata.CloudTrailLog(benchdata.Trail{Records: 300, Seed: 7, CreateShare: 0.3})),
+		"pretty":                   "{\n  \"Records\" : [\n    " + strings.ReplaceAll(rec, ",", ",\n      ") + "\n  ]\n}\n",
+		"escapes in a field":       `{"Records":[{"eventID":"e\u0031","eventSource":"ec2.amazonaws.com"}]}`,
+		"escape in a key":          `{"Records":[{"event\u0049D":"e1","eventSource":"ec2.amazonaws.com"}]}`,
+		"key in another case":      `{"Records":[{"EVENTID":"e1","eventSource":"ec2.amazonaws.com"}]}`,
+		"field not a string":       `{"Records":[{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventTime":12}]}`,
+		"field null":               `{"Records":[{"eventID":null,"eventSource":"ec2.amazonaws.com"}]}`,
+		"no id":                    `{"Records":[{"eventSource":"ec2.amazonaws.com"}]}`,
+		"record not an object":     `{"Records":[1,"x",[],null,` + rec + `]}`,
+		"duplicate field":          `{"Records":[{"eventID":"a","eventID":"b","eventSource":"s3.amazonaws.com"}]}`,
+		"duplicate Records":        `{"Records":[` + rec + `],"Records":[]}`,
+		"records in lower case":    `{"records":[` + rec + `]}`,
+		"Records null":             `{"Records":null,"id":"x","source":"s","detail-type":"d"}`,
+		"Records empty":            `{"Records":[]}`,
+		"an event":                 ev1,
+		"invalid UTF-8 in a field": "{\"Records\":[{\"eventID\":\"e\xff\",\"eventSource\":\"ec2.amazonaws.com\"}]}",
+		"deep nesting":             `{"Records":[{"eventID":"e1","eventSource":"x.y","a":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}]}`,
+	}
+	for name, in := range tests {
+		t.Run(name, func(t *testing.T) {
+			want, ok := viaGeneralPath([]byte(in))
+			if !ok {
+				t.Fatalf("not valid JSON: %s", in)
+			}
+			sameItems(t, viaFastPath(t, []byte(in)), want)
+		})
+	}
+}
+
+// The walker accepts exactly what encoding/json.Valid accepts.
+func TestWalkerValidity(t *testing.T) {
+	for _, in := range []string{
+		`{}`, `{"a":1}`, `{"a":-0.5e+3}`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`, `{"a":1e}`, `{"a":"\u00zz"}`,
+		`{"a":"x` + "\x01" + `"}`, `{"a":"\q"}`, `{"a":tru}`, `{"a":[1,]}`, `{"a":1,}`, `{"a" 1}`, `{"a":[1 2]}`,
+		`{"a":{"b":[true,false,null,"\"\\\/\b\f\n\r\t\u1234"]}}`, `{"Records":[{}]} x`, `{"Records":[{}]`,
+		`{"Records":[` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `]}`,
+	} {
+		_, ok := cloudTrailRecords([]byte(`{"Records":[` + in + `]}`))
+		if ok != json.Valid([]byte(`{"Records":[`+in+`]}`)) {
+			t.Errorf("%.60s: walker says %v, encoding/json the opposite", in, ok)
+		}
+	}
+}
+
+func FuzzCloudTrailFastPath(f *testing.F) {
+	f.Add([]byte(`{"Records":[{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventTime":"t","awsRegion":"r","recipientAccountId":"a"}]}`))
+	f.Add([]byte(`{"Records":[{"eventID":"e\u0031","eventSource":"ec2"},{"eventid":1}]}`))
+	f.Add([]byte(`{"Records":[1,{"a":[{"b":-1.5e3}]},"x"]}`))
+	f.Add(benchdata.CloudTrailLog(benchdata.Trail{Records: 2, Seed: 1}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, ok := cloudTrailRecords(data); ok && !json.Valid(data) {
+			t.Fatalf("the walker accepted invalid JSON: %q", data)
+		}
+		trimmed := bytes.TrimSpace(data)
+		if len(trimmed) == 0 || trimmed[0] != '{' {
+			return
+		}
+		want, ok := viaGeneralPath(data)
+		if !ok {
+			return
+		}
+		sameItems(t, viaFastPath(t, data), want)
+	})
+}
