@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -23,11 +25,22 @@ import (
 	"github.com/aws/smithy-go"
 )
 
+// DefaultAttemptTimeout bounds one HTTP attempt of an AWS call unless Clients says otherwise.
+const DefaultAttemptTimeout = 20 * time.Second
+
 // Clients hands out one client per service and region, created on first use.
 type Clients struct {
+	// AttemptTimeout bounds each HTTP attempt of a call, so a connection that hangs is
+	// retried instead of holding the caller (and, in serve, the queue) forever; a long poll
+	// gets its wait on top. Zero: DefaultAttemptTimeout. MaxBackoff caps the wait between
+	// retries (zero: the SDK's 20s). Both are read on first use.
+	AttemptTimeout time.Duration
+	MaxBackoff     time.Duration
+
 	once    sync.Once
 	cfg     aws.Config
 	cfgErr  error
+	poll    *awshttp.BuildableClient // for long polls: AttemptTimeout plus SQS's longest wait
 	mu      sync.Mutex
 	ec2     map[string]*ec2.Client
 	sns     map[string]*sns.Client
@@ -42,8 +55,19 @@ func New() *Clients {
 
 func (c *Clients) config(ctx context.Context) (aws.Config, error) {
 	c.once.Do(func() {
-		c.cfg, c.cfgErr = config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 5 })
+		timeout := c.AttemptTimeout
+		if timeout <= 0 {
+			timeout = DefaultAttemptTimeout
+		}
+		httpc := awshttp.NewBuildableClient().WithTimeout(timeout)
+		c.poll = httpc.WithTimeout(timeout + 20*time.Second)
+		c.cfg, c.cfgErr = config.LoadDefaultConfig(ctx, config.WithHTTPClient(httpc), config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 5
+				if c.MaxBackoff > 0 {
+					o.MaxBackoff = c.MaxBackoff
+				}
+			})
 		}))
 		if c.cfgErr != nil {
 			c.cfgErr = fmt.Errorf("loading AWS configuration: %w", c.cfgErr)

@@ -40,7 +40,7 @@ func (c *Clients) Receive(ctx context.Context, queueURL string, max, waitSeconds
 	out, err := cl.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 		QueueUrl: &queueURL, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds, VisibilityTimeout: visibility,
 		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
-	})
+	}, func(o *sqs.Options) { o.HTTPClient = c.poll })
 	if err != nil {
 		return nil, fmt.Errorf("receiving from %s: %w", queueURL, err)
 	}

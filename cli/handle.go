@@ -31,6 +31,9 @@ type engineFlags struct {
 	maxPerMinute int
 	loopBudget   int
 	detectSelf   bool // ask STS who ec2guard runs as, for self-exclusion (serve, lambda)
+	awsTimeout   time.Duration
+	awsBackoff   time.Duration
+	api          *awsapi.Clients // set by build: the clients the engine uses
 }
 
 func (f *engineFlags) register(cmd *cobra.Command) {
@@ -44,6 +47,8 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.maxPerRun, "max-actions", 100, "blast radius: mutating actions per run; past it actions are suppressed (-1: no cap)")
 	fl.IntVar(&f.maxPerMinute, "max-actions-per-minute", 30, "blast radius: mutating actions per minute (-1: no cap)")
 	fl.IntVar(&f.loopBudget, "loop-budget", 3, "mutating actions per resource per 10 minutes before a loop is assumed")
+	fl.DurationVar(&f.awsTimeout, "aws-timeout", awsapi.DefaultAttemptTimeout, "longest wait for one attempt of an AWS call before it is retried")
+	fl.DurationVar(&f.awsBackoff, "aws-max-backoff", 20*time.Second, "longest pause between retries of a throttled or failed AWS call")
 }
 
 // build loads the rules and prepares the engine; close releases the ledger.
@@ -53,6 +58,8 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 		return nil, nil, err
 	}
 	clients := awsapi.New()
+	clients.AttemptTimeout, clients.MaxBackoff = f.awsTimeout, f.awsBackoff
+	f.api = clients
 	factory := &actions.Factory{API: clients}
 	cfg := engine.Config{
 		Rules: set, NewAction: factory.New, Inventory: actions.Inventory{API: clients},

@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/source"
 )
@@ -22,6 +21,7 @@ func newServeCommand(streams *IO) *cobra.Command {
 	var f engineFlags
 	var queue, metrics string
 	var drain time.Duration
+	var visibility, wait int32
 	cmd := &cobra.Command{
 		Use:   "serve -r RULES --queue SQS_URL [--dry-run] [--metrics ADDR]",
 		Short: "Consume an SQS queue fed by EventBridge",
@@ -64,7 +64,7 @@ exits 0: no message is lost and none is acted on twice.
 			var mu sync.Mutex
 			enc := json.NewEncoder(streams.Out)
 			c := &source.Consumer{
-				Queue: awsapi.New(), URL: queue, Handler: eng, Logger: logger, Metrics: m, Drain: drain,
+				Queue: f.api, URL: queue, Handler: eng, Logger: logger, Metrics: m, Drain: drain, Visibility: visibility, Wait: wait,
 				Record: func(ds []engine.Decision) error {
 					mu.Lock()
 					defer mu.Unlock()
@@ -84,5 +84,7 @@ exits 0: no message is lost and none is acted on twice.
 	cmd.Flags().StringVar(&queue, "queue", "", "SQS queue URL")
 	cmd.Flags().StringVar(&metrics, "metrics", "", "serve Prometheus metrics on this address (host:port)")
 	cmd.Flags().DurationVar(&drain, "drain", 30*time.Second, "on shutdown, how long messages in hand may take to finish")
+	cmd.Flags().Int32Var(&visibility, "visibility", 60, "seconds a received message stays hidden (extended while it is worked on); a failed one reappears after it")
+	cmd.Flags().Int32Var(&wait, "wait", 20, "long-poll seconds of each receive (1-20)")
 	return cmd
 }

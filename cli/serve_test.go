@@ -45,19 +45,8 @@ func TestServeEndToEnd(t *testing.T) {
 	w := newWorld(t)
 	cfg, _ := config.LoadDefaultConfig(w.Ctx)
 	sqsc, eb, snsc := sqs.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg), sns.NewFromConfig(cfg)
-	queue := func(name string) (string, string) {
-		q, err := sqsc.CreateQueue(w.Ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := sqsc.GetQueueAttributes(w.Ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return *q.QueueUrl, a.Attributes["QueueArn"]
-	}
-	inURL, inARN := queue("ec2guard-events")
-	inboxURL, inboxARN := queue("managers")
+	inURL, inARN := newQueue(t, w, "ec2guard-events", nil)
+	inboxURL, inboxARN := newQueue(t, w, "managers", nil)
 	if _, err := snsc.Subscribe(w.Ctx, &sns.SubscribeInput{TopicArn: &w.topic, Protocol: aws.String("sqs"), Endpoint: &inboxARN}); err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,16 @@ func NewFleet(t testing.TB) *Fleet {
 // Run launches one instance with tags, stopping it when asked, and returns its id.
 func (f *Fleet) Run(tags map[string]string, stopped bool) string {
 	f.t.Helper()
+	id := f.RunMany(1, tags)[0]
+	if stopped {
+		f.Stop(id)
+	}
+	return id
+}
+
+// RunMany launches n instances with tags in one call and returns their ids.
+func (f *Fleet) RunMany(n int, tags map[string]string) []string {
+	f.t.Helper()
 	if f.image == "" {
 		imgs, err := f.EC2.DescribeImages(f.Ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"}, MaxResults: aws.Int32(5)})
 		if err != nil || len(imgs.Images) == 0 {
@@ -44,7 +54,7 @@ func (f *Fleet) Run(tags map[string]string, stopped bool) string {
 		}
 		f.image = *imgs.Images[0].ImageId
 	}
-	in := &ec2.RunInstancesInput{ImageId: &f.image, MinCount: aws.Int32(1), MaxCount: aws.Int32(1), InstanceType: ec2types.InstanceTypeT3Micro}
+	in := &ec2.RunInstancesInput{ImageId: &f.image, MinCount: aws.Int32(int32(n)), MaxCount: aws.Int32(int32(n)), InstanceType: ec2types.InstanceTypeT3Micro}
 	if len(tags) > 0 {
 		spec := ec2types.TagSpecification{ResourceType: ec2types.ResourceTypeInstance}
 		for k, v := range tags {
@@ -56,11 +66,11 @@ func (f *Fleet) Run(tags map[string]string, stopped bool) string {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	id := *out.Instances[0].InstanceId
-	if stopped {
-		f.Stop(id)
+	ids := make([]string, 0, n)
+	for _, i := range out.Instances {
+		ids = append(ids, *i.InstanceId)
 	}
-	return id
+	return ids
 }
 
 // Stop stops an instance.
