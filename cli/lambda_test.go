@@ -4,11 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/internal/faultproxy"
+	"github.com/ec2guard/ec2guard/internal/mototest"
 	"github.com/ec2guard/ec2guard/source"
 )
 
@@ -38,5 +45,148 @@ func TestLambdaHandlerOnMoto(t *testing.T) {
 	}
 	if n := len(decisions(t, log.String())); n != 2 {
 		t.Fatalf("%d decision records in the function log, want 2", n)
+	}
+}
+
+// runtimeAPI is a loopback stand-in for the Lambda Runtime API (the documented
+// /2018-06-01/runtime/invocation/next, /{id}/response and /{id}/error endpoints): it hands
+// the function one invocation at a time and collects what comes back.
+type runtimeAPI struct {
+	*httptest.Server
+	next    chan [2]string // request id, payload
+	results chan runtimeResult
+}
+
+type runtimeResult struct {
+	id, kind string // kind: response, error or init/error
+	body     []byte
+}
+
+func newRuntimeAPI(t *testing.T) *runtimeAPI {
+	api := &runtimeAPI{next: make(chan [2]string), results: make(chan runtimeResult, 16)}
+	const base = "/2018-06-01/runtime/"
+	api.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.TrimPrefix(r.URL.Path, base)
+		switch {
+		case r.Method == http.MethodGet && path == "invocation/next":
+			select {
+			case inv := <-api.next:
+				w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv[0])
+				w.Header().Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(time.Now().Add(30*time.Second).UnixMilli()))
+				w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:ec2guard")
+				w.Header().Set("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+				io.WriteString(w, inv[1])
+			case <-r.Context().Done():
+			}
+		case r.Method == http.MethodPost && strings.HasPrefix(path, "invocation/"):
+			id, kind, _ := strings.Cut(strings.TrimPrefix(path, "invocation/"), "/")
+			body, _ := io.ReadAll(r.Body)
+			w.WriteHeader(http.StatusAccepted)
+			api.results <- runtimeResult{id: id, kind: kind, body: body}
+		case r.Method == http.MethodPost && path == "init/error":
+			body, _ := io.ReadAll(r.Body)
+			w.WriteHeader(http.StatusAccepted)
+			api.results <- runtimeResult{kind: "init/error", body: body}
+		default:
+			t.Errorf("runtime API: unexpected %s %s", r.Method, r.URL.Path)
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(api.Close)
+	return api
+}
+
+// invoke hands the function one event and returns what it answered.
+func (api *runtimeAPI) invoke(t *testing.T, id, payload string) runtimeResult {
+	t.Helper()
+	select {
+	case api.next <- [2]string{id, payload}:
+	case res := <-api.results:
+		t.Fatalf("before invocation %s: %s %s", id, res.kind, res.body)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the function never asked for invocation %s", id)
+	}
+	select {
+	case res := <-api.results:
+		if res.id != id {
+			t.Fatalf("answer for %q (%s %s), want one for %s", res.id, res.kind, res.body, id)
+		}
+		return res
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no answer to invocation %s", id)
+	}
+	return runtimeResult{}
+}
+
+// The real command as Lambda runs it: no arguments, AWS_LAMBDA_RUNTIME_API set, the rules
+// named by the environment, EventBridge events from the Runtime API. A successful event is
+// answered on /response with its decisions; a failed action on /error, so EventBridge
+// retries; an invalid event on /response (retrying cannot fix it). Effects read on moto,
+// with the failing start injected by the fault proxy (access denied).
+func TestLambdaThroughRuntimeAPI(t *testing.T) {
+	w := newWorld(t)
+	restart := w.Run(map[string]string{"Protected": "true"}, true)
+	denied := w.Run(map[string]string{"Protected": "true"}, true)
+	launched := w.Run(nil, false)
+	proxy, err := faultproxy.Start(mototest.Current(t).Endpoint, 1,
+		faultproxy.Rule{Service: "ec2", Operation: "StartInstances", Match: denied, Rate: 1, Faults: []faultproxy.Fault{faultproxy.Denied}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	api := newRuntimeAPI(t)
+	rulesFile, _ := filepath.Abs(filepath.Join("..", "examples", "seeds.yaml"))
+	var log, errLog syncBuffer
+	cmd := ec2guardProcess(t, map[string]string{
+		"AWS_LAMBDA_RUNTIME_API": api.Listener.Addr().String(), "AWS_ENDPOINT_URL": proxy.URL,
+		"EC2GUARD_RULES": rulesFile, "EC2GUARD_VAR_topic": w.topic,
+		"AWS_LAMBDA_FUNCTION_NAME": "ec2guard", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+	})
+	cmd.Stdout, cmd.Stderr = &log, &errLog
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+
+	outcomes := func(res runtimeResult) string {
+		t.Helper()
+		var out source.LambdaResult
+		if err := json.Unmarshal(res.body, &out); err != nil {
+			t.Fatalf("%s: %s: %v", res.kind, res.body, err)
+		}
+		var s []string
+		for _, d := range out.Decisions {
+			s = append(s, d.Action+"="+string(d.Outcome))
+		}
+		return strings.Join(s, ",")
+	}
+	if res := api.invoke(t, "req-1", stateChange("lambda-stop", restart, "stopped")); res.kind != "response" || outcomes(res) != "start=applied,notify=applied" {
+		t.Fatalf("req-1: %s %s\n%s", res.kind, res.body, errLog.String())
+	}
+	res := api.invoke(t, "req-2", stateChange("lambda-denied", denied, "stopped"))
+	var invErr struct{ ErrorMessage, ErrorType string }
+	if json.Unmarshal(res.body, &invErr); res.kind != "error" || !strings.Contains(invErr.ErrorMessage, "UnauthorizedOperation") {
+		t.Fatalf("req-2: %s %s", res.kind, res.body)
+	}
+	if res := api.invoke(t, "req-3", `{"hello":1}`); res.kind != "response" || outcomes(res) != "=rejected" {
+		t.Fatalf("req-3: %s %s", res.kind, res.body)
+	}
+	identity := `{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice","arn":"arn:aws:sts::123456789012:assumed-role/Dev/alice","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::123456789012:role/Dev","userName":"Dev"}}}`
+	if res := api.invoke(t, "req-4", runInstances("lambda-run", launched, identity, "")); res.kind != "response" || outcomes(res) != "tag=applied" {
+		t.Fatalf("req-4: %s %s", res.kind, res.body)
+	}
+
+	if w.State(restart) != "running" || w.State(denied) != "stopped" {
+		t.Fatalf("restart %s, denied %s", w.State(restart), w.State(denied))
+	}
+	if tags := w.Tags(launched); tags["Owner"] != "alice" || tags["PrincipalId"] != "AROAEXAMPLE:alice" {
+		t.Fatalf("tags %v", tags)
+	}
+	// The function's log holds every decision record (copied from its stdout as it comes).
+	for end := time.Now().Add(2 * time.Second); strings.Count(log.String(), `"event_id":`) < 6 && time.Now().Before(end); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := strings.Count(log.String(), `"event_id":`); n != 6 {
+		t.Fatalf("%d decision records in the function log, want 6:\n%s", n, log.String())
 	}
 }
