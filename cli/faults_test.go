@@ -216,18 +216,24 @@ func TestServeUnderFaults(t *testing.T) {
 		}
 	}
 
-	// Notifications: one per stop event. A second is allowed only for the event a killed
-	// consumer published last, since it may have died before recording it.
-	lastOfKilled := map[string]bool{}
+	// Notifications: one per stop event. A second is allowed only where no client could have
+	// known better: for the event a killed consumer published last (it may have died before
+	// recording it), and for a publish that moto answered after the client had given up on
+	// it (on a loaded machine moto can be slower than --aws-timeout).
+	mayDouble := map[string]bool{}
 	lastPublish := map[int]string{}
 	for _, c := range proxy.Calls() {
-		if c.Operation == "Publish" && c.Fault == "" && c.Status == 200 {
+		if c.Operation == "Publish" && c.Status == 200 {
 			form, _ := url.ParseQuery(c.Body)
-			lastPublish[c.Epoch] = notifiedEvent(t, form.Get("Message"))
+			ev := notifiedEvent(t, form.Get("Message"))
+			lastPublish[c.Epoch] = ev
+			if c.Abandoned {
+				mayDouble[ev] = true
+			}
 		}
 	}
 	for epoch := 1; epoch < len(outs); epoch++ {
-		lastOfKilled[lastPublish[epoch]] = true
+		mayDouble[lastPublish[epoch]] = true
 	}
 	got := map[string]int{}
 	for _, body := range drain(t, w, inboxURL) {
@@ -237,7 +243,7 @@ func TestServeUnderFaults(t *testing.T) {
 		if m.id == "" || strings.HasPrefix(m.id, "run-") {
 			continue
 		}
-		if n := got[m.id]; n != 1 && !(n == 2 && lastOfKilled[m.id]) {
+		if n := got[m.id]; n != 1 && !(n == 2 && mayDouble[m.id]) {
 			t.Errorf("event %s notified %d times", m.id, n)
 		}
 	}

@@ -56,6 +56,7 @@ type Call struct {
 	Body               string
 	Fault              Fault // "" when it was forwarded and answered as is
 	Status             int   // what the emulator answered, when forwarded
+	Abandoned          bool  // forwarded, but the client had given up before the answer came
 	Epoch              int   // the epoch (see Proxy.NextEpoch) it arrived in
 	Took               time.Duration
 }
@@ -146,7 +147,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch fault {
 	case "", LateAnswer:
 		status := p.forward(w, r, body, fault, delay)
-		p.setStatus(idx, status)
+		p.mu.Lock()
+		p.calls[idx].Status, p.calls[idx].Abandoned = status, fault == LateAnswer || r.Context().Err() != nil
+		p.mu.Unlock()
 	case Reset:
 		reset(w)
 	case Timeout:
@@ -209,12 +212,6 @@ func (p *Proxy) draw(stream string, n uint64) uint64 {
 func (p *Proxy) took(idx int, d time.Duration) {
 	p.mu.Lock()
 	p.calls[idx].Took = d
-	p.mu.Unlock()
-}
-
-func (p *Proxy) setStatus(idx, status int) {
-	p.mu.Lock()
-	p.calls[idx].Status = status
 	p.mu.Unlock()
 }
 
