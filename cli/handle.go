@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -148,7 +147,7 @@ func handleInputs(ctx context.Context, eng *engine.Engine, args []string, stream
 			err = fmt.Errorf("writing decisions: %w", ferr)
 		}
 	}()
-	enc := json.NewEncoder(bw)
+	var rec []byte
 	var rejected, failed int
 	write := func(ds ...engine.Decision) error {
 		flush := false
@@ -162,7 +161,8 @@ func handleInputs(ctx context.Context, eng *engine.Engine, args []string, stream
 			case engine.Applied, engine.Suppressed:
 				flush = true
 			}
-			if err := enc.Encode(d); err != nil {
+			rec = appendRecord(rec[:0], d)
+			if _, err := bw.Write(rec); err != nil {
 				return fmt.Errorf("writing decisions: %w", err)
 			}
 		}

@@ -59,9 +59,13 @@ func cloudTrailRecords(data []byte) (recs []trailRecord, ok bool) {
 	return recs, true
 }
 
-// fastCloudTrail wraps one record in its EventBridge envelope; ok is false when the record
+// envelopeSize bounds what the envelope adds to a record beside the fields' values.
+const envelopeSize = 160
+
+// fastCloudTrail wraps one record in its EventBridge envelope, written into slab (one
+// allocation for a whole file's events, rather than one each); ok is false when the record
 // needs the general path.
-func fastCloudTrail(pos string, r trailRecord) (it Item, ok bool) {
+func fastCloudTrail(pos string, r trailRecord, slab *[]byte) (it Item, ok bool) {
 	if r.general {
 		return Item{}, false
 	}
@@ -69,7 +73,12 @@ func fastCloudTrail(pos string, r trailRecord) (it Item, ok bool) {
 		return fromCloudTrail(pos, r.raw), true // the general path words the error
 	}
 	svc, _, _ := bytes.Cut(r.src, []byte{'.'})
-	raw := make([]byte, 0, len(r.raw)+len(r.id)+len(svc)+len(r.at)+len(r.region)+len(r.account)+160)
+	need := len(r.raw) + len(r.id) + len(svc) + len(r.at) + len(r.region) + len(r.account) + envelopeSize
+	if cap(*slab)-len(*slab) < need {
+		*slab = make([]byte, 0, max(need, 1<<20))
+	}
+	n := len(*slab)
+	raw := (*slab)[n : n : n+need] // its own capacity: no event can write into another's
 	raw = append(raw, `{"version":"0","id":"`...)
 	raw = append(raw, r.id...)
 	raw = append(raw, `","detail-type":"`+event.DetailTypeAPICall+`","source":"aws.`...)
@@ -84,6 +93,7 @@ func fastCloudTrail(pos string, r trailRecord) (it Item, ok bool) {
 	start := len(raw)
 	raw = append(raw, r.raw...)
 	raw = append(raw, '}')
+	*slab = (*slab)[:n+len(raw)]
 	// Strings without escapes read the same raw and decoded, so the fields are the raw bytes.
 	ev := &event.Event{Version: "0", ID: string(r.id), DetailType: event.DetailTypeAPICall, Source: "aws." + string(svc),
 		Account: string(r.account), Time: string(r.at), Region: string(r.region), Resources: []string{},

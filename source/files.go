@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strconv"
 	"strings"
 
 	"github.com/ec2guard/ec2guard/event"
@@ -62,9 +63,10 @@ func Decode(name string, r io.Reader, emit func(Item)) error {
 		return decodeArray(name, trimmed, emit)
 	case trimmed[0] == '{':
 		if recs, ok := cloudTrailRecords(trimmed); ok {
+			slab := make([]byte, 0, len(trimmed)+len(recs)*envelopeSize)
 			for i, rec := range recs {
-				pos := fmt.Sprintf("%s:Records[%d]", name, i)
-				it, ok := fastCloudTrail(pos, rec)
+				pos := name + ":Records[" + strconv.Itoa(i) + "]"
+				it, ok := fastCloudTrail(pos, rec, &slab)
 				if !ok {
 					it = fromCloudTrail(pos, rec.raw)
 				}

@@ -10,7 +10,8 @@
 #  2. the seeds on moto: the seeds' auto-tag rule reads every created resource even in dry run
 #     (DescribeInstances, DescribeTags of its volumes and interfaces), so that replay is bound
 #     by the endpoint, not the core: measured on a smaller trail naming a moto fleet.
-# Then the same path in process: go test -bench BenchmarkReplayDryRun (GOMAXPROCS=1).
+# Then the same path in process: go test -bench BenchmarkReplayDryRun (GOMAXPROCS=1), plain and
+# gzip'd files of 2,000 records.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-5}
@@ -71,5 +72,14 @@ EC2GUARD_VAR_topic=$topic replay "seeds on moto, $RM records, gzip" "$RM" exampl
 
 echo
 GOMAXPROCS=1 go test -run '^$' -bench '^BenchmarkReplayDryRun$' -benchtime 10x -count "$N" ./cli |
-  awk '/^Benchmark/ { for (i=2;i<NF;i++) if ($(i+1)=="events/s") print $i }' | median |
-  awk '{ printf "%-44s %12.0f\n", "in process, go test -bench (GOMAXPROCS=1)", $1 }'
+  awk '/^Benchmark/ { name=$1; sub(/-[0-9]+$/, "", name); for (i=2;i<NF;i++) if ($(i+1)=="events/s") print name, $i }' |
+  sort -k1,1 -k2,2n |
+  awk '
+    { vals[$1] = vals[$1] " " $2 }
+    END {
+      for (k in vals) {
+        c = split(substr(vals[k], 2), a, " ")
+        name = k; sub(/^BenchmarkReplayDryRun\//, "", name)
+        printf "%-44s %12.0f\n", "in process (go test -bench, 1 CPU), " name, (c % 2) ? a[(c+1)/2] : (a[c/2] + a[c/2+1]) / 2
+      }
+    }'
