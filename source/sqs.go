@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -95,6 +96,9 @@ func (c *Consumer) batch(ctx context.Context, msgs []awsapi.Message) {
 		pending[m.ID] = m.ReceiptHandle
 	}
 	stop := make(chan struct{})
+	// Extensions end with the batch, even one hanging in a retry.
+	extCtx, endExt := context.WithCancel(ctx)
+	defer endExt()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -106,13 +110,16 @@ func (c *Consumer) batch(ctx context.Context, msgs []awsapi.Message) {
 			case <-stop:
 				return
 			case <-t.C:
+				// Extend what is pending now, without holding the lock through the calls:
+				// throttled and retried, they must not hold up the messages being handled.
 				mu.Lock()
-				for id, rh := range pending {
-					if err := c.Queue.ExtendVisibility(ctx, c.URL, rh, c.Visibility); err != nil {
+				todo := maps.Clone(pending)
+				mu.Unlock()
+				for id, rh := range todo {
+					if err := c.Queue.ExtendVisibility(extCtx, c.URL, rh, c.Visibility); err != nil && extCtx.Err() == nil {
 						c.Logger.Warn("extending message visibility", "message", id, "error", err)
 					}
 				}
-				mu.Unlock()
 			}
 		}
 	}()
@@ -133,6 +140,7 @@ func (c *Consumer) batch(ctx context.Context, msgs []awsapi.Message) {
 		}
 	}
 	close(stop)
+	endExt()
 	wg.Wait()
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/internal/faultproxy"
 	"github.com/ec2guard/ec2guard/internal/mototest"
 )
 
@@ -135,5 +136,44 @@ func TestShutdownPastTheDrainLosesNothing(t *testing.T) {
 	}
 	if len(left) == 0 {
 		t.Fatal("the drain ran out, yet every message was handled: the test proves nothing")
+	}
+}
+
+// Visibility extensions that hang (throttled, retried, timing out) do not hold up the
+// messages being handled.
+func TestSlowExtensionsDoNotHoldTheBatch(t *testing.T) {
+	_, url := queueWith(t, 5)
+	proxy, err := faultproxy.Start(mototest.Current(t).Endpoint, 1,
+		faultproxy.Rule{Service: "sqs", Operation: "ChangeMessageVisibility", Rate: 1, Faults: []faultproxy.Fault{faultproxy.Timeout}, Delay: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	t.Setenv("AWS_ENDPOINT_URL", proxy.URL)
+	q := awsapi.New()
+	q.AttemptTimeout, q.MaxBackoff = 2*time.Second, 10*time.Millisecond // an extension hangs ~10s
+	h := &slowHandler{handled: map[string]int{}, started: make(chan struct{}), delay: 600 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	con := &Consumer{Queue: q, URL: url, Handler: h, Record: func([]engine.Decision) error { return nil }, Wait: 1, Visibility: 1}
+	done := make(chan error)
+	go func() { done <- con.Run(ctx) }()
+	<-h.started
+	began := time.Now()
+	for {
+		h.mu.Lock()
+		n := len(h.handled)
+		h.mu.Unlock()
+		if n == 5 {
+			break
+		}
+		if time.Since(began) > 5*time.Second {
+			t.Fatalf("handled %d of 5 in %s: the batch waits on the extensions", n, time.Since(began))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if proxy.Injected()["sqs/ChangeMessageVisibility/timeout"] == 0 {
+		t.Fatal("no extension was attempted: the test proves nothing")
 	}
 }
