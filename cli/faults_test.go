@@ -49,8 +49,10 @@ func TestServeUnderFaults(t *testing.T) {
 	protected, doomed := protected[:protectedN], protected[protectedN:]
 	launched := w.RunMany(launchedN, nil)
 	dlqURL, dlqARN := newQueue(t, w, "ec2guard-dlq", nil)
+	// A redrive count of 4: a killed consumer's batch in hand counts a receive for each of its
+	// messages, so after two kills a count of 3 would dead-letter a message on one failure.
 	inURL, _ := newQueue(t, w, "ec2guard-events", map[string]string{
-		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"3"}`, dlqARN)})
+		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"4"}`, dlqARN)})
 	inboxURL, inboxARN := newQueue(t, w, "managers", nil)
 	if _, err := snsc.Subscribe(w.Ctx, &sns.SubscribeInput{TopicArn: &w.topic, Protocol: aws.String("sqs"), Endpoint: &inboxARN,
 		Attributes: map[string]string{"RawMessageDelivery": "true"}}); err != nil {
