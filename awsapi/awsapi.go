@@ -129,24 +129,28 @@ func (c *Clients) DescribeInstance(ctx context.Context, region, id string) (*Ins
 			if aws.ToString(in.InstanceId) != id {
 				continue
 			}
-			inst := &Instance{ID: id, Tags: tagMap(in.Tags)}
-			if in.State != nil {
-				inst.State = string(in.State.Name)
-			}
-			for _, b := range in.BlockDeviceMappings {
-				if b.Ebs != nil && b.Ebs.VolumeId != nil {
-					inst.VolumeIDs = append(inst.VolumeIDs, *b.Ebs.VolumeId)
-				}
-			}
-			for _, n := range in.NetworkInterfaces {
-				if n.NetworkInterfaceId != nil {
-					inst.NetworkIDs = append(inst.NetworkIDs, *n.NetworkInterfaceId)
-				}
-			}
-			return inst, nil
+			return instanceOf(in), nil
 		}
 	}
 	return nil, fmt.Errorf("instance %s: %w", id, ErrNotFound)
+}
+
+func instanceOf(in ec2types.Instance) *Instance {
+	inst := &Instance{ID: aws.ToString(in.InstanceId), Tags: tagMap(in.Tags)}
+	if in.State != nil {
+		inst.State = string(in.State.Name)
+	}
+	for _, b := range in.BlockDeviceMappings {
+		if b.Ebs != nil && b.Ebs.VolumeId != nil {
+			inst.VolumeIDs = append(inst.VolumeIDs, *b.Ebs.VolumeId)
+		}
+	}
+	for _, n := range in.NetworkInterfaces {
+		if n.NetworkInterfaceId != nil {
+			inst.NetworkIDs = append(inst.NetworkIDs, *n.NetworkInterfaceId)
+		}
+	}
+	return inst
 }
 
 func tagMap(tags []ec2types.Tag) map[string]string {

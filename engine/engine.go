@@ -371,3 +371,6 @@ func prune(ts []time.Time, after time.Time) []time.Time {
 	}
 	return ts[i:]
 }
+
+// Rules is the rule set the engine was prepared with.
+func (e *Engine) Rules() *rules.Set { return e.cfg.Rules }
