@@ -28,7 +28,8 @@ type template struct {
 	file      string
 	params    map[string]string
 	resources map[string]*yaml.Node // logical ID → Properties
-	types     map[string]string
+	types     map[string]string     // IAM resources' types
+	kinds     map[string]string     // every resource's type, for Fn::GetAtt
 	order     []string
 }
 
@@ -46,7 +47,7 @@ func loadTemplate(name string, src []byte) (*Inventory, error) {
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: a template must be a mapping", name)
 	}
-	t := &template{file: name, params: map[string]string{}, resources: map[string]*yaml.Node{}, types: map[string]string{}}
+	t := &template{file: name, params: map[string]string{}, resources: map[string]*yaml.Node{}, types: map[string]string{}, kinds: map[string]string{}}
 	top := root.Content[0]
 	if ps := mapGet(top, "Parameters"); ps != nil && ps.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(ps.Content); i += 2 {
@@ -62,6 +63,9 @@ func loadTemplate(name string, src []byte) (*Inventory, error) {
 	for i := 0; i+1 < len(rs.Content); i += 2 {
 		id, r := rs.Content[i].Value, rs.Content[i+1]
 		typ := mapGet(r, "Type")
+		if typ != nil {
+			t.kinds[id] = typ.Value
+		}
 		if typ == nil || !strings.HasPrefix(typ.Value, "AWS::IAM::") {
 			continue
 		}
@@ -436,16 +440,27 @@ func (t *template) call(fn string, arg *yaml.Node) any {
 			return t.eval(arg.Content[1])
 		}
 	case "Fn::GetAtt":
-		if arg.Kind == yaml.SequenceNode {
-			var parts []string
-			for _, c := range arg.Content {
-				parts = append(parts, c.Value)
-			}
-			return "getatt-" + strings.Join(parts, "-")
+		if arg.Kind == yaml.SequenceNode && len(arg.Content) == 2 {
+			return t.getAtt(arg.Content[0].Value, arg.Content[1].Value)
 		}
-		return "getatt-" + strings.ReplaceAll(arg.Value, ".", "-")
+		res, attr, _ := strings.Cut(arg.Value, ".")
+		return t.getAtt(res, attr)
 	}
 	return "unresolved-" + strings.TrimPrefix(fn, "Fn::")
+}
+
+// getAtt stands for a resource's attribute: an ARN attribute becomes an ARN of the resource's
+// service naming that one resource (a DynamoDB table's Arn is a table ARN, never "*"), any
+// other attribute a placeholder.
+func (t *template) getAtt(res, attr string) string {
+	if !strings.HasSuffix(attr, "Arn") {
+		return "getatt-" + res + "-" + attr
+	}
+	service, kind := "cloudformation", "resource"
+	if parts := strings.Split(t.kinds[res], "::"); len(parts) == 3 {
+		service, kind = strings.ToLower(parts[1]), strings.ToLower(parts[2])
+	}
+	return "arn:" + pseudo["AWS::Partition"] + ":" + service + ":" + pseudo["AWS::Region"] + ":" + pseudo["AWS::AccountId"] + ":" + kind + "/" + res
 }
 
 func (t *template) ref(name string) string {
@@ -480,7 +495,8 @@ func (t *template) sub(s string, vars *yaml.Node) string {
 		case vars != nil && mapGet(vars, name) != nil:
 			b.WriteString(fmt.Sprint(t.eval(mapGet(vars, name))))
 		case strings.Contains(name, ".") && !strings.HasPrefix(name, "AWS::"):
-			b.WriteString("getatt-" + strings.ReplaceAll(name, ".", "-"))
+			res, attr, _ := strings.Cut(name, ".")
+			b.WriteString(t.getAtt(res, attr))
 		default:
 			b.WriteString(t.ref(name))
 		}
