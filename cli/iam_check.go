@@ -113,7 +113,7 @@ func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []stri
 	if err != nil {
 		return fmt.Errorf("iam check: %w", err)
 	}
-	if err := report.Write(streams.Out, f.format, res, buildVersion()); err != nil {
+	if err := report.Write(streams.Out, f.format, res, report.Options{Version: buildVersion(), Color: colorOut(streams.Out)}); err != nil {
 		return fmt.Errorf("iam check: %w", err)
 	}
 	if threshold != 0 {

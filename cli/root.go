@@ -128,3 +128,14 @@ func notYet(name string) func(*cobra.Command, []string) error {
 		return usageError(fmt.Errorf("%s: not implemented yet", name))
 	}
 }
+
+// colorOut reports whether text for people written to w may carry ANSI colours: only when w
+// is a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb.
+func colorOut(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
