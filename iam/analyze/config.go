@@ -81,6 +81,9 @@ func ParseConfig(name string, src []byte) (*Config, error) {
 			at(k, "unknown setting %q (want approved_amis, approved_ami_owners, provisioning_principals, severity, exclude)", k.Value)
 		}
 	}
+	// Unknown settings are reported above with their positions (the decoder's own message
+	// for them has none); the values of the known ones are still checked below, so one run
+	// reports every problem. A value of the wrong shape stops here.
 	dec := yaml.NewDecoder(strings.NewReader(string(src)))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && len(probs) == 0 {
@@ -92,8 +95,6 @@ func ParseConfig(name string, src []byte) (*Config, error) {
 		} else {
 			probs = append(probs, fmt.Sprintf("%s: %v", name, err))
 		}
-	}
-	if len(probs) > 0 {
 		return nil, &ConfigError{Problems: probs}
 	}
 	// Values: positions from the node tree.
@@ -124,6 +125,9 @@ func ParseConfig(name string, src []byte) (*Config, error) {
 			}
 		case "exclude":
 			for j, n := range v.Content {
+				if j >= len(cfg.Exclude) {
+					break
+				}
 				e := cfg.Exclude[j]
 				if e.Check == "" && e.Principal == "" && e.Policy == "" {
 					at(n, "exclusion matches every finding: give check, principal or policy")

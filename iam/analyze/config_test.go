@@ -70,6 +70,8 @@ func TestConfigErrors(t *testing.T) {
 		{"not a mapping", "- a\n", []string{"c.yaml:1:1: the configuration must be a mapping"}},
 		{"two problems", "severity:\n  IAM-EC2-1: x\n  IAM-EC2-2: y\n", []string{"c.yaml:2:14", "c.yaml:3:14"}},
 		{"bad YAML", "a: [\n", []string{"c.yaml: yaml:"}},
+		{"unknown setting and bad values", "approved_amis: [img-1]\nbogus: 1\nexclude:\n  - check: IAM-EC2-0\n",
+			[]string{`c.yaml:2:1: unknown setting "bogus"`, `c.yaml:1:17: approved AMI "img-1"`, `c.yaml:4:5: unknown check "IAM-EC2-0"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig("c.yaml", []byte(tc.src))
