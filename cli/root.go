@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ec2guard/ec2guard/iam/analyze"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -68,10 +69,15 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ee *exitError
 	if errors.As(err, &ee) {
 		var problems rules.Errors
+		var cfgProblems *analyze.ConfigError
 		switch {
 		case errors.As(ee.err, &problems):
 			// One file:line:col: message per line, as editors and CI annotations read them.
 			for _, p := range problems {
+				fmt.Fprintln(stderr, p)
+			}
+		case errors.As(ee.err, &cfgProblems):
+			for _, p := range cfgProblems.Problems {
 				fmt.Fprintln(stderr, p)
 			}
 		case ee.err != nil:
