@@ -351,3 +351,50 @@ func TestIAMChecks(t *testing.T) {
 		t.Errorf("argument accepted: exit %d", code)
 	}
 }
+
+// The README's example: examples/iam-guardrails.yaml over examples/iam/. Each setting
+// changes the findings: provisioning principals may change networks and security groups,
+// an unapproved AMI owner is reported, a severity is raised, a principal is excluded.
+func TestIAMCheckExampleConfig(t *testing.T) {
+	dir := filepath.Join("..", "examples")
+	brief := func(out string) []string {
+		t.Helper()
+		var r jsonReport
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var got []string
+		for _, f := range r.Findings {
+			got = append(got, f.ID+" "+f.Principal+" "+f.Severity)
+		}
+		return got
+	}
+	code, out, errOut := runCLI(t, "", "iam", "check", filepath.Join(dir, "iam"), "--format", "json")
+	if code != 1 || errOut != "" {
+		t.Fatalf("without configuration: exit %d\n%s", code, errOut)
+	}
+	want := []string{
+		"IAM-EC2-1 BreakGlassRole high", "IAM-EC2-3 BreakGlassRole high", "IAM-EC2-3 ProvisioningRole high",
+		"IAM-EC2-5 BreakGlassRole high", "IAM-EC2-5 ProvisioningRole high", "IAM-EC2-8 BreakGlassRole high",
+		"IAM-EC2-2 BreakGlassRole medium", "IAM-EC2-2 DeveloperRole medium", "IAM-EC2-4 BreakGlassRole medium",
+		"IAM-EC2-7 BreakGlassRole medium", "IAM-EC2-7 OperatorsRole medium",
+	}
+	if got := brief(out); !slices.Equal(got, want) {
+		t.Errorf("without configuration:\n got %q\nwant %q", got, want)
+	}
+	args := []string{"iam", "check", filepath.Join(dir, "iam"), "--config", filepath.Join(dir, "iam-guardrails.yaml")}
+	code, out, errOut = runCLI(t, "", append(args, "--format", "json")...)
+	if code != 1 || errOut != "" {
+		t.Fatalf("with the configuration: exit %d\n%s", code, errOut)
+	}
+	want = []string{"IAM-EC2-7 OperatorsRole high", "IAM-EC2-2 BuilderRole medium", "IAM-EC2-2 DeveloperRole medium"}
+	if got := brief(out); !slices.Equal(got, want) {
+		t.Errorf("with the configuration:\n got %q\nwant %q", got, want)
+	}
+	if code, out, _ := runCLI(t, "", args...); code != 1 || !strings.HasSuffix(out, "3 findings (1 high, 2 medium) in 5 policies, 5 principals; 7 excluded by the configuration\n") {
+		t.Errorf("text: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "", append(args, "--fail-on", "critical")...); code != 0 {
+		t.Errorf("--fail-on critical: exit %d", code)
+	}
+}

@@ -22,7 +22,7 @@ import (
 //	  IAM-EC2-7: high
 //	exclude:                                 # findings to leave out; every field given must match
 //	  - check: IAM-EC2-3                     # ID or pattern
-//	    principal: "arn:aws:iam::*:role/NetworkAdmin"
+//	    principal: "arn:aws:iam::*:role/NetworkAdmin" # ARN, or name (as provisioning_principals)
 //	    policy: "*"
 //	    reason: network team
 type Config struct {
@@ -156,13 +156,30 @@ func (c *Config) severity(id string) (checks.Severity, bool) {
 	return s, ok
 }
 
-func (c *Config) excluded(f *checks.Finding) bool {
+// excluded reports whether an exclusion matches the finding; name is its principal's user
+// or role name ("" for none).
+func (c *Config) excluded(f *checks.Finding, name string) bool {
 	for _, e := range c.Exclude {
-		if matchOpt(e.Check, f.ID) && matchOpt(e.Principal, f.Principal) && matchOpt(e.Policy, f.Policy) {
+		if matchOpt(e.Check, f.ID) && matchPrincipal(e.Principal, f.Principal, name) && matchOpt(e.Policy, f.Policy) {
 			return true
 		}
 	}
 	return false
+}
+
+// matchPrincipal matches an exclusion's principal pattern the way provisioning_principals
+// are matched: a pattern with ":" against the principal's ARN, one without also against its
+// name (the ARN's last segment, or the IAM name of a template's logical resource), so one
+// pattern covers a role in a template, a dump and the live account.
+func matchPrincipal(pattern, principal, name string) bool {
+	if pattern == "" || catalog.Match(pattern, principal) {
+		return true
+	}
+	if strings.Contains(pattern, ":") {
+		return false
+	}
+	last := principal[strings.LastIndexAny(principal, "/:")+1:]
+	return (name != "" && catalog.Match(pattern, name)) || (last != "" && catalog.Match(pattern, last))
 }
 
 func matchOpt(pattern, v string) bool { return pattern == "" || catalog.Match(pattern, v) }
