@@ -398,3 +398,36 @@ func TestIAMCheckExampleConfig(t *testing.T) {
 		t.Errorf("--fail-on critical: exit %d", code)
 	}
 }
+
+// Colours only on a terminal: never on a pipe or a buffer, never with NO_COLOR or TERM=dumb.
+func TestColorOut(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("TERM", "xterm")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if colorOut(w) || colorOut(&bytes.Buffer{}) {
+		t.Error("colours on a pipe or a buffer")
+	}
+	// A character device stands in for a terminal.
+	dev, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	if !colorOut(dev) {
+		t.Error("no colours on a character device")
+	}
+	t.Setenv("TERM", "dumb")
+	if colorOut(dev) {
+		t.Error("colours with TERM=dumb")
+	}
+	t.Setenv("TERM", "xterm")
+	t.Setenv("NO_COLOR", "1")
+	if colorOut(dev) {
+		t.Error("colours with NO_COLOR")
+	}
+}
