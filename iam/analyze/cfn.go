@@ -253,7 +253,27 @@ func (t *template) document(owner, pname string, n *yaml.Node) *checks.Document 
 	}
 	e := &emitter{t: t, line: 1, col: 1}
 	e.value(n)
-	return parseDocument(t.file, name, e.buf.Bytes())
+	d := parseDocument(t.file, name, e.buf.Bytes())
+	// A block mapping's brace sits one column left of its first key, where the YAML has a
+	// space (or the "- " of a list item): what is reported there is reported at the key.
+	atKey := func(l *policy.Location) {
+		if e.braces[[2]int{l.Line, l.Column}] {
+			l.Column++
+		}
+	}
+	atKey(&d.Loc)
+	if d.Doc != nil {
+		atKey(&d.Doc.Loc)
+		for _, st := range d.Doc.Statements {
+			atKey(&st.Loc)
+		}
+	}
+	if d.Err != nil {
+		for i := range d.Err.Issues {
+			atKey(&d.Err.Issues[i].Loc)
+		}
+	}
+	return d
 }
 
 // emitter writes JSON whose tokens sit at their YAML nodes' lines and columns (when the
@@ -262,6 +282,7 @@ type emitter struct {
 	t         *template
 	buf       bytes.Buffer
 	line, col int
+	braces    map[[2]int]bool // where block mappings' braces were written (line, column)
 }
 
 func (e *emitter) moveTo(n *yaml.Node) {
@@ -307,10 +328,17 @@ func (e *emitter) value(n *yaml.Node) {
 		// A block mapping's position is its first key's: the brace goes just before it, so
 		// the key keeps its column.
 		at := *n
-		if n.Style&yaml.FlowStyle == 0 && at.Column > 1 {
+		block := n.Style&yaml.FlowStyle == 0 && at.Column > 1
+		if block {
 			at.Column--
 		}
 		e.moveTo(&at)
+		if block && e.line == at.Line && e.col == at.Column {
+			if e.braces == nil {
+				e.braces = map[[2]int]bool{}
+			}
+			e.braces[[2]int{e.line, e.col}] = true
+		}
 		e.write("{")
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if i > 0 {
