@@ -1,6 +1,8 @@
 // Package ledger remembers which actions ec2guard applied, so that an event delivered twice
 // is acted on once. Bolt is the embedded store a command-line run or a long-running consumer
-// uses (one file, safe across processes); keys expire.
+// uses (one file, safe across processes); Dynamo is a DynamoDB table shared by every process
+// of a deployment, which also counts the loop budget and the per-minute blast-radius cap
+// across them. Keys expire.
 package ledger
 
 import (
