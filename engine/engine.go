@@ -70,7 +70,7 @@ type Budget interface {
 // Limits are the caps a Budget enforces.
 type Limits struct {
 	LoopBudget   int           // mutating actions per resource per LoopWindow
-	LoopWindow   time.Duration //
+	LoopWindow   time.Duration // the loop budget's window
 	MaxPerMinute int           // mutating actions per minute, all resources; <0 unlimited
 }
 
