@@ -401,3 +401,88 @@ func TestSuppressionReachesNotify(t *testing.T) {
 		t.Fatalf("notify saw Suppressed = %v", got)
 	}
 }
+
+// budgetFunc is a Budget of our own interface, answering with a function.
+type budgetFunc func(resource string) (Exceeded, error)
+
+func (f budgetFunc) Take(_ context.Context, resource string, _ time.Time, _ Limits) (Exceeded, error) {
+	return f(resource)
+}
+
+func TestSharedBudget(t *testing.T) {
+	ctx := context.Background()
+	t.Run("its verdict holds", func(t *testing.T) {
+		f := newFixture(t, func(c *Config) {
+			c.Budget = budgetFunc(func(string) (Exceeded, error) { return MinuteCapExceeded, nil })
+		})
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+		if d.Outcome != Suppressed || d.Reason != "blast radius: 30 mutating actions in the last minute already (cap 30)" || len(f.acts["start"].calls) != 0 {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("unreachable: this process counts", func(t *testing.T) {
+		f := newFixture(t, func(c *Config) {
+			c.LoopBudget = 1
+			c.Budget = budgetFunc(func(string) (Exceeded, error) { return LoopBudgetExceeded, errors.New("table unreachable") })
+		})
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Applied {
+			t.Fatalf("first: %+v", d)
+		}
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-prot", "stopped"))); d.Outcome != Suppressed || !strings.Contains(d.Reason, "loop budget: 1 mutating actions on instance:i-prot") {
+			t.Fatalf("second: %+v", d)
+		}
+	})
+	t.Run("a held-back action does not use up the per-run cap", func(t *testing.T) {
+		n := 0
+		f := newFixture(t, func(c *Config) {
+			c.MaxPerRun = 1
+			c.Budget = budgetFunc(func(string) (Exceeded, error) {
+				n++
+				if n == 1 {
+					return LoopBudgetExceeded, nil
+				}
+				return WithinLimits, nil
+			})
+		})
+		f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-prot", "stopped"))); d.Outcome != Applied {
+			t.Fatalf("%+v", d)
+		}
+	})
+}
+
+// Two workers of one process given the same event at once: one acts, the other leaves it to
+// a retry.
+func TestSameKeyInTwoWorkers(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	slow := &blockingAction{recorder: f.acts["start"], started: started, release: release}
+	f.eng.actions[0][0] = slow
+	var first []Decision
+	done := make(chan struct{})
+	go func() { first = f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")); close(done) }()
+	<-started
+	second := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+	close(release)
+	<-done
+	if one(t, first).Outcome != Applied || second.Outcome != Failed || second.Error != "claimed by another process" {
+		t.Fatalf("first %+v\nsecond %+v", first, second)
+	}
+	if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Duplicate {
+		t.Fatalf("the retry: %+v", d)
+	}
+}
+
+// blockingAction runs its recorder once released.
+type blockingAction struct {
+	*recorder
+	started, release chan struct{}
+}
+
+func (b *blockingAction) Do(ctx context.Context, inv Invocation) Result {
+	close(b.started)
+	<-b.release
+	return b.recorder.Do(ctx, inv)
+}
