@@ -39,8 +39,8 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 	fl.StringVarP(&f.file, "rules", "r", "", "rule file (YAML or JSON)")
 	fl.StringArrayVar(&f.vars, "var", nil, "set a rule-file variable, NAME=VALUE (repeatable; also EC2GUARD_VAR_NAME)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "decide and report, never call a mutating AWS API")
-	fl.StringVar(&f.state, "state", "", "where idempotency is kept: a ledger file PATH (default: ec2guard/ledger.db in the user cache directory), or "+
-		"dynamodb://TABLE, shared by every ec2guard process using the table, which then also counts the loop budget and the per-minute cap")
+	fl.StringVar(&f.state, "state", "", "the ledger: a file PATH (default: ec2guard/ledger.db in the user cache directory), or dynamodb://TABLE, "+
+		"shared with every process using the table, budgets included")
 	fl.BoolVar(&f.noState, "no-state", false, "no ledger: duplicates are caught within this run only")
 	fl.StringArrayVar(&f.self, "self", nil, "ARN of ec2guard's own identity; its CloudTrail events are ignored (repeatable; also EC2GUARD_SELF_ARNS, comma-separated)")
 	fl.IntVar(&f.maxPerRun, "max-actions", 100, "blast radius: mutating actions per run; past it actions are suppressed (-1: no cap)")
@@ -130,7 +130,7 @@ func openTable(clients *awsapi.Clients, table string, logger *slog.Logger) (*led
 func newHandleCommand(streams *IO) *cobra.Command {
 	var f engineFlags
 	cmd := &cobra.Command{
-		Use:   "handle -r RULES [--dry-run] [FILE... | -]",
+		Use:   "handle -r RULES [--dry-run] [--state PATH | dynamodb://TABLE] [FILE... | -]",
 		Short: "Process events from files or standard input",
 		Long: `handle runs the rules on events read from files or standard input ("-", the default):
 one event object, a JSON array of events, NDJSON, or a CloudTrail log file ({"Records":[...]},
@@ -145,10 +145,11 @@ duplicate — across runs, through the ledger (--state).
 --state dynamodb://TABLE keeps the ledger in a DynamoDB table shared with every other
 ec2guard process that uses it (serve, the Lambda function, other handle runs): of several
 processes given one event only one acts (another one holding it at that moment makes the
-action fail, so that the event is retried), and the loop budget and the per-minute cap count
-the actions of all of them, in windows aligned to the clock. The table has a String partition key "pk" and TTL on
-"expires_at"; ec2guard checks it at start (dynamodb:DescribeTable, DescribeTimeToLive) and
-then uses GetItem, PutItem, UpdateItem and DeleteItem on it.
+action fail, so that the event is retried), and the loop budget and the per-minute cap
+count the actions of all of them, in windows aligned to the clock. The table has a String
+partition key "pk" and TTL on "expires_at"; ec2guard checks it at start
+(dynamodb:DescribeTable, DescribeTimeToLive) and then uses GetItem, PutItem, UpdateItem and
+DeleteItem on it.
 
 Exit codes: 0 done; 1 an action failed; 2 usage or rule-file error; 3 some input was not a
 valid event (reported with its position; every valid event was still processed).`,

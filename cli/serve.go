@@ -23,7 +23,7 @@ func newServeCommand(streams *IO) *cobra.Command {
 	var queue, metrics string
 	var drain time.Duration
 	cmd := &cobra.Command{
-		Use:   "serve -r RULES --queue SQS_URL [--dry-run] [--metrics ADDR]",
+		Use:   "serve -r RULES --queue SQS_URL [--dry-run] [--state PATH | dynamodb://TABLE] [--metrics ADDR]",
 		Short: "Consume an SQS queue fed by EventBridge",
 		Long: `serve long-polls an SQS queue that EventBridge rules deliver events to, and runs the rules on
 each message. A message is deleted only after its decision records were written; a message
