@@ -1,4 +1,5 @@
-// Package awsapi is ec2guard's only door to AWS: the few domain calls the actions need, over
+// Package awsapi is ec2guard's only door to AWS: the few domain calls the actions need, the
+// SQS queue serve consumes and the DynamoDB state table of a deployment (Table), over
 // aws-sdk-go-v2 clients created lazily (a command that handles no matching event never even
 // loads the AWS configuration) from the standard configuration chain — credentials,
 // AWS_REGION, AWS_PROFILE and AWS_ENDPOINT_URL (how tests point at moto) — with the SDK's
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -32,6 +34,7 @@ type Clients struct {
 	ec2     map[string]*ec2.Client
 	sns     map[string]*sns.Client
 	sqs     *sqs.Client
+	ddb     *dynamodb.Client // only when a state table is used (Table)
 	selfArn string
 }
 
