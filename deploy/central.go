@@ -6,14 +6,15 @@ import (
 	"strings"
 
 	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/awsapi"
 )
 
 // Names the function and its stack agree on.
 const (
-	// LedgerKey and LedgerTTL are the ledger table's partition key and TTL attribute (package
-	// ledger's DynamoDB store).
-	LedgerKey = "pk"
-	LedgerTTL = "expires_at"
+	// LedgerKey and LedgerTTL are the state table's partition key and TTL attribute, as the
+	// DynamoDB ledger reads and writes them.
+	LedgerKey = awsapi.TableKey
+	LedgerTTL = awsapi.TableTTL
 	// DefaultRemediationRole is the role name a member account exposes to the central function.
 	DefaultRemediationRole = "ec2guard-remediation"
 )

@@ -16,7 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/internal/mototest"
+	"github.com/ec2guard/ec2guard/ledger"
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
@@ -135,5 +138,21 @@ func TestDeployOnMoto(t *testing.T) {
 	}
 	if ks := table.Table.KeySchema; len(ks) != 1 || aws.ToString(ks[0].AttributeName) != LedgerKey {
 		t.Errorf("key schema %+v", ks)
+	}
+
+	// ... and it is the state table ec2guard's DynamoDB ledger works with: two processes, one
+	// event, one claim.
+	now := time.Now()
+	one := ledger.NewDynamo(awsapi.New().Table(outputs["LedgerTable"]))
+	other := ledger.NewDynamo(awsapi.New().Table(outputs["LedgerTable"]))
+	if _, err := one.Check(ctx); err != nil {
+		t.Fatalf("the deployed table fails the ledger's start check: %v", err)
+	}
+	key := "event-1|restart-protected|0:start|instance:i-0abc"
+	if st, err := one.Claim(ctx, key, "invocation-1", now, time.Minute); err != nil || st != engine.Claimed {
+		t.Fatalf("claim: %v %v", st, err)
+	}
+	if st, err := other.Claim(ctx, key, "invocation-2", now, time.Minute); err != nil || st != engine.HeldElsewhere {
+		t.Fatalf("second claim: %v %v", st, err)
 	}
 }
