@@ -155,6 +155,7 @@ type start struct {
 func (a *start) Mutating() bool { return true }
 
 func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	in, res := a.current(ctx, inv)
 	if res != nil {
 		return *res
@@ -201,6 +202,7 @@ type stop struct {
 func (a *stop) Mutating() bool { return true }
 
 func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	in, res := a.current(ctx, inv)
 	if res != nil {
 		return *res
@@ -244,6 +246,7 @@ type protect struct {
 func (a *protect) Mutating() bool { return true }
 
 func (a *protect) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	in, res := a.current(ctx, inv)
 	if res != nil {
 		return *res
@@ -313,6 +316,7 @@ type tag struct {
 func (a *tag) Mutating() bool { return true }
 
 func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	v := valuesOf(inv)
 	want := map[string]string{}
 	for k, tpl := range a.templates {
@@ -452,8 +456,9 @@ func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 type Inventory struct{ API API }
 
 // Get implements engine.Inventory.
-func (i Inventory) Get(ctx context.Context, kind, region, id string) (*engine.Resource, error) {
-	r := &engine.Resource{Kind: kind, ID: id, Region: region}
+func (i Inventory) Get(ctx context.Context, kind, account, region, id string) (*engine.Resource, error) {
+	ctx = awsapi.InAccount(ctx, account)
+	r := &engine.Resource{Kind: kind, ID: id, Region: region, Account: account}
 	if kind == "instance" {
 		in, err := i.API.DescribeInstance(ctx, region, id)
 		if errors.Is(err, awsapi.ErrNotFound) {

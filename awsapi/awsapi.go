@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -36,6 +37,7 @@ type Clients struct {
 	sqs     *sqs.Client
 	ddb     *dynamodb.Client // only when a state table is used (Table)
 	selfArn string
+	role    string // the remediation role of other accounts (SetAssumeRole)
 }
 
 // New returns Clients that load the AWS configuration when first needed.
@@ -55,23 +57,52 @@ func (c *Clients) config(ctx context.Context) (aws.Config, error) {
 	return c.cfg, c.cfgErr
 }
 
+// ec2Client is the EC2 client of a region, in the account InAccount put in ctx: through the
+// remediation role (SetAssumeRole) when that account is not ec2guard's own.
 func (c *Clients) ec2Client(ctx context.Context, region string) (*ec2.Client, error) {
 	cfg, err := c.config(ctx)
 	if err != nil {
 		return nil, err
 	}
+	key := region
+	if role := c.roleFor(ctx); role != "" {
+		own, err := c.ownAccount(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("acting in account %s: %w", accountOf(ctx), err)
+		}
+		if accountOf(ctx) != own {
+			key = accountOf(ctx) + "/" + region
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if cl, ok := c.ec2[key]; ok {
+				return cl, nil
+			}
+			arn := "arn:" + arnPartition(c.selfArn) + ":iam::" + accountOf(ctx) + ":role/" + role
+			assumed := cfg.Copy()
+			assumed.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), arn, func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = "ec2guard"
+			}))
+			cl := newEC2(assumed, region)
+			c.ec2[key] = cl
+			return cl, nil
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cl, ok := c.ec2[region]; ok {
+	if cl, ok := c.ec2[key]; ok {
 		return cl, nil
 	}
-	cl := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
+	cl := newEC2(cfg, region)
+	c.ec2[key] = cl
+	return cl, nil
+}
+
+func newEC2(cfg aws.Config, region string) *ec2.Client {
+	return ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		if region != "" {
 			o.Region = region
 		}
 	})
-	c.ec2[region] = cl
-	return cl, nil
 }
 
 func (c *Clients) snsClient(ctx context.Context, region string) (*sns.Client, error) {

@@ -31,7 +31,8 @@ type engineFlags struct {
 	maxPerRun    int
 	maxPerMinute int
 	loopBudget   int
-	detectSelf   bool // ask STS who ec2guard runs as, for self-exclusion (serve, lambda)
+	detectSelf   bool   // ask STS who ec2guard runs as, for self-exclusion (serve, lambda)
+	assumeRole   string // the remediation role of the accounts events come from (an Organization)
 }
 
 func (f *engineFlags) register(cmd *cobra.Command) {
@@ -46,6 +47,8 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.maxPerRun, "max-actions", 100, "blast radius: mutating actions per run; past it actions are suppressed (-1: no cap)")
 	fl.IntVar(&f.maxPerMinute, "max-actions-per-minute", 30, "blast radius: mutating actions per minute (-1: no cap)")
 	fl.IntVar(&f.loopBudget, "loop-budget", 3, "mutating actions per resource per 10 minutes before a loop is assumed")
+	fl.StringVar(&f.assumeRole, "assume-role", "", "act on an event's resources in its own account through this role NAME there "+
+		"(an Organization's member accounts; also EC2GUARD_ASSUME_ROLE)")
 }
 
 // build loads the rules and prepares the engine; close releases the ledger.
@@ -55,6 +58,7 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 		return nil, nil, err
 	}
 	clients := awsapi.New()
+	clients.SetAssumeRole(cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE")))
 	factory := &actions.Factory{API: clients}
 	cfg := engine.Config{
 		Rules: set, NewAction: factory.New, Inventory: actions.Inventory{API: clients},

@@ -28,7 +28,9 @@ Configuration, from the environment:
                         process counts alone, and a remediation loop across invocations goes on.
   EC2GUARD_VAR_NAME     rule-file variables
   EC2GUARD_DRY_RUN      "true" to decide without acting
-  EC2GUARD_SELF_ARNS    ec2guard's own role ARN(s), comma-separated: its CloudTrail events are ignored`,
+  EC2GUARD_SELF_ARNS    ec2guard's own role ARN(s), comma-separated: its CloudTrail events are ignored
+  EC2GUARD_ASSUME_ROLE  an Organization's remediation role name: events of another account are
+                        acted on there through arn:aws:iam::ACCOUNT:role/NAME`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {

@@ -281,7 +281,7 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		if e.cfg.Inventory == nil {
 			return []Decision{withErr(base, Failed, "filters need the resource's current state", errors.New("no inventory configured"))}
 		}
-		got, err := e.cfg.Inventory.Get(ctx, t.Kind, ev.Region, t.ID)
+		got, err := e.cfg.Inventory.Get(ctx, t.Kind, ev.Account, ev.Region, t.ID)
 		if err != nil {
 			return []Decision{withErr(base, Failed, "reading the resource", err)}
 		}

@@ -43,7 +43,7 @@ type inventory struct {
 	err error
 }
 
-func (i *inventory) Get(_ context.Context, kind, region, id string) (*Resource, error) {
+func (i *inventory) Get(_ context.Context, kind, _, region, id string) (*Resource, error) {
 	if i.err != nil {
 		return nil, i.err
 	}
