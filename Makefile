@@ -8,9 +8,11 @@ BIN     := bin/ec2guard
 all: build
 
 # lambda.norpc drops aws-lambda-go's legacy RPC mode (net/rpc, encoding/gob): provided.al2023 uses the
-# Runtime API, and every process starts faster without their package init.
+# Runtime API, and every process starts faster without their package init. CGO_ENABLED=0 makes a
+# static binary: it runs on any Linux (provided.al2023 included) and maps neither libc nor the
+# dynamic loader, about 1.5 MiB less peak RSS per cold start (scripts/bench.d/handle.sh).
 build:
-	$(GO) build -trimpath -tags lambda.norpc -o $(BIN) ./cmd/ec2guard
+	CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -o $(BIN) ./cmd/ec2guard
 
 # The test command: unit, conformance, corpus, differential and moto-backed end-to-end tests.
 test:

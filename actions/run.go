@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/ec2guard/ec2guard/awsapi"
@@ -71,10 +69,10 @@ func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
 		}
 		return p, nil
 	case "tag":
-		t := &tag{base: b, templates: map[string]*template.Template{}}
+		t := &tag{base: b, templates: map[string]tmpl{}}
 		t.overwrite, _ = spec.Params["overwrite"].(bool)
 		for k, v := range spec.Params["tags"].(map[string]any) {
-			tpl, err := template.New(k).Option("missingkey=error").Parse(v.(string))
+			tpl, err := parseTemplate(v.(string))
 			if err != nil {
 				return nil, fmt.Errorf("tag %q: %w", k, err)
 			}
@@ -85,17 +83,17 @@ func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
 		n := &notify{base: b, topic: spec.Params["topic"].(string)}
 		subject, _ := spec.Params["subject"].(string)
 		if subject == "" {
-			subject = "ec2guard: {{.Rule}} on {{.ResourceID}}"
+			subject = defaultSubject
 		}
 		message, _ := spec.Params["message"].(string)
 		if message == "" {
-			message = "ec2guard rule {{.Rule}} acted on {{.ResourceKind}} {{.ResourceID}} in {{if .Account}}account {{.Account}}, {{end}}{{.Region}} after event {{.EventID}} ({{.DetailType}}{{if .State}}: {{.State}}{{end}})."
+			message = defaultMessage
 		}
 		var err error
-		if n.subject, err = template.New("subject").Parse(subject); err != nil {
+		if n.subject, err = parseTemplate(subject); err != nil {
 			return nil, fmt.Errorf("subject: %w", err)
 		}
-		if n.message, err = template.New("message").Parse(message); err != nil {
+		if n.message, err = parseTemplate(message); err != nil {
 			return nil, fmt.Errorf("message: %w", err)
 		}
 		return n, nil
@@ -157,6 +155,7 @@ type start struct {
 func (a *start) Mutating() bool { return true }
 
 func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	in, res := a.current(ctx, inv)
 	if res != nil {
 		return *res
@@ -203,6 +202,7 @@ type stop struct {
 func (a *stop) Mutating() bool { return true }
 
 func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	in, res := a.current(ctx, inv)
 	if res != nil {
 		return *res
@@ -246,6 +246,7 @@ type protect struct {
 func (a *protect) Mutating() bool { return true }
 
 func (a *protect) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	in, res := a.current(ctx, inv)
 	if res != nil {
 		return *res
@@ -308,21 +309,18 @@ func valuesOf(inv engine.Invocation) values {
 
 type tag struct {
 	base
-	templates map[string]*template.Template
+	templates map[string]tmpl
 	overwrite bool
 }
 
 func (a *tag) Mutating() bool { return true }
 
 func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	v := valuesOf(inv)
 	want := map[string]string{}
 	for k, tpl := range a.templates {
-		var buf bytes.Buffer
-		if err := tpl.Execute(&buf, v); err != nil {
-			return failed(fmt.Errorf("tag %q: %w", k, err))
-		}
-		if s := event.TagValue(buf.String()); s != "" {
+		if s := event.TagValue(tpl.String(v)); s != "" {
 			want[k] = s
 		}
 	}
@@ -404,7 +402,7 @@ func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 type notify struct {
 	base
 	topic            string
-	subject, message *template.Template
+	subject, message tmpl
 }
 
 func (a *notify) Mutating() bool { return false }
@@ -427,16 +425,12 @@ func subjectText(s string) string {
 
 func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	v := valuesOf(inv)
-	var subj, msg bytes.Buffer
+	var subj, msg strings.Builder
 	if len(inv.Suppressed) > 0 {
 		subj.WriteString("[actions held back] ")
 	}
-	if err := a.subject.Execute(&subj, v); err != nil {
-		return failed(fmt.Errorf("subject: %w", err))
-	}
-	if err := a.message.Execute(&msg, v); err != nil {
-		return failed(fmt.Errorf("message: %w", err))
-	}
+	a.subject.execute(&subj, v)
+	a.message.execute(&msg, v)
 	text := msg.String()
 	if len(inv.Suppressed) > 0 {
 		text = "ec2guard held back actions on " + v.ResourceID + ": " + strings.Join(inv.Suppressed, "; ") + ". A remediation loop or a runaway rule may be under way.\n" + text
@@ -462,8 +456,9 @@ func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 type Inventory struct{ API API }
 
 // Get implements engine.Inventory.
-func (i Inventory) Get(ctx context.Context, kind, region, id string) (*engine.Resource, error) {
-	r := &engine.Resource{Kind: kind, ID: id, Region: region}
+func (i Inventory) Get(ctx context.Context, kind, account, region, id string) (*engine.Resource, error) {
+	ctx = awsapi.InAccount(ctx, account)
+	r := &engine.Resource{Kind: kind, ID: id, Region: region, Account: account}
 	if kind == "instance" {
 		in, err := i.API.DescribeInstance(ctx, region, id)
 		if errors.Is(err, awsapi.ErrNotFound) {

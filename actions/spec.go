@@ -23,6 +23,7 @@ type param struct {
 	kind     paramKind
 	required bool
 	doc      string
+	template bool // the value (each value, for a map) is a template: its fields are checked
 }
 
 type spec struct {
@@ -57,7 +58,7 @@ var specs = map[string]spec{
 	"tag": {
 		doc: "tag what the event created (an instance's volumes and network interfaces too)",
 		params: map[string]param{
-			"tags":      {kind: pStringMap, required: true, doc: "tag keys and value templates ({{.UserName}}, {{.PrincipalID}}, ...)"},
+			"tags":      {kind: pStringMap, required: true, template: true, doc: "tag keys and value templates ({{.UserName}}, {{.PrincipalID}}, ...)"},
 			"overwrite": {kind: pBool, doc: "replace tags that already exist"},
 		},
 	},
@@ -65,8 +66,8 @@ var specs = map[string]spec{
 		doc: "publish to an SNS topic",
 		params: map[string]param{
 			"topic":   {kind: pString, required: true, doc: "the SNS topic ARN"},
-			"subject": {kind: pString, doc: "subject template"},
-			"message": {kind: pString, doc: "message template"},
+			"subject": {kind: pString, template: true, doc: "subject template"},
+			"message": {kind: pString, template: true, doc: "message template"},
 		},
 	},
 }
@@ -133,6 +134,11 @@ func (p param) check(v any) error {
 				return err
 			}
 		}
+		if p.template {
+			if _, err := parseTemplate(s); err != nil {
+				return err
+			}
+		}
 	case pStringMap:
 		m, ok := v.(map[string]any)
 		if !ok || len(m) == 0 {
@@ -144,6 +150,11 @@ func (p param) check(v any) error {
 			}
 			if k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") {
 				return fmt.Errorf("tag key %q is not allowed (1-128 characters, not aws:)", k)
+			}
+			if p.template {
+				if _, err := parseTemplate(e.(string)); err != nil {
+					return fmt.Errorf("value of %q: %w", k, err)
+				}
 			}
 		}
 	}

@@ -1,4 +1,5 @@
-// Package awsapi is ec2guard's only door to AWS: the few domain calls the actions need, over
+// Package awsapi is ec2guard's only door to AWS: the few domain calls the actions need, the
+// SQS queue serve consumes and the DynamoDB state table of a deployment (Table), over
 // aws-sdk-go-v2 clients created lazily (a command that handles no matching event never even
 // loads the AWS configuration) from the standard configuration chain — credentials,
 // AWS_REGION, AWS_PROFILE and AWS_ENDPOINT_URL (how tests point at moto) — with the SDK's
@@ -17,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -45,7 +48,9 @@ type Clients struct {
 	ec2     map[string]*ec2.Client
 	sns     map[string]*sns.Client
 	sqs     *sqs.Client
+	ddb     *dynamodb.Client // only when a state table is used (Table)
 	selfArn string
+	role    string // the remediation role of other accounts (SetAssumeRole)
 }
 
 // New returns Clients that load the AWS configuration when first needed.
@@ -76,23 +81,52 @@ func (c *Clients) config(ctx context.Context) (aws.Config, error) {
 	return c.cfg, c.cfgErr
 }
 
+// ec2Client is the EC2 client of a region, in the account InAccount put in ctx: through the
+// remediation role (SetAssumeRole) when that account is not ec2guard's own.
 func (c *Clients) ec2Client(ctx context.Context, region string) (*ec2.Client, error) {
 	cfg, err := c.config(ctx)
 	if err != nil {
 		return nil, err
 	}
+	key := region
+	if role := c.roleFor(ctx); role != "" {
+		own, err := c.ownAccount(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("acting in account %s: %w", accountOf(ctx), err)
+		}
+		if accountOf(ctx) != own {
+			key = accountOf(ctx) + "/" + region
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if cl, ok := c.ec2[key]; ok {
+				return cl, nil
+			}
+			arn := "arn:" + arnPartition(c.selfArn) + ":iam::" + accountOf(ctx) + ":role/" + role
+			assumed := cfg.Copy()
+			assumed.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), arn, func(o *stscreds.AssumeRoleOptions) {
+				o.RoleSessionName = "ec2guard"
+			}))
+			cl := newEC2(assumed, region)
+			c.ec2[key] = cl
+			return cl, nil
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cl, ok := c.ec2[region]; ok {
+	if cl, ok := c.ec2[key]; ok {
 		return cl, nil
 	}
-	cl := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
+	cl := newEC2(cfg, region)
+	c.ec2[key] = cl
+	return cl, nil
+}
+
+func newEC2(cfg aws.Config, region string) *ec2.Client {
+	return ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		if region != "" {
 			o.Region = region
 		}
 	})
-	c.ec2[region] = cl
-	return cl, nil
 }
 
 func (c *Clients) snsClient(ctx context.Context, region string) (*sns.Client, error) {
@@ -153,24 +187,28 @@ func (c *Clients) DescribeInstance(ctx context.Context, region, id string) (*Ins
 			if aws.ToString(in.InstanceId) != id {
 				continue
 			}
-			inst := &Instance{ID: id, Tags: tagMap(in.Tags)}
-			if in.State != nil {
-				inst.State = string(in.State.Name)
-			}
-			for _, b := range in.BlockDeviceMappings {
-				if b.Ebs != nil && b.Ebs.VolumeId != nil {
-					inst.VolumeIDs = append(inst.VolumeIDs, *b.Ebs.VolumeId)
-				}
-			}
-			for _, n := range in.NetworkInterfaces {
-				if n.NetworkInterfaceId != nil {
-					inst.NetworkIDs = append(inst.NetworkIDs, *n.NetworkInterfaceId)
-				}
-			}
-			return inst, nil
+			return instanceOf(in), nil
 		}
 	}
 	return nil, fmt.Errorf("instance %s: %w", id, ErrNotFound)
+}
+
+func instanceOf(in ec2types.Instance) *Instance {
+	inst := &Instance{ID: aws.ToString(in.InstanceId), Tags: tagMap(in.Tags)}
+	if in.State != nil {
+		inst.State = string(in.State.Name)
+	}
+	for _, b := range in.BlockDeviceMappings {
+		if b.Ebs != nil && b.Ebs.VolumeId != nil {
+			inst.VolumeIDs = append(inst.VolumeIDs, *b.Ebs.VolumeId)
+		}
+	}
+	for _, n := range in.NetworkInterfaces {
+		if n.NetworkInterfaceId != nil {
+			inst.NetworkIDs = append(inst.NetworkIDs, *n.NetworkInterfaceId)
+		}
+	}
+	return inst
 }
 
 func tagMap(tags []ec2types.Tag) map[string]string {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -24,12 +25,14 @@ type engineFlags struct {
 	ruleFlags
 	dryRun       bool
 	state        string
+	stateFrom    string // where state came from, for errors (default "--state")
 	noState      bool
 	self         []string
 	maxPerRun    int
 	maxPerMinute int
 	loopBudget   int
-	detectSelf   bool // ask STS who ec2guard runs as, for self-exclusion (serve, lambda)
+	detectSelf   bool   // ask STS who ec2guard runs as, for self-exclusion (serve, lambda)
+	assumeRole   string // the remediation role of the accounts events come from (an Organization)
 	awsTimeout   time.Duration
 	awsBackoff   time.Duration
 	api          *awsapi.Clients // set by build: the clients the engine uses
@@ -40,12 +43,15 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 	fl.StringVarP(&f.file, "rules", "r", "", "rule file (YAML or JSON)")
 	fl.StringArrayVar(&f.vars, "var", nil, "set a rule-file variable, NAME=VALUE (repeatable; also EC2GUARD_VAR_NAME)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "decide and report, never call a mutating AWS API")
-	fl.StringVar(&f.state, "state", "", "idempotency ledger file (default: ec2guard/ledger.db in the user cache directory)")
+	fl.StringVar(&f.state, "state", "", "the ledger: a file PATH (default: ec2guard/ledger.db in the user cache directory), or dynamodb://TABLE, "+
+		"shared with every process using the table, budgets included")
 	fl.BoolVar(&f.noState, "no-state", false, "no ledger: duplicates are caught within this run only")
 	fl.StringArrayVar(&f.self, "self", nil, "ARN of ec2guard's own identity; its CloudTrail events are ignored (repeatable; also EC2GUARD_SELF_ARNS, comma-separated)")
 	fl.IntVar(&f.maxPerRun, "max-actions", 100, "blast radius: mutating actions per run; past it actions are suppressed (-1: no cap)")
 	fl.IntVar(&f.maxPerMinute, "max-actions-per-minute", 30, "blast radius: mutating actions per minute (-1: no cap)")
 	fl.IntVar(&f.loopBudget, "loop-budget", 3, "mutating actions per resource per 10 minutes before a loop is assumed")
+	fl.StringVar(&f.assumeRole, "assume-role", "", "act on an event's resources in its own account through this role NAME there "+
+		"(an Organization's member accounts; also EC2GUARD_ASSUME_ROLE)")
 	fl.DurationVar(&f.awsTimeout, "aws-timeout", awsapi.DefaultAttemptTimeout, "longest wait for one attempt of an AWS call before it is retried")
 	fl.DurationVar(&f.awsBackoff, "aws-max-backoff", 20*time.Second, "longest pause between retries of a throttled or failed AWS call")
 }
@@ -58,6 +64,7 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	}
 	clients := awsapi.New()
 	clients.AttemptTimeout, clients.MaxBackoff = f.awsTimeout, f.awsBackoff
+	clients.SetAssumeRole(cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE")))
 	f.api = clients
 	factory := &actions.Factory{API: clients}
 	cfg := engine.Config{
@@ -79,7 +86,14 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 		}
 	}
 	closeFn = func() {}
-	if !f.noState {
+	if table, ok := strings.CutPrefix(f.state, stateDynamoDB); ok && !f.noState {
+		d, err := openTable(clients, table, cfg.Logger)
+		if err != nil {
+			from := cmp.Or(f.stateFrom, "--state "+f.state)
+			return nil, nil, usageError(fmt.Errorf("%s: %w", from, err))
+		}
+		cfg.Ledger, cfg.Budget = d, d
+	} else if !f.noState {
 		path := f.state
 		if path == "" {
 			if path, err = ledger.DefaultPath(); err != nil {
@@ -101,10 +115,33 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	return eng, closeFn, nil
 }
 
+// stateDynamoDB prefixes a --state that names a DynamoDB table.
+const stateDynamoDB = "dynamodb://"
+
+// openTable checks that the DynamoDB state table exists with the expected key, so a
+// misconfigured deployment fails at start rather than acting without its safety state.
+func openTable(clients *awsapi.Clients, table string, logger *slog.Logger) (*ledger.Dynamo, error) {
+	if table == "" || strings.Contains(table, "/") {
+		return nil, fmt.Errorf("want %sTABLE, a table name", stateDynamoDB)
+	}
+	d := ledger.NewDynamo(clients.Table(table))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ttl, err := d.Check(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ttl {
+		logger.Warn("TTL is not enabled on the state table's expires_at: expired items are ignored but never deleted",
+			"table", table, "fix", "aws dynamodb update-time-to-live --table-name "+table+" --time-to-live-specification Enabled=true,AttributeName=expires_at")
+	}
+	return d, nil
+}
+
 func newHandleCommand(streams *IO) *cobra.Command {
 	var f engineFlags
 	cmd := &cobra.Command{
-		Use:   "handle -r RULES [--dry-run] [FILE... | -]",
+		Use:   "handle -r RULES [--dry-run] [--state PATH | dynamodb://TABLE] [FILE... | -]",
 		Short: "Process events from files or standard input",
 		Long: `handle runs the rules on events read from files or standard input ("-", the default):
 one event object, a JSON array of events, NDJSON, or a CloudTrail log file ({"Records":[...]},
@@ -115,6 +152,15 @@ logs go to standard error.
 Every action re-reads the resource before acting, mutating actions obey the per-resource loop
 budget and the blast-radius caps, and an event already acted on (by id) is reported as a
 duplicate — across runs, through the ledger (--state).
+
+--state dynamodb://TABLE keeps the ledger in a DynamoDB table shared with every other
+ec2guard process that uses it (serve, the Lambda function, other handle runs): of several
+processes given one event only one acts (another one holding it at that moment makes the
+action fail, so that the event is retried), and the loop budget and the per-minute cap
+count the actions of all of them, in windows aligned to the clock. The table has a String
+partition key "pk" and TTL on "expires_at"; ec2guard checks it at start
+(dynamodb:DescribeTable, DescribeTimeToLive) and then uses GetItem, PutItem, UpdateItem and
+DeleteItem on it.
 
 Exit codes: 0 done; 1 an action failed; 2 usage or rule-file error; 3 some input was not a
 valid event (reported with its position; every valid event was still processed).`,

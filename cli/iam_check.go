@@ -113,7 +113,11 @@ func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []stri
 	if err != nil {
 		return fmt.Errorf("iam check: %w", err)
 	}
-	if err := report.Write(streams.Out, f.format, res, buildVersion()); err != nil {
+	if f.format == "sarif" && slices.ContainsFunc(res.Findings, func(fd checks.Finding) bool { return fd.Loc.File == "" }) {
+		fmt.Fprintln(streams.ErrOut, "ec2guard: warning: findings of the live account have no file, only a logical location in SARIF, "+
+			"which GitHub code scanning rejects; to upload, check a saved `aws iam get-account-authorization-details` output instead")
+	}
+	if err := report.Write(streams.Out, f.format, res, report.Options{Version: buildVersion(), Color: colorOut(streams.Out)}); err != nil {
 		return fmt.Errorf("iam check: %w", err)
 	}
 	if threshold != 0 {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -21,23 +22,24 @@ invocation so EventBridge retries it; an invalid event is reported and not retri
 
 Configuration, from the environment:
   EC2GUARD_RULES        the rule file (default: rules.yaml beside the binary, /var/task/rules.yaml)
+  EC2GUARD_TABLE        the DynamoDB state table: the idempotency ledger, and the loop budget and
+                        per-minute cap counted across every invocation (String partition key "pk",
+                        TTL on "expires_at"; see ec2guard handle --help). Without it each
+                        process counts alone, and a remediation loop across invocations goes on.
   EC2GUARD_VAR_NAME     rule-file variables
   EC2GUARD_DRY_RUN      "true" to decide without acting
-  EC2GUARD_SELF_ARNS    ec2guard's own role ARN(s), comma-separated: its CloudTrail events are ignored`,
+  EC2GUARD_SELF_ARNS    ec2guard's own role ARN(s), comma-separated: its CloudTrail events are ignored
+  EC2GUARD_ASSUME_ROLE  an Organization's remediation role name: events of another account are
+                        acted on there through arn:aws:iam::ACCOUNT:role/NAME`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 				return usageError(fmt.Errorf("not running in AWS Lambda (AWS_LAMBDA_RUNTIME_API is not set); use handle or serve"))
 			}
-			var f engineFlags
-			f.file = os.Getenv("EC2GUARD_RULES")
-			if f.file == "" {
-				f.file = "/var/task/rules.yaml"
+			f := lambdaFlags()
+			if f.noState {
+				slog.New(slog.NewTextHandler(streams.ErrOut, nil)).Warn("EC2GUARD_TABLE is not set: duplicates and the loop budget are counted within one process only, not across invocations")
 			}
-			f.dryRun = strings.EqualFold(os.Getenv("EC2GUARD_DRY_RUN"), "true")
-			f.detectSelf = true
-			f.noState = true // the ledger of a deployed function is the stack's DynamoDB table (planned)
-			f.maxPerRun, f.maxPerMinute, f.loopBudget = -1, 30, 3
 			eng, closeFn, err := f.build(streams.ErrOut)
 			if err != nil {
 				return err
@@ -47,4 +49,23 @@ Configuration, from the environment:
 			return nil
 		},
 	}
+}
+
+// lambdaFlags is the Lambda function's configuration, read from its environment.
+func lambdaFlags() engineFlags {
+	var f engineFlags
+	f.file = os.Getenv("EC2GUARD_RULES")
+	if f.file == "" {
+		f.file = "/var/task/rules.yaml"
+	}
+	f.dryRun = strings.EqualFold(os.Getenv("EC2GUARD_DRY_RUN"), "true")
+	f.detectSelf = true
+	if table := os.Getenv("EC2GUARD_TABLE"); table != "" {
+		f.state, f.stateFrom = stateDynamoDB+table, "EC2GUARD_TABLE="+table
+	} else {
+		f.noState = true // a local file would not outlive the process
+	}
+	// A warm function lives on: a per-run cap would end up stopping everything.
+	f.maxPerRun, f.maxPerMinute, f.loopBudget = -1, 30, 3
+	return f
 }

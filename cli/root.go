@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ec2guard/ec2guard/iam/analyze"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -68,10 +69,15 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ee *exitError
 	if errors.As(err, &ee) {
 		var problems rules.Errors
+		var cfgProblems *analyze.ConfigError
 		switch {
 		case errors.As(ee.err, &problems):
 			// One file:line:col: message per line, as editors and CI annotations read them.
 			for _, p := range problems {
+				fmt.Fprintln(stderr, p)
+			}
+		case errors.As(ee.err, &cfgProblems):
+			for _, p := range cfgProblems.Problems {
 				fmt.Fprintln(stderr, p)
 			}
 		case ee.err != nil:
@@ -100,6 +106,8 @@ AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).`,
 		newValidateCommand(streams),
 		newHandleCommand(streams),
 		newServeCommand(streams),
+		newScanCommand(streams),
+		newDeployCommand(streams),
 		newLambdaCommand(streams),
 		newDemoCommand(streams),
 		newTestPatternCommand(streams),
@@ -127,4 +135,15 @@ func notYet(name string) func(*cobra.Command, []string) error {
 	return func(*cobra.Command, []string) error {
 		return usageError(fmt.Errorf("%s: not implemented yet", name))
 	}
+}
+
+// colorOut reports whether text for people written to w may carry ANSI colours: only when w
+// is a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb.
+func colorOut(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

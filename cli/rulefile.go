@@ -19,8 +19,15 @@ type ruleFlags struct {
 // load reads and validates the rule file. Variables come from EC2GUARD_VAR_NAME in the
 // environment, overridden by --var NAME=VALUE.
 func (f *ruleFlags) load() (*rules.Set, error) {
+	set, _, _, err := f.loadWithSource()
+	return set, err
+}
+
+// loadWithSource is load that also returns the file's content and the variables it was
+// given.
+func (f *ruleFlags) loadWithSource() (*rules.Set, []byte, map[string]string, error) {
 	if f.file == "" {
-		return nil, usageError(fmt.Errorf("a rule file is required (-r RULES)"))
+		return nil, nil, nil, usageError(fmt.Errorf("a rule file is required (-r RULES)"))
 	}
 	vars := map[string]string{}
 	for _, kv := range os.Environ() {
@@ -31,7 +38,7 @@ func (f *ruleFlags) load() (*rules.Set, error) {
 	for _, kv := range f.vars {
 		name, val, ok := strings.Cut(kv, "=")
 		if !ok || name == "" {
-			return nil, usageError(fmt.Errorf("--var %q: want NAME=VALUE", kv))
+			return nil, nil, nil, usageError(fmt.Errorf("--var %q: want NAME=VALUE", kv))
 		}
 		vars[name] = val
 	}
@@ -39,12 +46,12 @@ func (f *ruleFlags) load() (*rules.Set, error) {
 	if src == nil {
 		var err error
 		if src, err = os.ReadFile(f.file); err != nil {
-			return nil, usageError(fmt.Errorf("reading rule file: %w", err))
+			return nil, nil, nil, usageError(fmt.Errorf("reading rule file: %w", err))
 		}
 	}
 	set, err := rules.Load(f.file, src, rules.Options{Vars: vars, CheckAction: actions.Check, Transitions: actions.Transitions})
 	if err != nil {
-		return nil, usageError(err)
+		return nil, nil, nil, usageError(err)
 	}
-	return set, nil
+	return set, src, vars, nil
 }

@@ -23,7 +23,7 @@ func newServeCommand(streams *IO) *cobra.Command {
 	var drain time.Duration
 	var visibility, wait int32
 	cmd := &cobra.Command{
-		Use:   "serve -r RULES --queue SQS_URL [--dry-run] [--metrics ADDR]",
+		Use:   "serve -r RULES --queue SQS_URL [--dry-run] [--state PATH | dynamodb://TABLE] [--metrics ADDR]",
 		Short: "Consume an SQS queue fed by EventBridge",
 		Long: `serve long-polls an SQS queue that EventBridge rules deliver events to, and runs the rules on
 each message. A message is deleted only after its decision records were written; a message
@@ -33,6 +33,10 @@ message is worked on.
 
 On SIGTERM or SIGINT it stops receiving, finishes the messages in hand (up to --drain), and
 exits 0: no message is lost and none is acted on twice.
+
+--state dynamodb://TABLE shares the ledger, the loop budget and the per-minute cap with
+every other ec2guard process using the table (several serve replicas, the Lambda function):
+see ec2guard handle --help for the table.
 
 --metrics ADDR serves Prometheus counters at http://ADDR/metrics.`,
 		Example: `  ec2guard serve -r rules.yaml --queue https://sqs.us-east-1.amazonaws.com/123456789012/ec2guard --metrics 127.0.0.1:9464`,

@@ -20,9 +20,9 @@ type Resource struct {
 	Exists  bool              // false when AWS no longer knows the resource
 }
 
-// Inventory reads resources as they are now.
+// Inventory reads resources as they are now, in the account and region the event names.
 type Inventory interface {
-	Get(ctx context.Context, kind, region, id string) (*Resource, error)
+	Get(ctx context.Context, kind, account, region, id string) (*Resource, error)
 }
 
 // Outcome is what became of one decision (PRODUCT §4).

@@ -2,8 +2,9 @@
 // each event — self-exclusion, one match against all rules, the resources the event concerns
 // read once, filters, then each action under the safety rules of PRODUCT §3.4 (idempotency,
 // dry run, per-resource loop budget, blast-radius caps) — and returns one decision record per
-// (rule, resource, action). The clock, the logger, the AWS side (Inventory, actions) and the
-// idempotency ledger are injected.
+// (rule, resource, action). The clock, the logger, the AWS side (Inventory, actions), the
+// idempotency ledger and the budget store are injected; the budget counts in this process
+// unless a shared Budget (package ledger's DynamoDB table) counts across processes.
 //
 // API:
 //
@@ -14,6 +15,8 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,10 +30,59 @@ import (
 )
 
 // Ledger remembers which actions were applied, so a redelivered event is not acted on twice.
+// A ledger several processes share (each Lambda invocation may be a new process) also lets
+// only one of them act on a key at a time: the first to Claim it. Times are the engine's
+// clock, passed in so that expiry follows the injected clock.
 type Ledger interface {
-	Seen(ctx context.Context, key string) (bool, error)
-	MarkDone(ctx context.Context, key string, ttl time.Duration) error
+	// Seen reports whether key was applied and has not expired. Dry runs only look.
+	Seen(ctx context.Context, key string, now time.Time) (bool, error)
+	// Claim reserves key for owner until now+lease: Claimed when owner may act (the key was
+	// free, its record expired, or owner holds it already), AlreadyDone when it was applied
+	// and has not expired, HeldElsewhere when another owner's claim has not lapsed. A claim
+	// whose holder died lapses after its lease, so the event can be retried.
+	Claim(ctx context.Context, key, owner string, now time.Time, lease time.Duration) (ClaimState, error)
+	// MarkDone records key as applied until now+ttl.
+	MarkDone(ctx context.Context, key, owner string, now time.Time, ttl time.Duration) error
+	// Release drops owner's claim on key: the action did not apply, and a retry may act.
+	Release(ctx context.Context, key, owner string) error
 }
+
+// ClaimState is the answer of Ledger.Claim.
+type ClaimState int
+
+// The answers of Ledger.Claim.
+const (
+	Claimed       ClaimState = iota // the caller may act
+	AlreadyDone                     // the key was applied and has not expired
+	HeldElsewhere                   // another owner's claim has not lapsed
+)
+
+// Budget counts mutating actions against the per-resource loop budget and the per-minute
+// blast-radius cap. The default counts in this process; a shared one counts across every
+// process that uses it, which is what catches a loop in Lambda, where each invocation may be
+// a new process.
+type Budget interface {
+	// Take counts one mutating action on resource at now, unless a limit is reached: then it
+	// counts nothing and says which.
+	Take(ctx context.Context, resource string, now time.Time, l Limits) (Exceeded, error)
+}
+
+// Limits are the caps a Budget enforces.
+type Limits struct {
+	LoopBudget   int           // mutating actions per resource per LoopWindow
+	LoopWindow   time.Duration // the loop budget's window
+	MaxPerMinute int           // mutating actions per minute, all resources; <0 unlimited
+}
+
+// Exceeded says which limit of a Budget stopped an action.
+type Exceeded int
+
+// The limits a Budget enforces.
+const (
+	WithinLimits Exceeded = iota
+	LoopBudgetExceeded
+	MinuteCapExceeded
+)
 
 // Config prepares an Engine. Zero values take the defaults noted.
 type Config struct {
@@ -38,6 +90,7 @@ type Config struct {
 	NewAction func(rules.ActionSpec) (Action, error) // builds each rule's actions once
 	Inventory Inventory                              // reads resources for filters
 	Ledger    Ledger                                 // nil: idempotency within this process only
+	Budget    Budget                                 // nil: loop budget and per-minute cap counted in this process only
 	DryRun    bool                                   // the --dry-run flag: no mutating call at all
 	Now       func() time.Time                       // default time.Now
 	Logger    *slog.Logger                           // default: discard
@@ -48,6 +101,10 @@ type Config struct {
 	MaxPerRun    int           // mutating actions per Engine lifetime (default 100; <0 unlimited)
 	MaxPerMinute int           // mutating actions per minute (default 30; <0 unlimited)
 	LedgerTTL    time.Duration // how long an applied action is remembered (default 7 days)
+	// ClaimLease bounds how long a Ledger claim holds a key before another process may take
+	// it over, should the claimant die before recording its outcome (default 15m, Lambda's
+	// longest timeout; shortened to a context's deadline plus a margin when there is one).
+	ClaimLease time.Duration
 }
 
 // Engine is a prepared rule set.
@@ -56,11 +113,13 @@ type Engine struct {
 	actions [][]Action // per rule, per action
 	needInv []bool     // per rule: a filter reads the resource's current state
 
+	owner   string // this Engine's name in Ledger claims
+	limits  Limits
+	local   *localBudget
 	mu      sync.Mutex
-	done    map[string]time.Time   // in-process idempotency: key → when
-	perRes  map[string][]time.Time // resource → recent mutating actions
-	minute  []time.Time            // recent mutating actions (blast radius)
-	applied int                    // mutating actions in this Engine's lifetime
+	done    map[string]time.Time // in-process idempotency: key → when
+	working map[string]bool      // keys being acted on in this process
+	applied int                  // mutating actions in this Engine's lifetime
 }
 
 // New prepares an engine: every action is built and checked once.
@@ -92,7 +151,17 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.LedgerTTL == 0 {
 		cfg.LedgerTTL = 7 * 24 * time.Hour
 	}
-	e := &Engine{cfg: cfg, done: map[string]time.Time{}, perRes: map[string][]time.Time{}}
+	if cfg.ClaimLease == 0 {
+		cfg.ClaimLease = 15 * time.Minute
+	}
+	var id [8]byte
+	rand.Read(id[:])
+	e := &Engine{
+		cfg: cfg, owner: hex.EncodeToString(id[:]), local: newLocalBudget(),
+		limits:  Limits{LoopBudget: cfg.LoopBudget, LoopWindow: cfg.LoopWindow, MaxPerMinute: cfg.MaxPerMinute},
+		done:    map[string]time.Time{},
+		working: map[string]bool{},
+	}
 	for _, r := range cfg.Rules.Rules {
 		var acts []Action
 		for _, spec := range r.Actions {
@@ -212,7 +281,7 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		if e.cfg.Inventory == nil {
 			return []Decision{withErr(base, Failed, "filters need the resource's current state", errors.New("no inventory configured"))}
 		}
-		got, err := e.cfg.Inventory.Get(ctx, t.Kind, ev.Region, t.ID)
+		got, err := e.cfg.Inventory.Get(ctx, t.Kind, ev.Account, ev.Region, t.ID)
 		if err != nil {
 			return []Decision{withErr(base, Failed, "reading the resource", err)}
 		}
@@ -234,13 +303,22 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		d := base
 		d.Action = act.Name()
 		key := ev.ID + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + t.Kind + ":" + t.ID
-		if e.seen(ctx, key) {
+		switch e.claim(ctx, key, d.DryRun) {
+		case AlreadyDone:
 			d.Outcome, d.Reason = Duplicate, "event "+ev.ID+" was already handled for this rule, action and resource"
+			out = append(out, d)
+			continue
+		case HeldElsewhere:
+			// Not a duplicate yet: the claimant may die before acting. Failing leaves the
+			// event to its source's retry, which finds it done, or the claim lapsed.
+			d.Outcome, d.Reason = Failed, "another ec2guard process or worker is acting on this event, rule, action and resource; left for a retry"
+			d.Error = "claimed by another process"
 			out = append(out, d)
 			continue
 		}
 		if act.Mutating() && !d.DryRun {
-			if why := e.budget(res.Kind + ":" + res.ID); why != "" {
+			if why := e.budget(ctx, res.Kind+":"+res.ID); why != "" {
+				e.finish(ctx, key, Suppressed)
 				d.Outcome, d.Reason = Suppressed, why
 				suppressed = append(suppressed, act.Name()+": "+why)
 				e.cfg.Logger.Warn("action suppressed", "rule", r.Name, "action", act.Name(), "resource", t.ID, "reason", why)
@@ -249,15 +327,10 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 			}
 		}
 		result := act.Do(ctx, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Suppressed: suppressed})
+		e.finish(ctx, key, result.Outcome)
 		d.Outcome, d.Reason = result.Outcome, result.Reason
 		if result.Err != nil {
 			d.Error = result.Err.Error()
-		}
-		switch result.Outcome {
-		case Applied:
-			e.markDone(ctx, key)
-		case DryRun:
-			e.remember(key) // a repeat within this run is a duplicate; a later enforce run still acts
 		}
 		out = append(out, d)
 	}
@@ -306,62 +379,145 @@ func (e *Engine) isSelf(id event.UserIdentity) bool {
 	return false
 }
 
-// seen reports whether key was handled: in this process, or (for applied actions) in the ledger.
-func (e *Engine) seen(ctx context.Context, key string) bool {
+// claim decides whether the action of key may run: not if this process applied it (or
+// dry-ran it) already or is working on it, nor if the ledger says it was applied or another
+// process holds it. A dry run only reads the ledger; a real run claims the key there, and
+// finish records the outcome.
+func (e *Engine) claim(ctx context.Context, key string, dryRun bool) ClaimState {
+	now := e.cfg.Now()
 	e.mu.Lock()
 	when, ok := e.done[key]
+	switch {
+	case ok && now.Sub(when) < e.cfg.LedgerTTL:
+		e.mu.Unlock()
+		return AlreadyDone
+	case e.working[key]:
+		e.mu.Unlock()
+		return HeldElsewhere
+	}
+	e.working[key] = true
 	e.mu.Unlock()
-	if ok && e.cfg.Now().Sub(when) < e.cfg.LedgerTTL {
-		return true
-	}
 	if e.cfg.Ledger == nil {
-		return false
+		return Claimed
 	}
-	seen, err := e.cfg.Ledger.Seen(ctx, key)
+	var st ClaimState
+	var err error
+	if dryRun {
+		var seen bool
+		if seen, err = e.cfg.Ledger.Seen(ctx, key, now); seen {
+			st = AlreadyDone
+		}
+	} else {
+		st, err = e.cfg.Ledger.Claim(ctx, key, e.owner, now, e.lease(ctx))
+	}
 	if err != nil {
 		// Acting twice is safer than not acting: every action re-checks the resource first.
 		e.cfg.Logger.Warn("idempotency ledger unavailable; relying on check-before-act", "error", err)
-		return false
+		st = Claimed
 	}
-	return seen
+	if st != Claimed {
+		e.mu.Lock()
+		delete(e.working, key)
+		e.mu.Unlock()
+	}
+	return st
 }
 
-func (e *Engine) remember(key string) {
+// lease is how long a claim may hold a key: within a deadline (a Lambda invocation's), until
+// a little after it, since the process is gone by then.
+func (e *Engine) lease(ctx context.Context) time.Duration {
+	lease := e.cfg.ClaimLease
+	if dl, ok := ctx.Deadline(); ok {
+		if l := time.Until(dl) + 30*time.Second; l < lease {
+			lease = max(l, time.Second)
+		}
+	}
+	return lease
+}
+
+// finish records what became of a claimed key. Applied is remembered here and in the
+// ledger; a dry run here only (a later enforcing run still acts); anything else releases the
+// claim so that a redelivery tries again.
+func (e *Engine) finish(ctx context.Context, key string, o Outcome) {
+	now := e.cfg.Now()
 	e.mu.Lock()
-	e.done[key] = e.cfg.Now()
+	delete(e.working, key)
+	if o == Applied || o == DryRun {
+		e.done[key] = now
+	}
 	e.mu.Unlock()
-}
-
-func (e *Engine) markDone(ctx context.Context, key string) {
-	e.remember(key)
-	if e.cfg.Ledger != nil {
-		if err := e.cfg.Ledger.MarkDone(ctx, key, e.cfg.LedgerTTL); err != nil {
+	switch {
+	case e.cfg.Ledger == nil || o == DryRun:
+	case o == Applied:
+		if err := e.cfg.Ledger.MarkDone(ctx, key, e.owner, now, e.cfg.LedgerTTL); err != nil {
 			e.cfg.Logger.Warn("recording an applied action in the ledger", "key", key, "error", err)
+		}
+	default:
+		if err := e.cfg.Ledger.Release(ctx, key, e.owner); err != nil {
+			e.cfg.Logger.Warn("releasing a claim in the ledger; it lapses after its lease", "key", key, "error", err)
 		}
 	}
 }
 
-// budget takes one mutating action from the per-resource loop budget and the blast-radius
-// caps, or says why it cannot.
-func (e *Engine) budget(resource string) string {
+// budget takes one mutating action from the per-run cap, then from the loop budget and the
+// per-minute cap of the Budget (shared or local), or says why it cannot. A shared Budget
+// that fails is replaced by this process's count for that action, so a loop within one
+// process is still caught.
+func (e *Engine) budget(ctx context.Context, resource string) string {
 	now := e.cfg.Now()
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	recent := prune(e.perRes[resource], now.Add(-e.cfg.LoopWindow))
-	e.minute = prune(e.minute, now.Add(-time.Minute))
-	switch {
-	case len(recent) >= e.cfg.LoopBudget:
-		e.perRes[resource] = recent
-		return fmt.Sprintf("loop budget: %d mutating actions on %s within %s already (a remediation loop?)", len(recent), resource, e.cfg.LoopWindow)
-	case e.cfg.MaxPerRun > 0 && e.applied >= e.cfg.MaxPerRun:
-		return fmt.Sprintf("blast radius: %d mutating actions in this run already (cap %d)", e.applied, e.cfg.MaxPerRun)
-	case e.cfg.MaxPerMinute > 0 && len(e.minute) >= e.cfg.MaxPerMinute:
-		return fmt.Sprintf("blast radius: %d mutating actions in the last minute already (cap %d)", len(e.minute), e.cfg.MaxPerMinute)
+	if e.cfg.MaxPerRun > 0 && e.applied >= e.cfg.MaxPerRun {
+		n := e.applied
+		e.mu.Unlock()
+		return fmt.Sprintf("blast radius: %d mutating actions in this run already (cap %d)", n, e.cfg.MaxPerRun)
 	}
-	e.perRes[resource] = append(recent, now)
-	e.minute = append(e.minute, now)
-	e.applied++
-	return ""
+	e.applied++ // reserved; given back if the Budget says no
+	e.mu.Unlock()
+	var b Budget = e.local
+	if e.cfg.Budget != nil {
+		b = e.cfg.Budget
+	}
+	x, err := b.Take(ctx, resource, now, e.limits)
+	if err != nil {
+		e.cfg.Logger.Warn("shared budget unavailable; counting in this process only", "error", err)
+		x, _ = e.local.Take(ctx, resource, now, e.limits)
+	}
+	if x == WithinLimits {
+		return ""
+	}
+	e.mu.Lock()
+	e.applied--
+	e.mu.Unlock()
+	if x == LoopBudgetExceeded {
+		return fmt.Sprintf("loop budget: %d mutating actions on %s within %s already (a remediation loop?)", e.limits.LoopBudget, resource, e.limits.LoopWindow)
+	}
+	return fmt.Sprintf("blast radius: %d mutating actions in the last minute already (cap %d)", e.limits.MaxPerMinute, e.limits.MaxPerMinute)
+}
+
+// localBudget is the Budget of one process: sliding windows of the times of recent actions.
+type localBudget struct {
+	mu     sync.Mutex
+	perRes map[string][]time.Time // resource → recent mutating actions
+	minute []time.Time            // recent mutating actions (blast radius)
+}
+
+func newLocalBudget() *localBudget { return &localBudget{perRes: map[string][]time.Time{}} }
+
+func (b *localBudget) Take(_ context.Context, resource string, now time.Time, l Limits) (Exceeded, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	recent := prune(b.perRes[resource], now.Add(-l.LoopWindow))
+	b.minute = prune(b.minute, now.Add(-time.Minute))
+	b.perRes[resource] = recent
+	switch {
+	case len(recent) >= l.LoopBudget:
+		return LoopBudgetExceeded, nil
+	case l.MaxPerMinute > 0 && len(b.minute) >= l.MaxPerMinute:
+		return MinuteCapExceeded, nil
+	}
+	b.perRes[resource] = append(recent, now)
+	b.minute = append(b.minute, now)
+	return WithinLimits, nil
 }
 
 func prune(ts []time.Time, after time.Time) []time.Time {
@@ -371,3 +527,6 @@ func prune(ts []time.Time, after time.Time) []time.Time {
 	}
 	return ts[i:]
 }
+
+// Rules is the rule set the engine was prepared with.
+func (e *Engine) Rules() *rules.Set { return e.cfg.Rules }

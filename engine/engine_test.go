@@ -43,7 +43,7 @@ type inventory struct {
 	err error
 }
 
-func (i *inventory) Get(_ context.Context, kind, region, id string) (*Resource, error) {
+func (i *inventory) Get(_ context.Context, kind, _, region, id string) (*Resource, error) {
 	if i.err != nil {
 		return nil, i.err
 	}
@@ -53,11 +53,44 @@ func (i *inventory) Get(_ context.Context, kind, region, id string) (*Resource, 
 	return &Resource{Kind: kind, ID: id, Region: region}, nil
 }
 
-type mapLedger struct{ m map[string]bool }
+// mapLedger is a Ledger in a map: "done" or the owner holding a claim.
+type mapLedger struct {
+	mu sync.Mutex
+	m  map[string]string
+}
 
-func (l *mapLedger) Seen(_ context.Context, k string) (bool, error) { return l.m[k], nil }
-func (l *mapLedger) MarkDone(_ context.Context, k string, _ time.Duration) error {
-	l.m[k] = true
+func (l *mapLedger) Seen(_ context.Context, k string, _ time.Time) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m[k] == "done", nil
+}
+
+func (l *mapLedger) Claim(_ context.Context, k, owner string, _ time.Time, _ time.Duration) (ClaimState, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch l.m[k] {
+	case "", owner:
+		l.m[k] = owner
+		return Claimed, nil
+	case "done":
+		return AlreadyDone, nil
+	}
+	return HeldElsewhere, nil
+}
+
+func (l *mapLedger) MarkDone(_ context.Context, k, _ string, _ time.Time, _ time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.m[k] = "done"
+	return nil
+}
+
+func (l *mapLedger) Release(_ context.Context, k, owner string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m[k] == owner {
+		delete(l.m, k)
+	}
 	return nil
 }
 
@@ -165,12 +198,50 @@ func TestHandle(t *testing.T) {
 		}
 	})
 	t.Run("ledger outlives the engine", func(t *testing.T) {
-		l := &mapLedger{m: map[string]bool{}}
+		l := &mapLedger{m: map[string]string{}}
 		f := newFixture(t, func(c *Config) { c.Ledger = l })
 		f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))
 		g := newFixture(t, func(c *Config) { c.Ledger = l })
 		if d := one(t, g.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Duplicate {
 			t.Fatalf("%+v", d)
+		}
+		// A dry run looks without claiming.
+		h := newFixture(t, func(c *Config) { c.Ledger = l; c.DryRun = true })
+		if d := one(t, h.eng.Handle(ctx, stateEvent("e2", "i-prot", "stopped"))); d.Outcome != DryRun || len(l.m) != 1 {
+			t.Fatalf("%+v, ledger %v", d, l.m)
+		}
+	})
+	t.Run("claimed by another process", func(t *testing.T) {
+		l := &mapLedger{m: map[string]string{}}
+		f := newFixture(t, func(c *Config) { c.Ledger = l })
+		key := "e1|restart-protected|0:start|instance:i-prot"
+		l.m[key] = "someone else"
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+		if d.Outcome != Failed || !strings.Contains(d.Reason, "left for a retry") || len(f.acts["start"].calls) != 0 {
+			t.Fatalf("%+v", d)
+		}
+		delete(l.m, key) // the claimant died and its claim lapsed: the retry acts
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Applied || l.m[key] != "done" {
+			t.Fatalf("retry: %+v, ledger %v", d, l.m)
+		}
+	})
+	t.Run("a claim that did not apply is released", func(t *testing.T) {
+		l := &mapLedger{m: map[string]string{}}
+		f := newFixture(t, func(c *Config) { c.Ledger = l })
+		f.acts["start"].result = &Result{Outcome: Skipped, Reason: "running: nothing to start"}
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Skipped || len(l.m) != 0 {
+			t.Fatalf("%+v, ledger %v", d, l.m)
+		}
+	})
+	t.Run("a deadline shortens the lease", func(t *testing.T) {
+		f := newFixture(t, nil)
+		dctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if l := f.eng.lease(dctx); l > 91*time.Second || l < 80*time.Second {
+			t.Fatalf("lease %s within a 1m deadline", l)
+		}
+		if l := f.eng.lease(ctx); l != 15*time.Minute {
+			t.Fatalf("lease %s without a deadline", l)
 		}
 	})
 	t.Run("dry-run flag", func(t *testing.T) {
@@ -329,4 +400,89 @@ func TestSuppressionReachesNotify(t *testing.T) {
 	if got := acts["notify"].calls[0].Suppressed; len(got) != 1 || !strings.HasPrefix(got[0], "stop: loop budget") {
 		t.Fatalf("notify saw Suppressed = %v", got)
 	}
+}
+
+// budgetFunc is a Budget of our own interface, answering with a function.
+type budgetFunc func(resource string) (Exceeded, error)
+
+func (f budgetFunc) Take(_ context.Context, resource string, _ time.Time, _ Limits) (Exceeded, error) {
+	return f(resource)
+}
+
+func TestSharedBudget(t *testing.T) {
+	ctx := context.Background()
+	t.Run("its verdict holds", func(t *testing.T) {
+		f := newFixture(t, func(c *Config) {
+			c.Budget = budgetFunc(func(string) (Exceeded, error) { return MinuteCapExceeded, nil })
+		})
+		d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+		if d.Outcome != Suppressed || d.Reason != "blast radius: 30 mutating actions in the last minute already (cap 30)" || len(f.acts["start"].calls) != 0 {
+			t.Fatalf("%+v", d)
+		}
+	})
+	t.Run("unreachable: this process counts", func(t *testing.T) {
+		f := newFixture(t, func(c *Config) {
+			c.LoopBudget = 1
+			c.Budget = budgetFunc(func(string) (Exceeded, error) { return LoopBudgetExceeded, errors.New("table unreachable") })
+		})
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Applied {
+			t.Fatalf("first: %+v", d)
+		}
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-prot", "stopped"))); d.Outcome != Suppressed || !strings.Contains(d.Reason, "loop budget: 1 mutating actions on instance:i-prot") {
+			t.Fatalf("second: %+v", d)
+		}
+	})
+	t.Run("a held-back action does not use up the per-run cap", func(t *testing.T) {
+		n := 0
+		f := newFixture(t, func(c *Config) {
+			c.MaxPerRun = 1
+			c.Budget = budgetFunc(func(string) (Exceeded, error) {
+				n++
+				if n == 1 {
+					return LoopBudgetExceeded, nil
+				}
+				return WithinLimits, nil
+			})
+		})
+		f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-prot", "stopped"))); d.Outcome != Applied {
+			t.Fatalf("%+v", d)
+		}
+	})
+}
+
+// Two workers of one process given the same event at once: one acts, the other leaves it to
+// a retry.
+func TestSameKeyInTwoWorkers(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	slow := &blockingAction{recorder: f.acts["start"], started: started, release: release}
+	f.eng.actions[0][0] = slow
+	var first []Decision
+	done := make(chan struct{})
+	go func() { first = f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")); close(done) }()
+	<-started
+	second := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+	close(release)
+	<-done
+	if one(t, first).Outcome != Applied || second.Outcome != Failed || second.Error != "claimed by another process" {
+		t.Fatalf("first %+v\nsecond %+v", first, second)
+	}
+	if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Duplicate {
+		t.Fatalf("the retry: %+v", d)
+	}
+}
+
+// blockingAction runs its recorder once released.
+type blockingAction struct {
+	*recorder
+	started, release chan struct{}
+}
+
+func (b *blockingAction) Do(ctx context.Context, inv Invocation) Result {
+	close(b.started)
+	<-b.release
+	return b.recorder.Do(ctx, inv)
 }

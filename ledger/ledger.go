@@ -1,6 +1,8 @@
 // Package ledger remembers which actions ec2guard applied, so that an event delivered twice
 // is acted on once. Bolt is the embedded store a command-line run or a long-running consumer
-// uses (one file, safe across processes); keys expire.
+// uses (one file, safe across processes); Dynamo is a DynamoDB table shared by every process
+// of a deployment, which also counts the loop budget and the per-minute blast-radius cap
+// across them. Keys expire.
 package ledger
 
 import (
@@ -13,14 +15,15 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/ec2guard/ec2guard/engine"
 )
 
 var bucket = []byte("applied")
 
 // Bolt is a ledger in a bbolt file.
 type Bolt struct {
-	db  *bolt.DB
-	now func() time.Time
+	db *bolt.DB
 }
 
 // DefaultPath is where the ledger lives unless told otherwise: the user's cache directory.
@@ -45,14 +48,14 @@ func Open(path string, lockWait time.Duration) (*Bolt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the ledger %s: %w", path, err)
 	}
-	b := &Bolt{db: db, now: time.Now}
+	b := &Bolt{db: db}
 	if err := db.Update(func(tx *bolt.Tx) error {
 		bk, err := tx.CreateBucketIfNotExists(bucket)
 		if err != nil {
 			return err
 		}
 		// Prune expired keys, a bounded number per open so start-up stays fast.
-		now := b.now().UnixNano()
+		now := time.Now().UnixNano()
 		c := bk.Cursor()
 		pruned := 0
 		for k, v := c.First(); k != nil && pruned < 10000; k, v = c.Next() {
@@ -71,12 +74,12 @@ func Open(path string, lockWait time.Duration) (*Bolt, error) {
 	return b, nil
 }
 
-// Seen reports whether key was marked done and has not expired.
-func (b *Bolt) Seen(_ context.Context, key string) (bool, error) {
+// Seen reports whether key was marked done and has not expired at now.
+func (b *Bolt) Seen(_ context.Context, key string, now time.Time) (bool, error) {
 	var seen bool
 	err := b.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucket).Get([]byte(key))
-		seen = len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > b.now().UnixNano()
+		seen = len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > now.UnixNano()
 		return nil
 	})
 	if err != nil {
@@ -85,15 +88,29 @@ func (b *Bolt) Seen(_ context.Context, key string) (bool, error) {
 	return seen, nil
 }
 
-// MarkDone records key until ttl from now. It returns once the record is on disk.
-func (b *Bolt) MarkDone(_ context.Context, key string, ttl time.Duration) error {
+// Claim answers AlreadyDone for a key marked done, else Claimed. It writes nothing: the
+// file's lock makes this process the ledger's only user, and a claim on disk would only
+// outlive a crash and hold up the retry.
+func (b *Bolt) Claim(ctx context.Context, key, _ string, now time.Time, _ time.Duration) (engine.ClaimState, error) {
+	seen, err := b.Seen(ctx, key, now)
+	if seen {
+		return engine.AlreadyDone, err
+	}
+	return engine.Claimed, err
+}
+
+// MarkDone records key until now+ttl. It returns once the record is on disk.
+func (b *Bolt) MarkDone(_ context.Context, key, _ string, now time.Time, ttl time.Duration) error {
 	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(b.now().Add(ttl).UnixNano()))
+	binary.BigEndian.PutUint64(v[:], uint64(now.Add(ttl).UnixNano()))
 	if err := b.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), v[:]) }); err != nil {
 		return fmt.Errorf("writing the ledger: %w", err)
 	}
 	return nil
 }
+
+// Release has nothing to do: Claim wrote nothing.
+func (b *Bolt) Release(context.Context, string, string) error { return nil }
 
 // Close releases the file.
 func (b *Bolt) Close() error { return b.db.Close() }

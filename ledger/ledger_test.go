@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ec2guard/ec2guard/engine"
 )
 
 func TestBolt(t *testing.T) {
@@ -16,26 +18,29 @@ func TestBolt(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l.now = func() time.Time { return now }
-	if seen, _ := l.Seen(ctx, "k"); seen {
+	if seen, _ := l.Seen(ctx, "k", now); seen {
 		t.Fatal("fresh ledger has k")
 	}
-	if err := l.MarkDone(ctx, "k", time.Hour); err != nil {
+	if st, err := l.Claim(ctx, "k", "me", now, time.Minute); st != engine.Claimed || err != nil {
+		t.Fatalf("claim of a fresh key: %v %v", st, err)
+	}
+	if err := l.MarkDone(ctx, "k", "me", now, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if seen, _ := l.Seen(ctx, "k"); !seen {
+	if seen, _ := l.Seen(ctx, "k", now); !seen {
 		t.Fatal("k not seen after MarkDone")
+	}
+	if st, _ := l.Claim(ctx, "k", "other", now, time.Minute); st != engine.AlreadyDone {
+		t.Fatalf("claim of a done key: %v", st)
 	}
 	// A second process waits for the lock, then says who holds it.
 	if _, err := Open(path, 50*time.Millisecond); err == nil || !strings.Contains(err.Error(), "another ec2guard process holds it") {
 		t.Fatalf("second Open: %v", err)
 	}
-	now = now.Add(2 * time.Hour)
-	if seen, _ := l.Seen(ctx, "k"); seen {
+	if seen, _ := l.Seen(ctx, "k", now.Add(2*time.Hour)); seen {
 		t.Fatal("k seen after expiry")
 	}
-	l.now = time.Now
-	if err := l.MarkDone(ctx, "k2", time.Hour); err != nil {
+	if err := l.MarkDone(ctx, "k2", "me", time.Now(), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	l.Close()
@@ -45,10 +50,10 @@ func TestBolt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l2.Close()
-	if seen, _ := l2.Seen(ctx, "k2"); !seen {
+	if seen, _ := l2.Seen(ctx, "k2", time.Now()); !seen {
 		t.Fatal("k2 lost across processes")
 	}
-	if seen, _ := l2.Seen(ctx, "k"); seen {
+	if seen, _ := l2.Seen(ctx, "k", now); seen {
 		t.Fatal("expired k survived")
 	}
 }

@@ -455,3 +455,15 @@ func (l *loader) actions(n *yaml.Node) []ActionSpec {
 	}
 	return out
 }
+
+// VarNames returns the names of the variables (${var:NAME}) a rule file's source refers to, in
+// order of first use.
+func VarNames(src []byte) []string {
+	var out []string
+	for _, m := range varRef.FindAllSubmatch(src, -1) {
+		if name := string(m[1]); !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}

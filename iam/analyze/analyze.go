@@ -185,8 +185,14 @@ func Run(env *checks.Env, cfg *Config, inv *Inventory, list []*checks.Check) (*R
 			res.Summary.Principals++
 		}
 	}
+	names := map[string]string{} // principal → user or role name, for exclusions by name
+	for _, s := range inv.Subjects {
+		if s.Principal != "" {
+			names[s.Principal] = s.Name
+		}
+	}
 	for _, f := range all {
-		if cfg.excluded(&f) {
+		if cfg.excluded(&f, names[f.Principal]) {
 			res.Summary.Excluded++
 			continue
 		}

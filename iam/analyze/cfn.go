@@ -28,7 +28,8 @@ type template struct {
 	file      string
 	params    map[string]string
 	resources map[string]*yaml.Node // logical ID → Properties
-	types     map[string]string
+	types     map[string]string     // IAM resources' types
+	kinds     map[string]string     // every resource's type, for Fn::GetAtt
 	order     []string
 }
 
@@ -46,7 +47,7 @@ func loadTemplate(name string, src []byte) (*Inventory, error) {
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: a template must be a mapping", name)
 	}
-	t := &template{file: name, params: map[string]string{}, resources: map[string]*yaml.Node{}, types: map[string]string{}}
+	t := &template{file: name, params: map[string]string{}, resources: map[string]*yaml.Node{}, types: map[string]string{}, kinds: map[string]string{}}
 	top := root.Content[0]
 	if ps := mapGet(top, "Parameters"); ps != nil && ps.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(ps.Content); i += 2 {
@@ -62,6 +63,9 @@ func loadTemplate(name string, src []byte) (*Inventory, error) {
 	for i := 0; i+1 < len(rs.Content); i += 2 {
 		id, r := rs.Content[i].Value, rs.Content[i+1]
 		typ := mapGet(r, "Type")
+		if typ != nil {
+			t.kinds[id] = typ.Value
+		}
 		if typ == nil || !strings.HasPrefix(typ.Value, "AWS::IAM::") {
 			continue
 		}
@@ -249,7 +253,27 @@ func (t *template) document(owner, pname string, n *yaml.Node) *checks.Document 
 	}
 	e := &emitter{t: t, line: 1, col: 1}
 	e.value(n)
-	return parseDocument(t.file, name, e.buf.Bytes())
+	d := parseDocument(t.file, name, e.buf.Bytes())
+	// A block mapping's brace sits one column left of its first key, where the YAML has a
+	// space (or the "- " of a list item): what is reported there is reported at the key.
+	atKey := func(l *policy.Location) {
+		if e.braces[[2]int{l.Line, l.Column}] {
+			l.Column++
+		}
+	}
+	atKey(&d.Loc)
+	if d.Doc != nil {
+		atKey(&d.Doc.Loc)
+		for _, st := range d.Doc.Statements {
+			atKey(&st.Loc)
+		}
+	}
+	if d.Err != nil {
+		for i := range d.Err.Issues {
+			atKey(&d.Err.Issues[i].Loc)
+		}
+	}
+	return d
 }
 
 // emitter writes JSON whose tokens sit at their YAML nodes' lines and columns (when the
@@ -258,6 +282,7 @@ type emitter struct {
 	t         *template
 	buf       bytes.Buffer
 	line, col int
+	braces    map[[2]int]bool // where block mappings' braces were written (line, column)
 }
 
 func (e *emitter) moveTo(n *yaml.Node) {
@@ -303,10 +328,17 @@ func (e *emitter) value(n *yaml.Node) {
 		// A block mapping's position is its first key's: the brace goes just before it, so
 		// the key keeps its column.
 		at := *n
-		if n.Style&yaml.FlowStyle == 0 && at.Column > 1 {
+		block := n.Style&yaml.FlowStyle == 0 && at.Column > 1
+		if block {
 			at.Column--
 		}
 		e.moveTo(&at)
+		if block && e.line == at.Line && e.col == at.Column {
+			if e.braces == nil {
+				e.braces = map[[2]int]bool{}
+			}
+			e.braces[[2]int{e.line, e.col}] = true
+		}
 		e.write("{")
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if i > 0 {
@@ -436,16 +468,27 @@ func (t *template) call(fn string, arg *yaml.Node) any {
 			return t.eval(arg.Content[1])
 		}
 	case "Fn::GetAtt":
-		if arg.Kind == yaml.SequenceNode {
-			var parts []string
-			for _, c := range arg.Content {
-				parts = append(parts, c.Value)
-			}
-			return "getatt-" + strings.Join(parts, "-")
+		if arg.Kind == yaml.SequenceNode && len(arg.Content) == 2 {
+			return t.getAtt(arg.Content[0].Value, arg.Content[1].Value)
 		}
-		return "getatt-" + strings.ReplaceAll(arg.Value, ".", "-")
+		res, attr, _ := strings.Cut(arg.Value, ".")
+		return t.getAtt(res, attr)
 	}
 	return "unresolved-" + strings.TrimPrefix(fn, "Fn::")
+}
+
+// getAtt stands for a resource's attribute: an ARN attribute becomes an ARN of the resource's
+// service naming that one resource (a DynamoDB table's Arn is a table ARN, never "*"), any
+// other attribute a placeholder.
+func (t *template) getAtt(res, attr string) string {
+	if !strings.HasSuffix(attr, "Arn") {
+		return "getatt-" + res + "-" + attr
+	}
+	service, kind := "cloudformation", "resource"
+	if parts := strings.Split(t.kinds[res], "::"); len(parts) == 3 {
+		service, kind = strings.ToLower(parts[1]), strings.ToLower(parts[2])
+	}
+	return "arn:" + pseudo["AWS::Partition"] + ":" + service + ":" + pseudo["AWS::Region"] + ":" + pseudo["AWS::AccountId"] + ":" + kind + "/" + res
 }
 
 func (t *template) ref(name string) string {
@@ -480,7 +523,8 @@ func (t *template) sub(s string, vars *yaml.Node) string {
 		case vars != nil && mapGet(vars, name) != nil:
 			b.WriteString(fmt.Sprint(t.eval(mapGet(vars, name))))
 		case strings.Contains(name, ".") && !strings.HasPrefix(name, "AWS::"):
-			b.WriteString("getatt-" + strings.ReplaceAll(name, ".", "-"))
+			res, attr, _ := strings.Cut(name, ".")
+			b.WriteString(t.getAtt(res, attr))
 		default:
 			b.WriteString(t.ref(name))
 		}

@@ -128,11 +128,12 @@ func TestTemplateYAML(t *testing.T) {
 	}
 	sort.Strings(got)
 	wantF := []string{
-		// Alice terminates through her group; the !Sub ARN resolves to a wildcard id.
-		"IAM-EC2-1 Alice Operators:terminate Terminate @17:16",
+		// Alice terminates through her group; the !Sub ARN resolves to a wildcard id. A
+		// statement is where its first key is.
+		"IAM-EC2-1 Alice Operators:terminate Terminate @17:17",
 		// The app role's stop/start is tag-scoped, its managed StopPolicy names one instance,
 		// but the Loose policy lets it re-tag any instance.
-		"IAM-EC2-6 AppRole loose #0 @67:12",
+		"IAM-EC2-6 AppRole loose #0 @67:13",
 		// JSON's `"Effect":` is one column longer than YAML's `Effect: `: values of plain keys
 		// land one column right of the YAML value.
 		"IAM-POLICY-4  Broken  @76:22",
@@ -142,7 +143,7 @@ func TestTemplateYAML(t *testing.T) {
 	}
 	// Positions are the template's.
 	lines := strings.Split(yamlTemplate, "\n")
-	if !strings.Contains(lines[16], "- Sid: Terminate") || !strings.Contains(lines[75], "Effect: Permit") || !strings.Contains(lines[66], "Effect: Allow") {
+	if !strings.HasPrefix(lines[16][16:], "Sid: Terminate") || !strings.Contains(lines[75], "Effect: Permit") || !strings.HasPrefix(lines[66][12:], "Effect: Allow") {
 		t.Error("the expected lines moved: fix the test")
 	}
 }

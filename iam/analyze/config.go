@@ -22,7 +22,7 @@ import (
 //	  IAM-EC2-7: high
 //	exclude:                                 # findings to leave out; every field given must match
 //	  - check: IAM-EC2-3                     # ID or pattern
-//	    principal: "arn:aws:iam::*:role/NetworkAdmin"
+//	    principal: "arn:aws:iam::*:role/NetworkAdmin" # ARN, or name (as provisioning_principals)
 //	    policy: "*"
 //	    reason: network team
 type Config struct {
@@ -81,6 +81,9 @@ func ParseConfig(name string, src []byte) (*Config, error) {
 			at(k, "unknown setting %q (want approved_amis, approved_ami_owners, provisioning_principals, severity, exclude)", k.Value)
 		}
 	}
+	// Unknown settings are reported above with their positions (the decoder's own message
+	// for them has none); the values of the known ones are still checked below, so one run
+	// reports every problem. A value of the wrong shape stops here.
 	dec := yaml.NewDecoder(strings.NewReader(string(src)))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && len(probs) == 0 {
@@ -92,8 +95,6 @@ func ParseConfig(name string, src []byte) (*Config, error) {
 		} else {
 			probs = append(probs, fmt.Sprintf("%s: %v", name, err))
 		}
-	}
-	if len(probs) > 0 {
 		return nil, &ConfigError{Problems: probs}
 	}
 	// Values: positions from the node tree.
@@ -124,6 +125,9 @@ func ParseConfig(name string, src []byte) (*Config, error) {
 			}
 		case "exclude":
 			for j, n := range v.Content {
+				if j >= len(cfg.Exclude) {
+					break
+				}
 				e := cfg.Exclude[j]
 				if e.Check == "" && e.Principal == "" && e.Policy == "" {
 					at(n, "exclusion matches every finding: give check, principal or policy")
@@ -152,13 +156,30 @@ func (c *Config) severity(id string) (checks.Severity, bool) {
 	return s, ok
 }
 
-func (c *Config) excluded(f *checks.Finding) bool {
+// excluded reports whether an exclusion matches the finding; name is its principal's user
+// or role name ("" for none).
+func (c *Config) excluded(f *checks.Finding, name string) bool {
 	for _, e := range c.Exclude {
-		if matchOpt(e.Check, f.ID) && matchOpt(e.Principal, f.Principal) && matchOpt(e.Policy, f.Policy) {
+		if matchOpt(e.Check, f.ID) && matchPrincipal(e.Principal, f.Principal, name) && matchOpt(e.Policy, f.Policy) {
 			return true
 		}
 	}
 	return false
+}
+
+// matchPrincipal matches an exclusion's principal pattern the way provisioning_principals
+// are matched: a pattern with ":" against the principal's ARN, one without also against its
+// name (the ARN's last segment, or the IAM name of a template's logical resource), so one
+// pattern covers a role in a template, a dump and the live account.
+func matchPrincipal(pattern, principal, name string) bool {
+	if pattern == "" || catalog.Match(pattern, principal) {
+		return true
+	}
+	if strings.Contains(pattern, ":") {
+		return false
+	}
+	last := principal[strings.LastIndexAny(principal, "/:")+1:]
+	return (name != "" && catalog.Match(pattern, name)) || (last != "" && catalog.Match(pattern, last))
 }
 
 func matchOpt(pattern, v string) bool { return pattern == "" || catalog.Match(pattern, v) }

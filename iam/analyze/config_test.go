@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,15 +39,33 @@ exclude:
 	}
 	for _, tc := range []struct {
 		f    checks.Finding
+		name string
 		want bool
 	}{
-		{checks.Finding{ID: "IAM-EC2-3", Principal: "arn:aws:iam::1:role/NetworkAdmin"}, true},
-		{checks.Finding{ID: "IAM-EC2-3", Principal: "arn:aws:iam::1:role/Dev"}, false},
-		{checks.Finding{ID: "IAM-EC2-1", Policy: "LegacyOps"}, true},
-		{checks.Finding{ID: "IAM-EC2-1", Policy: "Ops"}, false},
+		{checks.Finding{ID: "IAM-EC2-3", Principal: "arn:aws:iam::1:role/NetworkAdmin"}, "", true},
+		{checks.Finding{ID: "IAM-EC2-3", Principal: "arn:aws:iam::1:role/Dev"}, "", false},
+		{checks.Finding{ID: "IAM-EC2-3", Principal: "NetworkRole"}, "NetworkAdmin", false}, // an ARN pattern needs the ARN
+		{checks.Finding{ID: "IAM-EC2-1", Policy: "LegacyOps"}, "", true},
+		{checks.Finding{ID: "IAM-EC2-1", Policy: "Ops"}, "", false},
 	} {
-		if got := cfg.excluded(&tc.f); got != tc.want {
+		if got := cfg.excluded(&tc.f, tc.name); got != tc.want {
 			t.Errorf("excluded(%+v) = %v", tc.f, got)
+		}
+	}
+	for _, tc := range []struct {
+		pattern, principal, name string
+		want                     bool
+	}{
+		{"BreakGlass", "arn:aws:iam::1:role/BreakGlass", "BreakGlass", true},
+		{"BreakGlass", "arn:aws:iam::1:role/ops/BreakGlass", "", true}, // the ARN's last segment
+		{"BreakGlass", "BreakGlassRole", "BreakGlass", true},           // a template's logical ID and role name
+		{"breakglass", "BreakGlassRole", "BreakGlass", true},           // case-insensitive, like every pattern
+		{"BreakGlassRole", "BreakGlassRole", "BreakGlass", true},
+		{"Break*", "arn:aws:iam::1:user/Bob", "Bob", false},
+		{"arn:aws:iam::*:role/BreakGlass", "BreakGlassRole", "BreakGlass", false},
+	} {
+		if got := matchPrincipal(tc.pattern, tc.principal, tc.name); got != tc.want {
+			t.Errorf("matchPrincipal(%q, %q, %q) = %v", tc.pattern, tc.principal, tc.name, got)
 		}
 	}
 	empty, err := ParseConfig("e.yaml", nil)
@@ -70,6 +89,8 @@ func TestConfigErrors(t *testing.T) {
 		{"not a mapping", "- a\n", []string{"c.yaml:1:1: the configuration must be a mapping"}},
 		{"two problems", "severity:\n  IAM-EC2-1: x\n  IAM-EC2-2: y\n", []string{"c.yaml:2:14", "c.yaml:3:14"}},
 		{"bad YAML", "a: [\n", []string{"c.yaml: yaml:"}},
+		{"unknown setting and bad values", "approved_amis: [img-1]\nbogus: 1\nexclude:\n  - check: IAM-EC2-0\n",
+			[]string{`c.yaml:2:1: unknown setting "bogus"`, `c.yaml:1:17: approved AMI "img-1"`, `c.yaml:4:5: unknown check "IAM-EC2-0"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig("c.yaml", []byte(tc.src))
@@ -101,5 +122,21 @@ func TestRunAppliesConfig(t *testing.T) {
 	}
 	if res.Summary.Excluded != 1 || res.Summary.BySeverity["critical"] != 1 {
 		t.Errorf("summary %+v", res.Summary)
+	}
+}
+
+// The example configuration of the README loads, and shows every setting.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := LoadConfig(filepath.Join("..", "..", "examples", "iam-guardrails.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.ApprovedAMIs) == 0 || len(cfg.ApprovedAMIOwners) == 0 || len(cfg.Provisioning) == 0 || len(cfg.Severity) == 0 || len(cfg.Exclude) == 0 {
+		t.Errorf("the example leaves a setting out: %+v", cfg)
+	}
+	for _, e := range cfg.Exclude {
+		if e.Reason == "" {
+			t.Errorf("exclusion %+v gives no reason", e)
+		}
 	}
 }

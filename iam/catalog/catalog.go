@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 //go:embed catalog.txt.gz
@@ -75,12 +76,20 @@ var (
 	once    sync.Once
 	loaded  *Catalog
 	loadErr error
+	decoded atomic.Bool
 )
+
+// Decoded reports whether this process has decoded the catalog: commands that never look an
+// action up (handle, validate, serve, lambda) must not, and a test holds them to it.
+func Decoded() bool { return decoded.Load() }
 
 // Load decodes the embedded catalog the first time it is called and returns the same
 // catalog afterwards. It is safe for concurrent use.
 func Load() (*Catalog, error) {
-	once.Do(func() { loaded, loadErr = decode(packed) })
+	once.Do(func() {
+		decoded.Store(true)
+		loaded, loadErr = decode(packed)
+	})
 	return loaded, loadErr
 }
 

@@ -54,8 +54,13 @@ func runImages(env *Env, s *Subject) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
+	why := "no approved image ARNs, no ec2:ImageID, ec2:Owner or image tag condition"
+	if set := env.Settings; len(set.ApprovedAMIs) > 0 || len(set.ApprovedAMIOwners) > 0 {
+		// The grant may be scoped, but to images or owners the configuration does not approve.
+		why += ", or one naming images or owners outside the configuration's approved_amis and approved_ami_owners"
+	}
 	return findings(s, gs, func(acts []string) string {
-		return fmt.Sprintf("%s can launch instances from images that are not limited to approved AMIs (no approved image ARNs, no ec2:ImageID, ec2:Owner or image tag condition)", who(s))
+		return fmt.Sprintf("%s can launch instances from images that are not limited to approved AMIs (%s)", who(s), why)
 	}), nil
 }
 

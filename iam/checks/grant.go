@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -271,9 +272,43 @@ func fillARN(tmpl string, parts [3]string, id string) string {
 	}
 }
 
-// instanceProbes: every instance, no tags, no request context.
+// instanceProbes: every instance, no tags, no request context — and, where the subject's
+// conditions select instances by a tag's absence (Null ec2:ResourceTag/K = true, as a rule
+// "stop instances without SPECIAL_EXCEPTION" needs), also an instance carrying those tags: a
+// grant that refuses it is scoped by its tags, as one that refuses untagged instances is. A
+// condition on a value that lets untagged instances through (StringEqualsIfExists) scopes
+// nothing: it still reaches every untagged instance, by accident rather than by design.
 func instanceProbes(_ *Env, s *Subject, a *catalog.Action) [][]probe {
-	return [][]probe{arnProbes(s.unscopedARNs(a.Service, "instance"), nil)}
+	arns := s.unscopedARNs(a.Service, "instance")
+	groups := [][]probe{arnProbes(arns, nil)}
+	if ctx := s.taggedInstance(); len(ctx) > 0 {
+		groups = append(groups, arnProbes(arns, ctx))
+	}
+	return groups
+}
+
+// taggedInstance is the request context of an instance carrying every tag whose absence a Null
+// condition of the subject tests, each with a value no policy mentions.
+func (s *Subject) taggedInstance() eval.Context {
+	ctx := eval.Context{}
+	for _, d := range append(slices.Clone(s.Identity), s.Boundary...) {
+		for _, st := range d.Statements {
+			for _, c := range st.Conditions {
+				if !strings.EqualFold(c.Operator, "Null") {
+					continue
+				}
+				lk := strings.ToLower(c.Key)
+				for _, prefix := range resourceTagKeys {
+					if tag, ok := strings.CutPrefix(lk, strings.ToLower(prefix)); ok && tag != "" {
+						k := c.Key[len(prefix):]
+						ctx["ec2:ResourceTag/"+k] = []string{"ec2guard-probe-unexpected"}
+						ctx["aws:ResourceTag/"+k] = []string{"ec2guard-probe-unexpected"}
+					}
+				}
+			}
+		}
+	}
+	return ctx
 }
 
 func arnProbes(arns []string, ctx eval.Context) []probe {

@@ -13,8 +13,8 @@ var policyMalformed = &Check{
 	Severity: High,
 	Scope:    ScopeDocument,
 	Rationale: "IAM rejects a policy that is not valid JSON or breaks the policy grammar (unknown elements, an Effect other " +
-		"than Allow or Deny, an unknown Version, an empty Statement, a statement without Action, an unknown condition " +
-		"operator, a Resource that is neither \"*\" nor an ARN), and a policy that uses ${...} variables without " +
+		"than Allow or Deny, an unknown Version, an empty Statement, a statement without Action, a statement without " +
+		"Resource in an identity policy, an unknown condition operator, a Resource that is neither \"*\" nor an ARN), and a policy that uses ${...} variables without " +
 		"Version 2012-10-17 compares the variable text literally. Such a policy does not do what its author meant.",
 	Remediation: "Fix the reported element at the reported line and column; use Version \"2012-10-17\".",
 	References: []string{
@@ -32,6 +32,7 @@ var policyMalformed = &Check{
 		{Name: "bad version", Policy: `{"Version":"2012-10-18","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*"}]}`},
 		{Name: "bad operator", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEqual":{"aws:ResourceTag/Owner":"me"}}}]}`},
 		{Name: "empty statement list", Policy: `{"Version":"2012-10-17","Statement":[]}`},
+		{Name: "no resource", Policy: `{"Version":"2012-10-17","Statement":[{"Sid":"Stop","Effect":"Allow","Action":"ec2:StopInstances"}]}`},
 		{Name: "resource not an ARN", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"my-bucket/*"}]}`},
 		{Name: "variables without version", Policy: `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}`},
 	},
@@ -53,6 +54,11 @@ func malformed(_ *Env, d *Document) []Finding {
 	}
 	usesVars := false
 	for _, st := range d.Doc.Statements {
+		// IAM rejects an identity or resource policy statement without Resource or
+		// NotResource; only trust policies (which name a Principal) leave it out.
+		if st.Resource == nil && st.NotResource == nil && st.Principal == nil && st.NotPrincipal == nil && usable(st) {
+			add(st.Loc, st.Ref(), fmt.Sprintf("statement %s has no Resource or NotResource: IAM rejects the policy", st.Ref()))
+		}
 		for _, r := range append(append([]string(nil), st.Resource...), st.NotResource...) {
 			if r != "*" && !strings.HasPrefix(r, "arn:") {
 				add(st.Loc, st.Ref(), fmt.Sprintf("resource %q is neither \"*\" nor an ARN", r))

@@ -36,6 +36,9 @@ func TestMalformed(t *testing.T) {
 		{"no action", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}`, 1, 1, 38},
 		{"truncated", `{"Version":"2012-10-17","Statement":[`, 1, 0, 0},
 		{"empty", ``, 1, 0, 0},
+		{"no resource", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*"}]}`, 1, 1, 38},
+		{"no resource, trust policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, 0, 0, 0},
+		{"no resource and no action: one problem", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}`, 1, 1, 38},
 		{"resource not ARN", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::a","bucket"]}]}`, 1, 1, 38},
 		{"condition variable without version", `{"Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/o":"${aws:userid}"}}}]}`, 1, 1, 1},
 	} {

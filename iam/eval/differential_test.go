@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ec2guard/ec2guard/iam/policy"
+	"github.com/ec2guard/ec2guard/internal/npmtest"
 )
 
 // The independent evaluator: @cloud-copilot/iam-simulate from npm. It is AGPL, so it is a
@@ -24,29 +25,9 @@ const simulatePackage = "@cloud-copilot/iam-simulate@0.1.173"
 const diffCases = 12000
 
 // installSimulator returns a NODE_PATH holding iam-simulate, installing it when absent.
-// A machine without node or npm fails the test: the proof must not silently vanish.
 func installSimulator(t *testing.T) string {
 	t.Helper()
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("the differential test needs %s on PATH: %v", tool, err)
-		}
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		t.Fatalf("finding the cache directory: %v", err)
-	}
-	dir := filepath.Join(cache, "ec2guard-npm")
-	pkg := filepath.Join(dir, "node_modules", "@cloud-copilot", "iam-simulate", "package.json")
-	want := strings.TrimPrefix(simulatePackage[strings.LastIndexByte(simulatePackage, '@'):], "@")
-	if src, err := os.ReadFile(pkg); err == nil && bytes.Contains(src, []byte(`"version": "`+want+`"`)) {
-		return filepath.Join(dir, "node_modules")
-	}
-	cmd := exec.Command("npm", "install", "--no-audit", "--no-fund", "--prefix", dir, simulatePackage)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("installing %s: %v\n%s", simulatePackage, err, out)
-	}
-	return filepath.Join(dir, "node_modules")
+	return npmtest.Install(t, "ec2guard-npm", simulatePackage)
 }
 
 // diffCase is one generated simulation, in the shape testdata/iamsim.js reads.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"path"
 	"sort"
 	"strings"
 
@@ -16,28 +18,57 @@ import (
 // Formats lists the output formats.
 var Formats = []string{"text", "json", "sarif"}
 
+// Options shape a report.
+type Options struct {
+	Version string // the tool's version SARIF names
+	// Color puts ANSI colours in the text report. The caller decides: only on a terminal,
+	// never when NO_COLOR is set.
+	Color bool
+}
+
 // Write writes the result in the format.
-func Write(w io.Writer, format string, res *analyze.Result, version string) error {
+func Write(w io.Writer, format string, res *analyze.Result, opts Options) error {
 	switch format {
 	case "text":
-		return Text(w, res)
+		return Text(w, res, opts.Color)
 	case "json":
 		return JSON(w, res)
 	case "sarif":
-		return SARIF(w, res, checks.All(), version)
+		return SARIF(w, res, checks.All(), opts.Version)
 	}
 	return fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 }
 
-// Text writes one block per finding, "file:line:col: ID [severity] title", then the summary.
-func Text(w io.Writer, res *analyze.Result) error {
+// ANSI styles of the text report.
+const (
+	ansiReset = "\x1b[0m"
+	ansiBold  = "\x1b[1m"
+)
+
+var severityStyle = map[checks.Severity]string{
+	checks.Critical: "\x1b[1;31m", // bold red
+	checks.High:     "\x1b[31m",   // red
+	checks.Medium:   "\x1b[33m",   // yellow
+	checks.Low:      "\x1b[36m",   // cyan
+}
+
+// Text writes one block per finding — "file:line:col: ID [severity] title", then the
+// principal, policy and statement, actions, resources and message under aligned labels —
+// then the summary. With color the ID is bold and the severity coloured.
+func Text(w io.Writer, res *analyze.Result, color bool) error {
+	style := func(s, ansi string) string {
+		if !color || ansi == "" {
+			return s
+		}
+		return ansi + s + ansiReset
+	}
 	var b strings.Builder
 	for _, f := range res.Findings {
 		loc := f.Loc.String()
 		if f.Loc.File == "" {
 			loc = "(live)"
 		}
-		fmt.Fprintf(&b, "%s: %s [%s] %s\n", loc, f.ID, f.Severity, f.Title)
+		fmt.Fprintf(&b, "%s: %s %s %s\n", loc, style(f.ID, ansiBold), style("["+f.Severity.String()+"]", severityStyle[f.Severity]), f.Title)
 		if f.Principal != "" {
 			fmt.Fprintf(&b, "  principal: %s\n", f.Principal)
 		}
@@ -103,7 +134,15 @@ func JSON(w io.Writer, res *analyze.Result) error {
 		Summary  analyze.Summary `json:"summary"`
 	}{Findings: make([]jsonFinding, len(res.Findings)), Summary: res.Summary}
 	for i, f := range res.Findings {
+		// Lists are [] when empty, never null: consumers index them without a check.
+		f.Actions, f.Resources = nonNil(f.Actions), nonNil(f.Resources)
 		out.Findings[i] = jsonFinding{Finding: f, Location: jsonLocation{File: f.Loc.File, Line: f.Loc.Line, Column: f.Loc.Column}}
+	}
+	if out.Summary.BySeverity == nil {
+		out.Summary.BySeverity = map[string]int{}
+	}
+	if out.Summary.ByCheck == nil {
+		out.Summary.ByCheck = map[string]int{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -111,6 +150,13 @@ func JSON(w io.Writer, res *analyze.Result) error {
 		return fmt.Errorf("writing JSON: %w", err)
 	}
 	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // securitySeverity is GitHub's numeric severity (critical ≥ 9, high ≥ 7, medium ≥ 4).
@@ -126,7 +172,11 @@ func level(s checks.Severity) string {
 	return "note"
 }
 
-// SARIF writes a SARIF 2.1.0 log with one rule per check and one result per finding.
+// SARIF writes a SARIF 2.1.0 log with one rule per check and one result per finding, in
+// the form GitHub code scanning takes: relative URIs, 1-based regions, a security-severity
+// per rule, partial fingerprints. Findings without a file (--live) get a logical location
+// only: SARIF allows it, code scanning does not, so upload the results of a
+// get-account-authorization-details dump instead.
 func SARIF(w io.Writer, res *analyze.Result, rules []*checks.Check, version string) error {
 	type msg struct {
 		Text     string `json:"text"`
@@ -163,18 +213,28 @@ func SARIF(w io.Writer, res *analyze.Result, rules []*checks.Check, version stri
 		PartialFingerprints map[string]string `json:"partialFingerprints"`
 		Properties          map[string]any    `json:"properties"`
 	}
+	// A configuration can override a check's severity; its findings carry the effective
+	// one, and so must its rule, which is where code scanning reads the severity from.
+	effective := map[string]checks.Severity{}
+	for _, f := range res.Findings {
+		effective[f.ID] = f.Severity
+	}
 	index := map[string]int{}
 	rs := make([]rule, len(rules))
 	for i, c := range rules {
 		index[c.ID] = i
+		sev := c.Severity
+		if s, ok := effective[c.ID]; ok {
+			sev = s
+		}
 		rs[i] = rule{
 			ID: c.ID, Name: ruleName(c.Title),
 			ShortDescription:     msg{Text: c.Title},
 			FullDescription:      msg{Text: c.Rationale},
 			Help:                 msg{Text: c.Remediation, Markdown: "**Remediation.** " + c.Remediation + "\n\n" + refsMarkdown(c.References)},
-			DefaultConfiguration: map[string]any{"level": level(c.Severity)},
+			DefaultConfiguration: map[string]any{"level": level(sev)},
 			Properties: map[string]any{
-				"security-severity": securitySeverity[c.Severity],
+				"security-severity": securitySeverity[sev],
 				"tags":              []string{"security", "iam", strings.ToLower(strings.Split(c.ID, "-")[1])},
 				"precision":         "high",
 			},
@@ -218,7 +278,7 @@ func SARIF(w io.Writer, res *analyze.Result, rules []*checks.Check, version stri
 		"runs": []any{map[string]any{
 			"tool": map[string]any{"driver": map[string]any{
 				"name": "ec2guard", "informationUri": "https://github.com/ec2guard/ec2guard",
-				"semanticVersion": version, "rules": rs,
+				"version": version, "semanticVersion": version, "rules": rs,
 			}},
 			"results":           results,
 			"columnKind":        "unicodeCodePoints",
@@ -251,15 +311,20 @@ func refsMarkdown(refs []string) string {
 	return b.String()
 }
 
-// toURI makes a relative, slash-separated URI of a path (code scanning resolves it against
-// the repository root).
-func toURI(path string) string {
-	p := strings.ReplaceAll(path, "\\", "/")
-	p = strings.ReplaceAll(strings.TrimPrefix(p, "./"), " ", "%20")
-	if strings.HasPrefix(p, "/") {
-		return "file://" + p
+// toURI makes a URI of a path: a relative path stays relative and slash-separated (code
+// scanning resolves it against the repository root); an absolute one becomes a file URI.
+// Characters that are not allowed in a URI path (spaces, %, #, ?, non-ASCII) are escaped.
+func toURI(file string) string {
+	p := path.Clean(strings.ReplaceAll(file, "\\", "/"))
+	if len(p) >= 3 && p[1] == ':' && p[2] == '/' && ('a' <= p[0]|0x20 && p[0]|0x20 <= 'z') { // a Windows drive
+		p = "/" + p
 	}
-	return p
+	if strings.HasPrefix(p, "/") {
+		return (&url.URL{Scheme: "file", Path: p}).String()
+	}
+	// String, unlike EscapedPath, guards a colon in the first segment (which would read
+	// as a scheme) with "./".
+	return (&url.URL{Path: p}).String()
 }
 
 // fingerprint identifies a finding across runs independently of line moves.

@@ -6,8 +6,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // Fleet sets up and reads back EC2 instances on the server, through the real SDK, for tests
@@ -103,4 +105,14 @@ func (f *Fleet) Tags(id string) map[string]string {
 		m[*t.Key] = *t.Value
 	}
 	return m
+}
+
+// InAccount returns a Fleet in another account: its clients act through a role assumed there
+// (moto keeps every account's resources apart, and an assumed role's credentials belong to the
+// role's account).
+func (f *Fleet) InAccount(account, role string) *Fleet {
+	cfg := f.Cfg.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(f.Cfg),
+		"arn:aws:iam::"+account+":role/"+role, func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "mototest" }))
+	return &Fleet{t: f.t, Ctx: f.Ctx, Cfg: cfg, EC2: ec2.NewFromConfig(cfg)}
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-11}
 corpus=${CORPUS:-../shared/corpus/iam/aws-managed}
-go build -trimpath -tags lambda.norpc -o bin/ec2guard ./cmd/ec2guard
+make -s build
 n=$(find "$corpus" -name '*.json' | wc -l)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

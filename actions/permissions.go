@@ -1,0 +1,61 @@
+package actions
+
+import (
+	"slices"
+	"sort"
+)
+
+// Permission is what an action needs from IAM to do its work, for a deployment to grant it
+// and nothing more.
+type Permission struct {
+	Actions []string // IAM actions
+	// On lists the EC2 resource types the actions act on (instance, volume, network-interface,
+	// snapshot, image); Resources lists literal ARNs instead (an SNS topic).
+	On        []string
+	Resources []string
+	// FilterScoped: the action acts on the very resource the rule's filters read, so the
+	// filters' tag conditions (ec2:ResourceTag/...) may narrow the grant. An action that also
+	// acts on other resources (tag: an instance's volumes) is not.
+	FilterScoped bool
+	// TagKeys are the only tag keys the action writes (aws:TagKeys).
+	TagKeys []string
+}
+
+// ReadPermissions are the read-only calls every deployment makes: the engine reads the
+// resource its filters look at, actions re-read an instance before acting, tag reads what
+// a resource already carries and an image's snapshots, stop reads stop protection. EC2's
+// Describe calls do not support resource-level permissions.
+var ReadPermissions = []string{"ec2:DescribeImages", "ec2:DescribeInstanceAttribute", "ec2:DescribeInstances", "ec2:DescribeTags"}
+
+// Permissions returns what the action with these (valid) parameters needs.
+func Permissions(name string, params map[string]any) []Permission {
+	switch name {
+	case "start":
+		return []Permission{{Actions: []string{"ec2:StartInstances"}, On: []string{"instance"}, FilterScoped: true}}
+	case "stop":
+		acts := []string{"ec2:StopInstances"}
+		if force, _ := params["force"].(bool); force {
+			acts = append(acts, "ec2:ModifyInstanceAttribute") // turns DisableApiStop off first
+		}
+		return []Permission{{Actions: acts, On: []string{"instance"}, FilterScoped: true}}
+	case "protect":
+		return []Permission{{Actions: []string{"ec2:ModifyInstanceAttribute"}, On: []string{"instance"}, FilterScoped: true}}
+	case "tag":
+		var keys []string
+		if m, ok := params["tags"].(map[string]any); ok {
+			for k := range m {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		return []Permission{{
+			Actions: []string{"ec2:CreateTags"},
+			On:      []string{"instance", "volume", "network-interface", "snapshot", "image"},
+			TagKeys: slices.Compact(keys),
+		}}
+	case "notify":
+		topic, _ := params["topic"].(string)
+		return []Permission{{Actions: []string{"sns:Publish"}, Resources: []string{topic}}}
+	}
+	return nil
+}

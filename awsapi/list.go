@@ -1,0 +1,57 @@
+package awsapi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+)
+
+// ListInstances calls fn with every instance of the region and the account that owns it,
+// page by page (1,000 at a time), terminated instances left out: nothing can act on them.
+// fn returning an error stops the listing with that error.
+func (c *Clients) ListInstances(ctx context.Context, region string, fn func(account string, in *Instance) error) error {
+	cl, err := c.ec2Client(ctx, region)
+	if err != nil {
+		return err
+	}
+	p := ec2.NewDescribeInstancesPaginator(cl, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(1000)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("listing instances in %s: %w", regionName(region), err)
+		}
+		for _, r := range out.Reservations {
+			for _, in := range r.Instances {
+				inst := instanceOf(in)
+				if inst.State == "terminated" {
+					continue
+				}
+				if err := fn(aws.ToString(r.OwnerId), inst); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func regionName(region string) string {
+	if region == "" {
+		return "the configured region"
+	}
+	return region
+}
+
+// DefaultRegion is the region of the standard configuration (AWS_REGION, the profile...).
+func (c *Clients) DefaultRegion(ctx context.Context) (string, error) {
+	cfg, err := c.config(ctx)
+	if err != nil {
+		return "", err
+	}
+	if cfg.Region == "" {
+		return "", fmt.Errorf("no AWS region configured: set AWS_REGION or name the regions")
+	}
+	return cfg.Region, nil
+}

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ec2guard/ec2guard/deploy"
+)
+
+func newDeployCommand(streams *IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "deploy",
+		Short: "Write what deploys ec2guard into an account or an AWS Organization",
+		Long: `deploy writes the function package and the CloudFormation that wire ec2guard into AWS:
+
+  ec2guard deploy package  -r rules.yaml --var topic=ARN -o ec2guard.zip
+  aws s3 cp ec2guard.zip s3://BUCKET/ec2guard.zip
+  ec2guard deploy template -r rules.yaml --var topic=ARN > ec2guard.yaml
+  aws cloudformation deploy --template-file ec2guard.yaml --stack-name ec2guard \
+      --capabilities CAPABILITY_IAM --parameter-overrides CodeBucket=BUCKET`,
+	}
+	cmd.AddCommand(newDeployTemplateCommand(streams), newDeployPackageCommand(streams))
+	return cmd
+}
+
+func newDeployTemplateCommand(streams *IO) *cobra.Command {
+	var rf ruleFlags
+	var org, member bool
+	var format, out string
+	cmd := &cobra.Command{
+		Use:   "template -r RULES [--var NAME=VALUE]... [--org [--member]] [--format yaml|json] [-o FILE]",
+		Short: "Write the CloudFormation template of the remediation stack",
+		Long: `template writes the CloudFormation (PRODUCT §7) for the rule file:
+
+  - the Lambda function (provided.al2023; the package of "deploy package" in CodeBucket/CodeKey),
+    its log group (LogRetentionDays), retries and a dead-letter queue;
+  - one EventBridge rule per rule, with the rule's pattern verbatim, targeting the function;
+  - the DynamoDB table of the idempotency ledger and the loop budget (EC2GUARD_TABLE);
+  - an execution role with only what the rules' actions need: each action's EC2 call on the
+    resources its rule's filters allow (tag filters become ec2:ResourceTag conditions, id
+    filters instance ARNs), tag writes limited to the keys the rule writes (aws:TagKeys), SNS
+    publish on the rules' topics, and the ledger, log and queue of the stack. ` + "`iam check`" + ` of the
+    template finds nothing for the seeds' rules.
+
+Rule-file variables (--var, or EC2GUARD_VAR_NAME) are filled in and passed to the function.
+
+--org writes the central account's template of an Organization: it also accepts events from
+the Organization's accounts on the default bus and lets the function assume each member
+account's remediation role. --org --member writes the member accounts' template (deploy it
+with a service-managed StackSet): rules with the same patterns forward the events to the
+central bus, and the remediation role (CAPABILITY_NAMED_IAM) trusts the central function.
+
+Exit codes: 0 written; 2 usage or rule-file error.`,
+		Example: `  ec2guard deploy template -r examples/seeds.yaml --var topic=arn:aws:sns:us-east-1:123456789012:ops > ec2guard.yaml
+  ec2guard deploy template -r rules.yaml --org > central.yaml
+  ec2guard deploy template -r rules.yaml --org --member > member.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if member && !org {
+				return usageError(errors.New("deploy template: --member goes with --org"))
+			}
+			if format != "yaml" && format != "json" {
+				return usageError(fmt.Errorf("deploy template: unknown --format %q (want yaml or json)", format))
+			}
+			set, src, vars, err := rf.loadWithSource()
+			if err != nil {
+				return err
+			}
+			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org}
+			build := deploy.Central
+			if member {
+				build = deploy.Member
+			}
+			t, err := build(opts)
+			if err != nil {
+				return usageError(err)
+			}
+			render := t.YAML
+			if format == "json" {
+				render = t.JSON
+			}
+			b, err := render()
+			if err != nil {
+				return err
+			}
+			return writeOut(streams.Out, out, b)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&rf.file, "rules", "r", "", "rule file (YAML or JSON)")
+	fl.StringArrayVar(&rf.vars, "var", nil, "set a rule-file variable, NAME=VALUE (repeatable; also EC2GUARD_VAR_NAME)")
+	fl.BoolVar(&org, "org", false, "an AWS Organization: the central account's template (with --member: the member accounts')")
+	fl.BoolVar(&member, "member", false, "with --org: the member accounts' template")
+	fl.StringVar(&format, "format", "yaml", "yaml or json")
+	fl.StringVarP(&out, "output", "o", "-", "file to write (- for standard output)")
+	return cmd
+}
+
+func newDeployPackageCommand(streams *IO) *cobra.Command {
+	var rf ruleFlags
+	var binary, out string
+	cmd := &cobra.Command{
+		Use:   "package -r RULES [--var NAME=VALUE]... -o FILE.zip [--binary PATH]",
+		Short: "Write the Lambda function package: bootstrap and the rule file",
+		Long: `package checks the rule file (as validate does) and writes the zip the template's function runs:
+the ec2guard executable as "bootstrap" and the rule file as "rules.yaml". The executable is
+this one unless --binary names another (build one for Lambda with GOOS=linux GOARCH=amd64 or
+arm64 make build); its architecture is printed for the template's Architecture parameter.
+The same inputs make the same bytes.
+
+Exit codes: 0 written; 2 usage, rule-file or executable error.`,
+		Example: `  ec2guard deploy package -r examples/seeds.yaml --var topic=arn:aws:sns:us-east-1:123456789012:ops -o ec2guard.zip`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" || out == "-" {
+				return usageError(errors.New("deploy package: -o FILE.zip is required"))
+			}
+			_, src, _, err := rf.loadWithSource()
+			if err != nil {
+				return err
+			}
+			if binary == "" {
+				if binary, err = os.Executable(); err != nil {
+					return usageError(fmt.Errorf("deploy package: finding this executable (pass --binary): %w", err))
+				}
+			}
+			bin, err := os.ReadFile(binary)
+			if err != nil {
+				return usageError(fmt.Errorf("deploy package: reading the executable: %w", err))
+			}
+			arch, dynamic, err := deploy.Arch(bin)
+			if err != nil {
+				return usageError(fmt.Errorf("deploy package: %s: %w", binary, err))
+			}
+			if dynamic {
+				fmt.Fprintf(streams.ErrOut, "ec2guard: warning: %s links dynamically; build it with make build (CGO_ENABLED=0) for a static bootstrap\n", binary)
+			}
+			var b bytes.Buffer
+			if err := deploy.Package(&b, bin, src); err != nil {
+				return err
+			}
+			if err := writeOut(streams.Out, out, b.Bytes()); err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.ErrOut, "ec2guard: wrote %s (%d bytes): bootstrap for %s (template parameter Architecture=%s), rules.yaml from %s\n", out, b.Len(), arch, arch, rf.file)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&rf.file, "rules", "r", "", "rule file (YAML or JSON)")
+	fl.StringArrayVar(&rf.vars, "var", nil, "set a rule-file variable, NAME=VALUE, to check the file with (repeatable; also EC2GUARD_VAR_NAME)")
+	fl.StringVar(&binary, "binary", "", "the Linux executable to package (default: this one)")
+	fl.StringVarP(&out, "output", "o", "", "the zip file to write")
+	return cmd
+}
+
+// writeOut writes b to the named file, or to w for "-".
+func writeOut(w io.Writer, name string, b []byte) error {
+	if name == "-" || name == "" {
+		_, err := w.Write(b)
+		return err
+	}
+	if err := os.WriteFile(name, b, 0o644); err != nil {
+		return usageError(fmt.Errorf("writing %s: %w", name, err))
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"archive/zip"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDeployTemplateCommand(t *testing.T) {
+	seeds := filepath.Join("..", "examples", "seeds.yaml")
+	topic := "topic=arn:aws:sns:us-east-1:123456789012:ops"
+	code, out, errOut := runCLI(t, "", "deploy", "template", "-r", seeds, "--var", topic)
+	if code != 0 || !strings.HasPrefix(out, "AWSTemplateFormatVersion: \"2010-09-09\"") || !strings.Contains(out, "AWS::Lambda::Function") {
+		t.Fatalf("exit %d\n%s\n%s", code, errOut, out)
+	}
+	code, out, errOut = runCLI(t, "", "deploy", "template", "-r", seeds, "--var", topic, "--org", "--member", "--format", "json")
+	var tmpl struct {
+		Resources map[string]struct{ Type string }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &tmpl) != nil || tmpl.Resources["RemediationRole"].Type != "AWS::IAM::Role" {
+		t.Fatalf("member template: exit %d\n%s\n%s", code, errOut, out)
+	}
+	file := filepath.Join(t.TempDir(), "central.yaml")
+	if code, _, errOut := runCLI(t, "", "deploy", "template", "-r", seeds, "--var", topic, "--org", "-o", file); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if b, err := os.ReadFile(file); err != nil || !strings.Contains(string(b), "OrganizationId") {
+		t.Fatalf("central template file: %v", err)
+	}
+	for name, args := range map[string][]string{
+		"member without org": {"deploy", "template", "-r", seeds, "--var", topic, "--member"},
+		"bad format":         {"deploy", "template", "-r", seeds, "--var", topic, "--format", "xml"},
+		"unset variable":     {"deploy", "template", "-r", seeds},
+		"no rules":           {"deploy", "template"},
+	} {
+		if code, _, errOut := runCLI(t, "", args...); code != ExitUsage {
+			t.Errorf("%s: exit %d\n%s", name, code, errOut)
+		}
+	}
+	if _, _, errOut := runCLI(t, "", "deploy", "template", "-r", seeds); !strings.Contains(errOut, "seeds.yaml:") {
+		t.Errorf("an unset variable is not reported at its place: %s", errOut)
+	}
+}
+
+func TestDeployPackageCommand(t *testing.T) {
+	seeds := filepath.Join("..", "examples", "seeds.yaml")
+	topic := "topic=arn:aws:sns:us-east-1:123456789012:ops"
+	zipFile := filepath.Join(t.TempDir(), "ec2guard.zip")
+	code, _, errOut := runCLI(t, "", "deploy", "package", "-r", seeds, "--var", topic, "-o", zipFile)
+	if code != 0 || !strings.Contains(errOut, "Architecture=") {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	zr, err := zip.OpenReader(zipFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, ",") != "bootstrap,rules.yaml" {
+		t.Fatalf("entries %v", names)
+	}
+	notBinary := filepath.Join(t.TempDir(), "script.sh")
+	if err := os.WriteFile(notBinary, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, args := range map[string][]string{
+		"no output":      {"deploy", "package", "-r", seeds, "--var", topic},
+		"not a binary":   {"deploy", "package", "-r", seeds, "--var", topic, "--binary", notBinary, "-o", zipFile},
+		"missing binary": {"deploy", "package", "-r", seeds, "--var", topic, "--binary", notBinary + ".gone", "-o", zipFile},
+	} {
+		if code, _, errOut := runCLI(t, "", args...); code != ExitUsage {
+			t.Errorf("%s: exit %d\n%s", name, code, errOut)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/source"
+)
+
+func newScanCommand(streams *IO) *cobra.Command {
+	var f engineFlags
+	var regions []string
+	cmd := &cobra.Command{
+		Use:   "scan -r RULES [--dry-run] [--region REGION...]",
+		Short: "Apply the rules to the instances as they are now (pull mode)",
+		Long: `scan lists the instances of each region (terminated ones aside) and runs the rules on each as if
+EventBridge had just sent its "EC2 Instance State-change Notification" for the state it is in:
+a rule selecting stopped instances sees every stopped instance, one selecting running
+instances every running one. Filters, check-before-act (every matched instance is read again
+just before its filters), the ledger, the loop budget and the blast-radius caps
+(--max-actions, --max-actions-per-minute) apply as they do to events, so a first scan of a
+large fleet acts on at most --max-actions instances and reports the rest as suppressed.
+
+Rules that select CloudTrail API calls (auto-tagging: the caller of RunInstances) need the
+call itself and are not evaluated; they are named on standard error.
+
+One decision record (JSON) per line on standard output, as handle prints them; a summary on
+standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS error.`,
+		Example: `  ec2guard scan -r examples/seeds.yaml --var topic=arn:aws:sns:us-east-1:123456789012:ops --dry-run
+  ec2guard scan -r rules.yaml --region eu-west-1 --region us-east-1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			eng, closeFn, err := f.build(streams.ErrOut)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			clients := awsapi.New()
+			if len(regions) == 0 {
+				r, err := clients.DefaultRegion(cmd.Context())
+				if err != nil {
+					return usageError(fmt.Errorf("scan: %w (--region)", err))
+				}
+				regions = []string{r}
+			}
+			enc := json.NewEncoder(streams.Out)
+			failed := 0
+			counts := map[engine.Outcome]int{}
+			sc := &source.Scanner{Lister: clients, Handler: eng, Regions: regions}
+			st, err := sc.Run(cmd.Context(), func(ds []engine.Decision) error {
+				for _, d := range ds {
+					counts[d.Outcome]++
+					if d.Outcome == engine.Failed {
+						failed++
+					}
+					if err := enc.Encode(d); err != nil {
+						return fmt.Errorf("writing decisions: %w", err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return usageError(fmt.Errorf("scan: %w", err))
+			}
+			set := eng.Rules()
+			applicable, err := source.ScanRules(set.Matcher, st.Places)
+			if err != nil {
+				return fmt.Errorf("scan: %w", err)
+			}
+			var skipped []string
+			for i, r := range set.Rules {
+				if !slices.Contains(applicable, i) {
+					skipped = append(skipped, r.Name)
+				}
+			}
+			if len(skipped) > 0 {
+				fmt.Fprintf(streams.ErrOut, "ec2guard: scan: not evaluated (these rules select events a scan cannot reconstruct, such as CloudTrail API calls, or other regions or accounts): %s\n", strings.Join(skipped, ", "))
+			}
+			fmt.Fprintf(streams.ErrOut, "ec2guard: scan: %d instances in %s, %d selected by a rule; %s\n",
+				st.Instances, strings.Join(regions, ", "), st.Matched, outcomeSummary(counts))
+			if failed > 0 {
+				return exitCode(ExitFindings, fmt.Errorf("%d actions failed (see the failed records)", failed))
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringSliceVar(&regions, "region", nil, "region to scan (repeatable or comma-separated; default: the configured region)")
+	return cmd
+}
+
+func outcomeSummary(counts map[engine.Outcome]int) string {
+	var parts []string
+	for _, o := range []engine.Outcome{engine.Applied, engine.DryRun, engine.Skipped, engine.Duplicate, engine.Suppressed, engine.Failed} {
+		if counts[o] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
+		}
+	}
+	if len(parts) == 0 {
+		return "no decisions"
+	}
+	return "decisions: " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,179 @@
+package deploy
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/awsapi"
+)
+
+// Names the function and its stack agree on.
+const (
+	// LedgerKey and LedgerTTL are the state table's partition key and TTL attribute, as the
+	// DynamoDB ledger reads and writes them.
+	LedgerKey = awsapi.TableKey
+	LedgerTTL = awsapi.TableTTL
+	// DefaultRemediationRole is the role name a member account exposes to the central function.
+	DefaultRemediationRole = "ec2guard-remediation"
+)
+
+// retentionDays are the values CloudWatch Logs accepts.
+var retentionDays = []any{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// Central is the template of the account that runs ec2guard's function.
+func Central(o Options) (*Template, error) {
+	if o.Rules == nil || len(o.Rules.Rules) == 0 {
+		return nil, errors.New("deploy: no rules")
+	}
+	desc := "ec2guard: EC2 guardrails as EventBridge rules and one Lambda function (" + fmt.Sprint(len(o.Rules.Rules)) + " rules)"
+	if o.Org {
+		desc = "ec2guard, central account of an AWS Organization: EC2 guardrails for every member account (" + fmt.Sprint(len(o.Rules.Rules)) + " rules)"
+	}
+	t := &Template{
+		AWSTemplateFormatVersion: "2010-09-09",
+		Description:              desc,
+		Parameters: map[string]Parameter{
+			"CodeBucket": {Type: "String", MinLength: intp(3), Description: "S3 bucket holding the function package (ec2guard deploy package writes it)"},
+			"CodeKey":    {Type: "String", Default: "ec2guard.zip", Description: "S3 key of the function package"},
+			"FunctionName": {Type: "String", Default: "ec2guard", AllowedPattern: "^[A-Za-z0-9_-]{1,64}$",
+				ConstraintDescription: "1 to 64 letters, digits, - or _", Description: "name of the Lambda function (and of its log group)"},
+			"Architecture":     {Type: "String", Default: "x86_64", AllowedValues: []any{"x86_64", "arm64"}, Description: "the architecture the package's bootstrap was built for"},
+			"LogRetentionDays": {Type: "Number", Default: 90, AllowedValues: retentionDays, Description: "how long the decision records (the function's log) are kept"},
+			"DryRun":           {Type: "String", Default: "false", AllowedValues: []any{"true", "false"}, Description: "true: decide and log, never call a mutating API, whatever the rules' modes"},
+		},
+		Resources: map[string]Resource{},
+		Outputs: map[string]Output{
+			"FunctionArn":        {Description: "the ec2guard function", Value: getAtt("Function", "Arn")},
+			"FunctionRoleArn":    {Description: "the function's execution role (a member account's remediation role trusts it)", Value: getAtt("FunctionRole", "Arn")},
+			"LedgerTable":        {Description: "the idempotency ledger and loop-budget table", Value: ref("LedgerTable")},
+			"DeadLetterQueueUrl": {Description: "events that could not be handled after every retry", Value: ref("DeadLetterQueue")},
+		},
+	}
+	res := t.Resources
+	res["LedgerTable"] = Resource{
+		Type: "AWS::DynamoDB::Table", DeletionPolicy: "Delete", UpdateReplacePolicy: "Delete",
+		Properties: map[string]any{
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"AttributeDefinitions":             []any{map[string]any{"AttributeName": LedgerKey, "AttributeType": "S"}},
+			"KeySchema":                        []any{map[string]any{"AttributeName": LedgerKey, "KeyType": "HASH"}},
+			"TimeToLiveSpecification":          map[string]any{"AttributeName": LedgerTTL, "Enabled": true},
+			"SSESpecification":                 map[string]any{"SSEEnabled": true},
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": false},
+		},
+	}
+	res["DeadLetterQueue"] = Resource{
+		Type: "AWS::SQS::Queue", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
+		Properties: map[string]any{"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": true},
+	}
+	res["LogGroup"] = Resource{
+		Type: "AWS::Logs::LogGroup", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
+		Properties: map[string]any{"LogGroupName": sub("/aws/lambda/${FunctionName}"), "RetentionInDays": ref("LogRetentionDays")},
+	}
+
+	env := map[string]any{
+		"EC2GUARD_RULES":   "/var/task/rules.yaml",
+		"EC2GUARD_TABLE":   ref("LedgerTable"),
+		"EC2GUARD_DRY_RUN": ref("DryRun"),
+	}
+	for k, v := range o.Vars {
+		env["EC2GUARD_VAR_"+k] = v
+	}
+
+	stmts := []map[string]any{
+		{"Sid": "ReadResources", "Effect": "Allow", "Action": actions.ReadPermissions, "Resource": "*"},
+	}
+	stmts = append(stmts, actionStatements(o.Rules, false)...)
+	stmts = append(stmts,
+		map[string]any{"Sid": "Ledger", "Effect": "Allow", "Resource": getAtt("LedgerTable", "Arn"), "Action": []string{
+			"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+		map[string]any{"Sid": "Logs", "Effect": "Allow", "Resource": getAtt("LogGroup", "Arn"), "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"}},
+		map[string]any{"Sid": "DeadLetters", "Effect": "Allow", "Resource": getAtt("DeadLetterQueue", "Arn"), "Action": "sqs:SendMessage"},
+	)
+	if o.Org {
+		t.Parameters["OrganizationId"] = Parameter{Type: "String", AllowedPattern: "^o-[a-z0-9]{10,32}$",
+			ConstraintDescription: "an Organization id, o-...", Description: "the Organization whose member accounts forward events and expose the remediation role"}
+		t.Parameters["RemediationRoleName"] = Parameter{Type: "String", Default: DefaultRemediationRole, Description: "the role each member account exposes to the function (the member template's RemediationRoleName)"}
+		env["EC2GUARD_ASSUME_ROLE"] = ref("RemediationRoleName")
+		stmts = append(stmts, map[string]any{
+			"Sid": "ActInMemberAccounts", "Effect": "Allow", "Action": "sts:AssumeRole",
+			"Resource":  sub("arn:${AWS::Partition}:iam::*:role/${RemediationRoleName}"),
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": ref("OrganizationId")}},
+		})
+		res["OrganizationEvents"] = Resource{
+			Type: "AWS::Events::EventBusPolicy",
+			Properties: map[string]any{
+				"StatementId": "ec2guard-organization",
+				"Statement": map[string]any{
+					"Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
+					"Resource":  sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"),
+					"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": ref("OrganizationId")}},
+				},
+			},
+		}
+		t.Outputs["CentralEventBusArn"] = Output{Description: "the bus member accounts forward events to", Value: sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")}
+	}
+	res["FunctionRole"] = Resource{
+		Type: "AWS::IAM::Role",
+		Properties: map[string]any{
+			"Description": "ec2guard's function: reads EC2 resources and runs the rule file's actions, nothing else",
+			"AssumeRolePolicyDocument": policyDoc(map[string]any{
+				"Effect": "Allow", "Principal": map[string]any{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")}},
+			}),
+			"Policies": []any{map[string]any{"PolicyName": "ec2guard", "PolicyDocument": policyDoc(stmts...)}},
+		},
+	}
+	res["Function"] = Resource{
+		Type: "AWS::Lambda::Function",
+		Properties: map[string]any{
+			"FunctionName":     ref("FunctionName"),
+			"Description":      "ec2guard: EC2 guardrails (decision records in its log)",
+			"Runtime":          "provided.al2023",
+			"Handler":          "bootstrap",
+			"Architectures":    []any{ref("Architecture")},
+			"Code":             map[string]any{"S3Bucket": ref("CodeBucket"), "S3Key": ref("CodeKey")},
+			"Role":             getAtt("FunctionRole", "Arn"),
+			"MemorySize":       128,
+			"Timeout":          180, // start waits up to 2 minutes for a stopping instance
+			"Environment":      map[string]any{"Variables": env},
+			"DeadLetterConfig": map[string]any{"TargetArn": getAtt("DeadLetterQueue", "Arn")},
+			"LoggingConfig":    map[string]any{"LogGroup": ref("LogGroup"), "LogFormat": "Text"},
+		},
+	}
+	res["FunctionRetries"] = Resource{
+		Type: "AWS::Lambda::EventInvokeConfig",
+		Properties: map[string]any{
+			"FunctionName": ref("Function"), "Qualifier": "$LATEST",
+			"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600,
+		},
+	}
+
+	ids, err := eventRules(res, "Rule", o.Rules, "DeadLetterQueue", map[string]any{"Id": "ec2guard", "Arn": getAtt("Function", "Arn")})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		res[id+"Invoke"] = Resource{
+			Type: "AWS::Lambda::Permission",
+			Properties: map[string]any{
+				"Action": "lambda:InvokeFunction", "FunctionName": ref("Function"),
+				"Principal": "events.amazonaws.com", "SourceArn": getAtt(id, "Arn"),
+			},
+		}
+	}
+	return t, nil
+}
+
+// ruleDescription fits an EventBridge rule description (512 characters at most).
+func ruleDescription(name, desc string) string {
+	s := "ec2guard rule " + name
+	if desc != "" {
+		s += ": " + strings.TrimSpace(desc)
+	}
+	if len(s) > 512 {
+		s = strings.ToValidUTF8(s[:509], "") + "..."
+	}
+	return s
+}

@@ -1,0 +1,141 @@
+package deploy
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+// arnOf is the ARN pattern of an EC2 resource type in the stack's account and region, for
+// Fn::Sub. Snapshots and images carry no account in their ARN.
+var arnOf = map[string]string{
+	"instance":          "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/",
+	"volume":            "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/",
+	"network-interface": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/",
+	"snapshot":          "arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/",
+	"image":             "arn:${AWS::Partition}:ec2:${AWS::Region}::image/",
+}
+
+// actionStatements are the policy statements the rules' actions need: one per rule and
+// action (identical ones merged), EC2 grants narrowed to the resources the rule's filters
+// allow — tag filters become ec2:ResourceTag conditions, id filters instance ARNs — and
+// tag writes to the keys the rule writes (aws:TagKeys). ec2Only leaves out what acts
+// outside EC2 (SNS), for a member account's remediation role.
+func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
+	var out []map[string]any
+	seen := map[string]bool{}
+	sids := map[string]bool{}
+	for _, r := range set.Rules {
+		for _, spec := range r.Actions {
+			for _, p := range actions.Permissions(spec.Name, spec.Params) {
+				st := map[string]any{"Effect": "Allow", "Action": p.Actions}
+				switch {
+				case len(p.Resources) > 0:
+					if ec2Only {
+						continue
+					}
+					st["Resource"] = p.Resources
+				default:
+					var ids []string
+					if p.FilterScoped {
+						ids = filterIDs(r.Filters)
+					}
+					var res []any
+					for _, typ := range p.On {
+						if typ == "instance" && ids != nil {
+							for _, id := range ids {
+								res = append(res, sub(arnOf[typ]+id))
+							}
+							continue
+						}
+						res = append(res, sub(arnOf[typ]+"*"))
+					}
+					st["Resource"] = res
+					cond := map[string]map[string]any{}
+					if p.FilterScoped {
+						cond = tagConditions(r.Filters)
+					}
+					if len(p.TagKeys) > 0 {
+						cond["ForAllValues:StringEquals"] = map[string]any{"aws:TagKeys": p.TagKeys}
+					}
+					if len(cond) > 0 {
+						st["Condition"] = cond
+					}
+				}
+				key, _ := json.Marshal(st)
+				if seen[string(key)] {
+					continue
+				}
+				seen[string(key)] = true
+				st["Sid"] = logicalID("", r.Name+" "+spec.Name, sids)
+				out = append(out, st)
+			}
+		}
+	}
+	return out
+}
+
+// filterIDs returns the instance ids the rule's id filters allow (nil: any).
+func filterIDs(fs []rules.Filter) []string {
+	var ids []string
+	for _, f := range fs {
+		if f.Kind != rules.FilterID {
+			continue
+		}
+		if ids == nil {
+			ids = slices.Clone(f.Values)
+			continue
+		}
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(f.Values, id) })
+	}
+	if ids != nil && len(ids) == 0 {
+		return []string{"none"} // contradictory filters: nothing
+	}
+	return ids
+}
+
+// tagConditions turns the rule's tag filters into IAM conditions on ec2:ResourceTag. A glob
+// IAM cannot express (character classes, escapes) is left out: the grant is then wider than
+// the filter, never narrower, and the filter still decides at run time.
+func tagConditions(fs []rules.Filter) map[string]map[string]any {
+	cond := map[string]map[string]any{}
+	put := func(op, key string, v any) {
+		if cond[op] == nil {
+			cond[op] = map[string]any{}
+		}
+		cond[op][key] = v
+	}
+	equals := map[string][]string{}
+	for _, f := range fs {
+		if f.Kind != rules.FilterTag {
+			continue
+		}
+		key := "ec2:ResourceTag/" + f.Tag
+		switch f.Op {
+		case rules.TagEquals, rules.TagOneOf:
+			if prev, ok := equals[key]; ok {
+				equals[key] = slices.DeleteFunc(slices.Clone(prev), func(v string) bool { return !slices.Contains(f.Values, v) })
+			} else {
+				equals[key] = slices.Clone(f.Values)
+			}
+		case rules.TagPresent:
+			put("Null", key, "false")
+		case rules.TagAbsent:
+			put("Null", key, "true")
+		case rules.TagGlob:
+			if !slices.ContainsFunc(f.Values, func(g string) bool { return strings.ContainsAny(g, `[]\`) }) {
+				put("StringLike", key, slices.Clone(f.Values))
+			}
+		}
+	}
+	for key, vs := range equals {
+		if len(vs) == 0 {
+			vs = []string{""} // contradictory filters: no tag value satisfies them
+		}
+		put("StringEquals", key, vs)
+	}
+	return cond
+}

@@ -1,0 +1,320 @@
+package deploy
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/iam/analyze"
+	"github.com/ec2guard/ec2guard/iam/catalog"
+	"github.com/ec2guard/ec2guard/iam/checks"
+	"github.com/ec2guard/ec2guard/iam/eval"
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+const topic = "arn:aws:sns:us-east-1:123456789012:ops"
+
+func seeds(t testing.TB) (*rules.Set, []byte) {
+	t.Helper()
+	path := filepath.Join("..", "examples", "seeds.yaml")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := rules.Load(path, src, rules.Options{Vars: map[string]string{"topic": topic}, CheckAction: actions.Check, Transitions: actions.Transitions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set, src
+}
+
+func loadRules(t testing.TB, src string) *rules.Set {
+	t.Helper()
+	set, err := rules.Load("r.yaml", []byte(src), rules.Options{CheckAction: actions.Check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// templates are the three templates of the seeds: single account, Organization central, member.
+func templates(t testing.TB) map[string]*Template {
+	t.Helper()
+	set, src := seeds(t)
+	o := Options{Rules: set, Vars: UsedVars(src, map[string]string{"topic": topic, "unused": "x"})}
+	single, err := Central(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Org = true
+	central, err := Central(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member, err := Member(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]*Template{"single.yaml": single, "central.yaml": central, "member.json": member}
+}
+
+// write renders the templates into a folder, YAML or JSON by name.
+func write(t testing.TB, ts map[string]*Template) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, tmpl := range ts {
+		render := tmpl.YAML
+		if strings.HasSuffix(name, ".json") {
+			render = tmpl.JSON
+		}
+		b, err := render()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestCentralResources(t *testing.T) {
+	set, _ := seeds(t)
+	tmpl := templates(t)["single.yaml"]
+	var rulesSeen int
+	for id, r := range tmpl.Resources {
+		if r.Type != "AWS::Events::Rule" {
+			continue
+		}
+		rulesSeen++
+		name := strings.TrimPrefix(strings.SplitN(r.Properties["Description"].(string), ":", 2)[0], "ec2guard rule ")
+		i := slices.IndexFunc(set.Rules, func(x *rules.Rule) bool { return x.Name == name })
+		if i < 0 {
+			t.Fatalf("%s: description names no rule: %v", id, r.Properties["Description"])
+		}
+		got, _ := json.Marshal(r.Properties["EventPattern"])
+		var want any
+		_ = json.Unmarshal(set.Rules[i].Pattern, &want)
+		wantJSON, _ := json.Marshal(want)
+		if string(got) != string(wantJSON) {
+			t.Errorf("%s: pattern %s, want the rule's %s", id, got, wantJSON)
+		}
+		if _, ok := tmpl.Resources[id+"Invoke"]; !ok {
+			t.Errorf("%s: no permission for EventBridge to invoke the function", id)
+		}
+	}
+	if rulesSeen != len(set.Rules) {
+		t.Errorf("%d EventBridge rules, want %d", rulesSeen, len(set.Rules))
+	}
+	fn := tmpl.Resources["Function"].Properties
+	if fn["Runtime"] != "provided.al2023" || fn["Handler"] != "bootstrap" {
+		t.Errorf("function runtime %v handler %v", fn["Runtime"], fn["Handler"])
+	}
+	env := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if env["EC2GUARD_VAR_topic"] != topic || env["EC2GUARD_VAR_unused"] != nil {
+		t.Errorf("variables in the environment: %v", env)
+	}
+	if ref, _ := env["EC2GUARD_TABLE"].(map[string]any); ref["Ref"] != "LedgerTable" {
+		t.Errorf("EC2GUARD_TABLE = %v", env["EC2GUARD_TABLE"])
+	}
+	if _, ok := env["EC2GUARD_ASSUME_ROLE"]; ok {
+		t.Error("a single-account function assumes a role")
+	}
+	table := tmpl.Resources["LedgerTable"].Properties
+	if ttl := table["TimeToLiveSpecification"].(map[string]any); ttl["AttributeName"] != LedgerTTL || ttl["Enabled"] != true {
+		t.Errorf("table TTL %v", ttl)
+	}
+	if _, ok := tmpl.Resources["OrganizationEvents"]; ok {
+		t.Error("a single-account template opens the bus to an Organization")
+	}
+	if _, ok := templates(t)["central.yaml"].Resources["OrganizationEvents"]; !ok {
+		t.Error("the central template does not accept the Organization's events")
+	}
+}
+
+// policyOf returns the compiled policy of a role of a rendered template, read back through
+// the IAM analyzer's CloudFormation loader (intrinsics resolved as iam check resolves them).
+func policyOf(t *testing.T, dir, file, role string) *eval.Evaluator {
+	t.Helper()
+	inv, err := analyze.Load([]string{filepath.Join(dir, file)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range inv.Subjects {
+		if s.Name == role {
+			ev, err := eval.Compile(eval.PolicySet{Identity: s.Identity})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ev
+		}
+	}
+	t.Fatalf("no role %s in %s", role, file)
+	return nil
+}
+
+// The execution role grants what the seeds' rules do and nothing more, decided by the same
+// evaluator as iam simulate.
+func TestExecutionRoleIsLeastPrivilege(t *testing.T) {
+	dir := write(t, templates(t))
+	const inst = "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"
+	tag := func(kv ...string) eval.Context {
+		c := eval.Context{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			c["ec2:ResourceTag/"+kv[i]] = []string{kv[i+1]}
+		}
+		return c
+	}
+	tagKeys := func(keys ...string) eval.Context { return eval.Context{"aws:TagKeys": keys} }
+	cases := []struct {
+		name     string
+		action   string
+		resource string
+		ctx      eval.Context
+		want     eval.Effect
+	}{
+		{"start a protected instance", "ec2:StartInstances", inst, tag("Protected", "true"), eval.Allowed},
+		{"start an unprotected instance", "ec2:StartInstances", inst, nil, eval.ImplicitDeny},
+		{"start with Protected=false", "ec2:StartInstances", inst, tag("Protected", "false"), eval.ImplicitDeny},
+		{"stop an instance without the exception tag", "ec2:StopInstances", inst, nil, eval.Allowed},
+		{"stop an excepted instance", "ec2:StopInstances", inst, tag("SPECIAL_EXCEPTION", "yes"), eval.ImplicitDeny},
+		{"stop a protected instance", "ec2:StopInstances", inst, tag("Protected", "true"), eval.ImplicitDeny},
+		{"stop in another account", "ec2:StopInstances", "arn:aws:ec2:us-east-1:999999999999:instance/i-0abc", nil, eval.ImplicitDeny},
+		{"tag Owner and PrincipalId", "ec2:CreateTags", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1", tagKeys("Owner", "PrincipalId"), eval.Allowed},
+		{"tag a snapshot", "ec2:CreateTags", "arn:aws:ec2:us-east-1::snapshot/snap-1", tagKeys("Owner"), eval.Allowed},
+		{"take an instance over with Protected", "ec2:CreateTags", inst, tagKeys("Protected"), eval.ImplicitDeny},
+		{"set the exception tag", "ec2:CreateTags", inst, tagKeys("Owner", "SPECIAL_EXCEPTION"), eval.ImplicitDeny},
+		{"remove tags", "ec2:DeleteTags", inst, tagKeys("Owner"), eval.ImplicitDeny},
+		{"terminate", "ec2:TerminateInstances", inst, nil, eval.ImplicitDeny},
+		{"turn protection off", "ec2:ModifyInstanceAttribute", inst, nil, eval.ImplicitDeny},
+		{"run instances", "ec2:RunInstances", "*", nil, eval.ImplicitDeny},
+		{"publish to the rules' topic", "sns:Publish", topic, nil, eval.Allowed},
+		{"publish elsewhere", "sns:Publish", "arn:aws:sns:us-east-1:123456789012:other", nil, eval.ImplicitDeny},
+		{"describe", "ec2:DescribeInstances", "*", nil, eval.Allowed},
+		{"assume roles", "sts:AssumeRole", "arn:aws:iam::222222222222:role/ec2guard-remediation", nil, eval.ImplicitDeny},
+	}
+	ev := policyOf(t, dir, "single.yaml", "FunctionRole")
+	for _, c := range cases {
+		if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource, Context: c.ctx}); got != c.want {
+			t.Errorf("%s: %s on %s %v = %s, want %s", c.name, c.action, c.resource, c.ctx, got, c.want)
+		}
+	}
+	// The central function of an Organization may assume the member role of its own
+	// Organization only; a member's remediation role acts on EC2, never on SNS.
+	central := policyOf(t, dir, "central.yaml", "FunctionRole")
+	role := "arn:aws:iam::222222222222:role/ec2guard-remediation"
+	org := func(id string) eval.Context { return eval.Context{"aws:ResourceOrgID": {id}} }
+	// (the analyzer resolves the OrganizationId parameter, which has no default, to "ref-OrganizationId")
+	if got := central.Decide(eval.Request{Action: "sts:AssumeRole", Resource: role, Context: org("ref-OrganizationId")}); got != eval.Allowed {
+		t.Errorf("assume a member's remediation role: %s", got)
+	}
+	if got := central.Decide(eval.Request{Action: "sts:AssumeRole", Resource: role, Context: org("o-otherorgxyz")}); got != eval.ImplicitDeny {
+		t.Errorf("assume a role outside the Organization: %s", got)
+	}
+	if got := central.Decide(eval.Request{Action: "sts:AssumeRole", Resource: "arn:aws:iam::222222222222:role/admin", Context: org("ref-OrganizationId")}); got != eval.ImplicitDeny {
+		t.Errorf("assume another role of a member: %s", got)
+	}
+	member := policyOf(t, dir, "member.json", "ec2guard-remediation")
+	for _, c := range cases {
+		want := c.want
+		if strings.HasPrefix(c.action, "sns:") {
+			want = eval.ImplicitDeny
+		}
+		if got := member.Decide(eval.Request{Action: c.action, Resource: c.resource, Context: c.ctx}); got != want {
+			t.Errorf("member role: %s: %s = %s, want %s", c.name, c.action, got, want)
+		}
+	}
+}
+
+// PRODUCT §7: iam check of the generated roles finds nothing.
+func TestIAMCheckFindsNothing(t *testing.T) {
+	dir := write(t, templates(t))
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := analyze.Load([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Subjects) < 4 {
+		t.Fatalf("%d principals analysed, want the function, forwarder and remediation roles", len(inv.Subjects))
+	}
+	res, err := analyze.Run(&checks.Env{Catalog: cat}, nil, inv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		t.Errorf("%s %s %s: %s (%v)", f.ID, f.Principal, f.Statement, f.Message, f.Loc)
+	}
+}
+
+// cfn-lint accepts every template (it must be installed: .ci/run installs it).
+func TestCfnLint(t *testing.T) {
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatal("cfn-lint is not installed (pip install cfn-lint): the generated CloudFormation cannot be validated")
+	}
+	dir := write(t, templates(t))
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	out, err := exec.Command(lint, files...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
+	}
+}
+
+func TestFilterConditions(t *testing.T) {
+	set := loadRules(t, `rules:
+  - name: scoped
+    pattern: {source: [aws.ec2]}
+    filters:
+      - {tag: Env, one-of: [prod, staging]}
+      - {tag: Env, equals: prod}
+      - {tag: Team, present: true}
+      - {tag: Keep, absent: true}
+      - {tag: Name, glob: "web-*"}
+      - {tag: Zone, glob: "[ab]-*"}
+      - {state: [running]}
+      - {id: [i-1, i-2]}
+    actions: [stop, {protect: {termination: true}}, {tag: {tags: {B: x, A: y}}}]
+  - name: free
+    pattern: {source: [aws.ec2]}
+    actions: [{stop: {force: true}}]
+`)
+	got, _ := json.Marshal(actionStatements(set, false))
+	want := `[{"Action":["ec2:StopInstances"],"Condition":{"Null":{"ec2:ResourceTag/Keep":"true","ec2:ResourceTag/Team":"false"},"StringEquals":{"ec2:ResourceTag/Env":["prod"]},"StringLike":{"ec2:ResourceTag/Name":["web-*"]}},"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-1"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-2"}],"Sid":"ScopedStop"},` +
+		`{"Action":["ec2:ModifyInstanceAttribute"],"Condition":{"Null":{"ec2:ResourceTag/Keep":"true","ec2:ResourceTag/Team":"false"},"StringEquals":{"ec2:ResourceTag/Env":["prod"]},"StringLike":{"ec2:ResourceTag/Name":["web-*"]}},"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-1"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-2"}],"Sid":"ScopedProtect"},` +
+		`{"Action":["ec2:CreateTags"],"Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["A","B"]}},"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}::image/*"}],"Sid":"ScopedTag"},` +
+		`{"Action":["ec2:StopInstances","ec2:ModifyInstanceAttribute"],"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"}],"Sid":"FreeStop"}]`
+	if string(got) != want {
+		t.Errorf("statements\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestLogicalID(t *testing.T) {
+	used := map[string]bool{}
+	for _, c := range []struct{ name, want string }{
+		{"restart-protected", "RuleRestartProtected"},
+		{"restart protected", "RuleRestartProtected2"},
+		{"é-ascii_rule.1", "RuleAsciiRule1"}, // CloudFormation takes ASCII letters and digits only
+		{"", "Rule"},
+	} {
+		if got := logicalID("Rule", c.name, used); got != c.want {
+			t.Errorf("logicalID(%q) = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestNoRules(t *testing.T) {
+	if _, err := Central(Options{}); err == nil {
+		t.Error("Central without rules")
+	}
+	if _, err := Member(Options{}); err == nil {
+		t.Error("Member without rules")
+	}
+}
