@@ -22,6 +22,7 @@ func newServeCommand(streams *IO) *cobra.Command {
 	var queue, metrics string
 	var drain time.Duration
 	var visibility, wait int32
+	var handleTimeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve -r RULES --queue SQS_URL [--dry-run] [--state PATH | dynamodb://TABLE] [--metrics ADDR]",
 		Short: "Consume an SQS queue fed by EventBridge",
@@ -68,7 +69,7 @@ see ec2guard handle --help for the table.
 			var mu sync.Mutex
 			enc := json.NewEncoder(streams.Out)
 			c := &source.Consumer{
-				Queue: f.api, URL: queue, Handler: eng, Logger: logger, Metrics: m, Drain: drain, Visibility: visibility, Wait: wait,
+				Queue: f.api, URL: queue, Handler: eng, Logger: logger, Metrics: m, Drain: drain, Visibility: visibility, Wait: wait, HandleTimeout: handleTimeout,
 				Record: func(ds []engine.Decision) error {
 					mu.Lock()
 					defer mu.Unlock()
@@ -90,5 +91,6 @@ see ec2guard handle --help for the table.
 	cmd.Flags().DurationVar(&drain, "drain", 30*time.Second, "on shutdown, how long messages in hand may take to finish")
 	cmd.Flags().Int32Var(&visibility, "visibility", 60, "seconds a received message stays hidden (extended while it is worked on); a failed one reappears after it")
 	cmd.Flags().Int32Var(&wait, "wait", 20, "long-poll seconds of each receive (1-20)")
+	cmd.Flags().DurationVar(&handleTimeout, "handle-timeout", 5*time.Minute, "longest handling of one message; a message another consumer's claim holds (it may have died) waits this plus 35s before its retry")
 	return cmd
 }

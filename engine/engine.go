@@ -47,6 +47,15 @@ type Ledger interface {
 	Release(ctx context.Context, key, owner string) error
 }
 
+// ErrClaimed is the error of a decision left for a retry because another process or worker
+// holds the claim on its key. LeaseGrace is how long a claim outlives its context's deadline.
+// A source that knows how long its handling may take can hold such an event back until a
+// dead claimant's claim has lapsed, rather than retry it into its dead-letter queue.
+const (
+	ErrClaimed = "claimed by another process"
+	LeaseGrace = 30 * time.Second
+)
+
 // ClaimState is the answer of Ledger.Claim.
 type ClaimState int
 
@@ -312,7 +321,7 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 			// Not a duplicate yet: the claimant may die before acting. Failing leaves the
 			// event to its source's retry, which finds it done, or the claim lapsed.
 			d.Outcome, d.Reason = Failed, "another ec2guard process or worker is acting on this event, rule, action and resource; left for a retry"
-			d.Error = "claimed by another process"
+			d.Error = ErrClaimed
 			out = append(out, d)
 			continue
 		}
@@ -428,7 +437,7 @@ func (e *Engine) claim(ctx context.Context, key string, dryRun bool) ClaimState 
 func (e *Engine) lease(ctx context.Context) time.Duration {
 	lease := e.cfg.ClaimLease
 	if dl, ok := ctx.Deadline(); ok {
-		if l := time.Until(dl) + 30*time.Second; l < lease {
+		if l := time.Until(dl) + LeaseGrace; l < lease {
 			lease = max(l, time.Second)
 		}
 	}

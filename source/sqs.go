@@ -35,6 +35,11 @@ type Consumer struct {
 	Visibility int32         // seconds a received message stays hidden (default 60)
 	Drain      time.Duration // how long in-flight work may finish after shutdown starts (default 30s)
 	Metrics    *Metrics      // optional
+	// HandleTimeout bounds the handling of one message (default 5m). It also bounds the
+	// engine's claims on the message's actions in a shared ledger: a message that finds them
+	// claimed by another consumer (which may have died) is hidden until such a claim has
+	// lapsed, instead of being retried into the dead-letter queue meanwhile.
+	HandleTimeout time.Duration
 }
 
 // Run consumes until ctx is cancelled (SIGTERM), then finishes the messages in hand — none
@@ -82,6 +87,9 @@ func (c *Consumer) defaults() {
 	if c.Drain == 0 {
 		c.Drain = 30 * time.Second
 	}
+	if c.HandleTimeout == 0 {
+		c.HandleTimeout = 5 * time.Minute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -123,14 +131,18 @@ func (c *Consumer) batch(ctx context.Context, msgs []awsapi.Message) {
 			}
 		}
 	}()
+	var held []awsapi.Message
 	for _, m := range msgs {
 		if ctx.Err() != nil {
 			break // drain time is over: what is left reappears and is handled again
 		}
-		done := c.one(ctx, m)
+		done, claimed := c.one(ctx, m)
 		mu.Lock()
 		delete(pending, m.ID)
 		mu.Unlock()
+		if claimed {
+			held = append(held, m)
+		}
 		if done {
 			if err := c.Queue.Delete(ctx, c.URL, m.ReceiptHandle); err != nil {
 				c.Logger.Error("deleting a handled message (it will reappear and be reported as a duplicate)", "message", m.ID, "error", err)
@@ -142,16 +154,28 @@ func (c *Consumer) batch(ctx context.Context, msgs []awsapi.Message) {
 	close(stop)
 	endExt()
 	wg.Wait()
+	// Messages whose actions another consumer claimed are held back (once no extension can
+	// shorten it again) until such a claim has lapsed: every consumer's claims end
+	// LeaseGrace after its HandleTimeout.
+	wait := int32(min((c.HandleTimeout+engine.LeaseGrace+5*time.Second)/time.Second, 12*3600))
+	for _, m := range held {
+		if err := c.Queue.ExtendVisibility(ctx, c.URL, m.ReceiptHandle, wait); err != nil {
+			c.Logger.Warn("holding back a message whose actions another consumer claimed", "message", m.ID, "error", err)
+		}
+	}
 }
 
-// one handles a message and reports whether it may be deleted.
-func (c *Consumer) one(ctx context.Context, m awsapi.Message) bool {
+// one handles a message and reports whether it may be deleted, and whether it failed
+// because another consumer holds a claim on one of its actions.
+func (c *Consumer) one(ctx context.Context, m awsapi.Message) (done, claimed bool) {
 	var ds []engine.Decision
 	ev, err := event.Parse([]byte(m.Body))
 	if err != nil {
 		ds = []engine.Decision{engine.RejectedInput("sqs", fmt.Sprintf("message %s (received %d times)", m.ID, m.ReceiveCount), err)}
 	} else {
-		ds = c.Handler.Handle(ctx, ev)
+		hctx, cancel := context.WithTimeout(ctx, c.HandleTimeout)
+		ds = c.Handler.Handle(hctx, ev)
+		cancel()
 	}
 	c.Metrics.inc("ec2guard_events_total", "")
 	for _, d := range ds {
@@ -159,12 +183,14 @@ func (c *Consumer) one(ctx context.Context, m awsapi.Message) bool {
 	}
 	if err := c.Record(ds); err != nil {
 		c.Logger.Error("recording decisions; the message stays in the queue", "message", m.ID, "error", err)
-		return false
+		return false, false
 	}
+	done = true
 	for _, d := range ds {
 		if d.Outcome == engine.Failed || d.Outcome == engine.Rejected {
-			return false
+			done = false
+			claimed = claimed || d.Error == engine.ErrClaimed
 		}
 	}
-	return true
+	return done, claimed
 }
