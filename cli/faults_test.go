@@ -35,7 +35,12 @@ import (
 // for the one event a consumer was killed on between publishing and recording it, twice: no
 // client can tell that publish from one that never left), and exactly the events that cannot
 // succeed and the non-events are in the dead-letter queue.
-func TestServeUnderFaults(t *testing.T) {
+func TestServeUnderFaults(t *testing.T) { serveUnderFaults(t, false) }
+
+// The same with the DynamoDB state table as the ledger (faults on its calls too).
+func TestServeUnderFaultsStateTable(t *testing.T) { serveUnderFaults(t, true) }
+
+func serveUnderFaults(t *testing.T, table bool) {
 	const protectedN, launchedN, dupN, doomedN, invalidN = 60, 60, 50, 10, 10
 	setup := time.Now()
 	w := newWorld(t)
@@ -103,6 +108,7 @@ func TestServeUnderFaults(t *testing.T) {
 		faultproxy.Rule{Service: "sns", Rate: 0.15, Faults: common, Delay: 800 * time.Millisecond},
 		faultproxy.Rule{Service: "sqs", Operation: "DeleteMessage", Rate: 0.1, Faults: append(common, faultproxy.LateAnswer), Delay: 800 * time.Millisecond},
 		faultproxy.Rule{Service: "sqs", Rate: 0.1, Faults: []faultproxy.Fault{faultproxy.Throttle, faultproxy.ServerError, faultproxy.Unavailable, faultproxy.Reset}},
+		faultproxy.Rule{Service: "dynamodb", Rate: 0.1, Faults: common, Delay: 800 * time.Millisecond},
 	)
 	proxy, err := faultproxy.Start(mototest.Current(t).Endpoint, 42, rules...)
 	if err != nil {
@@ -111,9 +117,18 @@ func TestServeUnderFaults(t *testing.T) {
 	defer proxy.Close()
 
 	ledger := filepath.Join(t.TempDir(), "ledger.db")
+	var extra []string
+	if table {
+		mototest.StateTable(t, "ec2guard-state")
+		// A killed consumer's claims in the table outlive it: with --handle-timeout 5s they
+		// lapse 35s later, and the messages they hold wait for that instead of being retried
+		// into the dead-letter queue.
+		ledger, extra = "dynamodb://ec2guard-state", []string{"--handle-timeout", "5s"}
+	}
 	args := []string{"serve", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=" + w.topic, "--queue", inURL,
 		"--state", ledger, "--visibility", "3", "--wait", "1", "--aws-timeout", "600ms", "--aws-max-backoff", "50ms",
 		"--max-actions", "-1", "--max-actions-per-minute", "-1", "--loop-budget", "10"}
+	args = append(args, extra...)
 	var outs []*syncBuffer
 	start := func() (*exec.Cmd, *syncBuffer) {
 		proxy.NextEpoch()
@@ -149,7 +164,7 @@ func TestServeUnderFaults(t *testing.T) {
 	// The third finishes: every message handled or dead-lettered.
 	cmd, _ := start()
 	waitFor("an empty queue and a full dead-letter queue", func() bool {
-		return queueDepth(t, w, inURL) == 0 && queueDepth(t, w, dlqURL) == doomedN+invalidN
+		return queueDepth(t, w, inURL) == 0 && queueDepth(t, w, dlqURL) >= doomedN+invalidN
 	})
 	t.Logf("done at %s", time.Since(t0))
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -256,6 +271,11 @@ func TestServeUnderFaults(t *testing.T) {
 		var ev struct{ ID string }
 		json.Unmarshal([]byte(body), &ev)
 		dead[ev.ID]++
+	}
+	for id, n := range dead {
+		if id != "" && (!strings.HasPrefix(id, "doomed-") || n != 1) {
+			t.Errorf("%s in the dead-letter queue %d times", id, n)
+		}
 	}
 	for i := 0; i < doomedN; i++ {
 		if dead[fmt.Sprint("doomed-", i)] != 1 {
