@@ -9,6 +9,15 @@ import (
 	"github.com/ec2guard/ec2guard/internal/mototest"
 )
 
+// restartProtected is seed 000's guardrail alone.
+const restartProtected = `rules:
+  - name: restart-protected
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    filters: [{tag: Protected, equals: "true"}]
+    actions: [start]
+    mode: enforce
+`
+
 // An Organization: an event of a member account is acted on in that account, through its
 // remediation role (--assume-role, EC2GUARD_ASSUME_ROLE in the deployed function); events of
 // ec2guard's own account use its own credentials.
@@ -18,13 +27,7 @@ func TestHandleInMemberAccountOnMoto(t *testing.T) {
 	m := w.InAccount(member, role)
 	remote := m.Run(map[string]string{"Protected": "true"}, true)
 	local := w.Run(map[string]string{"Protected": "true"}, true)
-	rulesFile := writeFile(t, t.TempDir(), "r.yaml", `rules:
-  - name: restart-protected
-    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
-    filters: [{tag: Protected, equals: "true"}]
-    actions: [start]
-    mode: enforce
-`)
+	rulesFile := writeFile(t, t.TempDir(), "r.yaml", restartProtected)
 	event := func(id, account, instance string) string {
 		return strings.Replace(stateChange(id, instance, "stopped"), `"account":"123456789012"`, fmt.Sprintf("%q:%q", "account", account), 1)
 	}
@@ -68,13 +71,7 @@ func TestScanMemberAccountsOnMoto(t *testing.T) {
 	stoppedA := a.Run(map[string]string{"Protected": "true"}, true)
 	stoppedB := b.Run(map[string]string{"Protected": "true"}, true)
 	own := w.Run(map[string]string{"Protected": "true"}, true)
-	rulesFile := writeFile(t, t.TempDir(), "r.yaml", `rules:
-  - name: restart-protected
-    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
-    filters: [{tag: Protected, equals: "true"}]
-    actions: [start]
-    mode: enforce
-`)
+	rulesFile := writeFile(t, t.TempDir(), "r.yaml", restartProtected)
 	if code, _, errOut := runCLI(t, "", "scan", "-r", rulesFile, "--no-state", "--account", "222222222222"); code != ExitUsage || !strings.Contains(errOut, "--assume-role") {
 		t.Fatalf("--account without a role: exit %d\n%s", code, errOut)
 	}
