@@ -1,7 +1,9 @@
 package pattern
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -70,6 +72,9 @@ func (s *scanner) fail(msg string) error { return &SyntaxError{Offset: s.i, Msg:
 
 func (s *scanner) ws() {
 	i := s.i
+	if i < len(s.data) && s.data[i] > ' ' { // compact JSON: no space between tokens
+		return
+	}
 	for i < len(s.data) {
 		switch s.data[i] {
 		case ' ', '\t', '\n', '\r':
@@ -283,6 +288,10 @@ func (s *scanner) skip() error {
 // appear between tokens) but not the grammar of numbers and literals inside the skipped
 // subtree: those values are never read, and this keeps skipping large unneeded subtrees (a
 // GeoJSON geometry, a CloudTrail responseElements) at memory speed.
+//
+// It reads eight bytes at a time: lanes of digits, signs, points, commas and colons (most of
+// a geometry) pass untouched, and only the other lanes are looked at, in order, so an error is
+// reported at the same byte a byte-by-byte reading would report it.
 func (s *scanner) skipContainer() error {
 	d := s.data
 	i := s.i
@@ -290,63 +299,94 @@ func (s *scanner) skipContainer() error {
 	depth := s.depth
 	base := depth
 	for i < len(d) {
-		c := d[i]
-		cls := tokenClass[c]
-		if cls == clsOther {
-			// Runs of number, literal, separator and space bytes: the bulk of a geometry.
-			i++
-			for i+4 <= len(d) && isOther[d[i]] && isOther[d[i+1]] && isOther[d[i+2]] && isOther[d[i+3]] {
-				i += 4
-			}
-			for i < len(d) && isOther[d[i]] {
-				i++
-			}
-			continue
+		var m uint64
+		if i+8 <= len(d) {
+			m = notNumeric(binary.LittleEndian.Uint64(d[i:]))
+		} else {
+			// The last few bytes, padded with a digit (never flagged).
+			tail := [8]byte{'0', '0', '0', '0', '0', '0', '0', '0'}
+			copy(tail[:], d[i:])
+			m = notNumeric(binary.LittleEndian.Uint64(tail[:]))
 		}
-		switch cls {
-		case clsOpen:
-			if depth >= maxDepth {
-				s.i = i
-				return s.fail("nesting too deep")
+		for m != 0 {
+			j := i + bits.TrailingZeros64(m)>>3
+			m &= m - 1
+			c := d[j]
+			switch tokenClass[c] {
+			case clsOther: // spaces, exponents, the letters of literals
+			case clsOpen:
+				if depth >= maxDepth {
+					s.i = j
+					return s.fail("nesting too deep")
+				}
+				rel := depth - base
+				if c == '{' {
+					stack[rel/64] |= 1 << (rel % 64)
+				} else {
+					stack[rel/64] &^= 1 << (rel % 64)
+				}
+				depth++
+			case clsClose:
+				if depth == base {
+					s.i = j
+					return s.fail("unbalanced closing bracket")
+				}
+				depth--
+				rel := depth - base
+				isObj := stack[rel/64]&(1<<(rel%64)) != 0
+				if isObj != (c == '}') {
+					s.i = j
+					return s.fail("mismatched closing bracket")
+				}
+				if depth == base {
+					s.i = j + 1
+					return s.delimited()
+				}
+			case clsQuote:
+				s.i = j
+				if _, err := s.skipString(); err != nil {
+					return err
+				}
+				i = s.i
+				goto next
+			default:
+				s.i = j
+				return s.fail("invalid character")
 			}
-			rel := depth - base
-			if c == '{' {
-				stack[rel/64] |= 1 << (rel % 64)
-			} else {
-				stack[rel/64] &^= 1 << (rel % 64)
-			}
-			depth++
-			i++
-		case clsClose:
-			if depth == base {
-				s.i = i
-				return s.fail("unbalanced closing bracket")
-			}
-			depth--
-			rel := depth - base
-			isObj := stack[rel/64]&(1<<(rel%64)) != 0
-			if isObj != (c == '}') {
-				s.i = i
-				return s.fail("mismatched closing bracket")
-			}
-			i++
-			if depth == base {
-				s.i = i
-				return s.delimited()
-			}
-		case clsQuote:
-			s.i = i
-			if _, err := s.skipString(); err != nil {
-				return err
-			}
-			i = s.i
-		default:
-			s.i = i
-			return s.fail("invalid character")
 		}
+		i += 8
+	next:
 	}
-	s.i = i
+	s.i = len(d)
 	return s.fail("unterminated container")
+}
+
+// SWAR (SIMD within a register) on eight bytes of an event, loaded little-endian: lane k is
+// byte k, so the lowest flagged lane is the first byte that stops a run.
+const (
+	lanes01 = 0x0101010101010101
+	lanes7f = 0x7f7f7f7f7f7f7f7f
+	lanes80 = 0x8080808080808080
+)
+
+// stringStops flags the lanes holding '"', '\\' or a control character (< 0x20). Lanes above
+// the lowest flagged one may be flagged falsely (borrows), never the lowest itself, and a lane
+// is never missed: the fast path only uses the lowest.
+func stringStops(x uint64) uint64 {
+	q := x ^ (lanes01 * '"')
+	b := x ^ (lanes01 * '\\')
+	return ((q-lanes01)&^q | (b-lanes01)&^b | (x-lanes01*0x20)&^x) & lanes80
+}
+
+// notNumeric flags exactly the lanes outside '+' ',' '-' '.' '0'-'9' ':' (0x2b-0x3a but '/'):
+// zero means eight bytes of numbers and separators, the bulk of a skipped geometry.
+func notNumeric(x uint64) uint64 {
+	low := x & lanes7f // lanes as 7-bit values: no carry crosses a lane below
+	ge2b := (low + lanes01*(0x80-0x2b)) & lanes80
+	ge3b := (low + lanes01*(0x80-0x3b)) & lanes80
+	sl := (x ^ lanes01*'/') & lanes7f         // zero in the lanes holding '/' (or '/'|0x80)
+	slash := ^((sl + lanes7f) | sl | lanes7f) // high bit set exactly where sl's lane is zero
+	return (x & lanes80) | (ge2b ^ lanes80) | ge3b | slash
 }
 
 const (
@@ -356,13 +396,6 @@ const (
 	clsQuote
 	clsOther // whitespace, separators, and the characters of numbers and literals
 )
-
-var isOther = func() (t [256]bool) {
-	for c := range t {
-		t[c] = tokenClass[c] == clsOther
-	}
-	return t
-}()
 
 var tokenClass = func() (t [256]uint8) {
 	t['{'], t['['] = clsOpen, clsOpen
@@ -378,8 +411,19 @@ var tokenClass = func() (t [256]uint8) {
 // holds escapes.
 func (s *scanner) skipString() (esc bool, err error) {
 	s.i++
-	// Fast path: plain characters up to the closing quote.
+	// Fast path: plain characters up to the closing quote, eight bytes at a time.
 	i := s.i
+	for i+8 <= len(s.data) {
+		if m := stringStops(binary.LittleEndian.Uint64(s.data[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			if s.data[i] == '"' {
+				s.i = i + 1
+				return false, nil
+			}
+			break
+		}
+		i += 8
+	}
 	for i < len(s.data) {
 		c := s.data[i]
 		if c == '"' {
