@@ -27,7 +27,7 @@ type entry struct {
 // keyMark remembers, for one needed key of the object being scanned, which entries it made,
 // so that a duplicate key later in the same object can void them (the last one wins).
 type keyMark struct {
-	hash       uint64
+	key        int32 // the key's position in its keyNode: equal keys, equal positions
 	start, end int32
 }
 
@@ -58,7 +58,7 @@ func (m *Matcher) scanEvent(st *state, data []byte) error {
 	if s.i >= len(data) || data[s.i] != '{' {
 		return s.fail("an event must be a JSON object")
 	}
-	if err := s.object(); err != nil {
+	if err := s.object(0); err != nil {
 		return err
 	}
 	s.ws()
@@ -87,23 +87,22 @@ func (s *scanner) ws() {
 	s.i = i
 }
 
-// object scans the object at s.i, whose path is s.st.path.
-func (s *scanner) object() error {
+// object scans the object at s.i, whose wanted keys are s.m.nodes[node].
+func (s *scanner) object(node int32) error {
 	if s.depth >= maxDepth {
 		return s.fail("nesting too deep")
 	}
 	s.depth++
 	keysBase := len(s.st.keys)
-	err := s.objectBody(keysBase)
+	err := s.objectBody(&s.m.nodes[node], keysBase)
 	s.st.keys = s.st.keys[:keysBase]
 	s.depth--
 	return err
 }
 
-func (s *scanner) objectBody(keysBase int) error {
+func (s *scanner) objectBody(n *keyNode, keysBase int) error {
 	st := s.st
 	s.i++ // '{'
-	base := len(st.path)
 	s.ws()
 	if s.i < len(s.data) && s.data[s.i] == '}' {
 		s.i++
@@ -114,43 +113,42 @@ func (s *scanner) objectBody(keysBase int) error {
 		if s.i >= len(s.data) || s.data[s.i] != '"' {
 			return s.fail("expected a string key")
 		}
-		if base > 0 {
-			st.path = append(st.path, '.')
-		}
-		keyStart := len(st.path)
-		var err error
-		st.path, err = s.appendString(st.path)
+		keyStart := s.i + 1
+		esc, err := s.skipString()
 		if err != nil {
 			return err
 		}
+		key := s.data[keyStart : s.i-1]
+		if esc {
+			st.keyBuf = unescape(st.keyBuf[:0], key)
+			key = st.keyBuf
+		}
+		k := n.find(key)
 		s.ws()
 		if s.i >= len(s.data) || s.data[s.i] != ':' {
 			return s.fail("expected ':' after a key")
 		}
 		s.i++
 		s.ws()
-		code := s.m.code(st.path)
-		if code == 0 {
+		if k < 0 {
 			if err := s.skip(); err != nil {
 				return err
 			}
 		} else {
-			h := hashKey(st.path[keyStart:])
 			from := int32(len(st.entries))
-			if err := s.value(code); err != nil {
+			if err := s.value(n.kids[k]); err != nil {
 				return err
 			}
 			to := int32(len(st.entries))
-			for k := keysBase; k < len(st.keys); k++ {
-				if st.keys[k].hash == h {
-					for e := st.keys[k].start; e < st.keys[k].end; e++ {
+			for j := keysBase; j < len(st.keys); j++ {
+				if st.keys[j].key == k {
+					for e := st.keys[j].start; e < st.keys[j].end; e++ {
 						st.entries[e].dead = true
 					}
 				}
 			}
-			st.keys = append(st.keys, keyMark{hash: h, start: from, end: to})
+			st.keys = append(st.keys, keyMark{key: k, start: from, end: to})
 		}
-		st.path = st.path[:base]
 		s.ws()
 		if s.i >= len(s.data) {
 			return s.fail("unterminated object")
@@ -167,18 +165,18 @@ func (s *scanner) objectBody(keysBase int) error {
 	}
 }
 
-// value scans a value at a path the patterns name (code: see Matcher.lookup).
-func (s *scanner) value(code uint32) error {
+// value scans a value at a key the patterns name.
+func (s *scanner) value(k keyChild) error {
 	if s.i >= len(s.data) {
 		return s.fail("unexpected end of event")
 	}
-	leaf := int32(code&^prefixFlag) - 1
+	leaf := k.leaf
 	switch c := s.data[s.i]; {
 	case c == '{':
-		if code&prefixFlag == 0 {
+		if k.node < 0 {
 			return s.skip()
 		}
-		return s.object()
+		return s.object(k.node)
 	case c == '[':
 		s.depth++
 		if s.depth > maxDepth {
@@ -200,7 +198,7 @@ func (s *scanner) value(code uint32) error {
 			if container {
 				st.arrays = append(st.arrays, arrayPos{array: arr, index: idx})
 			}
-			err := s.value(code)
+			err := s.value(k)
 			if container {
 				st.arrays = st.arrays[:len(st.arrays)-1]
 			}
@@ -467,20 +465,6 @@ func (s *scanner) skipString() (esc bool, err error) {
 	return esc, s.fail("unterminated string")
 }
 
-// appendString appends the decoded string at s.i to dst.
-func (s *scanner) appendString(dst []byte) ([]byte, error) {
-	start := s.i + 1
-	esc, err := s.skipString()
-	if err != nil {
-		return dst, err
-	}
-	raw := s.data[start : s.i-1]
-	if !esc {
-		return append(dst, raw...), nil
-	}
-	return unescape(dst, raw), nil
-}
-
 func (s *scanner) literal() (valueType, error) {
 	rest := s.data[s.i:]
 	switch {
@@ -616,16 +600,6 @@ func unescape(dst, raw []byte) []byte {
 		}
 	}
 	return dst
-}
-
-// hashKey is FNV-1a, used only to spot duplicate keys within one object.
-func hashKey(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
 }
 
 // bytesToString views b as a string without copying. The string must not outlive this Match
