@@ -310,6 +310,18 @@ func (s *scanner) skipContainer() error {
 			j := i + bits.TrailingZeros64(m)>>3
 			m &= m - 1
 			c := d[j]
+			rel := uint(depth - base) // levels open in this container
+			// Square brackets inside the container first, without the general checks: in a
+			// geometry they are nearly every byte that gets here.
+			if c == '[' && depth < maxDepth {
+				stack[rel/64] &^= 1 << (rel % 64)
+				depth++
+				continue
+			}
+			if c == ']' && rel > 1 && stack[(rel-1)/64]&(1<<((rel-1)%64)) == 0 {
+				depth--
+				continue
+			}
 			switch tokenClass[c] {
 			case clsOther: // spaces, exponents, the letters of literals
 			case clsOpen:
@@ -317,20 +329,15 @@ func (s *scanner) skipContainer() error {
 					s.i = j
 					return s.fail("nesting too deep")
 				}
-				rel := depth - base
-				if c == '{' {
-					stack[rel/64] |= 1 << (rel % 64)
-				} else {
-					stack[rel/64] &^= 1 << (rel % 64)
-				}
+				stack[rel/64] |= 1 << (rel % 64) // '{': '[' was taken above
 				depth++
 			case clsClose:
-				if depth == base {
+				if rel == 0 {
 					s.i = j
 					return s.fail("unbalanced closing bracket")
 				}
 				depth--
-				rel := depth - base
+				rel--
 				isObj := stack[rel/64]&(1<<(rel%64)) != 0
 				if isObj != (c == '}') {
 					s.i = j
