@@ -70,22 +70,7 @@ func (m *Matcher) scanEvent(st *state, data []byte) error {
 
 func (s *scanner) fail(msg string) error { return &SyntaxError{Offset: s.i, Msg: msg} }
 
-func (s *scanner) ws() {
-	i := s.i
-	if i < len(s.data) && s.data[i] > ' ' { // compact JSON: no space between tokens
-		return
-	}
-	for i < len(s.data) {
-		switch s.data[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			s.i = i
-			return
-		}
-	}
-	s.i = i
-}
+func (s *scanner) ws() { s.i = skipSpace(s.data, s.i) }
 
 // object scans the object at s.i, whose wanted keys are s.m.nodes[node].
 func (s *scanner) object(node int32) error {
@@ -101,44 +86,59 @@ func (s *scanner) object(node int32) error {
 }
 
 func (s *scanner) objectBody(n *keyNode, keysBase int) error {
+	// The index lives in a local between the calls out (s.i is memory): this loop runs for
+	// every key of every object on the way to a needed field.
 	st := s.st
-	s.i++ // '{'
-	s.ws()
-	if s.i < len(s.data) && s.data[s.i] == '}' {
-		s.i++
+	d := s.data
+	i := skipSpace(d, s.i+1) // past '{'
+	if i < len(d) && d[i] == '}' {
+		s.i = i + 1
 		return nil
 	}
 	for {
-		s.ws()
-		if s.i >= len(s.data) || s.data[s.i] != '"' {
+		i = skipSpace(d, i)
+		if i >= len(d) || d[i] != '"' {
+			s.i = i
 			return s.fail("expected a string key")
 		}
-		keyStart := s.i + 1
-		esc, err := s.skipString()
-		if err != nil {
-			return err
+		end, esc, bad := stringEnd(d, i)
+		if bad != "" {
+			s.i = end
+			return s.fail(bad)
 		}
-		key := s.data[keyStart : s.i-1]
+		key := d[i+1 : end-1]
 		if esc {
 			st.keyBuf = unescape(st.keyBuf[:0], key)
 			key = st.keyBuf
 		}
 		k := n.find(key)
-		s.ws()
-		if s.i >= len(s.data) || s.data[s.i] != ':' {
+		i = skipSpace(d, end)
+		if i >= len(d) || d[i] != ':' {
+			s.i = i
 			return s.fail("expected ':' after a key")
 		}
-		s.i++
-		s.ws()
-		if k < 0 {
+		i = skipSpace(d, i+1)
+		switch {
+		case k < 0 && i < len(d) && d[i] == '"': // an unwanted string: the commonest value
+			end, _, bad := stringEnd(d, i)
+			if bad != "" {
+				s.i = end
+				return s.fail(bad)
+			}
+			i = end
+		case k < 0:
+			s.i = i
 			if err := s.skip(); err != nil {
 				return err
 			}
-		} else {
+			i = s.i
+		default:
 			from := int32(len(st.entries))
+			s.i = i
 			if err := s.value(n.kids[k]); err != nil {
 				return err
 			}
+			i = s.i
 			to := int32(len(st.entries))
 			for j := keysBase; j < len(st.keys); j++ {
 				if st.keys[j].key == k {
@@ -149,20 +149,35 @@ func (s *scanner) objectBody(n *keyNode, keysBase int) error {
 			}
 			st.keys = append(st.keys, keyMark{key: k, start: from, end: to})
 		}
-		s.ws()
-		if s.i >= len(s.data) {
+		i = skipSpace(d, i)
+		if i >= len(d) {
+			s.i = i
 			return s.fail("unterminated object")
 		}
-		switch s.data[s.i] {
+		switch d[i] {
 		case ',':
-			s.i++
+			i++
 		case '}':
-			s.i++
+			s.i = i + 1
 			return nil
 		default:
+			s.i = i
 			return s.fail("expected ',' or '}'")
 		}
 	}
+}
+
+// skipSpace returns the index of the first byte from i that is not JSON whitespace.
+func skipSpace(d []byte, i int) int {
+	for i < len(d) && d[i] <= ' ' {
+		switch d[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
 }
 
 // value scans a value at a key the patterns name.
@@ -415,61 +430,63 @@ var tokenClass = func() (t [256]uint8) {
 // skipString passes over the string at s.i (at its opening quote) and reports whether it
 // holds escapes.
 func (s *scanner) skipString() (esc bool, err error) {
-	s.i++
+	end, esc, bad := stringEnd(s.data, s.i)
+	s.i = end
+	if bad != "" {
+		return esc, s.fail(bad)
+	}
+	return esc, nil
+}
+
+// stringEnd returns the index just past the closing quote of the string that opens at d[i]
+// and whether the string holds escapes; for a malformed string, the reason and the index of
+// the fault. A plain function on an index, so that callers keep their index in a register.
+func stringEnd(d []byte, i int) (end int, esc bool, bad string) {
+	i++
 	// Fast path: plain characters up to the closing quote, eight bytes at a time.
-	i := s.i
-	for i+8 <= len(s.data) {
-		if m := stringStops(binary.LittleEndian.Uint64(s.data[i:])); m != 0 {
+	for i+8 <= len(d) {
+		if m := stringStops(binary.LittleEndian.Uint64(d[i:])); m != 0 {
 			i += bits.TrailingZeros64(m) >> 3
-			if s.data[i] == '"' {
-				s.i = i + 1
-				return false, nil
+			if d[i] == '"' {
+				return i + 1, false, ""
 			}
-			break
+			return stringEndSlow(d, i)
 		}
 		i += 8
 	}
-	for i < len(s.data) {
-		c := s.data[i]
-		if c == '"' {
-			s.i = i + 1
-			return false, nil
-		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
-		i++
-	}
-	s.i = i
-	for s.i < len(s.data) {
-		c := s.data[s.i]
+	return stringEndSlow(d, i)
+}
+
+// stringEndSlow is stringEnd from i, inside the string, byte by byte through escapes.
+func stringEndSlow(d []byte, i int) (end int, esc bool, bad string) {
+	for i < len(d) {
+		c := d[i]
 		switch {
 		case c == '"':
-			s.i++
-			return esc, nil
+			return i + 1, esc, ""
 		case c == '\\':
 			esc = true
-			if s.i+1 >= len(s.data) {
-				return esc, s.fail("unterminated string")
+			if i+1 >= len(d) {
+				return i, esc, "unterminated string"
 			}
-			switch s.data[s.i+1] {
+			switch d[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
+				i += 2
 			case 'u':
-				if s.i+6 > len(s.data) || !isHex4(s.data[s.i+2:s.i+6]) {
-					return esc, s.fail("bad \\u escape")
+				if i+6 > len(d) || !isHex4(d[i+2:i+6]) {
+					return i, esc, "bad \\u escape"
 				}
-				s.i += 6
+				i += 6
 			default:
-				return esc, s.fail("bad escape")
+				return i, esc, "bad escape"
 			}
 		case c < 0x20:
-			return esc, s.fail("control character in string")
+			return i, esc, "control character in string"
 		default:
-			s.i++
+			i++
 		}
 	}
-	return esc, s.fail("unterminated string")
+	return i, esc, "unterminated string"
 }
 
 func (s *scanner) literal() (valueType, error) {
