@@ -314,7 +314,12 @@ func (s *scanner) skipContainer() error {
 	for i < len(d) {
 		var m uint64
 		if i+8 <= len(d) {
-			m = notNumeric(binary.LittleEndian.Uint64(d[i:]))
+			x := binary.LittleEndian.Uint64(d[i:])
+			if allNumeric(x) {
+				i += 8
+				continue
+			}
+			m = notNumeric(x)
 		} else {
 			// The last few bytes, padded with a digit (never flagged).
 			tail := [8]byte{'0', '0', '0', '0', '0', '0', '0', '0'}
@@ -396,6 +401,14 @@ func stringStops(x uint64) uint64 {
 	q := x ^ (lanes01 * '"')
 	b := x ^ (lanes01 * '\\')
 	return ((q-lanes01)&^q | (b-lanes01)&^b | (x-lanes01*0x20)&^x) & lanes80
+}
+
+// allNumeric reports whether notNumeric(x) == 0, in half the operations: it cannot say which
+// lanes are not, since a borrow from a lane below '+' may spread, but such a lane fails alone.
+func allNumeric(x uint64) bool {
+	u := x - lanes01*'+' // every lane in '+'..':' becomes 0x00..0x0f, with no borrow
+	v := u ^ lanes01*('/'-'+')
+	return (u&(lanes01*0xf0) | (v-lanes01)&^v&lanes80) == 0 // nothing above 0x0f, no '/'
 }
 
 // notNumeric flags exactly the lanes outside '+' ',' '-' '.' '0'-'9' ':' (0x2b-0x3a but '/'):

@@ -34,6 +34,9 @@ func TestSWARHelpers(t *testing.T) {
 				t.Fatalf("notNumeric(%q): lane %d (%q) flagged=%v", b, k, c, flagged)
 			}
 		}
+		if allNumeric(x) != (m == 0) {
+			t.Fatalf("allNumeric(%q) = %v, notNumeric = %#x", b, allNumeric(x), m)
+		}
 		if m&^lanes80 != 0 {
 			t.Fatalf("notNumeric(%q) = %#x: bits outside the lanes' high bits", b, m)
 		}
