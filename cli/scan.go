@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -15,9 +18,9 @@ import (
 
 func newScanCommand(streams *IO) *cobra.Command {
 	var f engineFlags
-	var regions []string
+	var regions, accounts []string
 	cmd := &cobra.Command{
-		Use:   "scan -r RULES [--dry-run] [--region REGION...]",
+		Use:   "scan -r RULES [--dry-run] [--region REGION...] [--account ID... --assume-role NAME]",
 		Short: "Apply the rules to the instances as they are now (pull mode)",
 		Long: `scan lists the instances of each region (terminated ones aside) and runs the rules on each as if
 EventBridge had just sent its "EC2 Instance State-change Notification" for the state it is in:
@@ -27,13 +30,17 @@ just before its filters), the ledger, the loop budget and the blast-radius caps
 (--max-actions, --max-actions-per-minute) apply as they do to events, so a first scan of a
 large fleet acts on at most --max-actions instances and reports the rest as suppressed.
 
+--account scans an Organization's member accounts through the role --assume-role names there
+(the member stack's ec2guard-remediation), and acts there the same way.
+
 Rules that select CloudTrail API calls (auto-tagging: the caller of RunInstances) need the
 call itself and are not evaluated; they are named on standard error.
 
 One decision record (JSON) per line on standard output, as handle prints them; a summary on
 standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS error.`,
 		Example: `  ec2guard scan -r examples/seeds.yaml --var topic=arn:aws:sns:us-east-1:123456789012:ops --dry-run
-  ec2guard scan -r rules.yaml --region eu-west-1 --region us-east-1`,
+  ec2guard scan -r rules.yaml --region eu-west-1 --region us-east-1
+  ec2guard scan -r rules.yaml --assume-role ec2guard-remediation --account 111122223333,444455556666`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			eng, closeFn, err := f.build(streams.ErrOut)
@@ -52,7 +59,13 @@ standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AW
 			enc := json.NewEncoder(streams.Out)
 			failed := 0
 			counts := map[engine.Outcome]int{}
-			sc := &source.Scanner{Lister: clients, Handler: eng, Regions: regions}
+			if len(accounts) > 0 {
+				if f.assumeRole == "" && os.Getenv("EC2GUARD_ASSUME_ROLE") == "" {
+					return usageError(errors.New("scan: --account needs --assume-role NAME, the role ec2guard assumes in those accounts"))
+				}
+				clients.SetAssumeRole(cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE")))
+			}
+			sc := &source.Scanner{Lister: clients, Handler: eng, Regions: regions, Accounts: accounts}
 			st, err := sc.Run(cmd.Context(), func(ds []engine.Decision) error {
 				for _, d := range ds {
 					counts[d.Outcome]++
@@ -92,6 +105,7 @@ standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AW
 	}
 	f.register(cmd)
 	cmd.Flags().StringSliceVar(&regions, "region", nil, "region to scan (repeatable or comma-separated; default: the configured region)")
+	cmd.Flags().StringSliceVar(&accounts, "account", nil, "account to scan through --assume-role (repeatable or comma-separated; default: the account of the credentials)")
 	return cmd
 }
 

@@ -9,7 +9,8 @@ import (
 // Matcher is many compiled patterns. It is immutable after Compile and safe for concurrent use.
 //
 // The event is scanned once. Only the keys the patterns name are visited (every other subtree
-// is skipped without decoding); each scalar found at a needed path becomes an entry. Entries are
+// is skipped without decoding), found through a keyNode per object on the way; each scalar
+// found at a needed path becomes an entry. Entries are
 // then evaluated against a per-path index (exact strings and numbers, prefixes and suffixes by
 // hash lookup, other operators in a short list), marking field conditions satisfied.
 // Conditions are shared: the same field test in many patterns is one condition, tested once.
@@ -17,8 +18,7 @@ import (
 // only branches whose anchor is satisfied are checked in full. The cost grows with what the
 // event touches, not with the number of patterns.
 type Matcher struct {
-	lookup    map[string]uint32 // dotted path → pathID+1 (0: not a leaf) | prefixFlag
-	lens      [4]uint64         // bit n: some key of lookup is n bytes long (n < 256): rejects most keys without hashing
+	nodes     []keyNode // the keys wanted in the objects at each needed path; 0 is the event itself
 	paths     []pathIndex
 	conds     []cond
 	branches  []branchInfo
@@ -27,7 +27,102 @@ type Matcher struct {
 	pool      sync.Pool
 }
 
-const prefixFlag = 1 << 31
+// keyNode is the set of keys wanted in the objects found at one path. The scanner compares
+// an event's keys with it directly: no dotted path is built, nothing is hashed, and most
+// unwanted keys are rejected by their length alone.
+//
+// A key may itself hold dots: the node at path "a" wants "b" (an object on the way to a.b.c)
+// and "b.c" (the leaf), so {"a":{"b":{"c":1}}} and {"a":{"b.c":1}} reach the same field, as
+// the joined path a.b.c says they do.
+type keyNode struct {
+	lens  [2]uint64 // bit n: some key is n bytes long; keys of 127 bytes or more set bit 127
+	keys  []string
+	kids  []keyChild
+	index map[string]int32 // key → position in keys, when a linear search would be long
+}
+
+// keyChild is what one wanted key leads to.
+type keyChild struct {
+	leaf int32 // the path index of its values, or -1: none is tested there
+	node int32 // the keyNode of an object there, or -1: no deeper key is wanted
+}
+
+const maxLinearKeys = 8
+
+// find returns the position of key in n.keys, or -1.
+func (n *keyNode) find(key []byte) int32 {
+	l := min(len(key), 127)
+	if n.lens[l>>6]&(1<<(l&63)) == 0 {
+		return -1
+	}
+	if n.index != nil {
+		if k, ok := n.index[string(key)]; ok {
+			return k
+		}
+		return -1
+	}
+	for k, s := range n.keys {
+		if s == string(key) {
+			return int32(k)
+		}
+	}
+	return -1
+}
+
+func (n *keyNode) add(key string, kid keyChild) {
+	l := min(len(key), 127)
+	n.lens[l>>6] |= 1 << (l & 63)
+	n.keys = append(n.keys, key)
+	n.kids = append(n.kids, kid)
+}
+
+// buildNodes turns the needed paths (path → leaf index, and whether objects there are
+// descended into) into keyNodes: node 0 is the event, and each descended path has a node
+// that wants every rest of a needed path below it.
+func buildNodes(leaves map[string]int32, descend map[string]bool) []keyNode {
+	all := make([]string, 0, len(leaves)+len(descend))
+	for p := range leaves {
+		all = append(all, p)
+	}
+	for p := range descend {
+		if _, ok := leaves[p]; !ok {
+			all = append(all, p)
+		}
+	}
+	slices.Sort(all) // deterministic node and key order
+	nodeOf := map[string]int32{}
+	nodes := []keyNode{{}}
+	for _, p := range all {
+		if descend[p] {
+			nodeOf[p] = int32(len(nodes))
+			nodes = append(nodes, keyNode{})
+		}
+	}
+	for _, p := range all {
+		kid := keyChild{leaf: -1, node: -1}
+		if id, ok := leaves[p]; ok {
+			kid.leaf = id
+		}
+		if id, ok := nodeOf[p]; ok {
+			kid.node = id
+		}
+		nodes[0].add(p, kid)
+		for i := 0; i < len(p); i++ {
+			if p[i] == '.' {
+				nodes[nodeOf[p[:i]]].add(p[i+1:], kid) // every p[:i] is descended
+			}
+		}
+	}
+	for i := range nodes {
+		if n := &nodes[i]; len(n.keys) > maxLinearKeys {
+			n.index = make(map[string]int32, len(n.keys))
+			for k, s := range n.keys {
+				n.index[s] = int32(k)
+			}
+		}
+	}
+	return nodes
+}
 
 type cond struct {
 	path     int32
@@ -60,8 +155,9 @@ type condMatcher struct {
 
 // Compile builds one matcher for all patterns; Match reports indexes into patterns.
 func Compile(patterns []*Pattern) (*Matcher, error) {
-	m := &Matcher{lookup: map[string]uint32{}, nPatterns: len(patterns)}
+	m := &Matcher{nPatterns: len(patterns)}
 	pathIDs := map[string]int32{}
+	descend := map[string]bool{}
 	condIDs := map[string]int32{}
 	uses := []int{} // per condition: how many branches use it
 	for pi, p := range patterns {
@@ -77,10 +173,9 @@ func Compile(patterns []*Pattern) (*Matcher, error) {
 					id = int32(len(m.paths))
 					pathIDs[f.path] = id
 					m.paths = append(m.paths, pathIndex{})
-					m.lookup[f.path] |= uint32(id + 1)
 					for i := 0; i < len(f.path); i++ {
 						if f.path[i] == '.' {
-							m.lookup[f.path[:i]] |= prefixFlag
+							descend[f.path[:i]] = true
 						}
 					}
 				}
@@ -118,21 +213,9 @@ func Compile(patterns []*Pattern) (*Matcher, error) {
 		}
 		m.conds[anchor].anchors = append(m.conds[anchor].anchors, int32(bid))
 	}
-	for k := range m.lookup {
-		if len(k) < 256 {
-			m.lens[len(k)/64] |= 1 << (len(k) % 64)
-		}
-	}
+	m.nodes = buildNodes(pathIDs, descend)
 	m.pool.New = func() any { return m.newState() }
 	return m, nil
-}
-
-// code returns lookup[path], rejecting most unneeded keys by their length alone.
-func (m *Matcher) code(path []byte) uint32 {
-	if n := len(path); n < 256 && m.lens[n/64]&(1<<(n%64)) == 0 {
-		return 0
-	}
-	return m.lookup[string(path)]
 }
 
 func (pi *pathIndex) add(cid int32, ms []matcher) {
@@ -190,7 +273,7 @@ func appendOnce(ids []int32, id int32) []int32 {
 type state struct {
 	entries      []entry
 	keys         []keyMark
-	path         []byte
+	keyBuf       []byte
 	buf          []byte
 	condSat      []bool
 	condTouched  []int32
@@ -215,7 +298,6 @@ func (m *Matcher) newState() any {
 		condSat: make([]bool, len(m.conds)),
 		present: make([]bool, len(m.paths)),
 		patSeen: make([]bool, m.nPatterns),
-		path:    make([]byte, 0, 128),
 	}
 }
 
@@ -240,7 +322,6 @@ func (st *state) reset() {
 	st.nextArr = 0
 	st.hasMem = false
 	st.verify = st.verify[:0]
-	st.path = st.path[:0]
 }
 
 // Match appends to dst the indexes (into the slice given to Compile) of the patterns the event

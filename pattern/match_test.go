@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -65,6 +66,15 @@ func TestMatchSemantics(t *testing.T) {
 		{"wildcard overlapping parts", `{"k":[{"wildcard":"*ab*ab"}]}`, `{"k":"abab"}`, true},
 		{"wildcard overlapping parts neg", `{"k":[{"wildcard":"ab*ab"}]}`, `{"k":"aba"}`, false},
 		{"dotted pattern key", `{"detail.state":["on"]}`, `{"detail":{"state":"on"}}`, true},
+		{"dotted event key", `{"a":{"b":{"c":["1"]}}}`, `{"a":{"b.c":"1"}}`, true},
+		{"dotted event key at the top", `{"a":{"b":{"c":["1"]}}}`, `{"a.b":{"c":"1"}}`, true},
+		{"dotted event key is not a prefix", `{"a":{"b":{"c":["1"]}}}`, `{"a":{"b.cd":"1"}}`, false},
+		{"duplicate key spelled with an escape: last wins", `{"a":["1"]}`, `{"a":"1","\u0061":"2"}`, false},
+		{"empty key", `{"a":{"":["1"]}}`, `{"a":{"":"1"}}`, true},
+		{"long key", `{"` + strings.Repeat("k", 200) + `":["1"]}`, `{"` + strings.Repeat("k", 199) + `":"1","` + strings.Repeat("k", 200) + `":"1"}`, true},
+		{"long key differs", `{"` + strings.Repeat("k", 200) + `":["1"]}`, `{"` + strings.Repeat("k", 199) + `x":"1"}`, false},
+		{"many keys at one level", manyKeys("[%q]", "1"), manyKeys("%q", "1"), true},
+		{"many keys at one level, one differs", manyKeys("[%q]", "1"), strings.Replace(manyKeys("%q", "1"), `"k7":"1"`, `"k7":"2"`, 1), false},
 		{"deep skip of unneeded subtrees", `{"z":["1"]}`, `{"a":{"b":[1,{"c":[true,null,"x\"y"]}],"d":-1.5e-3},"z":"1"}`, true},
 	}
 	for _, tt := range tests {
@@ -82,6 +92,15 @@ func TestMatchSemantics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyKeys is an object of twelve keys k0..k11, each holding fmt.Sprintf(format, value).
+func manyKeys(format, value string) string {
+	parts := make([]string, 12)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`"k%d":`+format, i, value)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
 }
 
 func TestParseErrors(t *testing.T) {

@@ -30,8 +30,11 @@ type Lister interface {
 type Scanner struct {
 	Lister  Lister
 	Handler Handler
-	Regions []string         // at least one
-	Now     func() time.Time // default time.Now
+	Regions []string // at least one
+	// Accounts are the accounts to scan, each through awsapi.InAccount (an Organization's
+	// members, with a remediation role); none: the account of the credentials.
+	Accounts []string
+	Now      func() time.Time // default time.Now
 }
 
 // Stats counts what a scan saw.
@@ -53,32 +56,43 @@ func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (
 		now = s.Now
 	}
 	run := now().UTC().Format("20060102T150405.000Z")
-	for _, region := range s.Regions {
-		seen := false
-		err := s.Lister.ListInstances(ctx, region, func(account string, in *awsapi.Instance) error {
-			if err := ctx.Err(); err != nil {
-				return err
+	accounts := s.Accounts
+	if len(accounts) == 0 {
+		accounts = []string{""}
+	}
+	for _, acct := range accounts {
+		actx := awsapi.InAccount(ctx, acct)
+		for _, region := range s.Regions {
+			seen := false
+			err := s.Lister.ListInstances(actx, region, func(account string, in *awsapi.Instance) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if p := (Place{region, account}); !slices.Contains(st.Places, p) {
+					st.Places = append(st.Places, p)
+				}
+				seen = true
+				st.Instances++
+				ev, err := StateEvent("scan-"+run+"-"+in.ID, account, region, in.ID, in.State, now())
+				if err != nil {
+					return err
+				}
+				ds := s.Handler.Handle(ctx, ev)
+				if !(len(ds) == 1 && ds[0].Rule == "") {
+					st.Matched++
+				}
+				return emit(ds)
+			})
+			if !seen {
+				st.Places = append(st.Places, Place{Region: region, Account: acct})
 			}
-			if p := (Place{region, account}); !slices.Contains(st.Places, p) {
-				st.Places = append(st.Places, p)
-			}
-			seen = true
-			st.Instances++
-			ev, err := StateEvent("scan-"+run+"-"+in.ID, account, region, in.ID, in.State, now())
 			if err != nil {
-				return err
+				where := region
+				if acct != "" {
+					where = "account " + acct + " in " + region
+				}
+				return st, fmt.Errorf("scanning %s: %w", where, err)
 			}
-			ds := s.Handler.Handle(ctx, ev)
-			if !(len(ds) == 1 && ds[0].Rule == "") {
-				st.Matched++
-			}
-			return emit(ds)
-		})
-		if !seen {
-			st.Places = append(st.Places, Place{Region: region})
-		}
-		if err != nil {
-			return st, fmt.Errorf("scanning %s: %w", region, err)
 		}
 	}
 	return st, nil
