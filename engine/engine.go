@@ -127,8 +127,33 @@ type Engine struct {
 	local   *localBudget
 	mu      sync.Mutex
 	done    map[string]time.Time // in-process idempotency: key → when
+	sweepAt int                  // len(done) at which expired keys are swept next
 	working map[string]bool      // keys being acted on in this process
 	applied int                  // mutating actions in this Engine's lifetime
+}
+
+// localMemory is how long this process remembers a key when a ledger remembers it for
+// LedgerTTL: long enough for the redeliveries of one burst, short enough that a long-running
+// serve or warm function does not hold every key it ever saw.
+const localMemory = time.Hour
+
+// rememberLocked records key as done at now, and drops the keys that have expired from the
+// process's memory once their number has doubled since the last sweep (amortised O(1)).
+func (e *Engine) rememberLocked(key string, now time.Time) {
+	e.done[key] = now
+	if len(e.done) < e.sweepAt {
+		return
+	}
+	keep := e.cfg.LedgerTTL
+	if e.cfg.Ledger != nil {
+		keep = min(keep, localMemory)
+	}
+	for k, when := range e.done {
+		if now.Sub(when) >= keep {
+			delete(e.done, k)
+		}
+	}
+	e.sweepAt = max(1024, 2*len(e.done))
 }
 
 // New prepares an engine: every action is built and checked once.
@@ -167,8 +192,8 @@ func New(cfg Config) (*Engine, error) {
 	rand.Read(id[:])
 	e := &Engine{
 		cfg: cfg, owner: hex.EncodeToString(id[:]), local: newLocalBudget(),
-		limits:  Limits{LoopBudget: cfg.LoopBudget, LoopWindow: cfg.LoopWindow, MaxPerMinute: cfg.MaxPerMinute},
-		done:    map[string]time.Time{},
+		limits: Limits{LoopBudget: cfg.LoopBudget, LoopWindow: cfg.LoopWindow, MaxPerMinute: cfg.MaxPerMinute},
+		done:   map[string]time.Time{}, sweepAt: 1024,
 		working: map[string]bool{},
 	}
 	for _, r := range cfg.Rules.Rules {
@@ -452,7 +477,7 @@ func (e *Engine) finish(ctx context.Context, key string, o Outcome) {
 	e.mu.Lock()
 	delete(e.working, key)
 	if o == Applied || o == DryRun {
-		e.done[key] = now
+		e.rememberLocked(key, now)
 	}
 	e.mu.Unlock()
 	switch {
@@ -505,12 +530,15 @@ func (e *Engine) budget(ctx context.Context, resource string) string {
 
 // localBudget is the Budget of one process: sliding windows of the times of recent actions.
 type localBudget struct {
-	mu     sync.Mutex
-	perRes map[string][]time.Time // resource → recent mutating actions
-	minute []time.Time            // recent mutating actions (blast radius)
+	mu      sync.Mutex
+	perRes  map[string][]time.Time // resource → recent mutating actions
+	minute  []time.Time            // recent mutating actions (blast radius)
+	sweepAt int                    // len(perRes) past which idle resources are dropped
 }
 
-func newLocalBudget() *localBudget { return &localBudget{perRes: map[string][]time.Time{}} }
+func newLocalBudget() *localBudget {
+	return &localBudget{perRes: map[string][]time.Time{}, sweepAt: 1024}
+}
 
 func (b *localBudget) Take(_ context.Context, resource string, now time.Time, l Limits) (Exceeded, error) {
 	b.mu.Lock()
@@ -518,6 +546,16 @@ func (b *localBudget) Take(_ context.Context, resource string, now time.Time, l 
 	recent := prune(b.perRes[resource], now.Add(-l.LoopWindow))
 	b.minute = prune(b.minute, now.Add(-time.Minute))
 	b.perRes[resource] = recent
+	if len(b.perRes) > b.sweepAt {
+		// Resources with no action in the window are forgotten, so a long-running process
+		// holds only its recent ones.
+		for r, ts := range b.perRes {
+			if len(prune(ts, now.Add(-l.LoopWindow))) == 0 {
+				delete(b.perRes, r)
+			}
+		}
+		b.sweepAt = max(1024, 2*len(b.perRes))
+	}
 	switch {
 	case len(recent) >= l.LoopBudget:
 		return LoopBudgetExceeded, nil

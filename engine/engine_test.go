@@ -486,3 +486,51 @@ func (b *blockingAction) Do(ctx context.Context, inv Invocation) Result {
 	<-b.release
 	return b.recorder.Do(ctx, inv)
 }
+
+// A long-running process forgets what it no longer needs: keys past their time (an hour when
+// a ledger remembers them longer) and resources with no action in the loop window.
+func TestProcessMemoryIsBounded(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name   string
+		ledger Ledger
+		after  time.Duration // when the first keys are forgotten
+	}{
+		{"no ledger", nil, 7 * 24 * time.Hour},
+		{"ledger", &mapLedger{m: map[string]string{}}, time.Hour},
+	} {
+		e := &Engine{cfg: Config{LedgerTTL: 7 * 24 * time.Hour, Ledger: c.ledger}, done: map[string]time.Time{}, sweepAt: 1024}
+		for i := range 5000 {
+			e.rememberLocked(fmt.Sprint("old", i), t0)
+		}
+		later := t0.Add(c.after - time.Second)
+		for i := range 5000 {
+			e.rememberLocked(fmt.Sprint("new", i), later)
+		}
+		if len(e.done) != 10000 {
+			t.Fatalf("%s: %d keys remembered before they expire, want 10000", c.name, len(e.done))
+		}
+		for i := range 12000 {
+			e.rememberLocked(fmt.Sprint("newer", i), t0.Add(c.after))
+		}
+		// Memory holds at most twice the keys still in time (sweeps come as it doubles).
+		if _, ok := e.done["old1"]; ok || len(e.done) > 2*17000 {
+			t.Errorf("%s: %d keys remembered, the expired ones among them", c.name, len(e.done))
+		}
+		if _, ok := e.done["new1"]; !ok {
+			t.Errorf("%s: a key forgotten before its time", c.name)
+		}
+	}
+
+	b := newLocalBudget()
+	l := Limits{LoopBudget: 3, LoopWindow: 10 * time.Minute}
+	for i := range 5000 {
+		b.Take(context.Background(), fmt.Sprint("instance:i-old", i), t0, l)
+	}
+	for i := range 5000 {
+		b.Take(context.Background(), fmt.Sprint("instance:i-new", i), t0.Add(11*time.Minute), l)
+	}
+	if _, ok := b.perRes["instance:i-old1"]; ok || len(b.perRes) > 5000 {
+		t.Errorf("%d resources held by the loop budget, idle ones among them", len(b.perRes))
+	}
+}
