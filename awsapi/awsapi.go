@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -69,6 +71,11 @@ func (c *Clients) config(ctx context.Context) (aws.Config, error) {
 		c.cfg, c.cfgErr = config.LoadDefaultConfig(ctx, config.WithHTTPClient(httpc), config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = 5
+				// The standard variable still rules: the retryer given here replaces the one
+				// the SDK would build from it.
+				if n, err := strconv.Atoi(os.Getenv("AWS_MAX_ATTEMPTS")); err == nil && n > 0 {
+					o.MaxAttempts = n
+				}
 				if c.MaxBackoff > 0 {
 					o.MaxBackoff = c.MaxBackoff
 				}
