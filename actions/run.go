@@ -426,6 +426,9 @@ func subjectText(s string) string {
 func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	v := valuesOf(inv)
 	var subj, msg strings.Builder
+	if len(inv.Failed) > 0 {
+		subj.WriteString("[action failed] ")
+	}
 	if len(inv.Suppressed) > 0 {
 		subj.WriteString("[actions held back] ")
 	}
@@ -435,9 +438,12 @@ func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	if len(inv.Suppressed) > 0 {
 		text = "ec2guard held back actions on " + v.ResourceID + ": " + strings.Join(inv.Suppressed, "; ") + ". A remediation loop or a runaway rule may be under way.\n" + text
 	}
+	if len(inv.Failed) > 0 {
+		text = "ec2guard could not complete actions on " + v.ResourceID + ": " + strings.Join(inv.Failed, "; ") + ". They are retried with the event; the resource may still need attention.\n" + text
+	}
 	body, _ := json.Marshal(map[string]any{
-		"suppressed": inv.Suppressed,
-		"rule":       v.Rule, "event_id": v.EventID, "detail_type": v.DetailType, "event_name": v.EventName,
+		"suppressed": inv.Suppressed, "failed": inv.Failed,
+		"rule": v.Rule, "event_id": v.EventID, "detail_type": v.DetailType, "event_name": v.EventName,
 		"account": v.Account, "region": v.Region, "resource": v.ResourceID, "resource_kind": v.ResourceKind,
 		"state": v.State, "principal_id": v.PrincipalID, "user_name": v.UserName, "time": v.Time,
 	})

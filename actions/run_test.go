@@ -186,4 +186,24 @@ func TestNotify(t *testing.T) {
 	if !strings.HasPrefix(envelope.Subject, "[actions held back] EC2 "+id) || !strings.Contains(envelope.Message, "held back actions on "+id+": stop: loop budget") || !strings.Contains(envelope.Message, `"suppressed":["stop: loop budget`) {
 		t.Fatalf("loop notification: subject %q\nmessage %q", envelope.Subject, envelope.Message)
 	}
+	if _, err := sqsc.DeleteMessage(f.Ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: msgs.Messages[0].ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+
+	// An earlier action that failed is told too: the notification does not announce it done.
+	broke := inv(id, "instance", false, ev)
+	broke.Failed = []string{"stop: stopping " + id + ": UnauthorizedOperation"}
+	if r := n.Do(f.Ctx, broke); r.Outcome != engine.Applied {
+		t.Fatalf("notify: %+v", r)
+	}
+	msgs, err = sqsc.ReceiveMessage(f.Ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
+	if err != nil || len(msgs.Messages) != 1 {
+		t.Fatalf("received %v, %v", msgs, err)
+	}
+	if err := json.Unmarshal([]byte(*msgs.Messages[0].Body), &envelope); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(envelope.Subject, "[action failed] EC2 "+id) || !strings.Contains(envelope.Message, "could not complete actions on "+id+": stop: stopping") || !strings.Contains(envelope.Message, `"failed":["stop: stopping`) {
+		t.Fatalf("failure notification: subject %q\nmessage %q", envelope.Subject, envelope.Message)
+	}
 }

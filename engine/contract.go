@@ -51,6 +51,9 @@ type Invocation struct {
 	// Suppressed lists why earlier mutating actions of this rule on this resource were held
 	// back (loop budget, blast radius), so a notify action can tell people.
 	Suppressed []string
+	// Failed lists the earlier actions of this rule on this resource that failed, with why,
+	// so that a notify action does not announce what did not happen.
+	Failed []string
 }
 
 // Result is what an action did.

@@ -14,6 +14,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -332,7 +333,7 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		}
 	}
 	var out []Decision
-	var suppressed []string
+	var suppressed, failedActs []string
 	for ai, act := range e.actions[ri] {
 		d := base
 		d.Action = act.Name()
@@ -360,11 +361,14 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 				continue
 			}
 		}
-		result := act.Do(ctx, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Suppressed: suppressed})
+		result := act.Do(ctx, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Suppressed: suppressed, Failed: failedActs})
 		e.finish(ctx, key, result.Outcome)
 		d.Outcome, d.Reason = result.Outcome, result.Reason
 		if result.Err != nil {
 			d.Error = result.Err.Error()
+		}
+		if result.Outcome == Failed {
+			failedActs = append(failedActs, act.Name()+": "+cmp.Or(d.Error, d.Reason))
 		}
 		out = append(out, d)
 	}

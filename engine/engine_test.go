@@ -534,3 +534,35 @@ func TestProcessMemoryIsBounded(t *testing.T) {
 		t.Errorf("%d resources held by the loop budget, idle ones among them", len(b.perRes))
 	}
 }
+
+// An action that fails is passed on to the rule's later actions (notify tells of it).
+func TestFailedActionsReachLaterActions(t *testing.T) {
+	set, err := rules.Load("r.yaml", []byte(`rules:
+  - name: restart
+    pattern: {source: [aws.ec2], detail: {state: [stopped]}}
+    actions: [start, notify]
+    mode: enforce
+`), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := map[string]*recorder{}
+	eng, err := New(Config{Rules: set, NewAction: func(s rules.ActionSpec) (Action, error) {
+		r := &recorder{name: s.Name, mutating: s.Name != "notify"}
+		if s.Name == "start" {
+			r.result = &Result{Outcome: Failed, Reason: "starting failed", Err: errors.New("UnauthorizedOperation")}
+		}
+		acts[s.Name] = r
+		return r, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := eng.Handle(context.Background(), stateEvent("e1", "i-1", "stopped"))
+	if len(ds) != 2 || ds[0].Outcome != Failed || ds[1].Outcome != Applied {
+		t.Fatalf("decisions %+v", ds)
+	}
+	if got := acts["notify"].calls[0].Failed; len(got) != 1 || got[0] != "start: UnauthorizedOperation" {
+		t.Fatalf("notify was told %q", got)
+	}
+}
