@@ -144,66 +144,51 @@ func TestNotify(t *testing.T) {
 	id := f.Run(nil, false)
 	ev, _ := event.Parse([]byte(`{"id":"e-7","source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","account":"123456789012","region":"us-east-1","detail":{"instance-id":"` + id + `","state":"running"}}`))
 	n := build(t, "notify", map[string]any{"topic": *topic.TopicArn, "subject": "EC2 {{.ResourceID}} violated company policy!! Manager will be notified!! " + strings.Repeat("x", 100)})
-	if r := n.Do(f.Ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Applied {
-		t.Fatalf("notify: %+v", r)
+	// publish runs the notification and returns what the subscribed queue received.
+	type envelope struct{ Subject, Message string }
+	publish := func(in engine.Invocation) envelope {
+		t.Helper()
+		if r := n.Do(f.Ctx, in); r.Outcome != engine.Applied {
+			t.Fatalf("notify: %+v", r)
+		}
+		msgs, err := sqsc.ReceiveMessage(f.Ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
+		if err != nil || len(msgs.Messages) != 1 {
+			t.Fatalf("received %v, %v", msgs, err)
+		}
+		var e envelope
+		if err := json.Unmarshal([]byte(*msgs.Messages[0].Body), &e); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sqsc.DeleteMessage(f.Ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: msgs.Messages[0].ReceiptHandle}); err != nil {
+			t.Fatal(err)
+		}
+		return e
 	}
-	msgs, err := sqsc.ReceiveMessage(f.Ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
-	if err != nil || len(msgs.Messages) != 1 {
-		t.Fatalf("received %v, %v", msgs, err)
+
+	got := publish(inv(id, "instance", false, ev))
+	if len(got.Subject) != 100 || !strings.HasPrefix(got.Subject, "EC2 "+id+" violated") {
+		t.Errorf("subject %q (%d chars)", got.Subject, len(got.Subject))
 	}
-	var envelope struct{ Subject, Message string }
-	if err := json.Unmarshal([]byte(*msgs.Messages[0].Body), &envelope); err != nil {
-		t.Fatal(err)
-	}
-	if len(envelope.Subject) != 100 || !strings.HasPrefix(envelope.Subject, "EC2 "+id+" violated") {
-		t.Errorf("subject %q (%d chars)", envelope.Subject, len(envelope.Subject))
-	}
-	text, body, ok := strings.Cut(envelope.Message, "\n\n")
+	text, body, ok := strings.Cut(got.Message, "\n\n")
 	if !ok || !strings.Contains(text, id) {
-		t.Fatalf("message %q", envelope.Message)
+		t.Fatalf("message %q", got.Message)
 	}
 	var machine map[string]any
 	if err := json.Unmarshal([]byte(body), &machine); err != nil || machine["resource"] != id || machine["state"] != "running" || machine["event_id"] != "e-7" {
 		t.Fatalf("JSON body %q: %v", body, err)
 	}
-	if _, err := sqsc.DeleteMessage(f.Ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: msgs.Messages[0].ReceiptHandle}); err != nil {
-		t.Fatal(err)
-	}
 
 	// A loop budget that held actions back is told, in the subject, the text and the body.
 	held := inv(id, "instance", false, ev)
 	held.Suppressed = []string{"stop: loop budget: 3 mutating actions on instance:" + id + " within 10m0s already"}
-	if r := n.Do(f.Ctx, held); r.Outcome != engine.Applied {
-		t.Fatalf("notify: %+v", r)
-	}
-	msgs, err = sqsc.ReceiveMessage(f.Ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
-	if err != nil || len(msgs.Messages) != 1 {
-		t.Fatalf("received %v, %v", msgs, err)
-	}
-	if err := json.Unmarshal([]byte(*msgs.Messages[0].Body), &envelope); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(envelope.Subject, "[actions held back] EC2 "+id) || !strings.Contains(envelope.Message, "held back actions on "+id+": stop: loop budget") || !strings.Contains(envelope.Message, `"suppressed":["stop: loop budget`) {
-		t.Fatalf("loop notification: subject %q\nmessage %q", envelope.Subject, envelope.Message)
-	}
-	if _, err := sqsc.DeleteMessage(f.Ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: msgs.Messages[0].ReceiptHandle}); err != nil {
-		t.Fatal(err)
+	if got := publish(held); !strings.HasPrefix(got.Subject, "[actions held back] EC2 "+id) || !strings.Contains(got.Message, "held back actions on "+id+": stop: loop budget") || !strings.Contains(got.Message, `"suppressed":["stop: loop budget`) {
+		t.Fatalf("loop notification: subject %q\nmessage %q", got.Subject, got.Message)
 	}
 
 	// An earlier action that failed is told too: the notification does not announce it done.
 	broke := inv(id, "instance", false, ev)
 	broke.Failed = []string{"stop: stopping " + id + ": UnauthorizedOperation"}
-	if r := n.Do(f.Ctx, broke); r.Outcome != engine.Applied {
-		t.Fatalf("notify: %+v", r)
-	}
-	msgs, err = sqsc.ReceiveMessage(f.Ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
-	if err != nil || len(msgs.Messages) != 1 {
-		t.Fatalf("received %v, %v", msgs, err)
-	}
-	if err := json.Unmarshal([]byte(*msgs.Messages[0].Body), &envelope); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(envelope.Subject, "[action failed] EC2 "+id) || !strings.Contains(envelope.Message, "could not complete actions on "+id+": stop: stopping") || !strings.Contains(envelope.Message, `"failed":["stop: stopping`) {
-		t.Fatalf("failure notification: subject %q\nmessage %q", envelope.Subject, envelope.Message)
+	if got := publish(broke); !strings.HasPrefix(got.Subject, "[action failed] EC2 "+id) || !strings.Contains(got.Message, "could not complete actions on "+id+": stop: stopping") || !strings.Contains(got.Message, `"failed":["stop: stopping`) {
+		t.Fatalf("failure notification: subject %q\nmessage %q", got.Subject, got.Message)
 	}
 }
