@@ -51,7 +51,7 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.maxPerMinute, "max-actions-per-minute", 30, "blast radius: mutating actions per minute (-1: no cap)")
 	fl.IntVar(&f.loopBudget, "loop-budget", 3, "mutating actions per resource per 10 minutes before a loop is assumed")
 	fl.StringVar(&f.assumeRole, "assume-role", "", "act on an event's resources in its own account through this role NAME there "+
-		"(an Organization's member accounts; also EC2GUARD_ASSUME_ROLE)")
+		"(an Organization's member accounts; also EC2GUARD_ASSUME_ROLE); CloudTrail events of its sessions count as ec2guard's own")
 	fl.DurationVar(&f.awsTimeout, "aws-timeout", awsapi.DefaultAttemptTimeout, "longest wait for one attempt of an AWS call before it is retried")
 	fl.DurationVar(&f.awsBackoff, "aws-max-backoff", 20*time.Second, "longest pause between retries of a throttled or failed AWS call")
 }
@@ -74,6 +74,10 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	}
 	if env := os.Getenv("EC2GUARD_SELF_ARNS"); env != "" {
 		cfg.Self = append(cfg.Self, strings.Split(env, ",")...)
+	}
+	if role := cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE")); role != "" {
+		// What ec2guard does in member accounts, it does as this role there.
+		cfg.Self = append(cfg.Self, "arn:aws:iam::*:role/"+role)
 	}
 	if f.detectSelf {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -408,11 +408,35 @@ func (e *Engine) isSelf(id event.UserIdentity) bool {
 		if id.ARN == arn || id.SessionContext.SessionIssuer.ARN == arn {
 			return true
 		}
+		if anyAccount(arn, id.ARN) || anyAccount(arn, id.SessionContext.SessionIssuer.ARN) {
+			return true
+		}
 		if strings.Contains(arn, ":assumed-role/") {
 			if i := strings.LastIndexByte(arn, '/'); i > 0 && strings.HasPrefix(id.ARN, arn[:i+1]) {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// anyAccount matches a Self entry whose account is "*" (arn:aws:iam::*:role/NAME: ec2guard's
+// remediation role in every member account of an Organization) against a caller's ARN: the role
+// itself, or any session of it (arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION).
+func anyAccount(pattern, arn string) bool {
+	pp, ap := strings.SplitN(pattern, ":", 6), strings.SplitN(arn, ":", 6)
+	if len(pp) != 6 || len(ap) != 6 || pp[4] != "*" || pp[1] != ap[1] || ap[4] == "" {
+		return false
+	}
+	role, ok := strings.CutPrefix(pp[5], "role/")
+	if !ok {
+		return false
+	}
+	switch {
+	case ap[2] == "iam" && ap[5] == "role/"+role:
+		return true
+	case ap[2] == "sts" && strings.HasPrefix(ap[5], "assumed-role/"+role+"/"):
+		return true
 	}
 	return false
 }

@@ -566,3 +566,32 @@ func TestFailedActionsReachLaterActions(t *testing.T) {
 		t.Fatalf("notify was told %q", got)
 	}
 }
+
+func TestAnyAccountSelf(t *testing.T) {
+	const self = "arn:aws:iam::*:role/ec2guard-remediation"
+	for _, c := range []struct {
+		arn  string
+		want bool
+	}{
+		{"arn:aws:sts::222222222222:assumed-role/ec2guard-remediation/ec2guard", true},
+		{"arn:aws:iam::333333333333:role/ec2guard-remediation", true},
+		{"arn:aws:sts::222222222222:assumed-role/ec2guard-remediation-other/x", false},
+		{"arn:aws:sts::222222222222:assumed-role/Dev/alice", false},
+		{"arn:aws:iam::222222222222:user/ec2guard-remediation", false},
+		{"arn:aws-cn:sts::222222222222:assumed-role/ec2guard-remediation/ec2guard", false},
+		{"", false},
+	} {
+		if got := anyAccount(self, c.arn); got != c.want {
+			t.Errorf("anyAccount(%s) = %v, want %v", c.arn, got, c.want)
+		}
+	}
+	if anyAccount("arn:aws:iam::111111111111:role/ec2guard-remediation", "arn:aws:iam::111111111111:role/ec2guard-remediation") {
+		t.Error("an entry with an account is not a pattern")
+	}
+	e := &Engine{cfg: Config{Self: []string{self}}}
+	var id event.UserIdentity
+	id.ARN = "arn:aws:sts::222222222222:assumed-role/ec2guard-remediation/ec2guard"
+	if !e.isSelf(id) {
+		t.Error("a member account's remediation session is not ec2guard itself")
+	}
+}
