@@ -12,7 +12,7 @@ all: build
 # static binary: it runs on any Linux (provided.al2023 included) and maps neither libc nor the
 # dynamic loader, about 1.5 MiB less peak RSS per cold start (scripts/bench.d/handle.sh).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -o $(BIN) ./cmd/ec2guard
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -tags lambda.norpc -o $(BIN) ./cmd/ec2guard
 
 # The test command: unit, conformance, corpus, differential and moto-backed end-to-end tests.
 test:

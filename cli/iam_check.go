@@ -131,9 +131,33 @@ func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []stri
 }
 
 // buildVersion is the module version the binary was built from ("devel" in a checkout).
+// buildVersion is the module version ec2guard was built as, or for a build from a checkout
+// 0.0.0-devel+REVISION (with "-dirty" when it had uncommitted changes).
 func buildVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "0.0.0-devel"
+	}
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return strings.TrimPrefix(bi.Main.Version, "v")
 	}
-	return "0.0.0-devel"
+	v := "0.0.0-devel"
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		v += "+" + rev + dirty
+	}
+	return v
 }

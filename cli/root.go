@@ -98,6 +98,7 @@ func newRootCommand(streams *IO) *cobra.Command {
 scans current resources, analyzes IAM policies against EC2 guardrails, and writes the
 CloudFormation that deploys it. Standard AWS configuration applies (credential chain,
 AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).`,
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

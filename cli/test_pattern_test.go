@@ -74,3 +74,10 @@ func TestExamplePatterns(t *testing.T) {
 		}
 	}
 }
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, "", "--version")
+	if code != 0 || !strings.HasPrefix(out, "ec2guard version ") || len(strings.TrimSpace(out)) <= len("ec2guard version ") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+}
