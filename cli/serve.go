@@ -32,6 +32,11 @@ whose action failed, or that is not a valid event, is left in the queue to reapp
 the queue's redrive count, to reach its dead-letter queue. Visibility is extended while a
 message is worked on.
 
+Safety caps of a long-running consumer: the loop budget and the per-minute cap apply; the
+per-run cap (--max-actions) only when given, since serve's run never ends. A message whose
+action the per-minute cap held back stays in the queue and comes again after its visibility
+timeout, when the minute has passed (counting towards the queue's redrive limit).
+
 On SIGTERM or SIGINT it stops receiving, finishes the messages in hand (up to --drain), and
 exits 0: no message is lost and none is acted on twice.
 
@@ -47,6 +52,9 @@ see ec2guard handle --help for the table.
 				return usageError(errors.New("--queue SQS_URL is required"))
 			}
 			f.detectSelf = true
+			if !cmd.Flags().Changed("max-actions") {
+				f.maxPerRun = -1 // a per-run cap would, in the end, stop a long-running consumer from acting at all
+			}
 			eng, closeFn, err := f.build(streams.ErrOut)
 			if err != nil {
 				return err

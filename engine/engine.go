@@ -553,7 +553,18 @@ func (e *Engine) budget(ctx context.Context, resource string) string {
 	if x == LoopBudgetExceeded {
 		return fmt.Sprintf("loop budget: %d mutating actions on %s within %s already (a remediation loop?)", e.limits.LoopBudget, resource, e.limits.LoopWindow)
 	}
-	return fmt.Sprintf("blast radius: %d mutating actions in the last minute already (cap %d)", e.limits.MaxPerMinute, e.limits.MaxPerMinute)
+	return fmt.Sprintf("blast radius: %d mutating actions %s already (cap %d)", e.limits.MaxPerMinute, lastMinute, e.limits.MaxPerMinute)
+}
+
+// lastMinute marks the reason of a per-minute cap suppression (RateLimited).
+const lastMinute = "in the last minute"
+
+// RateLimited reports whether the decision's action was held back by the per-minute cap
+// alone: unlike a loop or the per-run cap, that passes, so a source whose events can come
+// again (an SQS queue, EventBridge's retries of a Lambda function) should let it come again
+// rather than drop it.
+func RateLimited(d Decision) bool {
+	return d.Outcome == Suppressed && strings.HasPrefix(d.Reason, "blast radius: ") && strings.Contains(d.Reason, lastMinute)
 }
 
 // localBudget is the Budget of one process: sliding windows of the times of recent actions.

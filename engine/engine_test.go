@@ -265,7 +265,7 @@ func TestHandle(t *testing.T) {
 			last = one(t, f.eng.Handle(ctx, stateEvent(fmt.Sprint("e", i), "i-prot", "stopped")))
 			f.clock = f.clock.Add(time.Minute)
 		}
-		if last.Outcome != Suppressed || !strings.Contains(last.Reason, "loop budget") || len(f.acts["start"].calls) != 3 {
+		if last.Outcome != Suppressed || !strings.Contains(last.Reason, "loop budget") || len(f.acts["start"].calls) != 3 || RateLimited(last) {
 			t.Fatalf("%+v, %d calls", last, len(f.acts["start"].calls))
 		}
 		f.clock = f.clock.Add(10 * time.Minute)
@@ -282,7 +282,7 @@ func TestHandle(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			ds = append(ds, one(t, f.eng.Handle(ctx, stateEvent(fmt.Sprint("e", i), fmt.Sprint("i-", i), "stopped"))))
 		}
-		if ds[1].Outcome != Applied || ds[2].Outcome != Suppressed || !strings.Contains(ds[2].Reason, "blast radius") {
+		if ds[1].Outcome != Applied || ds[2].Outcome != Suppressed || !strings.Contains(ds[2].Reason, "blast radius") || !RateLimited(ds[2]) {
 			t.Fatalf("%+v", ds)
 		}
 	})
@@ -291,7 +291,7 @@ func TestHandle(t *testing.T) {
 		f.inv.res["i-2"] = &Resource{Kind: "instance", ID: "i-2", State: "stopped", Exists: true, Tags: map[string]string{"Protected": "true"}}
 		f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))
 		f.clock = f.clock.Add(time.Hour)
-		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-2", "stopped"))); d.Outcome != Suppressed {
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-2", "stopped"))); d.Outcome != Suppressed || RateLimited(d) {
 			t.Fatalf("%+v", d)
 		}
 	})

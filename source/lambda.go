@@ -51,6 +51,9 @@ func LambdaHandler(h Handler, out io.Writer) func(ctx context.Context, raw json.
 			if d.Outcome == engine.Failed {
 				failed = append(failed, fmt.Errorf("rule %q action %q on %s: %s", d.Rule, d.Action, d.Resource, d.Error))
 			}
+			if engine.RateLimited(d) {
+				failed = append(failed, fmt.Errorf("rule %q action %q on %s held back: %s; retried", d.Rule, d.Action, d.Resource, d.Reason))
+			}
 		}
 		if len(failed) > 0 {
 			return LambdaResult{Decisions: ds}, errors.Join(failed...)

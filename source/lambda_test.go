@@ -17,6 +17,12 @@ func (f fixedHandler) Handle(_ context.Context, ev *event.Event) []engine.Decisi
 	return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: f.outcome, Error: map[bool]string{true: "boom"}[f.outcome == engine.Failed]}}
 }
 
+type suppressedHandler struct{ reason string }
+
+func (s suppressedHandler) Handle(_ context.Context, ev *event.Event) []engine.Decision {
+	return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: engine.Suppressed, Reason: s.reason}}
+}
+
 func TestLambdaHandler(t *testing.T) {
 	ctx := context.Background()
 	var log bytes.Buffer
@@ -31,6 +37,16 @@ func TestLambdaHandler(t *testing.T) {
 	// A failed action fails the invocation so EventBridge retries.
 	if _, err := LambdaHandler(fixedHandler{outcome: engine.Failed}, &log)(ctx, json.RawMessage(ev1)); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("failed action: err = %v", err)
+	}
+	// An action held back by the per-minute cap is retried (the invocation fails); one held
+	// back by the loop budget is not.
+	minute := suppressedHandler{"blast radius: 30 mutating actions in the last minute already (cap 30)"}
+	if _, err := LambdaHandler(minute, &log)(ctx, json.RawMessage(ev1)); err == nil || !strings.Contains(err.Error(), "held back") {
+		t.Fatalf("rate-limited action: err = %v", err)
+	}
+	loop := suppressedHandler{"loop budget: 3 mutating actions on instance:i-1 within 10m0s already (a remediation loop?)"}
+	if _, err := LambdaHandler(loop, &log)(ctx, json.RawMessage(ev1)); err != nil {
+		t.Fatalf("loop-budget suppression: err = %v", err)
 	}
 	// An invalid event is reported, not retried.
 	res, err = h(ctx, json.RawMessage(`{"hello":1}`))

@@ -191,6 +191,9 @@ func (c *Consumer) one(ctx context.Context, m awsapi.Message) (done, claimed boo
 			done = false
 			claimed = claimed || d.Error == engine.ErrClaimed
 		}
+		if engine.RateLimited(d) {
+			done = false // comes again after its visibility timeout, when the minute has passed
+		}
 	}
 	return done, claimed
 }

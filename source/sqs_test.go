@@ -177,3 +177,41 @@ func TestSlowExtensionsDoNotHoldTheBatch(t *testing.T) {
 		t.Fatal("no extension was attempted: the test proves nothing")
 	}
 }
+
+// byID suppresses event "2" with the given reason and applies the others.
+type byID struct{ reason string }
+
+func (h byID) Handle(_ context.Context, ev *event.Event) []engine.Decision {
+	if ev.ID == "2" {
+		return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: engine.Suppressed, Reason: h.reason}}
+	}
+	return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: engine.Applied}}
+}
+
+// A message whose action the per-minute cap held back stays in the queue, to come again when
+// the minute has passed; one the loop budget held back is done with.
+func TestRateLimitedMessagesComeAgain(t *testing.T) {
+	for _, c := range []struct {
+		reason string
+		left   bool
+	}{
+		{"blast radius: 30 mutating actions in the last minute already (cap 30)", true},
+		{"loop budget: 3 mutating actions on instance:i-1 within 10m0s already (a remediation loop?)", false},
+	} {
+		client, url := queueWith(t, 3)
+		ctx, cancel := context.WithCancel(context.Background())
+		con := &Consumer{Queue: awsapi.New(), URL: url, Handler: byID{c.reason}, Record: func([]engine.Decision) error { return nil }, Wait: 1, Visibility: 1}
+		done := make(chan error)
+		go func() { done <- con.Run(ctx) }()
+		time.Sleep(800 * time.Millisecond)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1100 * time.Millisecond) // past the visibility timeout
+		left := remaining(t, client, url)
+		if want := map[bool]int{true: 1, false: 0}[c.left]; left["2"] != want || left["1"] != 0 || left["3"] != 0 {
+			t.Errorf("%s: left in the queue %v, want event 2 %d time(s)", c.reason, left, want)
+		}
+	}
+}
