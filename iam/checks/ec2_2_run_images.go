@@ -32,7 +32,7 @@ var ec2RunImages = &Check{
 	Actions: runActions,
 	Good: []Example{
 		{Name: "approved image ARN", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:RunInstances","Resource":["arn:aws:ec2:us-east-1::image/ami-0abcdef1234567890","arn:aws:ec2:us-east-1:111122223333:instance/*","arn:aws:ec2:us-east-1:111122223333:volume/*","arn:aws:ec2:us-east-1:111122223333:network-interface/*","arn:aws:ec2:us-east-1:111122223333:subnet/*","arn:aws:ec2:us-east-1:111122223333:security-group/*"]}]}`},
-		{Name: "owner condition on images", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:RunInstances","Resource":"arn:aws:ec2:*::image/*","Condition":{"StringEquals":{"ec2:Owner":"111122223333"}}},{"Effect":"Allow","Action":"ec2:RunInstances","NotResource":"arn:aws:ec2:*::image/*"}]}`},
+		{Name: "owner condition on images", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:RunInstances","Resource":"arn:aws:ec2:*::image/*","Condition":{"StringEquals":{"ec2:Owner":"111122223333"}}},{"Effect":"Allow","Action":"ec2:RunInstances","Resource":["arn:aws:ec2:*:111122223333:instance/*","arn:aws:ec2:*:111122223333:volume/*","arn:aws:ec2:*:111122223333:network-interface/*","arn:aws:ec2:*:111122223333:subnet/*","arn:aws:ec2:*:111122223333:security-group/*"]}]}`},
 		{Name: "image tag condition", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:RunInstances","Resource":"arn:aws:ec2:*::image/*","Condition":{"StringEquals":{"ec2:ResourceTag/Approved":"true"}}}]}`},
 	},
 	Bad: []Example{
