@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/iam/analyze"
 	"github.com/ec2guard/ec2guard/iam/catalog"
 	"github.com/ec2guard/ec2guard/iam/checks"
@@ -92,11 +93,7 @@ func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []stri
 		return usageError(fmt.Errorf("iam check: %w", err))
 	}
 	if f.live {
-		client, err := analyze.NewIAMClient(cmd.Context())
-		if err != nil {
-			return usageError(fmt.Errorf("iam check: %w", err))
-		}
-		live, err := analyze.LoadLive(cmd.Context(), client)
+		live, err := analyze.LoadLive(cmd.Context(), awsapi.New())
 		if err != nil {
 			return usageError(fmt.Errorf("iam check: %w", err))
 		}

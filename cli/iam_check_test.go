@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/ec2guard/ec2guard/iam/analyze"
@@ -269,10 +270,11 @@ func TestIAMCheckLive(t *testing.T) {
 	if err := srv.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
-	client, err := analyze.NewIAMClient(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	client := iam.NewFromConfig(cfg)
 	if _, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("reaper")}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/internal/mototest"
 )
 
@@ -25,10 +27,11 @@ func TestLive(t *testing.T) {
 	if err := srv.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
-	client, err := NewIAMClient(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	client := iam.NewFromConfig(cfg)
 	must := func(_ any, err error) {
 		t.Helper()
 		if err != nil {
@@ -64,7 +67,7 @@ func TestLive(t *testing.T) {
 	must(client.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("admin"), PolicyName: aws.String("no-terminate"),
 		PolicyDocument: aws.String(pol(`{"Effect":"Deny","Action":"ec2:TerminateInstances","Resource":"*"}`))}))
 
-	inv, err := loadLive(ctx, client, 2) // small pages: the paginator must follow every marker
+	inv, err := loadLive(ctx, awsapi.New(), 2) // small pages: the paginator must follow every marker
 	if err != nil {
 		t.Fatal(err)
 	}
