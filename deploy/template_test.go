@@ -318,3 +318,41 @@ func TestNoRules(t *testing.T) {
 		t.Error("Member without rules")
 	}
 }
+
+// examples/deploy holds what deploy template writes for the seeds, for people to read: it
+// must be what the code writes today.
+func TestExamplesCurrent(t *testing.T) {
+	path := filepath.Join("..", "examples", "seeds.yaml")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"topic": "arn:aws:sns:us-east-1:111122223333:ops"}
+	set, err := rules.Load(path, src, rules.Options{Vars: vars, CheckAction: actions.Check, Transitions: actions.Transitions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, o := range map[string]Options{
+		"seeds.yaml":             {Rules: set, Vars: UsedVars(src, vars)},
+		"seeds-org-central.yaml": {Rules: set, Vars: UsedVars(src, vars), Org: true},
+		"seeds-org-member.yaml":  {Rules: set, Vars: UsedVars(src, vars), Org: true},
+	} {
+		build := Central
+		if strings.Contains(file, "member") {
+			build = Member
+		}
+		tmpl, err := build(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := tmpl.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join("..", "examples", "deploy", file))
+		if err != nil || string(got) != string(want) {
+			t.Errorf("examples/deploy/%s is not what deploy template writes today (err %v): regenerate it with\n"+
+				"  go run ./cmd/ec2guard deploy template -r examples/seeds.yaml --var topic=%s [--org [--member]] -o examples/deploy/%s", file, err, vars["topic"], file)
+		}
+	}
+}
