@@ -19,8 +19,9 @@ import (
 func newScanCommand(streams *IO) *cobra.Command {
 	var f engineFlags
 	var regions, accounts []string
+	var allRegions bool
 	cmd := &cobra.Command{
-		Use:   "scan -r RULES [--dry-run] [--region REGION...] [--account ID... --assume-role NAME]",
+		Use:   "scan -r RULES [--dry-run] [--region REGION... | --all-regions] [--account ID... --assume-role NAME]",
 		Short: "Apply the rules to the instances as they are now (pull mode)",
 		Long: `scan lists the instances of each region (terminated ones aside) and runs the rules on each as if
 EventBridge had just sent its "EC2 Instance State-change Notification" for the state it is in:
@@ -49,6 +50,14 @@ standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AW
 			}
 			defer closeFn()
 			clients := awsapi.New()
+			if allRegions {
+				if len(regions) > 0 {
+					return usageError(errors.New("scan: --all-regions or --region, not both"))
+				}
+				if regions, err = clients.Regions(cmd.Context()); err != nil {
+					return usageError(fmt.Errorf("scan: %w", err))
+				}
+			}
 			if len(regions) == 0 {
 				r, err := clients.DefaultRegion(cmd.Context())
 				if err != nil {
@@ -95,8 +104,12 @@ standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AW
 			if len(skipped) > 0 {
 				fmt.Fprintf(streams.ErrOut, "ec2guard: scan: not evaluated (these rules select events a scan cannot reconstruct, such as CloudTrail API calls, or other regions or accounts): %s\n", strings.Join(skipped, ", "))
 			}
+			where := strings.Join(regions, ", ")
+			if len(regions) > 3 {
+				where = fmt.Sprintf("%d regions", len(regions))
+			}
 			fmt.Fprintf(streams.ErrOut, "ec2guard: scan: %d instances in %s, %d selected by a rule; %s\n",
-				st.Instances, strings.Join(regions, ", "), st.Matched, outcomeSummary(counts))
+				st.Instances, where, st.Matched, outcomeSummary(counts))
 			if failed > 0 {
 				return exitCode(ExitFindings, fmt.Errorf("%d actions failed (see the failed records)", failed))
 			}
@@ -105,6 +118,7 @@ standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AW
 	}
 	f.register(cmd)
 	cmd.Flags().StringSliceVar(&regions, "region", nil, "region to scan (repeatable or comma-separated; default: the configured region)")
+	cmd.Flags().BoolVar(&allRegions, "all-regions", false, "scan every region enabled for the account (DescribeRegions)")
 	cmd.Flags().StringSliceVar(&accounts, "account", nil, "account to scan through --assume-role (repeatable or comma-separated; default: the account of the credentials)")
 	return cmd
 }

@@ -179,3 +179,40 @@ func TestScanUsageErrors(t *testing.T) {
 		t.Errorf("no region: exit %d\n%s", code, errOut)
 	}
 }
+
+// --all-regions scans every region the account has: instances in two of them are found.
+func TestScanAllRegionsOnMoto(t *testing.T) {
+	w := newWorld(t)
+	here := w.Run(map[string]string{"Protected": "true"}, true)
+	cfg := w.Cfg.Copy()
+	cfg.Region = "eu-west-1"
+	eu := ec2.NewFromConfig(cfg)
+	imgs, err := eu.DescribeImages(w.Ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"}})
+	if err != nil || len(imgs.Images) == 0 {
+		t.Fatalf("no AMI in eu-west-1: %v", err)
+	}
+	one := int32(1)
+	run, err := eu.RunInstances(w.Ctx, &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, MinCount: &one, MaxCount: &one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	there := *run.Instances[0].InstanceId
+	rulesFile := writeFile(t, t.TempDir(), "r.yaml", restartProtected)
+	code, out, errOut := runCLI(t, "", "scan", "-r", rulesFile, "--no-state", "--dry-run", "--all-regions")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	regions := map[string]string{}
+	for _, d := range decisions(t, out) {
+		regions[d.Resource] = d.Region
+	}
+	if regions[here] != "us-east-1" || regions[there] != "eu-west-1" {
+		t.Fatalf("regions of the decisions %v (want %s in us-east-1, %s in eu-west-1)\n%s", regions, here, there, errOut)
+	}
+	if !strings.Contains(errOut, "2 instances in ") || !strings.Contains(errOut, " regions,") {
+		t.Errorf("summary:\n%s", errOut)
+	}
+	if code, _, errOut := runCLI(t, "", "scan", "-r", rulesFile, "--no-state", "--all-regions", "--region", "us-east-1"); code != ExitUsage {
+		t.Errorf("--all-regions with --region: exit %d\n%s", code, errOut)
+	}
+}

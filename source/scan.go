@@ -78,7 +78,9 @@ func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (
 					return err
 				}
 				ds := s.Handler.Handle(ctx, ev)
-				if !(len(ds) == 1 && ds[0].Rule == "") {
+				if len(ds) == 1 && ds[0].Rule == "" {
+					ds[0].Resource = in.ID // a scan's "no rule matched" names what it looked at
+				} else {
 					st.Matched++
 				}
 				return emit(ds)
