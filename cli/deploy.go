@@ -31,7 +31,7 @@ func newDeployCommand(streams *IO) *cobra.Command {
 func newDeployTemplateCommand(streams *IO) *cobra.Command {
 	var rf ruleFlags
 	var org, member bool
-	var format, out string
+	var format, out, scanSchedule string
 	cmd := &cobra.Command{
 		Use:   "template -r RULES [--var NAME=VALUE]... [--org [--member]] [--format yaml|json] [-o FILE]",
 		Short: "Write the CloudFormation template of the remediation stack",
@@ -48,6 +48,10 @@ func newDeployTemplateCommand(streams *IO) *cobra.Command {
     template finds nothing for the seeds' rules.
 
 Rule-file variables (--var, or EC2GUARD_VAR_NAME) are filled in and passed to the function.
+
+--scan-schedule "rate(1 hour)" also has the function scan its region on that schedule (as
+ec2guard scan does), so what no event told is remediated too. It is off by default: the first
+scan acts on the whole fleet (within the per-minute cap) — try it with the DryRun parameter.
 
 --org writes the central account's template of an Organization: it also accepts events from
 the Organization's accounts on the default bus and lets the function assume each member
@@ -71,7 +75,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			if err != nil {
 				return err
 			}
-			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org}
+			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org, ScanSchedule: scanSchedule}
 			build := deploy.Central
 			if member {
 				build = deploy.Member
@@ -97,6 +101,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.BoolVar(&org, "org", false, "an AWS Organization: the central account's template (with --member: the member accounts')")
 	fl.BoolVar(&member, "member", false, "with --org: the member accounts' template")
 	fl.StringVar(&format, "format", "yaml", "yaml or json")
+	fl.StringVar(&scanSchedule, "scan-schedule", "", `also scan the region on this EventBridge schedule, e.g. "rate(1 hour)" (off by default: a first scan acts on the whole fleet)`)
 	fl.StringVarP(&out, "output", "o", "-", "file to write (- for standard output)")
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/spf13/cobra"
 
+	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/source"
 )
 
@@ -18,7 +19,9 @@ func newLambdaCommand(streams *IO) *cobra.Command {
 		Short: "Run as the AWS Lambda function (chosen automatically when AWS_LAMBDA_RUNTIME_API is set)",
 		Long: `lambda serves the Lambda runtime API: each invocation is one EventBridge event, handled by
 the rules, with decision records written to the function's log. A failed action fails the
-invocation so EventBridge retries it; an invalid event is reported and not retried.
+invocation so EventBridge retries it; an invalid event is reported and not retried. A
+"Scheduled Event" (the stack's scan schedule, deploy template --scan-schedule) runs a scan of
+the function's region instead (see ec2guard scan --help).
 
 Configuration, from the environment:
   EC2GUARD_RULES        the rule file (default: rules.yaml beside the binary, /var/task/rules.yaml)
@@ -45,7 +48,8 @@ Configuration, from the environment:
 				return err
 			}
 			defer closeFn()
-			lambda.StartWithOptions(source.LambdaHandler(eng, streams.Out), lambda.WithContext(cmd.Context()))
+			handler := source.WithScheduledScan(source.LambdaHandler(eng, streams.Out), &source.Scanner{Lister: awsapi.New(), Handler: eng}, streams.Out)
+			lambda.StartWithOptions(handler, lambda.WithContext(cmd.Context()))
 			return nil
 		},
 	}

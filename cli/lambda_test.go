@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/internal/faultproxy"
 	"github.com/ec2guard/ec2guard/internal/mototest"
@@ -188,5 +189,41 @@ func TestLambdaThroughRuntimeAPI(t *testing.T) {
 	}
 	if n := strings.Count(log.String(), `"event_id":`); n != 6 {
 		t.Fatalf("%d decision records in the function log, want 6:\n%s", n, log.String())
+	}
+}
+
+// A Scheduled Event makes the function scan its region: the protected instance stopped before
+// any event could tell is started; other events still go to the rules.
+func TestLambdaScheduledScanOnMoto(t *testing.T) {
+	w := newWorld(t)
+	stopped := w.Run(map[string]string{"Protected": "true"}, true)
+	f := engineFlags{ruleFlags: ruleFlags{file: filepath.Join("..", "examples", "seeds.yaml"), vars: []string{"topic=" + w.topic}},
+		noState: true, maxPerRun: -1, maxPerMinute: 30, loopBudget: 3}
+	eng, closeFn, err := f.build(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	var log bytes.Buffer
+	handler := source.WithScheduledScan(source.LambdaHandler(eng, &log), &source.Scanner{Lister: awsapi.New(), Handler: eng}, &log)
+	scheduled := `{"version":"0","id":"sched-1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-22T10:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/scan"],"detail":{}}`
+	res, err := handler(context.Background(), json.RawMessage(scheduled))
+	if err != nil || len(res.Decisions) != 0 {
+		t.Fatalf("scan invocation: %+v %v", res, err)
+	}
+	if s := w.State(stopped); s != "running" && s != "pending" {
+		t.Fatalf("the scan left the protected instance %s\n%s", s, log.String())
+	}
+	var applied bool
+	for _, d := range decisions(t, log.String()) {
+		applied = applied || (d.Resource == stopped && d.Action == "start" && d.Outcome == engine.Applied && strings.HasPrefix(d.EventID, "scan-"))
+	}
+	if !applied {
+		t.Fatalf("no applied start in the log:\n%s", log.String())
+	}
+	// Any other event still goes to the rules.
+	w.Stop(stopped)
+	if res, err := handler(context.Background(), json.RawMessage(stateChange("e-after", stopped, "stopped"))); err != nil || len(res.Decisions) == 0 || res.Decisions[0].Outcome != engine.Applied {
+		t.Fatalf("event after the scan: %+v %v", res, err)
 	}
 }

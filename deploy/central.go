@@ -163,6 +163,27 @@ func Central(o Options) (*Template, error) {
 			},
 		}
 	}
+	if o.ScanSchedule != "" {
+		if !strings.HasPrefix(o.ScanSchedule, "rate(") && !strings.HasPrefix(o.ScanSchedule, "cron(") || !strings.HasSuffix(o.ScanSchedule, ")") {
+			return nil, fmt.Errorf("deploy: scan schedule %q: want an EventBridge schedule expression, rate(...) or cron(...)", o.ScanSchedule)
+		}
+		res["ScanSchedule"] = Resource{
+			Type: "AWS::Events::Rule",
+			Properties: map[string]any{
+				"Description":        "ec2guard: scan the region's instances (" + o.ScanSchedule + ")",
+				"ScheduleExpression": o.ScanSchedule,
+				"State":              "ENABLED",
+				"Targets":            []any{map[string]any{"Id": "ec2guard-scan", "Arn": getAtt("Function", "Arn")}},
+			},
+		}
+		res["ScanScheduleInvoke"] = Resource{
+			Type: "AWS::Lambda::Permission",
+			Properties: map[string]any{
+				"Action": "lambda:InvokeFunction", "FunctionName": ref("Function"),
+				"Principal": "events.amazonaws.com", "SourceArn": getAtt("ScanSchedule", "Arn"),
+			},
+		}
+	}
 	return t, nil
 }
 

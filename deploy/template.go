@@ -33,6 +33,10 @@ type Options struct {
 	// Org makes the central template accept events from an Organization's accounts and act
 	// in them through their remediation role.
 	Org bool
+	// ScanSchedule, an EventBridge schedule expression ("rate(1 hour)", "cron(0 6 * * ? *)"),
+	// has the function also scan its region on that schedule (ec2guard scan): what events
+	// missed (a protected instance stopped before the stack existed) is remediated too.
+	ScanSchedule string
 }
 
 // Template is a CloudFormation template. Its fields marshal in CloudFormation's usual order.

@@ -356,3 +356,34 @@ func TestExamplesCurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestScanSchedule(t *testing.T) {
+	set, src := seeds(t)
+	tmpl, err := Central(Options{Rules: set, Vars: UsedVars(src, map[string]string{"topic": topic}), ScanSchedule: "rate(1 hour)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := tmpl.Resources["ScanSchedule"]
+	if !ok || r.Properties["ScheduleExpression"] != "rate(1 hour)" {
+		t.Fatalf("schedule rule %+v", r)
+	}
+	if _, ok := tmpl.Resources["ScanScheduleInvoke"]; !ok {
+		t.Fatal("no permission for the schedule to invoke the function")
+	}
+	if _, ok := templates(t)["single.yaml"].Resources["ScanSchedule"]; ok {
+		t.Error("a scan schedule without --scan-schedule")
+	}
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
+	}
+	dir := write(t, map[string]*Template{"scheduled.yaml": tmpl})
+	if out, err := exec.Command(lint, filepath.Join(dir, "scheduled.yaml")).CombinedOutput(); err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
+	}
+	for _, bad := range []string{"every hour", "rate(1 hour", "at(2026-01-01T00:00:00)"} {
+		if _, err := Central(Options{Rules: set, ScanSchedule: bad}); err == nil {
+			t.Errorf("schedule %q accepted", bad)
+		}
+	}
+}

@@ -61,3 +61,39 @@ func LambdaHandler(h Handler, out io.Writer) func(ctx context.Context, raw json.
 		return LambdaResult{Decisions: ds}, nil
 	}
 }
+
+// WithScheduledScan makes a Lambda function scan on a schedule: an EventBridge "Scheduled
+// Event" (source aws.events, the stack's scan schedule) runs sc over the event's region, its
+// decision records written to out; every other invocation goes to next. A scan returns no
+// decisions in its result (a fleet's worth would pass Lambda's response limit): they are in
+// the log. An action that failed fails the invocation, so Lambda tries the scan again.
+func WithScheduledScan(next func(context.Context, json.RawMessage) (LambdaResult, error), sc *Scanner, out io.Writer) func(context.Context, json.RawMessage) (LambdaResult, error) {
+	enc := json.NewEncoder(out)
+	var mu sync.Mutex
+	return func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
+		ev, err := event.Parse(raw)
+		if err != nil || ev.Source != "aws.events" || ev.DetailType != "Scheduled Event" {
+			return next(ctx, raw)
+		}
+		scan := *sc
+		scan.Regions = []string{ev.Region}
+		var failed []error
+		_, err = scan.Run(ctx, func(ds []engine.Decision) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, d := range ds {
+				if d.Outcome == engine.Failed {
+					failed = append(failed, fmt.Errorf("rule %q action %q on %s: %s", d.Rule, d.Action, d.Resource, d.Error))
+				}
+				if err := enc.Encode(d); err != nil {
+					return fmt.Errorf("writing decisions: %w", err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return LambdaResult{}, fmt.Errorf("scheduled scan: %w", err)
+		}
+		return LambdaResult{}, errors.Join(failed...)
+	}
+}
