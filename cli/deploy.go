@@ -24,7 +24,7 @@ func newDeployCommand(streams *IO) *cobra.Command {
   aws cloudformation deploy --template-file ec2guard.yaml --stack-name ec2guard \
       --capabilities CAPABILITY_IAM --parameter-overrides CodeBucket=BUCKET`,
 	}
-	cmd.AddCommand(newDeployTemplateCommand(streams), newDeployPackageCommand(streams))
+	cmd.AddCommand(newDeployTemplateCommand(streams), newDeployPackageCommand(streams), newDeployPolicyCommand(streams))
 	return cmd
 }
 
@@ -174,4 +174,46 @@ func writeOut(w io.Writer, name string, b []byte) error {
 		return usageError(fmt.Errorf("writing %s: %w", name, err))
 	}
 	return nil
+}
+
+func newDeployPolicyCommand(streams *IO) *cobra.Command {
+	var rf ruleFlags
+	var o deploy.PolicyOptions
+	cmd := &cobra.Command{
+		Use:   "policy -r RULES [--var NAME=VALUE]... [--account ID] [--region R] [--table NAME] [--assume-role NAME]",
+		Short: "Write the IAM policy ec2guard needs to run the rules (for roles made outside CloudFormation)",
+		Long: `policy writes, as JSON, the identity policy that ec2guard needs to run the rule file: the
+statements of the template's execution role (each action's EC2 call narrowed by its rule's
+filters, tag writes limited to the rule's keys, SNS publish on the rules' topics, the reads),
+with concrete ARNs, for a role made with Terraform, the CDK or by hand, or for serve.
+--table adds the DynamoDB state table (--state dynamodb://TABLE), --assume-role the members'
+remediation role of an Organization. ARNs name --account and --region, or any ("*").
+
+Exit codes: 0 written; 2 usage or rule-file error.`,
+		Example: `  ec2guard deploy policy -r examples/seeds.yaml --var topic=arn:aws:sns:eu-west-1:111122223333:ops \
+      --account 111122223333 --region eu-west-1 --table ec2guard-state > ec2guard-policy.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			set, _, _, err := rf.loadWithSource()
+			if err != nil {
+				return err
+			}
+			o.Rules = set
+			b, err := deploy.Policy(o)
+			if err != nil {
+				return usageError(err)
+			}
+			_, err = streams.Out.Write(b)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&rf.file, "rules", "r", "", "rule file (YAML or JSON)")
+	fl.StringArrayVar(&rf.vars, "var", nil, "set a rule-file variable, NAME=VALUE (repeatable; also EC2GUARD_VAR_NAME)")
+	fl.StringVar(&o.Account, "account", "", "the account the ARNs name (default: any)")
+	fl.StringVar(&o.Region, "region", "", "the region the ARNs name (default: any)")
+	fl.StringVar(&o.Partition, "partition", "aws", "the ARNs' partition")
+	fl.StringVar(&o.Table, "table", "", "the DynamoDB state table ec2guard uses, if any")
+	fl.StringVar(&o.AssumeRole, "assume-role", "", "the remediation role ec2guard assumes in other accounts, if any")
+	return cmd
 }

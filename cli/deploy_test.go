@@ -79,3 +79,21 @@ func TestDeployPackageCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestDeployPolicyCommand(t *testing.T) {
+	seeds := filepath.Join("..", "examples", "seeds.yaml")
+	code, out, errOut := runCLI(t, "", "deploy", "policy", "-r", seeds, "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--account", "123456789012", "--region", "us-east-1")
+	var doc struct {
+		Version   string
+		Statement []map[string]any
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || doc.Version != "2012-10-17" || len(doc.Statement) < 4 {
+		t.Fatalf("exit %d\n%s\n%s", code, errOut, out)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(out), "{\n  \"Version\"") {
+		t.Errorf("Version is not first:\n%s", out)
+	}
+	if code, _, errOut := runCLI(t, "", "deploy", "policy", "-r", seeds); code != ExitUsage {
+		t.Errorf("unset variable: exit %d\n%s", code, errOut)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/ec2guard/ec2guard/iam/catalog"
 	"github.com/ec2guard/ec2guard/iam/checks"
 	"github.com/ec2guard/ec2guard/iam/eval"
+	"github.com/ec2guard/ec2guard/iam/policy"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -233,7 +234,18 @@ func TestExecutionRoleIsLeastPrivilege(t *testing.T) {
 
 // PRODUCT §7: iam check of the generated roles finds nothing.
 func TestIAMCheckFindsNothing(t *testing.T) {
-	dir := write(t, templates(t))
+	inv, res := iamCheck(t, write(t, templates(t)))
+	if len(inv.Subjects) < 4 {
+		t.Fatalf("%d principals analysed, want the function, forwarder and remediation roles", len(inv.Subjects))
+	}
+	for _, f := range res.Findings {
+		t.Errorf("%s %s %s: %s (%v)", f.ID, f.Principal, f.Statement, f.Message, f.Loc)
+	}
+}
+
+// iamCheck runs every check of iam check over a folder.
+func iamCheck(t *testing.T, dir string) (*analyze.Inventory, *analyze.Result) {
+	t.Helper()
 	cat, err := catalog.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -242,16 +254,11 @@ func TestIAMCheckFindsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inv.Subjects) < 4 {
-		t.Fatalf("%d principals analysed, want the function, forwarder and remediation roles", len(inv.Subjects))
-	}
 	res, err := analyze.Run(&checks.Env{Catalog: cat}, nil, inv, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range res.Findings {
-		t.Errorf("%s %s %s: %s (%v)", f.ID, f.Principal, f.Statement, f.Message, f.Loc)
-	}
+	return inv, res
 }
 
 // cfn-lint accepts every template (it must be installed: .ci/run installs it).
@@ -385,5 +392,51 @@ func TestScanSchedule(t *testing.T) {
 		if _, err := Central(Options{Rules: set, ScanSchedule: bad}); err == nil {
 			t.Errorf("schedule %q accepted", bad)
 		}
+	}
+}
+
+// deploy policy: the execution role's statements with concrete ARNs, for roles made outside
+// CloudFormation; as narrow as the template's, and clean for iam check.
+func TestPolicy(t *testing.T) {
+	set, _ := seeds(t)
+	b, err := Policy(PolicyOptions{Options: Options{Rules: set}, Account: "123456789012", Region: "us-east-1", Table: "ec2guard-state", AssumeRole: "ec2guard-remediation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := policy.Parse("policy.json", b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	ev, err := eval.Compile(eval.PolicySet{Identity: []*policy.Document{doc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const inst = "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"
+	for _, c := range []struct {
+		action, resource string
+		ctx              eval.Context
+		want             eval.Effect
+	}{
+		{"ec2:StartInstances", inst, eval.Context{"ec2:ResourceTag/Protected": {"true"}}, eval.Allowed},
+		{"ec2:StartInstances", inst, nil, eval.ImplicitDeny},
+		{"ec2:StartInstances", "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc", eval.Context{"ec2:ResourceTag/Protected": {"true"}}, eval.ImplicitDeny},
+		{"ec2:StopInstances", inst, eval.Context{"ec2:ResourceTag/SPECIAL_EXCEPTION": {"yes"}}, eval.ImplicitDeny},
+		{"ec2:CreateTags", inst, eval.Context{"aws:TagKeys": {"Protected"}}, eval.ImplicitDeny},
+		{"dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/ec2guard-state", nil, eval.Allowed},
+		{"dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/other", nil, eval.ImplicitDeny},
+		{"sts:AssumeRole", "arn:aws:iam::222222222222:role/ec2guard-remediation", nil, eval.Allowed},
+		{"sns:Publish", topic, nil, eval.Allowed},
+	} {
+		if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource, Context: c.ctx}); got != c.want {
+			t.Errorf("%s on %s %v = %s, want %s", c.action, c.resource, c.ctx, got, c.want)
+		}
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "policy.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, res := iamCheck(t, dir)
+	for _, f := range res.Findings {
+		t.Errorf("%s %s: %s", f.ID, f.Statement, f.Message)
 	}
 }

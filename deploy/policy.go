@@ -1,0 +1,67 @@
+package deploy
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/ec2guard/ec2guard/actions"
+)
+
+// PolicyOptions place the execution policy outside CloudFormation (Terraform, CDK, a role
+// made by hand): the partition, account and region its ARNs name ("*" for any).
+type PolicyOptions struct {
+	Options
+	Partition, Account, Region string
+	Table                      string // the DynamoDB state table ec2guard uses (--state dynamodb://TABLE), if any
+	AssumeRole                 string // the remediation role of other accounts (--assume-role), if any
+}
+
+// Policy is the identity policy ec2guard needs to run the rules with the state table and the
+// remediation role named: the same statements as the template's execution role, bar the
+// stack's own log group and queue, with concrete ARNs.
+func Policy(o PolicyOptions) ([]byte, error) {
+	if o.Rules == nil || len(o.Rules.Rules) == 0 {
+		return nil, fmt.Errorf("deploy: no rules")
+	}
+	part, acct, region := orAny(o.Partition, "aws"), orAny(o.Account, "*"), orAny(o.Region, "*")
+	resolve := strings.NewReplacer("${AWS::Partition}", part, "${AWS::AccountId}", acct, "${AWS::Region}", region)
+	stmts := []map[string]any{{"Sid": "ReadResources", "Effect": "Allow", "Action": actions.ReadPermissions, "Resource": "*"}}
+	for _, st := range actionStatements(o.Rules, false) {
+		if res, ok := st["Resource"].([]any); ok {
+			var arns []string
+			for _, r := range res {
+				if m, ok := r.(map[string]any); ok {
+					arns = append(arns, resolve.Replace(m["Fn::Sub"].(string)))
+				}
+			}
+			st["Resource"] = arns
+		}
+		stmts = append(stmts, st)
+	}
+	if o.Table != "" {
+		stmts = append(stmts, map[string]any{"Sid": "StateTable", "Effect": "Allow",
+			"Resource": "arn:" + part + ":dynamodb:" + region + ":" + acct + ":table/" + o.Table,
+			"Action":   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}})
+	}
+	if o.AssumeRole != "" {
+		stmts = append(stmts, map[string]any{"Sid": "ActInMemberAccounts", "Effect": "Allow", "Action": "sts:AssumeRole",
+			"Resource": "arn:" + part + ":iam::*:role/" + o.AssumeRole})
+	}
+	doc := struct {
+		Version   string           `json:"Version"`
+		Statement []map[string]any `json:"Statement"`
+	}{"2012-10-17", stmts}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("rendering the policy: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+func orAny(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
