@@ -338,6 +338,11 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		d := base
 		d.Action = act.Name()
 		key := ev.ID + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + t.Kind + ":" + t.ID
+		if !act.Mutating() && (len(failedActs) > 0 || len(suppressed) > 0) {
+			// A notification of what failed or was held back is not the one of a retry that
+			// succeeds: each is sent once.
+			key += "|incomplete"
+		}
 		switch e.claim(ctx, key, d.DryRun) {
 		case AlreadyDone:
 			d.Outcome, d.Reason = Duplicate, "event "+ev.ID+" was already handled for this rule, action and resource"

@@ -565,6 +565,16 @@ func TestFailedActionsReachLaterActions(t *testing.T) {
 	if got := acts["notify"].calls[0].Failed; len(got) != 1 || got[0] != "start: UnauthorizedOperation" {
 		t.Fatalf("notify was told %q", got)
 	}
+	// The retry that succeeds is told too, once; a further delivery is a duplicate throughout.
+	acts["start"].result = nil
+	ds = eng.Handle(context.Background(), stateEvent("e1", "i-1", "stopped"))
+	if len(ds) != 2 || ds[0].Outcome != Applied || ds[1].Outcome != Applied || len(acts["notify"].calls) != 2 || len(acts["notify"].calls[1].Failed) != 0 {
+		t.Fatalf("retry: %+v, %d notifications", ds, len(acts["notify"].calls))
+	}
+	ds = eng.Handle(context.Background(), stateEvent("e1", "i-1", "stopped"))
+	if len(ds) != 2 || ds[0].Outcome != Duplicate || ds[1].Outcome != Duplicate {
+		t.Fatalf("redelivery: %+v", ds)
+	}
 }
 
 func TestAnyAccountSelf(t *testing.T) {
