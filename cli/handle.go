@@ -36,6 +36,7 @@ type engineFlags struct {
 	awsTimeout   time.Duration
 	awsBackoff   time.Duration
 	api          *awsapi.Clients // set by build: the clients the engine uses
+	format       string          // of decision records: json (the default) or text (handle, scan)
 }
 
 func (f *engineFlags) register(cmd *cobra.Command) {
@@ -179,15 +180,21 @@ valid event (reported with its position; every valid event was still processed).
 			if len(args) == 0 {
 				args = []string{"-"}
 			}
-			return handleInputs(cmd.Context(), eng, args, streams)
+			return handleInputs(cmd.Context(), eng, args, streams, f.format)
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().StringVar(&f.format, "format", "json", "decision records as json (one object per line) or text (aligned, for people)")
 	return cmd
 }
 
 // handleInputs runs every input through the engine and sets the exit code from the outcomes.
-func handleInputs(ctx context.Context, eng *engine.Engine, args []string, streams *IO) (err error) {
+func handleInputs(ctx context.Context, eng *engine.Engine, args []string, streams *IO, format string) (err error) {
+	text, err := recordFormat(format)
+	if err != nil {
+		return err
+	}
+	colour := text && colorOut(streams.Out)
 	// Records are buffered (a replayed log yields hundreds of thousands, and a write each
 	// would cost more than deciding them) but flushed after any that changed or tried to
 	// change AWS, so a killed run still leaves the record of every action it took.
@@ -211,7 +218,11 @@ func handleInputs(ctx context.Context, eng *engine.Engine, args []string, stream
 			case engine.Applied, engine.Suppressed:
 				flush = true
 			}
-			rec = appendRecord(rec[:0], d)
+			if text {
+				rec = appendText(rec[:0], d, colour)
+			} else {
+				rec = appendRecord(rec[:0], d)
+			}
 			if _, err := bw.Write(rec); err != nil {
 				return fmt.Errorf("writing decisions: %w", err)
 			}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 
@@ -49,4 +50,41 @@ func appendField(b []byte, key, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// outcomeColour is the ANSI colour of an outcome in text for people.
+var outcomeColour = map[engine.Outcome]string{
+	engine.Applied: "32", engine.DryRun: "36", engine.Skipped: "2", engine.Duplicate: "2",
+	engine.Suppressed: "33", engine.Failed: "31", engine.Rejected: "31",
+}
+
+// appendText appends a decision as one aligned line for people (--format text): outcome,
+// rule, action, resource, then why; the outcome coloured when colour is true.
+func appendText(b []byte, d engine.Decision, colour bool) []byte {
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	outcome := fmt.Sprintf("%-10s", d.Outcome)
+	if c := outcomeColour[d.Outcome]; colour && c != "" {
+		outcome = "\x1b[" + c + "m" + outcome + "\x1b[0m"
+	}
+	why := d.Reason
+	if d.Error != "" {
+		why += ": " + d.Error
+	}
+	return fmt.Appendf(b, "%s %-24s %-7s %-21s %s\n", outcome, dash(d.Rule), dash(d.Action), dash(d.Resource), why)
+}
+
+// recordFormat checks a --format of decision records.
+func recordFormat(f string) (text bool, err error) {
+	switch f {
+	case "json":
+		return false, nil
+	case "text":
+		return true, nil
+	}
+	return false, usageError(fmt.Errorf("unknown --format %q (want json or text)", f))
 }

@@ -131,13 +131,6 @@ func newIAMCommand(streams *IO) *cobra.Command {
 	return cmd
 }
 
-// notYet is the body of a command whose implementation has not landed.
-func notYet(name string) func(*cobra.Command, []string) error {
-	return func(*cobra.Command, []string) error {
-		return usageError(fmt.Errorf("%s: not implemented yet", name))
-	}
-}
-
 // colorOut reports whether text for people written to w may carry ANSI colours: only when w
 // is a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb.
 func colorOut(w io.Writer) bool {

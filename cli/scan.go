@@ -2,7 +2,6 @@ package cli
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/source"
 )
@@ -49,7 +47,7 @@ standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AW
 				return err
 			}
 			defer closeFn()
-			clients := awsapi.New()
+			clients := f.api // the engine's own: same configuration, timeouts and role
 			if allRegions {
 				if len(regions) > 0 {
 					return usageError(errors.New("scan: --all-regions or --region, not both"))
@@ -65,7 +63,12 @@ standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AW
 				}
 				regions = []string{r}
 			}
-			enc := json.NewEncoder(streams.Out)
+			text, err := recordFormat(f.format)
+			if err != nil {
+				return err
+			}
+			colour := text && colorOut(streams.Out)
+			var rec []byte
 			failed := 0
 			counts := map[engine.Outcome]int{}
 			if len(accounts) > 0 {
@@ -81,7 +84,12 @@ standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AW
 					if d.Outcome == engine.Failed {
 						failed++
 					}
-					if err := enc.Encode(d); err != nil {
+					if text {
+						rec = appendText(rec[:0], d, colour)
+					} else {
+						rec = appendRecord(rec[:0], d)
+					}
+					if _, err := streams.Out.Write(rec); err != nil {
 						return fmt.Errorf("writing decisions: %w", err)
 					}
 				}
@@ -117,6 +125,7 @@ standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AW
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().StringVar(&f.format, "format", "json", "decision records as json (one object per line) or text (aligned, for people)")
 	cmd.Flags().StringSliceVar(&regions, "region", nil, "region to scan (repeatable or comma-separated; default: the configured region)")
 	cmd.Flags().BoolVar(&allRegions, "all-regions", false, "scan every region enabled for the account (DescribeRegions)")
 	cmd.Flags().StringSliceVar(&accounts, "account", nil, "account to scan through --assume-role (repeatable or comma-separated; default: the account of the credentials)")
