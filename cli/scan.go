@@ -35,8 +35,9 @@ large fleet acts on at most --max-actions instances and reports the rest as supp
 Rules that select CloudTrail API calls (auto-tagging: the caller of RunInstances) need the
 call itself and are not evaluated; they are named on standard error.
 
-One decision record (JSON) per line on standard output, as handle prints them; a summary on
-standard error. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS error.`,
+One decision record per line on standard output, as handle prints them (JSON, or --format
+text for people); a summary on standard error. --all-regions scans every region enabled for
+the account. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS error.`,
 		Example: `  ec2guard scan -r examples/seeds.yaml --var topic=arn:aws:sns:us-east-1:123456789012:ops --dry-run
   ec2guard scan -r rules.yaml --region eu-west-1 --region us-east-1
   ec2guard scan -r rules.yaml --assume-role ec2guard-remediation --account 111122223333,444455556666`,
