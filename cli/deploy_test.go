@@ -97,3 +97,37 @@ func TestDeployPolicyCommand(t *testing.T) {
 		t.Errorf("unset variable: exit %d\n%s", code, errOut)
 	}
 }
+
+// Every variable the template gives the function is one the lambda command reads (its help
+// names each): the two sides cannot drift apart unnoticed.
+func TestTemplateEnvironmentIsWhatLambdaReads(t *testing.T) {
+	seeds := filepath.Join("..", "examples", "seeds.yaml")
+	code, out, errOut := runCLI(t, "", "deploy", "template", "-r", seeds, "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--org", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	var tmpl struct {
+		Resources map[string]struct {
+			Properties struct {
+				Environment struct{ Variables map[string]any }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	env := tmpl.Resources["Function"].Properties.Environment.Variables
+	if len(env) < 5 {
+		t.Fatalf("function environment %v", env)
+	}
+	_, help, _ := runCLI(t, "", "lambda", "--help")
+	for k := range env {
+		name := k
+		if strings.HasPrefix(k, "EC2GUARD_VAR_") {
+			name = "EC2GUARD_VAR_NAME"
+		}
+		if !strings.Contains(help, name) {
+			t.Errorf("the template sets %s, which ec2guard lambda --help does not name", k)
+		}
+	}
+}
