@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/ec2guard/ec2guard/iam/analyze"
@@ -265,16 +263,8 @@ func TestIAMCheckCorpus(t *testing.T) {
 // --live reads the account through the SDK (moto here): its findings have no file, which
 // SARIF cannot place, and iam check says so.
 func TestIAMCheckLive(t *testing.T) {
-	srv := mototest.Current(t)
-	ctx := context.Background()
-	if err := srv.Reset(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := iam.NewFromConfig(cfg)
+	f := mototest.NewFleet(t) // a clean moto, and the SDK configuration for it
+	ctx, client := f.Ctx, iam.NewFromConfig(f.Cfg)
 	if _, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("reaper")}); err != nil {
 		t.Fatal(err)
 	}

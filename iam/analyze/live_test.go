@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"sort"
@@ -9,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/ec2guard/ec2guard/awsapi"
@@ -22,16 +20,8 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
 // a group, a group with the seed 004 pattern plus unscoped tagging, a bounded role — and
 // reads it back page by page through GetAccountAuthorizationDetails.
 func TestLive(t *testing.T) {
-	srv := mototest.Current(t)
-	ctx := context.Background()
-	if err := srv.Reset(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := iam.NewFromConfig(cfg)
+	f := mototest.NewFleet(t) // a clean moto, and the SDK configuration for it
+	ctx, client := f.Ctx, iam.NewFromConfig(f.Cfg)
 	must := func(_ any, err error) {
 		t.Helper()
 		if err != nil {
