@@ -229,7 +229,22 @@ type Decision struct {
 	Error       string  `json:"error"`
 	DryRun      bool    `json:"dry_run"`
 	DurationMS  float64 `json:"duration_ms"`
+
+	// Again tells a source whose events can come again (an SQS queue, EventBridge's retries
+	// of a Lambda function) whether this decision wants the event again, and why. It is not
+	// part of the record.
+	Again Again `json:"-"`
 }
+
+// Again is why a decision wants its event delivered again.
+type Again int
+
+// The reasons to deliver an event again.
+const (
+	NotAgain         Again = iota
+	AgainAfterMinute       // the per-minute cap held the action back: it passes
+	AgainAfterClaim        // another process or worker holds the action's claim: it may die
+)
 
 // RejectedInput is the record of an input that is not a valid event; pos says where it was
 // (file:line, an SQS message id...).
@@ -352,14 +367,14 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 			// Not a duplicate yet: the claimant may die before acting. Failing leaves the
 			// event to its source's retry, which finds it done, or the claim lapsed.
 			d.Outcome, d.Reason = Failed, "another ec2guard process or worker is acting on this event, rule, action and resource; left for a retry"
-			d.Error = ErrClaimed
+			d.Error, d.Again = ErrClaimed, AgainAfterClaim
 			out = append(out, d)
 			continue
 		}
 		if act.Mutating() && !d.DryRun {
-			if why := e.budget(ctx, res.Kind+":"+res.ID); why != "" {
+			if why, again := e.budget(ctx, res.Kind+":"+res.ID); why != "" {
 				e.finish(ctx, key, Suppressed)
-				d.Outcome, d.Reason = Suppressed, why
+				d.Outcome, d.Reason, d.Again = Suppressed, why, again
 				suppressed = append(suppressed, act.Name()+": "+why)
 				e.cfg.Logger.Warn("action suppressed", "rule", r.Name, "action", act.Name(), "resource", t.ID, "reason", why)
 				out = append(out, d)
@@ -530,13 +545,13 @@ func (e *Engine) finish(ctx context.Context, key string, o Outcome) {
 // per-minute cap of the Budget (shared or local), or says why it cannot. A shared Budget
 // that fails is replaced by this process's count for that action, so a loop within one
 // process is still caught.
-func (e *Engine) budget(ctx context.Context, resource string) string {
+func (e *Engine) budget(ctx context.Context, resource string) (why string, again Again) {
 	now := e.cfg.Now()
 	e.mu.Lock()
 	if e.cfg.MaxPerRun > 0 && e.applied >= e.cfg.MaxPerRun {
 		n := e.applied
 		e.mu.Unlock()
-		return fmt.Sprintf("blast radius: %d mutating actions in this run already (cap %d)", n, e.cfg.MaxPerRun)
+		return fmt.Sprintf("blast radius: %d mutating actions in this run already (cap %d)", n, e.cfg.MaxPerRun), NotAgain
 	}
 	e.applied++ // reserved; given back if the Budget says no
 	e.mu.Unlock()
@@ -550,27 +565,21 @@ func (e *Engine) budget(ctx context.Context, resource string) string {
 		x, _ = e.local.Take(ctx, resource, now, e.limits)
 	}
 	if x == WithinLimits {
-		return ""
+		return "", NotAgain
 	}
 	e.mu.Lock()
 	e.applied--
 	e.mu.Unlock()
 	if x == LoopBudgetExceeded {
-		return fmt.Sprintf("loop budget: %d mutating actions on %s within %s already (a remediation loop?)", e.limits.LoopBudget, resource, e.limits.LoopWindow)
+		return fmt.Sprintf("loop budget: %d mutating actions on %s within %s already (a remediation loop?)", e.limits.LoopBudget, resource, e.limits.LoopWindow), NotAgain
 	}
-	return fmt.Sprintf("blast radius: %d mutating actions %s already (cap %d)", e.limits.MaxPerMinute, lastMinute, e.limits.MaxPerMinute)
+	return fmt.Sprintf("blast radius: %d mutating actions in the last minute already (cap %d)", e.limits.MaxPerMinute, e.limits.MaxPerMinute), AgainAfterMinute
 }
-
-// lastMinute marks the reason of a per-minute cap suppression (RateLimited).
-const lastMinute = "in the last minute"
 
 // RateLimited reports whether the decision's action was held back by the per-minute cap
 // alone: unlike a loop or the per-run cap, that passes, so a source whose events can come
-// again (an SQS queue, EventBridge's retries of a Lambda function) should let it come again
-// rather than drop it.
-func RateLimited(d Decision) bool {
-	return d.Outcome == Suppressed && strings.HasPrefix(d.Reason, "blast radius: ") && strings.Contains(d.Reason, lastMinute)
-}
+// again should let it come again rather than drop it.
+func RateLimited(d Decision) bool { return d.Again == AgainAfterMinute }
 
 // localBudget is the Budget of one process: sliding windows of the times of recent actions.
 type localBudget struct {

@@ -17,10 +17,13 @@ func (f fixedHandler) Handle(_ context.Context, ev *event.Event) []engine.Decisi
 	return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: f.outcome, Error: map[bool]string{true: "boom"}[f.outcome == engine.Failed]}}
 }
 
-type suppressedHandler struct{ reason string }
+type suppressedHandler struct {
+	reason string
+	again  engine.Again
+}
 
 func (s suppressedHandler) Handle(_ context.Context, ev *event.Event) []engine.Decision {
-	return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: engine.Suppressed, Reason: s.reason}}
+	return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: engine.Suppressed, Reason: s.reason, Again: s.again}}
 }
 
 func TestLambdaHandler(t *testing.T) {
@@ -40,11 +43,11 @@ func TestLambdaHandler(t *testing.T) {
 	}
 	// An action held back by the per-minute cap is retried (the invocation fails); one held
 	// back by the loop budget is not.
-	minute := suppressedHandler{"blast radius: 30 mutating actions in the last minute already (cap 30)"}
+	minute := suppressedHandler{"blast radius: 30 mutating actions in the last minute already (cap 30)", engine.AgainAfterMinute}
 	if _, err := LambdaHandler(minute, &log)(ctx, json.RawMessage(ev1)); err == nil || !strings.Contains(err.Error(), "held back") {
 		t.Fatalf("rate-limited action: err = %v", err)
 	}
-	loop := suppressedHandler{"loop budget: 3 mutating actions on instance:i-1 within 10m0s already (a remediation loop?)"}
+	loop := suppressedHandler{"loop budget: 3 mutating actions on instance:i-1 within 10m0s already (a remediation loop?)", engine.NotAgain}
 	if _, err := LambdaHandler(loop, &log)(ctx, json.RawMessage(ev1)); err != nil {
 		t.Fatalf("loop-budget suppression: err = %v", err)
 	}

@@ -189,7 +189,7 @@ func (c *Consumer) one(ctx context.Context, m awsapi.Message) (done, claimed boo
 	for _, d := range ds {
 		if d.Outcome == engine.Failed || d.Outcome == engine.Rejected {
 			done = false
-			claimed = claimed || d.Error == engine.ErrClaimed
+			claimed = claimed || d.Again == engine.AgainAfterClaim
 		}
 		if engine.RateLimited(d) {
 			done = false // comes again after its visibility timeout, when the minute has passed

@@ -179,11 +179,14 @@ func TestSlowExtensionsDoNotHoldTheBatch(t *testing.T) {
 }
 
 // byID suppresses event "2" with the given reason and applies the others.
-type byID struct{ reason string }
+type byID struct {
+	reason string
+	again  engine.Again
+}
 
 func (h byID) Handle(_ context.Context, ev *event.Event) []engine.Decision {
 	if ev.ID == "2" {
-		return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: engine.Suppressed, Reason: h.reason}}
+		return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: engine.Suppressed, Reason: h.reason, Again: h.again}}
 	}
 	return []engine.Decision{{EventID: ev.ID, Rule: "r", Action: "start", Outcome: engine.Applied}}
 }
@@ -193,14 +196,15 @@ func (h byID) Handle(_ context.Context, ev *event.Event) []engine.Decision {
 func TestRateLimitedMessagesComeAgain(t *testing.T) {
 	for _, c := range []struct {
 		reason string
+		again  engine.Again
 		left   bool
 	}{
-		{"blast radius: 30 mutating actions in the last minute already (cap 30)", true},
-		{"loop budget: 3 mutating actions on instance:i-1 within 10m0s already (a remediation loop?)", false},
+		{"blast radius: 30 mutating actions in the last minute already (cap 30)", engine.AgainAfterMinute, true},
+		{"loop budget: 3 mutating actions on instance:i-1 within 10m0s already (a remediation loop?)", engine.NotAgain, false},
 	} {
 		client, url := queueWith(t, 3)
 		ctx, cancel := context.WithCancel(context.Background())
-		con := &Consumer{Queue: awsapi.New(), URL: url, Handler: byID{c.reason}, Record: func([]engine.Decision) error { return nil }, Wait: 1, Visibility: 1}
+		con := &Consumer{Queue: awsapi.New(), URL: url, Handler: byID{c.reason, c.again}, Record: func([]engine.Decision) error { return nil }, Wait: 1, Visibility: 1}
 		done := make(chan error)
 		go func() { done <- con.Run(ctx) }()
 		time.Sleep(800 * time.Millisecond)
