@@ -65,7 +65,8 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	}
 	clients := awsapi.New()
 	clients.AttemptTimeout, clients.MaxBackoff = f.awsTimeout, f.awsBackoff
-	clients.SetAssumeRole(cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE")))
+	f.assumeRole = cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE"))
+	clients.SetAssumeRole(f.assumeRole)
 	f.api = clients
 	factory := &actions.Factory{API: clients}
 	cfg := engine.Config{
@@ -76,7 +77,7 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	if env := os.Getenv("EC2GUARD_SELF_ARNS"); env != "" {
 		cfg.Self = append(cfg.Self, strings.Split(env, ",")...)
 	}
-	if role := cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE")); role != "" {
+	if role := f.assumeRole; role != "" {
 		// What ec2guard does in member accounts, it does as this role there.
 		cfg.Self = append(cfg.Self, "arn:aws:iam::*:role/"+role)
 	}

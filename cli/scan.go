@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -73,10 +71,9 @@ the account. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS e
 			failed := 0
 			counts := map[engine.Outcome]int{}
 			if len(accounts) > 0 {
-				if f.assumeRole == "" && os.Getenv("EC2GUARD_ASSUME_ROLE") == "" {
+				if f.assumeRole == "" { // build took EC2GUARD_ASSUME_ROLE too, and set it on clients
 					return usageError(errors.New("scan: --account needs --assume-role NAME, the role ec2guard assumes in those accounts"))
 				}
-				clients.SetAssumeRole(cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE")))
 			}
 			sc := &source.Scanner{Lister: clients, Handler: eng, Regions: regions, Accounts: accounts}
 			st, err := sc.Run(cmd.Context(), func(ds []engine.Decision) error {
