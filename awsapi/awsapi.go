@@ -95,27 +95,14 @@ func (c *Clients) ec2Client(ctx context.Context, region string) (*ec2.Client, er
 	if err != nil {
 		return nil, err
 	}
-	key := region
-	if role := c.roleFor(ctx); role != "" {
+	key, assume, role := region, "", c.roleFor(ctx)
+	if role != "" {
 		own, err := c.ownAccount(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("acting in account %s: %w", accountOf(ctx), err)
 		}
-		if accountOf(ctx) != own {
-			key = accountOf(ctx) + "/" + region
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			if cl, ok := c.ec2[key]; ok {
-				return cl, nil
-			}
-			arn := "arn:" + arnPartition(c.selfArn) + ":iam::" + accountOf(ctx) + ":role/" + role
-			assumed := cfg.Copy()
-			assumed.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), arn, func(o *stscreds.AssumeRoleOptions) {
-				o.RoleSessionName = "ec2guard"
-			}))
-			cl := newEC2(assumed, region)
-			c.ec2[key] = cl
-			return cl, nil
+		if acct := accountOf(ctx); acct != own {
+			key, assume = acct+"/"+region, acct
 		}
 	}
 	c.mu.Lock()
@@ -123,17 +110,20 @@ func (c *Clients) ec2Client(ctx context.Context, region string) (*ec2.Client, er
 	if cl, ok := c.ec2[key]; ok {
 		return cl, nil
 	}
-	cl := newEC2(cfg, region)
-	c.ec2[key] = cl
-	return cl, nil
-}
-
-func newEC2(cfg aws.Config, region string) *ec2.Client {
-	return ec2.NewFromConfig(cfg, func(o *ec2.Options) {
+	if assume != "" {
+		roleARN := "arn:" + arnPartition(c.selfArn) + ":iam::" + assume + ":role/" + role
+		cfg = cfg.Copy()
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(c.cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "ec2guard"
+		}))
+	}
+	cl := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		if region != "" {
 			o.Region = region
 		}
 	})
+	c.ec2[key] = cl
+	return cl, nil
 }
 
 func (c *Clients) snsClient(ctx context.Context, region string) (*sns.Client, error) {
