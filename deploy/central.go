@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/awsapi"
 )
 
@@ -63,10 +62,7 @@ func Central(o Options) (*Template, error) {
 			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": false},
 		},
 	}
-	res["DeadLetterQueue"] = Resource{
-		Type: "AWS::SQS::Queue", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
-		Properties: map[string]any{"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": true},
-	}
+	res["DeadLetterQueue"] = deadLetterQueue()
 	res["LogGroup"] = Resource{
 		Type: "AWS::Logs::LogGroup", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
 		Properties: map[string]any{"LogGroupName": sub("/aws/lambda/${FunctionName}"), "RetentionInDays": ref("LogRetentionDays")},
@@ -82,7 +78,7 @@ func Central(o Options) (*Template, error) {
 	}
 
 	stmts := []map[string]any{
-		{"Sid": "ReadResources", "Effect": "Allow", "Action": actions.ReadPermissions, "Resource": "*"},
+		readStatement(),
 	}
 	stmts = append(stmts, actionStatements(o.Rules, false)...)
 	stmts = append(stmts,
@@ -114,17 +110,8 @@ func Central(o Options) (*Template, error) {
 		}
 		t.Outputs["CentralEventBusArn"] = Output{Description: "the bus member accounts forward events to", Value: sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")}
 	}
-	res["FunctionRole"] = Resource{
-		Type: "AWS::IAM::Role",
-		Properties: map[string]any{
-			"Description": "ec2guard's function: reads EC2 resources and runs the rule file's actions, nothing else",
-			"AssumeRolePolicyDocument": policyDoc(map[string]any{
-				"Effect": "Allow", "Principal": map[string]any{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
-				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")}},
-			}),
-			"Policies": []any{map[string]any{"PolicyName": "ec2guard", "PolicyDocument": policyDoc(stmts...)}},
-		},
-	}
+	res["FunctionRole"] = serviceRole("ec2guard's function: reads EC2 resources and runs the rule file's actions, nothing else",
+		"lambda.amazonaws.com", "ec2guard", stmts...)
 	res["Function"] = Resource{
 		Type: "AWS::Lambda::Function",
 		Properties: map[string]any{

@@ -3,8 +3,6 @@ package deploy
 import (
 	"errors"
 	"fmt"
-
-	"github.com/ec2guard/ec2guard/actions"
 )
 
 // Member is the template of each member account of an Organization (deploy it with a
@@ -31,24 +29,10 @@ func Member(o Options) (*Template, error) {
 	}
 	res := t.Resources
 	bus := sub("arn:${AWS::Partition}:events:${AWS::Region}:${CentralAccountId}:event-bus/default")
-	res["ForwarderRole"] = Resource{
-		Type: "AWS::IAM::Role",
-		Properties: map[string]any{
-			"Description": "lets this account's ec2guard rules put their events on the central bus",
-			"AssumeRolePolicyDocument": policyDoc(map[string]any{
-				"Effect": "Allow", "Principal": map[string]any{"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole",
-				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")}},
-			}),
-			"Policies": []any{map[string]any{"PolicyName": "forward", "PolicyDocument": policyDoc(map[string]any{
-				"Effect": "Allow", "Action": "events:PutEvents", "Resource": bus,
-			})}},
-		},
-	}
-	res["ForwardDeadLetterQueue"] = Resource{
-		Type: "AWS::SQS::Queue", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
-		Properties: map[string]any{"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": true},
-	}
-	stmts := []map[string]any{{"Sid": "ReadResources", "Effect": "Allow", "Action": actions.ReadPermissions, "Resource": "*"}}
+	res["ForwarderRole"] = serviceRole("lets this account's ec2guard rules put their events on the central bus",
+		"events.amazonaws.com", "forward", map[string]any{"Effect": "Allow", "Action": "events:PutEvents", "Resource": bus})
+	res["ForwardDeadLetterQueue"] = deadLetterQueue()
+	stmts := []map[string]any{readStatement()}
 	stmts = append(stmts, actionStatements(o.Rules, true)...)
 	res["RemediationRole"] = Resource{
 		Type: "AWS::IAM::Role",

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/ec2guard/ec2guard/actions"
 )
 
 // PolicyOptions place the execution policy outside CloudFormation (Terraform, CDK, a role
@@ -26,7 +24,7 @@ func Policy(o PolicyOptions) ([]byte, error) {
 	}
 	part, acct, region := orAny(o.Partition, "aws"), orAny(o.Account, "*"), orAny(o.Region, "*")
 	resolve := strings.NewReplacer("${AWS::Partition}", part, "${AWS::AccountId}", acct, "${AWS::Region}", region)
-	stmts := []map[string]any{{"Sid": "ReadResources", "Effect": "Allow", "Action": actions.ReadPermissions, "Resource": "*"}}
+	stmts := []map[string]any{readStatement()}
 	for _, st := range actionStatements(o.Rules, false) {
 		if res, ok := st["Resource"].([]any); ok {
 			var arns []string

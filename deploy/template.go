@@ -22,6 +22,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -192,4 +193,33 @@ func eventRules(res map[string]Resource, prefix string, set *rules.Set, dlq stri
 		},
 	}
 	return ids, nil
+}
+
+// serviceRole is a role that an AWS service assumes for this account only (aws:SourceAccount,
+// against the confused deputy), with one inline policy.
+func serviceRole(description, service, policyName string, stmts ...map[string]any) Resource {
+	return Resource{
+		Type: "AWS::IAM::Role",
+		Properties: map[string]any{
+			"Description": description,
+			"AssumeRolePolicyDocument": policyDoc(map[string]any{
+				"Effect": "Allow", "Principal": map[string]any{"Service": service}, "Action": "sts:AssumeRole",
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")}},
+			}),
+			"Policies": []any{map[string]any{"PolicyName": policyName, "PolicyDocument": policyDoc(stmts...)}},
+		},
+	}
+}
+
+// deadLetterQueue keeps what could not be delivered for 14 days, and outlives the stack.
+func deadLetterQueue() Resource {
+	return Resource{
+		Type: "AWS::SQS::Queue", DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain",
+		Properties: map[string]any{"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": true},
+	}
+}
+
+// readStatement grants the reads every deployment makes (actions.ReadPermissions).
+func readStatement() map[string]any {
+	return map[string]any{"Sid": "ReadResources", "Effect": "Allow", "Action": actions.ReadPermissions, "Resource": "*"}
 }
