@@ -48,7 +48,7 @@ Configuration, from the environment:
 				return err
 			}
 			defer closeFn()
-			handler := source.WithScheduledScan(source.LambdaHandler(eng, streams.Out), &source.Scanner{Lister: awsapi.New(), Handler: eng}, streams.Out)
+			handler := source.Lambda(eng, streams.Out, &source.Scanner{Lister: awsapi.New(), Handler: eng})
 			lambda.StartWithOptions(handler, lambda.WithContext(cmd.Context()))
 			return nil
 		},

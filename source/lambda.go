@@ -23,77 +23,71 @@ type LambdaResult struct {
 }
 
 // LambdaHandler returns the function the Lambda runtime calls with one EventBridge event per
-// invocation (aws-lambda-go's lambda.Start accepts it). Decision records are written to out
-// (the function's log) as JSON lines. A failed action makes the invocation fail, so
+// invocation (aws-lambda-go's lambda.Start accepts it); see Lambda.
+func LambdaHandler(h Handler, out io.Writer) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
+	return Lambda(h, out, nil)
+}
+
+// Lambda returns the function the Lambda runtime calls with one EventBridge event per
+// invocation. Decision records are written to out (the function's log) as JSON lines. A
+// failed action, or one the per-minute cap held back, makes the invocation fail, so
 // EventBridge retries it (the idempotency ledger keeps what succeeded from being redone); an
 // invalid event is reported and not retried, since retrying cannot fix it.
-func LambdaHandler(h Handler, out io.Writer) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
-	var mu sync.Mutex
-	enc := json.NewEncoder(out)
+//
+// With a scanner, an EventBridge "Scheduled Event" (source aws.events: the stack's scan
+// schedule) scans the event's region instead. A scan returns no decisions in its result (a
+// fleet's worth would pass Lambda's response limit): they are in the log.
+func Lambda(h Handler, out io.Writer, scan *Scanner) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
+	log := &decisionLog{enc: json.NewEncoder(out)}
 	return func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
-		var ds []engine.Decision
+		var again []error // what makes this invocation fail, so that it comes again
+		write := func(ds []engine.Decision) error {
+			more, err := log.write(ds)
+			again = append(again, more...)
+			return err
+		}
 		ev, err := event.Parse(raw)
-		if err != nil {
-			ds = []engine.Decision{engine.RejectedInput("lambda", "invocation payload", err)}
-		} else {
-			ds = h.Handle(ctx, ev)
-		}
-		mu.Lock()
-		for _, d := range ds {
-			if err := enc.Encode(d); err != nil {
-				mu.Unlock()
-				return LambdaResult{Decisions: ds}, fmt.Errorf("writing decisions: %w", err)
+		switch {
+		case err != nil:
+			ds := []engine.Decision{engine.RejectedInput("lambda", "invocation payload", err)}
+			return LambdaResult{Decisions: ds}, write(ds)
+		case scan != nil && ev.Source == "aws.events" && ev.DetailType == "Scheduled Event":
+			sc := *scan
+			sc.Regions = []string{ev.Region}
+			if _, err := sc.Run(ctx, write); err != nil {
+				return LambdaResult{}, fmt.Errorf("scheduled scan: %w", err)
 			}
+			return LambdaResult{}, errors.Join(again...)
 		}
-		mu.Unlock()
-		var failed []error
-		for _, d := range ds {
-			if d.Outcome == engine.Failed {
-				failed = append(failed, fmt.Errorf("rule %q action %q on %s: %s", d.Rule, d.Action, d.Resource, d.Error))
-			}
-			if engine.RateLimited(d) {
-				failed = append(failed, fmt.Errorf("rule %q action %q on %s held back: %s; retried", d.Rule, d.Action, d.Resource, d.Reason))
-			}
+		ds := h.Handle(ctx, ev)
+		if err := write(ds); err != nil {
+			return LambdaResult{Decisions: ds}, err
 		}
-		if len(failed) > 0 {
-			return LambdaResult{Decisions: ds}, errors.Join(failed...)
-		}
-		return LambdaResult{Decisions: ds}, nil
+		return LambdaResult{Decisions: ds}, errors.Join(again...)
 	}
 }
 
-// WithScheduledScan makes a Lambda function scan on a schedule: an EventBridge "Scheduled
-// Event" (source aws.events, the stack's scan schedule) runs sc over the event's region, its
-// decision records written to out; every other invocation goes to next. A scan returns no
-// decisions in its result (a fleet's worth would pass Lambda's response limit): they are in
-// the log. An action that failed fails the invocation, so Lambda tries the scan again.
-func WithScheduledScan(next func(context.Context, json.RawMessage) (LambdaResult, error), sc *Scanner, out io.Writer) func(context.Context, json.RawMessage) (LambdaResult, error) {
-	enc := json.NewEncoder(out)
-	var mu sync.Mutex
-	return func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
-		ev, err := event.Parse(raw)
-		if err != nil || ev.Source != "aws.events" || ev.DetailType != "Scheduled Event" {
-			return next(ctx, raw)
+// decisionLog writes decision records from concurrent invocations, one whole batch at a time.
+type decisionLog struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+// write writes ds and returns why the invocation must fail: the actions that failed or were
+// held back by the per-minute cap come again with its retry.
+func (l *decisionLog) write(ds []engine.Decision) (again []error, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, d := range ds {
+		switch {
+		case d.Outcome == engine.Failed:
+			again = append(again, fmt.Errorf("rule %q action %q on %s: %s", d.Rule, d.Action, d.Resource, d.Error))
+		case engine.RateLimited(d):
+			again = append(again, fmt.Errorf("rule %q action %q on %s held back: %s; retried", d.Rule, d.Action, d.Resource, d.Reason))
 		}
-		scan := *sc
-		scan.Regions = []string{ev.Region}
-		var failed []error
-		_, err = scan.Run(ctx, func(ds []engine.Decision) error {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, d := range ds {
-				if d.Outcome == engine.Failed {
-					failed = append(failed, fmt.Errorf("rule %q action %q on %s: %s", d.Rule, d.Action, d.Resource, d.Error))
-				}
-				if err := enc.Encode(d); err != nil {
-					return fmt.Errorf("writing decisions: %w", err)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return LambdaResult{}, fmt.Errorf("scheduled scan: %w", err)
+		if err := l.enc.Encode(d); err != nil {
+			return again, fmt.Errorf("writing decisions: %w", err)
 		}
-		return LambdaResult{}, errors.Join(failed...)
 	}
+	return again, nil
 }
