@@ -2,12 +2,16 @@ package awsapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Message is one SQS message.
@@ -74,4 +78,42 @@ func (c *Clients) ExtendVisibility(ctx context.Context, queueURL, receipt string
 		return fmt.Errorf("extending the visibility of a message in %s: %w", queueURL, err)
 	}
 	return nil
+}
+
+// Errors of CheckQueue.
+var (
+	ErrNoQueue     = errors.New("SQS queue does not exist")
+	ErrUnreachable = errors.New("cannot reach the SQS endpoint")
+)
+
+// CheckQueue asks SQS for the queue's ARN (sqs:GetQueueAttributes), so that a consumer
+// pointed at a queue that does not exist, or at an endpoint nothing answers on, stops at
+// start instead of retrying forever: the errors are ErrNoQueue and ErrUnreachable (after the
+// retries of the SDK), or what SQS answered (access denied...).
+func (c *Clients) CheckQueue(ctx context.Context, queueURL string) (arn string, err error) {
+	cl, err := c.sqsClient(ctx)
+	if err != nil {
+		return "", err
+	}
+	out, err := cl.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &queueURL, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	var ae smithy.APIError
+	var send *smithyhttp.RequestSendError
+	switch {
+	case err == nil:
+		return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
+	case errors.As(err, &ae) && (ae.ErrorCode() == "AWS.SimpleQueueService.NonExistentQueue" || ae.ErrorCode() == "QueueDoesNotExist"):
+		return "", fmt.Errorf("%w: %s in %s", ErrNoQueue, queueURL, cl.Options().Region)
+	case errors.As(err, &send):
+		endpoint := aws.ToString(cl.Options().BaseEndpoint)
+		if endpoint == "" {
+			endpoint = "of " + cl.Options().Region
+		}
+		cause := send.Err
+		var ue *url.Error
+		if errors.As(cause, &ue) {
+			cause = ue.Err // the endpoint is named already
+		}
+		return "", fmt.Errorf("%w %s: %w", ErrUnreachable, endpoint, cause)
+	}
+	return "", fmt.Errorf("reading the attributes of %s: %w", queueURL, err)
 }

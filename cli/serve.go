@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/internal/queueurl"
 	"github.com/ec2guard/ec2guard/source"
 )
 
@@ -44,12 +45,19 @@ exits 0: no message is lost and none is acted on twice.
 every other ec2guard process using the table (several serve replicas, the Lambda function):
 see ec2guard handle --help for the table.
 
+At start serve asks SQS for the queue once (sqs:GetQueueAttributes): a --queue that is not a
+queue URL, a queue that does not exist and an endpoint that cannot be reached stop it with
+exit 2. After a good start, errors of SQS are retried.
+
 --metrics ADDR serves Prometheus counters at http://ADDR/metrics.`,
 		Example: `  ec2guard serve -r rules.yaml --queue https://sqs.us-east-1.amazonaws.com/123456789012/ec2guard --metrics 127.0.0.1:9464`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if queue == "" {
 				return usageError(errors.New("--queue SQS_URL is required"))
+			}
+			if _, err := queueurl.Parse(queue); err != nil {
+				return usageError(fmt.Errorf("--queue: %w", err))
 			}
 			f.detectSelf = true
 			if !cmd.Flags().Changed("max-actions") {
@@ -89,6 +97,11 @@ see ec2guard handle --help for the table.
 					return nil
 				},
 			}
+			// A queue that is not there, or an endpoint that does not answer, stops serve here
+			// (exit 2), as a missing state table does; after a good start errors are retried.
+			if err := c.Check(cmd.Context()); err != nil {
+				return usageError(fmt.Errorf("--queue %s: %w", queue, err))
+			}
 			logger.Info("consuming", "queue", queue, "dry_run", f.dryRun)
 			return c.Run(cmd.Context())
 		},
@@ -99,6 +112,7 @@ see ec2guard handle --help for the table.
 	cmd.Flags().DurationVar(&drain, "drain", 30*time.Second, "on shutdown, how long messages in hand may take to finish")
 	cmd.Flags().Int32Var(&visibility, "visibility", 60, "seconds a received message stays hidden (extended while it is worked on); a failed one reappears after it")
 	cmd.Flags().Int32Var(&wait, "wait", 20, "long-poll seconds of each receive (1-20)")
-	cmd.Flags().DurationVar(&handleTimeout, "handle-timeout", 5*time.Minute, "longest handling of one message; a message another consumer's claim holds (it may have died) waits this plus 35s before its retry")
+	cmd.Flags().DurationVar(&handleTimeout, "handle-timeout", 5*time.Minute, fmt.Sprintf("longest handling of one message; a consumer's claims in the state table lapse this plus %s after it took them, "+
+		"and a message another consumer's claim holds (it may have died) waits for that, plus %s, before its retry", engine.LeaseGrace, source.HoldMargin))
 	return cmd
 }

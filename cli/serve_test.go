@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -108,5 +109,54 @@ func TestServeEndToEnd(t *testing.T) {
 	bodies := *got.Messages[0].Body + *got.Messages[1].Body
 	if !strings.Contains(bodies, rogue) || !strings.Contains(bodies, "violated company policy") {
 		t.Fatalf("notifications: %s", bodies)
+	}
+}
+
+// serve checks its queue once at start: a queue that does not exist, an endpoint nothing
+// listens on and a --queue that is not a queue URL each stop it with exit 2 and say which.
+func TestServeQueueCheckedAtStart(t *testing.T) {
+	w := newWorld(t)
+	good, _ := newQueue(t, w, "ec2guard-events", nil)
+	missing := good[:strings.LastIndex(good, "/")] + "/ec2guard-missing"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now
+	t.Setenv("AWS_MAX_ATTEMPTS", "2")
+	for _, tt := range []struct {
+		name, queue, endpoint string
+		want                  []string
+	}{
+		{"no such queue", missing, "", []string{"--queue " + missing + ": SQS queue does not exist: " + missing + " in us-east-1 (create it"}},
+		{"closed port", good, closed, []string{"--queue " + good + ": cannot reach the SQS endpoint " + closed + ": dial tcp", "connection refused"}},
+		{"not a url", "not a url", "", []string{`--queue: "not a url" is not an SQS queue URL (want https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)`}},
+		{"not a queue path", "https://sqs.us-east-1.amazonaws.com/ec2guard", "", []string{"its path must be /ACCOUNT/NAME"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.endpoint != "" {
+				t.Setenv("AWS_ENDPOINT_URL_SQS", tt.endpoint)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			var out, errOut bytes.Buffer
+			code := Run(ctx, []string{"serve", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=" + w.topic,
+				"--queue", tt.queue, "--no-state"}, strings.NewReader(""), &out, &errOut)
+			if ctx.Err() != nil {
+				t.Fatalf("serve did not stop at start:\n%s", errOut.String())
+			}
+			if code != ExitUsage {
+				t.Fatalf("exit %d, want 2\n%s", code, errOut.String())
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(errOut.String(), want) {
+					t.Errorf("stderr does not say %q:\n%s", want, errOut.String())
+				}
+			}
+			if strings.Contains(errOut.String(), "consuming") {
+				t.Errorf("serve started consuming:\n%s", errOut.String())
+			}
+		})
 	}
 }

@@ -33,7 +33,7 @@ func TestStateTableMissing(t *testing.T) {
 		from string
 	}{
 		{"handle", []string{"handle", "-r", seeds, "--state", "dynamodb://ec2guard-missing"}, "--state dynamodb://ec2guard-missing: "},
-		{"serve", []string{"serve", "-r", seeds, "--queue", "http://127.0.0.1:1/q", "--state", "dynamodb://ec2guard-missing"}, "--state dynamodb://ec2guard-missing: "},
+		{"serve", []string{"serve", "-r", seeds, "--queue", "http://127.0.0.1:1/123456789012/q", "--state", "dynamodb://ec2guard-missing"}, "--state dynamodb://ec2guard-missing: "},
 		{"lambda", []string{"lambda"}, "EC2GUARD_TABLE=ec2guard-missing: "},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

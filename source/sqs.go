@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -18,6 +19,7 @@ type Queue interface {
 	Receive(ctx context.Context, queueURL string, max, waitSeconds, visibility int32) ([]awsapi.Message, error)
 	Delete(ctx context.Context, queueURL, receipt string) error
 	ExtendVisibility(ctx context.Context, queueURL, receipt string, seconds int32) error
+	CheckQueue(ctx context.Context, queueURL string) (arn string, err error)
 }
 
 // Consumer handles an SQS queue that EventBridge feeds: long polling, batches, visibility
@@ -40,6 +42,19 @@ type Consumer struct {
 	// claimed by another consumer (which may have died) is hidden until such a claim has
 	// lapsed, instead of being retried into the dead-letter queue meanwhile.
 	HandleTimeout time.Duration
+}
+
+// Check asks SQS for the queue once, before Run: a queue that does not exist or an endpoint
+// that does not answer (awsapi.ErrNoQueue, awsapi.ErrUnreachable) would otherwise be retried
+// forever. Errors after a good start are transient and Run keeps retrying them.
+func (c *Consumer) Check(ctx context.Context) error {
+	if _, err := c.Queue.CheckQueue(ctx, c.URL); err != nil {
+		if errors.Is(err, awsapi.ErrNoQueue) {
+			return fmt.Errorf("%w (create it, or check the URL and the region: AWS_REGION)", err)
+		}
+		return err
+	}
+	return nil
 }
 
 // Run consumes until ctx is cancelled (SIGTERM), then finishes the messages in hand — none
@@ -157,13 +172,16 @@ func (c *Consumer) batch(ctx context.Context, msgs []awsapi.Message) {
 	// Messages whose actions another consumer claimed are held back (once no extension can
 	// shorten it again) until such a claim has lapsed: every consumer's claims end
 	// LeaseGrace after its HandleTimeout.
-	wait := int32(min((c.HandleTimeout+engine.LeaseGrace+5*time.Second)/time.Second, 12*3600))
+	wait := int32(min((c.HandleTimeout+engine.LeaseGrace+HoldMargin)/time.Second, 12*3600))
 	for _, m := range held {
 		if err := c.Queue.ExtendVisibility(ctx, c.URL, m.ReceiptHandle, wait); err != nil {
 			c.Logger.Warn("holding back a message whose actions another consumer claimed", "message", m.ID, "error", err)
 		}
 	}
 }
+
+// HoldMargin is how long past the lapse of another consumer's claim a message it held waits.
+const HoldMargin = 5 * time.Second
 
 // one handles a message and reports whether it may be deleted, and whether it failed
 // because another consumer holds a claim on one of its actions.
