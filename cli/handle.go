@@ -168,8 +168,9 @@ partition key "pk" and TTL on "expires_at"; ec2guard checks it at start
 (dynamodb:DescribeTable, DescribeTimeToLive) and then uses GetItem, PutItem, UpdateItem and
 DeleteItem on it.
 
-Exit codes: 0 done; 1 an action failed; 2 usage or rule-file error; 3 some input was not a
-valid event (reported with its position; every valid event was still processed).`,
+Exit codes: 0 done; 1 an action failed (also when some input was rejected: a failure wins);
+2 usage or rule-file error; 3 some input was not a valid event (reported with its position;
+every valid event was still processed) and no action failed.`,
 		Example: `  ec2guard handle -r examples/seeds.yaml --var topic=arn:aws:sns:us-east-1:123456789012:ops event.json
   zcat trail/*.json.gz | ec2guard handle -r rules.yaml --dry-run -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -272,11 +273,22 @@ func handleInputs(ctx context.Context, eng *engine.Engine, args []string, stream
 			return err
 		}
 	}
+	// A failure wins over a rejected input: exit 3 would say "everything valid was done".
 	switch {
-	case rejected > 0:
-		return exitCode(ExitRejected, fmt.Errorf("%d inputs were not valid events (see the rejected records)", rejected))
+	case failed > 0 && rejected > 0:
+		return exitCode(ExitFindings, fmt.Errorf("%s (see the failed records); %s", counted(failed, "action failed", "actions failed"), counted(rejected, "input was not a valid event", "inputs were not valid events")))
 	case failed > 0:
-		return exitCode(ExitFindings, fmt.Errorf("%d actions failed (see the failed records)", failed))
+		return exitCode(ExitFindings, fmt.Errorf("%s (see the failed records)", counted(failed, "action failed", "actions failed")))
+	case rejected > 0:
+		return exitCode(ExitRejected, fmt.Errorf("%s (see the rejected records)", counted(rejected, "input was not a valid event", "inputs were not valid events")))
 	}
 	return nil
+}
+
+// counted says n things in words: "1 action failed", "2 actions failed".
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

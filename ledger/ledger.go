@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -42,14 +43,58 @@ func Open(path string, lockWait time.Duration) (*Bolt, error) {
 		return nil, fmt.Errorf("creating the ledger directory: %w", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockWait})
-	if errors.Is(err, bolt.ErrTimeout) {
+	var pathErr *fs.PathError
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
 		return nil, fmt.Errorf("opening the ledger %s: another ec2guard process holds it (waited %s)", path, lockWait)
-	}
-	if err != nil {
+	case errors.As(err, &pathErr):
 		return nil, fmt.Errorf("opening the ledger %s: %w", path, err)
+	case err != nil:
+		// What bbolt says of a file that is not one of its databases ("file size too small
+		// 4096", "invalid database") does not say which file, nor that it is the ledger.
+		return nil, notOurs(path, fmt.Sprintf("it is not a bbolt database (%v)", err))
 	}
 	b := &Bolt{db: db}
-	if err := db.Update(func(tx *bolt.Tx) error {
+	if err := prepare(db); err != nil {
+		db.Close()
+		if errors.Is(err, errForeign) || errors.Is(err, errCorrupt) {
+			return nil, notOurs(path, err.Error())
+		}
+		return nil, fmt.Errorf("preparing the ledger %s: %w", path, err)
+	}
+	return b, nil
+}
+
+var (
+	errForeign = errors.New("it is a bbolt database of something else (no " + string(bucket) + " bucket)")
+	errCorrupt = errors.New("it is a damaged bbolt database")
+)
+
+// notOurs is the error of a --state file that is not a ledger: it names the file and the way out.
+func notOurs(path, what string) error {
+	return fmt.Errorf("%s is not an ec2guard state file: %s; pass another --state PATH, or move the file away", path, what)
+}
+
+// prepare creates the buckets of a new ledger and prunes expired keys of an old one. A
+// database with buckets but none of a ledger's is someone else's: it is left alone.
+func prepare(db *bolt.DB) (err error) {
+	defer func() {
+		// bbolt panics on some damaged pages; a state file is input, and input never panics.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w (%v)", errCorrupt, r)
+		}
+	}()
+	return db.Update(func(tx *bolt.Tx) error {
+		foreign := false
+		if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			foreign = true
+			return nil
+		}); err != nil {
+			return err
+		}
+		if foreign && tx.Bucket(bucket) == nil {
+			return errForeign
+		}
 		bk, err := tx.CreateBucketIfNotExists(bucket)
 		if err != nil {
 			return err
@@ -67,11 +112,7 @@ func Open(path string, lockWait time.Duration) (*Bolt, error) {
 			}
 		}
 		return nil
-	}); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("preparing the ledger %s: %w", path, err)
-	}
-	return b, nil
+	})
 }
 
 // Seen reports whether key was marked done and has not expired at now.
