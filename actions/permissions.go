@@ -23,9 +23,10 @@ type Permission struct {
 
 // ReadPermissions are the read-only calls every deployment makes: the engine reads the
 // resource its filters look at, actions re-read an instance before acting, tag reads what
-// a resource already carries and an image's snapshots, stop reads stop protection. EC2's
+// a resource already carries and checks what an event claims a call created against the
+// instances, volumes, snapshots and images (their creation times), stop reads stop protection. EC2's
 // Describe calls do not support resource-level permissions.
-var ReadPermissions = []string{"ec2:DescribeImages", "ec2:DescribeInstanceAttribute", "ec2:DescribeInstances", "ec2:DescribeTags"}
+var ReadPermissions = []string{"ec2:DescribeImages", "ec2:DescribeInstanceAttribute", "ec2:DescribeInstances", "ec2:DescribeSnapshots", "ec2:DescribeTags", "ec2:DescribeVolumes"}
 
 // Permissions returns what the action with these (valid) parameters needs.
 func Permissions(name string, params map[string]any) []Permission {

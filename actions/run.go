@@ -1,12 +1,11 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +24,7 @@ type API interface {
 	StopInstance(ctx context.Context, region, id string) error
 	SetProtection(ctx context.Context, region, id string, stop, termination *bool) error
 	CreateTags(ctx context.Context, region string, ids []string, tags map[string]string) error
-	ImageSnapshots(ctx context.Context, region, imageID string) ([]string, error)
+	CreatedResources(ctx context.Context, region, kind string, ids []string) (map[string]*awsapi.Created, error)
 	Publish(ctx context.Context, topicARN, subject, message string, attrs map[string]string) (string, error)
 }
 
@@ -34,6 +33,10 @@ type Factory struct {
 	API API
 	// Poll is how often start waits on a stopping instance (default 2s).
 	Poll time.Duration
+	// Now is the clock the tag action checks events' times against (default time.Now);
+	// Window and Attach replace ClaimWindow and AttachWindow (tests).
+	Now            func() time.Time
+	Window, Attach time.Duration
 }
 
 // New builds the action a rule names; its parameters were checked by Check at load time.
@@ -69,7 +72,12 @@ func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
 		}
 		return p, nil
 	case "tag":
-		t := &tag{base: b, templates: map[string]tmpl{}}
+		now := f.Now
+		if now == nil {
+			now = time.Now
+		}
+		t := &tag{base: b, templates: map[string]tmpl{}, now: now,
+			window: cmp.Or(f.Window, ClaimWindow), attach: cmp.Or(f.Attach, AttachWindow), reads: map[string]*eventRead{}}
 		t.overwrite, _ = spec.Params["overwrite"].(bool)
 		for k, v := range spec.Params["tags"].(map[string]any) {
 			tpl, err := parseTemplate(v.(string))
@@ -305,98 +313,6 @@ func valuesOf(inv engine.Invocation) values {
 		v.Account = v.Identity.Account
 	}
 	return v
-}
-
-type tag struct {
-	base
-	templates map[string]tmpl
-	overwrite bool
-}
-
-func (a *tag) Mutating() bool { return true }
-
-func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
-	v := valuesOf(inv)
-	want := map[string]string{}
-	for k, tpl := range a.templates {
-		if s := event.TagValue(tpl.String(v)); s != "" {
-			want[k] = s
-		}
-	}
-	if len(want) == 0 {
-		return skipped("every tag value is empty for this caller")
-	}
-	region, id := inv.Resource.Region, inv.Resource.ID
-	// What the event created, with what belongs to it: an instance's volumes and network
-	// interfaces, an image's snapshots. Each keeps the tags it already has unless overwrite.
-	existing := map[string]map[string]string{}
-	switch inv.Resource.Kind {
-	case "instance":
-		in, err := a.api.DescribeInstance(ctx, region, id)
-		if errors.Is(err, awsapi.ErrNotFound) {
-			return skipped("instance %s no longer exists", id)
-		}
-		if err != nil {
-			return failed(err)
-		}
-		existing[id] = in.Tags
-		for _, r := range slices.Concat(in.VolumeIDs, in.NetworkIDs) {
-			if existing[r], err = a.api.ResourceTags(ctx, region, r); err != nil {
-				return failed(err)
-			}
-		}
-	case "image":
-		snaps, err := a.api.ImageSnapshots(ctx, region, id)
-		if err != nil {
-			return failed(err)
-		}
-		for _, r := range append([]string{id}, snaps...) {
-			if existing[r], err = a.api.ResourceTags(ctx, region, r); err != nil {
-				return failed(err)
-			}
-		}
-	default:
-		tags, err := a.api.ResourceTags(ctx, region, id)
-		if err != nil {
-			return failed(err)
-		}
-		existing[id] = tags
-	}
-	// Group resources by the tag set they need, so each set is one CreateTags call.
-	groups := map[string][]string{}
-	sets := map[string]map[string]string{}
-	for _, r := range slices.Sorted(maps.Keys(existing)) {
-		need := map[string]string{}
-		for k, val := range want {
-			if cur, ok := existing[r][k]; !ok || (a.overwrite && cur != val) {
-				need[k] = val
-			}
-		}
-		if len(need) == 0 {
-			continue
-		}
-		b, _ := json.Marshal(need)
-		groups[string(b)] = append(groups[string(b)], r)
-		sets[string(b)] = need
-	}
-	if len(groups) == 0 {
-		return skipped("%s and what belongs to it already carry %s", id, strings.Join(slices.Sorted(maps.Keys(want)), ", "))
-	}
-	var done []string
-	for _, key := range slices.Sorted(maps.Keys(groups)) {
-		ids := groups[key]
-		if !inv.DryRun {
-			if err := a.api.CreateTags(ctx, region, ids, sets[key]); err != nil {
-				return failed(err)
-			}
-		}
-		done = append(done, fmt.Sprintf("%s with %s", strings.Join(ids, ", "), key))
-	}
-	if inv.DryRun {
-		return dryRun("tag %s", strings.Join(done, "; "))
-	}
-	return applied("tagged %s", strings.Join(done, "; "))
 }
 
 type notify struct {

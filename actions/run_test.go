@@ -2,13 +2,11 @@ package actions
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -72,57 +70,6 @@ func TestStartStopProtect(t *testing.T) {
 	}
 	if r := start.Do(ctx, inv("i-0123456789abcdef0", "instance", false, nil)); r.Outcome != engine.Skipped || !strings.Contains(r.Reason, "no longer exists") {
 		t.Fatalf("start on unknown: %+v", r)
-	}
-}
-
-func runInstancesEvent(t *testing.T, instance, identity string) *event.Event {
-	t.Helper()
-	e, err := event.Parse([]byte(fmt.Sprintf(`{"id":"ct-1","source":"aws.ec2","detail-type":"AWS API Call via CloudTrail","account":"123456789012","region":"us-east-1","detail":{"eventName":"RunInstances","userIdentity":%s,"responseElements":{"instancesSet":{"items":[{"instanceId":%q}]}}}}`, identity, instance)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
-func TestTagInstanceVolumesAndInterfaces(t *testing.T) {
-	f := newFleet(t)
-	id := f.Run(map[string]string{"Owner": "preset"}, false)
-	ev := runInstancesEvent(t, id, `{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice@example.com","arn":"arn:aws:sts::123456789012:assumed-role/Dev/alice@example.com","sessionContext":{"sessionIssuer":{"userName":"Dev"}}}`)
-	tag := build(t, "tag", map[string]any{"tags": map[string]any{"Owner": "{{.UserName}}", "PrincipalId": "{{.PrincipalID}}"}})
-	if r := tag.Do(f.Ctx, inv(id, "instance", true, ev)); r.Outcome != engine.DryRun || f.Tags(id)["PrincipalId"] != "" {
-		t.Fatalf("dry run: %+v, tags %v", r, f.Tags(id))
-	}
-	r := tag.Do(f.Ctx, inv(id, "instance", false, ev))
-	if r.Outcome != engine.Applied {
-		t.Fatalf("tag: %+v", r)
-	}
-	got := f.Tags(id)
-	if got["PrincipalId"] != "AROAEXAMPLE:alice@example.com" || got["Owner"] != "preset" {
-		t.Fatalf("instance tags %v: want PrincipalId set and the existing Owner kept", got)
-	}
-	out, _ := f.EC2.DescribeInstances(f.Ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
-	in := out.Reservations[0].Instances[0]
-	var others []string
-	for _, b := range in.BlockDeviceMappings {
-		others = append(others, *b.Ebs.VolumeId)
-	}
-	for _, n := range in.NetworkInterfaces {
-		others = append(others, *n.NetworkInterfaceId)
-	}
-	if len(others) == 0 {
-		t.Fatal("moto gave the instance no volume or network interface to check")
-	}
-	for _, o := range others {
-		if tg := f.Tags(o); tg["Owner"] != "alice@example.com" || tg["PrincipalId"] != "AROAEXAMPLE:alice@example.com" {
-			t.Errorf("%s tags = %v", o, tg)
-		}
-	}
-	if r := tag.Do(f.Ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Skipped {
-		t.Fatalf("second tag: %+v, want skipped (already tagged)", r)
-	}
-	over := build(t, "tag", map[string]any{"overwrite": true, "tags": map[string]any{"Owner": "{{.UserName}}"}})
-	if r := over.Do(f.Ctx, inv(id, "instance", false, ev)); r.Outcome != engine.Applied || f.Tags(id)["Owner"] != "alice@example.com" {
-		t.Fatalf("overwrite: %+v, %v", r, f.Tags(id))
 	}
 }
 

@@ -157,6 +157,21 @@ type Instance struct {
 // ErrNotFound is returned for a resource AWS does not know (any more).
 var ErrNotFound = errors.New("resource not found")
 
+// ErrDenied is returned for a call IAM refused (EC2's UnauthorizedOperation): for CreateTags
+// under a grant conditioned on the key being absent, the resource may have the key already.
+var ErrDenied = errors.New("denied by IAM")
+
+func denied(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "UnauthorizedOperation", "AccessDenied", "AccessDeniedException":
+			return true
+		}
+	}
+	return false
+}
+
 func notFound(err error) bool {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
@@ -292,7 +307,7 @@ func (c *Clients) SetProtection(ctx context.Context, region, id string, stop, te
 	return nil
 }
 
-// CreateTags tags resources.
+// CreateTags tags resources; ErrDenied when IAM refuses it.
 func (c *Clients) CreateTags(ctx context.Context, region string, ids []string, tags map[string]string) error {
 	cl, err := c.ec2Client(ctx, region)
 	if err != nil {
@@ -303,30 +318,12 @@ func (c *Clients) CreateTags(ctx context.Context, region string, ids []string, t
 		in.Tags = append(in.Tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(v)})
 	}
 	if _, err := cl.CreateTags(ctx, in); err != nil {
+		if denied(err) {
+			return fmt.Errorf("tagging %v: %w: %w", ids, ErrDenied, err)
+		}
 		return fmt.Errorf("tagging %v: %w", ids, err)
 	}
 	return nil
-}
-
-// ImageSnapshots returns the EBS snapshots behind an image.
-func (c *Clients) ImageSnapshots(ctx context.Context, region, imageID string) ([]string, error) {
-	cl, err := c.ec2Client(ctx, region)
-	if err != nil {
-		return nil, err
-	}
-	out, err := cl.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{imageID}})
-	if err != nil {
-		return nil, fmt.Errorf("describing image %s: %w", imageID, err)
-	}
-	var ids []string
-	for _, img := range out.Images {
-		for _, b := range img.BlockDeviceMappings {
-			if b.Ebs != nil && b.Ebs.SnapshotId != nil {
-				ids = append(ids, *b.Ebs.SnapshotId)
-			}
-		}
-	}
-	return ids, nil
 }
 
 // Publish sends a message to an SNS topic (in the topic's own region); structured messages

@@ -5,12 +5,25 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/ec2guard/ec2guard/engine"
 )
 
-func runInstances(id, instance, identity, extra string) string {
-	return fmt.Sprintf(`{"version":"0","id":%q,"detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","account":"123456789012","time":"2026-11-22T10:00:00Z","region":"us-east-1","resources":[],"detail":{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"us-east-1","userIdentity":%s%s,"responseElements":{"instancesSet":{"items":[{"instanceId":%q}]}}}}`, id, identity, extra, instance)
+// runInstances is the event of the call that launched instance, as CloudTrail records it:
+// its reservation id and time are what ec2guard checks against the instance.
+func (w *world) runInstances(id, instance, identity, extra string) string {
+	w.t.Helper()
+	out, err := w.EC2.DescribeInstances(w.Ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{instance}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	r := out.Reservations[0]
+	at := r.Instances[0].LaunchTime.UTC().Format(time.RFC3339)
+	return fmt.Sprintf(`{"version":"0","id":%q,"detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","account":"123456789012","time":%q,"region":"us-east-1","resources":[],"detail":{"eventID":%q,"eventTime":%q,"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"us-east-1","userIdentity":%s%s,"responseElements":{"reservationId":%q,"instancesSet":{"items":[{"instanceId":%q}]}}}}`,
+		id, at, id, at, identity, extra, *r.ReservationId, instance)
 }
 
 func TestAutoTagEveryIdentityType(t *testing.T) {
@@ -32,7 +45,7 @@ func TestAutoTagEveryIdentityType(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.typ, func(t *testing.T) {
 			id := w.Run(nil, false)
-			code, out, errOut := runCLI(t, runInstances(fmt.Sprint("ct-", i), id, tt.identity, ""), "handle", "-r", seeds, "--var", "topic="+w.topic, "--no-state")
+			code, out, errOut := runCLI(t, w.runInstances(fmt.Sprint("ct-", i), id, tt.identity, ""), "handle", "-r", seeds, "--var", "topic="+w.topic, "--no-state")
 			ds := decisions(t, out)
 			if code != 0 || len(ds) != 1 || ds[0].Outcome != engine.Applied || ds[0].Rule != "auto-tag-creator" {
 				t.Fatalf("exit %d %+v %s", code, ds, errOut)
@@ -44,7 +57,7 @@ func TestAutoTagEveryIdentityType(t *testing.T) {
 	}
 	t.Run("failed call is never tagged", func(t *testing.T) {
 		id := w.Run(nil, false)
-		code, out, _ := runCLI(t, runInstances("ct-err", id, tests[0].identity, `,"errorCode":"Client.UnauthorizedOperation"`), "handle", "-r", seeds, "--var", "topic="+w.topic, "--no-state")
+		code, out, _ := runCLI(t, w.runInstances("ct-err", id, tests[0].identity, `,"errorCode":"Client.UnauthorizedOperation"`), "handle", "-r", seeds, "--var", "topic="+w.topic, "--no-state")
 		ds := decisions(t, out)
 		if code != 0 || len(ds) != 1 || ds[0].Outcome != engine.Skipped || len(w.Tags(id)) != 0 {
 			t.Fatalf("exit %d %+v tags %v", code, ds, w.Tags(id))
@@ -52,8 +65,8 @@ func TestAutoTagEveryIdentityType(t *testing.T) {
 	})
 	t.Run("a CloudTrail log file replayed", func(t *testing.T) {
 		id := w.Run(nil, false)
-		rec := strings.TrimSuffix(strings.SplitN(runInstances("x", id, tests[0].identity, ""), `"detail":`, 2)[1], "}")
-		rec = strings.Replace(rec, `{"eventSource"`, `{"eventID":"trail-1","recipientAccountId":"123456789012","eventTime":"2026-11-22T10:00:00Z","eventSource"`, 1)
+		rec := strings.TrimSuffix(strings.SplitN(w.runInstances("x", id, tests[0].identity, ""), `"detail":`, 2)[1], "}")
+		rec = strings.Replace(rec, `{"eventID":"x"`, `{"eventID":"trail-1","recipientAccountId":"123456789012"`, 1)
 		code, out, errOut := runCLI(t, `{"Records":[`+rec+`]}`, "handle", "-r", seeds, "--var", "topic="+w.topic, "--no-state", "--dry-run")
 		ds := decisions(t, out)
 		if code != 0 || len(ds) != 1 || ds[0].Outcome != engine.DryRun || ds[0].EventID != "trail-1" {

@@ -75,7 +75,7 @@ func serveUnderFaults(t *testing.T, table bool) {
 	}
 	for i, id := range launched {
 		identity := fmt.Sprintf(`{"type":"IAMUser","principalId":"AIDA%04d","arn":"arn:aws:iam::123456789012:user/user-%d","accountId":"123456789012","userName":"user-%d"}`, i, i, i)
-		msgs = append(msgs, msg{fmt.Sprint("run-", i), runInstances(fmt.Sprint("run-", i), id, identity, "")})
+		msgs = append(msgs, msg{fmt.Sprint("run-", i), w.runInstances(fmt.Sprint("run-", i), id, identity, "")})
 	}
 	r := rand.New(rand.NewPCG(42, 1))
 	for _, i := range r.Perm(protectedN + launchedN)[:dupN] {

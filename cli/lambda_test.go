@@ -173,7 +173,7 @@ func TestLambdaThroughRuntimeAPI(t *testing.T) {
 		t.Fatalf("req-3: %s %s", res.kind, res.body)
 	}
 	identity := `{"type":"AssumedRole","principalId":"AROAEXAMPLE:alice","arn":"arn:aws:sts::123456789012:assumed-role/Dev/alice","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::123456789012:role/Dev","userName":"Dev"}}}`
-	if res := api.invoke(t, "req-4", runInstances("lambda-run", launched, identity, "")); res.kind != "response" || outcomes(res) != "tag=applied" {
+	if res := api.invoke(t, "req-4", w.runInstances("lambda-run", launched, identity, "")); res.kind != "response" || outcomes(res) != "tag=applied" {
 		t.Fatalf("req-4: %s %s", res.kind, res.body)
 	}
 

@@ -21,6 +21,10 @@ type Event struct {
 	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
 	Raw        json.RawMessage `json:"-"`
+	// Replay is set by the source, never by the event's JSON: the event was read back from a
+	// CloudTrail log file (handle), not delivered live by EventBridge. A live event older than
+	// EventBridge's retry horizon cannot be genuine; a replayed one can be as old as the log.
+	Replay bool `json:"-"`
 }
 
 // Detail types and sources ec2guard understands.

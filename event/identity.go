@@ -1,7 +1,9 @@
 package event
 
 import (
+	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Identity is who made a CloudTrail API call, in the values ec2guard tags resources with.
@@ -78,22 +80,23 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// TagValue makes s a valid EC2 tag value: at most 256 characters of letters, digits, spaces
-// and _.:/=+-@ (the set every AWS service accepts); anything else becomes '_'.
-func TagValue(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n == 256 {
-			break
-		}
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune(" _.:/=+-@", r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-		n++
+// TagValue reports whether s can be written as an EC2 tag value exactly as it is, and if not,
+// why. EC2 takes any Unicode text of up to 256 characters as a tag value ("Maximum value length:
+// 256 Unicode characters in UTF-8"; "although EC2 allows for any character in its tags, other
+// AWS services are more restrictive": the EC2 User Guide, Tag restrictions,
+// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions), and
+// reserves the aws: prefix. The set the other services share (letters, digits, spaces and
+// _ . : / = + - @) is not EC2's: a role session name may hold a comma ("smith,john"), and
+// ${aws:userid} keeps it, so the value is written verbatim or not at all. Rewriting it (to
+// smith_john) would write a different, legal aws:userid: someone else's access.
+func TagValue(s string) (ok bool, why string) {
+	switch {
+	case !utf8.ValidString(s):
+		return false, "it is not valid UTF-8"
+	case utf8.RuneCountInString(s) > 256:
+		return false, fmt.Sprintf("it is %d characters long, and EC2 takes at most 256", utf8.RuneCountInString(s))
+	case len(s) >= 4 && strings.EqualFold(s[:4], "aws:"):
+		return false, "it begins with aws:, which AWS reserves"
 	}
-	return b.String()
+	return true, ""
 }

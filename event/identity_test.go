@@ -35,13 +35,24 @@ func TestIdentity(t *testing.T) {
 }
 
 func TestTagValue(t *testing.T) {
-	if got := TagValue("alice@example.com:Dev/x"); got != "alice@example.com:Dev/x" {
-		t.Errorf("got %q", got)
+	tests := []struct {
+		in  string
+		ok  bool
+		why string
+	}{
+		{"alice@example.com:Dev/x", true, ""},
+		{"AROAEXAMPLE:smith,john", true, ""}, // a session name's comma is kept, not made smith_john
+		{"a\tb*c ü 名前", true, ""},
+		{"", true, ""},
+		{strings.Repeat("é", 256), true, ""},
+		{strings.Repeat("é", 257), false, "257 characters"},
+		{"AWS:thing", false, "aws:"},
+		{"bad\xffutf8", false, "UTF-8"},
 	}
-	if got := TagValue("a\tb*c"); got != "a_b_c" {
-		t.Errorf("got %q", got)
-	}
-	if got := TagValue(strings.Repeat("é", 300)); len([]rune(got)) != 256 {
-		t.Errorf("len %d", len([]rune(got)))
+	for _, tt := range tests {
+		ok, why := TagValue(tt.in)
+		if ok != tt.ok || !strings.Contains(why, tt.why) {
+			t.Errorf("TagValue(%q) = %v, %q; want %v, %q", tt.in, ok, why, tt.ok, tt.why)
+		}
 	}
 }

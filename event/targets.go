@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Target is a resource an event concerns.
@@ -13,13 +14,15 @@ type Target struct {
 
 // CloudTrail is the part of a CloudTrail API-call detail ec2guard reads.
 type CloudTrail struct {
-	EventName        string          `json:"eventName"`
-	EventSource      string          `json:"eventSource"`
-	EventTime        string          `json:"eventTime"`
-	ErrorCode        string          `json:"errorCode"`
-	ErrorMessage     string          `json:"errorMessage"`
-	UserIdentity     UserIdentity    `json:"userIdentity"`
-	ResponseElements json.RawMessage `json:"responseElements"`
+	EventID           string          `json:"eventID"`
+	EventName         string          `json:"eventName"`
+	EventSource       string          `json:"eventSource"`
+	EventTime         string          `json:"eventTime"`
+	ErrorCode         string          `json:"errorCode"`
+	ErrorMessage      string          `json:"errorMessage"`
+	UserIdentity      UserIdentity    `json:"userIdentity"`
+	RequestParameters json.RawMessage `json:"requestParameters"`
+	ResponseElements  json.RawMessage `json:"responseElements"`
 }
 
 // UserIdentity is CloudTrail's userIdentity element.
@@ -120,4 +123,75 @@ func appendID(ts []Target, kind, id string) []Target {
 		return ts
 	}
 	return append(ts, Target{Kind: kind, ID: id})
+}
+
+// Claim is what a CloudTrail event says its call created, in the values that can be checked
+// against the resources as they are: an event is a claim, not a fact (anyone who can write to
+// an event source can write one), so ec2guard tags a resource only where it matches the call.
+type Claim struct {
+	EventName string
+	EventID   string    // CloudTrail's eventID, which LookupEvents can confirm
+	Time      time.Time // eventTime; zero when the event has none (or not RFC 3339)
+	// RunInstances: the reservation the call made, and the network interfaces it attached by
+	// id (they existed before the call, so it did not create them).
+	ReservationID string
+	NamedENIs     []string
+	// CreateSnapshot: the volume the call snapshotted; CreateImage: the instance it imaged.
+	VolumeID, InstanceID string
+}
+
+// Claim reads what the call claims to have created.
+func (ct *CloudTrail) Claim() (Claim, error) {
+	c := Claim{EventName: ct.EventName, EventID: ct.EventID}
+	if ct.EventTime != "" {
+		t, err := time.Parse(time.RFC3339, ct.EventTime)
+		if err != nil {
+			return c, fmt.Errorf("eventTime %q: %w", ct.EventTime, err)
+		}
+		c.Time = t
+	}
+	var resp struct {
+		ReservationID string `json:"reservationId"`
+		VolumeID      string `json:"volumeId"`
+	}
+	if err := decodeElements(ct.ResponseElements, &resp); err != nil {
+		return c, fmt.Errorf("decoding responseElements of %s: %w", ct.EventName, err)
+	}
+	var req struct {
+		VolumeID     string `json:"volumeId"`
+		InstanceID   string `json:"instanceId"`
+		NetworkIfSet struct {
+			Items []struct {
+				NetworkInterfaceID string `json:"networkInterfaceId"`
+			} `json:"items"`
+		} `json:"networkInterfaceSet"`
+	}
+	if err := decodeElements(ct.RequestParameters, &req); err != nil {
+		return c, fmt.Errorf("decoding requestParameters of %s: %w", ct.EventName, err)
+	}
+	switch ct.EventName {
+	case "RunInstances":
+		c.ReservationID = resp.ReservationID
+		for _, it := range req.NetworkIfSet.Items {
+			if it.NetworkInterfaceID != "" {
+				c.NamedENIs = append(c.NamedENIs, it.NetworkInterfaceID)
+			}
+		}
+	case "CreateSnapshot":
+		c.VolumeID = req.VolumeID
+		if resp.VolumeID != "" && resp.VolumeID != req.VolumeID {
+			// A genuine event names one volume in both; two disagreeing is no call EC2 made.
+			return c, fmt.Errorf("CreateSnapshot names volume %q in its request and %q in its response", req.VolumeID, resp.VolumeID)
+		}
+	case "CreateImage":
+		c.InstanceID = req.InstanceID
+	}
+	return c, nil
+}
+
+func decodeElements(raw json.RawMessage, v any) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
 }

@@ -1,9 +1,12 @@
 package event
 
 import (
+	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestTargets(t *testing.T) {
@@ -57,5 +60,52 @@ func TestExampleEventTargets(t *testing.T) {
 	ct, _ := e.CloudTrailDetail()
 	if ct.UserIdentity.UserName != "Bob" || ct.UserIdentity.PrincipalID != "AIDAJ7EQQEKFAVPO3NTQG" {
 		t.Fatalf("identity = %+v", ct.UserIdentity)
+	}
+	if cl, err := ct.Claim(); err != nil || cl.ReservationID != "r-0a1b2c3d4e5f60718" || cl.EventID != "b0e8f6d2-6c1e-4b7a-9f3e-0c2d1a4b5e6f" || cl.Time.IsZero() {
+		t.Fatalf("Claim = %+v, %v", cl, err)
+	}
+}
+
+func TestClaim(t *testing.T) {
+	ct := func(name, req, resp string) *CloudTrail {
+		var c CloudTrail
+		if err := json.Unmarshal([]byte(`{"eventID":"e-1","eventTime":"2026-11-22T10:05:00Z","eventName":"`+name+`","requestParameters":`+req+`,"responseElements":`+resp+`}`), &c); err != nil {
+			t.Fatal(err)
+		}
+		return &c
+	}
+	at := time.Date(2026, 11, 22, 10, 5, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		ct   *CloudTrail
+		want Claim
+		err  string
+	}{
+		{"run instances", ct("RunInstances", `{"networkInterfaceSet":{"items":[{"networkInterfaceId":"eni-1"},{"deviceIndex":1}]}}`, `{"reservationId":"r-1","instancesSet":{"items":[]}}`),
+			Claim{EventName: "RunInstances", EventID: "e-1", Time: at, ReservationID: "r-1", NamedENIs: []string{"eni-1"}}, ""},
+		{"create snapshot", ct("CreateSnapshot", `{"volumeId":"vol-1"}`, `{"snapshotId":"snap-1","volumeId":"vol-1"}`), Claim{EventName: "CreateSnapshot", EventID: "e-1", Time: at, VolumeID: "vol-1"}, ""},
+		{"create snapshot naming two volumes", ct("CreateSnapshot", `{"volumeId":"vol-1"}`, `{"snapshotId":"snap-1","volumeId":"vol-2"}`), Claim{}, "names volume"},
+		{"create image", ct("CreateImage", `{"instanceId":"i-1"}`, `{"imageId":"ami-1"}`), Claim{EventName: "CreateImage", EventID: "e-1", Time: at, InstanceID: "i-1"}, ""},
+		{"no parameters", ct("CreateVolume", `null`, `null`), Claim{EventName: "CreateVolume", EventID: "e-1", Time: at}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.ct.Claim()
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || got.EventName != tt.want.EventName || got.EventID != tt.want.EventID || !got.Time.Equal(tt.want.Time) ||
+				got.ReservationID != tt.want.ReservationID || !slices.Equal(got.NamedENIs, tt.want.NamedENIs) || got.VolumeID != tt.want.VolumeID || got.InstanceID != tt.want.InstanceID {
+				t.Fatalf("Claim = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+	bad := ct("RunInstances", `{}`, `{}`)
+	bad.EventTime = "yesterday"
+	if _, err := bad.Claim(); err == nil {
+		t.Fatal("an eventTime that is not RFC 3339 was read")
 	}
 }

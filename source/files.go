@@ -70,7 +70,7 @@ func Decode(name string, r io.Reader, emit func(Item)) error {
 				if !ok {
 					it = fromCloudTrail(pos, rec.raw)
 				}
-				emit(it)
+				emit(replayed(it))
 			}
 			return nil
 		}
@@ -104,7 +104,7 @@ func decodeObject(name string, data []byte, emit func(Item)) bool {
 	}
 	if err := json.Unmarshal(data, &probe); err == nil && probe.Records != nil {
 		for i, rec := range probe.Records {
-			emit(fromCloudTrail(fmt.Sprintf("%s:Records[%d]", name, i), rec))
+			emit(replayed(fromCloudTrail(fmt.Sprintf("%s:Records[%d]", name, i), rec)))
 		}
 		return true
 	}
@@ -160,6 +160,15 @@ func parse(pos string, raw []byte) Item {
 		return Item{Pos: pos, Err: err}
 	}
 	return Item{Pos: pos, Event: ev}
+}
+
+// replayed marks the event of a CloudTrail log record as a replay: it was read back from a
+// log, not delivered live (event.Event.Replay).
+func replayed(it Item) Item {
+	if it.Event != nil {
+		it.Event.Replay = true
+	}
+	return it
 }
 
 // fromCloudTrail wraps a CloudTrail log record in the EventBridge envelope AWS would deliver

@@ -96,3 +96,37 @@ func FuzzDecode(f *testing.F) {
 		})
 	})
 }
+
+// Only records of a CloudTrail log file are replays; an EventBridge event is live wherever it
+// comes from, and no JSON field can make it a replay.
+func TestReplayOnlyForLogRecords(t *testing.T) {
+	rec := `{"eventID":"ct-1","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","eventTime":"2026-11-22T10:00:00Z","awsRegion":"eu-west-1","recipientAccountId":"111122223333"}`
+	tests := []struct {
+		name, input string
+		replay      bool
+	}{
+		{"log file", `{"Records":[` + rec + `]}`, true},
+		{"log file off the fast path", "{\"Records\" :\n [" + strings.Replace(rec, `"eventID"`, `"eventI\u0044"`, 1) + `], "x": 1}`, true},
+		{"gzip log file", gz(`{"Records":[` + rec + `]}`), true},
+		{"EventBridge event", ev1, false},
+		{"event claiming to be a replay", strings.Replace(ev1, `{"id"`, `{"Replay":true,"replay":true,"id"`, 1), false},
+		{"NDJSON", ev1 + "\n" + ev2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := 0
+			Decode("f", strings.NewReader(tt.input), func(it Item) {
+				if it.Err != nil {
+					t.Fatal(it.Err)
+				}
+				n++
+				if it.Event.Replay != tt.replay {
+					t.Errorf("%s: Replay = %v, want %v", it.Pos, it.Event.Replay, tt.replay)
+				}
+			})
+			if n == 0 {
+				t.Fatal("no event")
+			}
+		})
+	}
+}

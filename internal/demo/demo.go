@@ -275,14 +275,23 @@ func (d *demo) stateEvent(id, state string) error {
 	return d.put("EC2 Instance State-change Notification", fmt.Sprintf(`{"instance-id":%q,"state":%q}`, id, state))
 }
 
+// runInstancesEvent is what CloudTrail records of the launch of id: ec2guard checks its
+// reservation id and time against the instance before tagging it.
 func (d *demo) runInstancesEvent(id string) error {
+	out, err := d.ec2.DescribeInstances(d.ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil || len(out.Reservations) == 0 || len(out.Reservations[0].Instances) == 0 {
+		return fmt.Errorf("describing %s: %v", id, err)
+	}
+	r := out.Reservations[0]
 	detail, _ := json.Marshal(map[string]any{
 		"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "awsRegion": motoserver.Region,
+		"eventID": "demo-" + id, "eventTime": aws.ToTime(r.Instances[0].LaunchTime).UTC().Format(time.RFC3339),
 		"userIdentity": map[string]any{
 			"type": "AssumedRole", "principalId": "AROADEMOEXAMPLE:alice", "arn": "arn:aws:sts::" + motoserver.AccountID + ":assumed-role/Dev/alice",
 			"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "userName": "Dev", "arn": "arn:aws:iam::" + motoserver.AccountID + ":role/Dev"}},
 		},
-		"responseElements": map[string]any{"instancesSet": map[string]any{"items": []any{map[string]any{"instanceId": id}}}},
+		"responseElements": map[string]any{"reservationId": aws.ToString(r.ReservationId), "ownerId": aws.ToString(r.OwnerId),
+			"instancesSet": map[string]any{"items": []any{map[string]any{"instanceId": id}}}},
 	})
 	return d.put("AWS API Call via CloudTrail", string(detail))
 }

@@ -1,0 +1,346 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/event"
+)
+
+// tag writes the rule's tags on what the event's call created, and only on that (verify.go):
+// an instance with the volumes and network interfaces of its launch, a volume, a snapshot, an
+// image with its snapshots. Without overwrite it only adds keys a resource lacks, one
+// CreateTags call per key, so that a role whose grant holds Null ec2:ResourceTag/KEY per key
+// makes each addition atomic at IAM; and it leaves a resource alone whose tags already name
+// someone else (Owner=bob on alice's event: adding alice's PrincipalId would hand bob's
+// resource to alice).
+type tag struct {
+	base
+	templates map[string]tmpl
+	overwrite bool
+
+	now            func() time.Time
+	window, attach time.Duration
+	mu             sync.Mutex
+	reads          map[string]*eventRead // per event and kind, while its targets are handled
+}
+
+// eventRead is one event's read of the resources it names. The engine runs the action once
+// per target, and an event may name a whole fleet: the first target's run reads them all in
+// one Describe (and their parts in one more), the others reuse it.
+type eventRead struct {
+	once  sync.Once
+	at    time.Time
+	found map[string]*awsapi.Created
+	err   error
+}
+
+// readReuse bounds how long an event's read serves its other targets.
+const readReuse = 30 * time.Second
+
+func (a *tag) Mutating() bool { return true }
+
+func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
+	want, notes := a.values(valuesOf(inv))
+	if len(want) == 0 {
+		if len(notes) > 0 {
+			return skipped("nothing written: %s", strings.Join(notes, "; "))
+		}
+		return skipped("every tag value is empty for this caller")
+	}
+	m, why, res := a.verify(ctx, inv)
+	if res != nil {
+		return *res
+	}
+	if why != "" {
+		return skipped("%s", why)
+	}
+	// What each matching resource needs; a resource whose tags name someone else is refused.
+	need := map[string][]string{} // key → ids
+	refused := m.refused
+	for _, r := range m.ok {
+		var conflicts []string
+		var missing []string
+		for _, k := range slices.Sorted(maps.Keys(want)) {
+			cur, has := r.tags[k]
+			switch {
+			case !has:
+				missing = append(missing, k)
+			case cur == want[k]:
+			case a.overwrite:
+				missing = append(missing, k)
+			default:
+				conflicts = append(conflicts, fmt.Sprintf("%s=%q (the caller's: %q)", k, cur, want[k]))
+			}
+		}
+		if len(conflicts) > 0 {
+			refused = append(refused, fmt.Sprintf("%s: it has %s already: left as it is, since its tags would then name two callers (overwrite: true replaces them)", r.id, strings.Join(conflicts, ", ")))
+			continue
+		}
+		for _, k := range missing {
+			need[k] = append(need[k], r.id)
+		}
+	}
+	region := inv.Resource.Region
+	written := map[string][]string{} // id → keys written
+	for _, k := range slices.Sorted(maps.Keys(need)) {
+		ids := need[k]
+		if inv.DryRun {
+			for _, id := range ids {
+				written[id] = append(written[id], k)
+			}
+			continue
+		}
+		done, had, err := a.write(ctx, region, ids, k, want[k])
+		for _, id := range done {
+			written[id] = append(written[id], k)
+		}
+		for _, id := range had {
+			refused = append(refused, fmt.Sprintf("%s: the resource has %s already (added since it was read): not overwritten", id, k))
+		}
+		if err != nil {
+			return failed(fmt.Errorf("%w (written before it: %s)", err, describeWritten(written, want)))
+		}
+		a.remember(inv, done, k, want[k])
+	}
+	tail := ""
+	if len(refused) > 0 {
+		tail = "; not tagged: " + strings.Join(refused, "; ")
+	}
+	if len(notes) > 0 {
+		tail += "; " + strings.Join(notes, "; ")
+	}
+	switch {
+	case len(written) > 0 && inv.DryRun:
+		return dryRun("tag %s%s", describeWritten(written, want), tail)
+	case len(written) > 0:
+		return applied("tagged %s%s", describeWritten(written, want), tail)
+	case len(refused) > 0 || len(notes) > 0:
+		return skipped("nothing written%s", tail)
+	}
+	return skipped("%s and what belongs to it already carry %s", inv.Resource.ID, strings.Join(slices.Sorted(maps.Keys(want)), ", "))
+}
+
+// values renders the rule's tag values for this caller. A value EC2 cannot hold exactly is
+// not written at all (a note says why): a value made legal by rewriting it would be a
+// different identity, perhaps someone else's.
+func (a *tag) values(v values) (want map[string]string, notes []string) {
+	want = map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(a.templates)) {
+		s := a.templates[k].String(v)
+		if s == "" {
+			continue
+		}
+		if ok, why := event.TagValue(s); !ok {
+			q, _ := json.Marshal(s)
+			if len(q) > 80 {
+				q = append(q[:77:77], "..."...)
+			}
+			notes = append(notes, fmt.Sprintf("%s not written: the caller's value %s cannot be written exactly as an EC2 tag value (%s), and any other value would name another caller", k, q, why))
+			continue
+		}
+		want[k] = s
+	}
+	return want, notes
+}
+
+// verify reads the event's resources and checks the target against the call. why is set when
+// the target is refused; res when the action cannot go on (a read failed).
+func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why string, res *engine.Result) {
+	c := checker{now: a.now(), window: a.window, attach: a.attach}
+	kind, id := inv.Resource.Kind, inv.Resource.ID
+	ev := inv.Event
+	if ev == nil || ev.DetailType != event.DetailTypeAPICall {
+		// No call to check against (a state-change rule tagging what is there now): the
+		// resource and its parts as they are, unless they are going.
+		now, err := a.read(ctx, inv)
+		if err != nil {
+			r := failed(err)
+			return m, "", &r
+		}
+		r := now[id]
+		if r == nil {
+			return m, fmt.Sprintf("%s %s no longer exists", kind, id), nil
+		}
+		if gone(kind, r.State) {
+			return m, fmt.Sprintf("%s is %s: never tagged", id, r.State), nil
+		}
+		m.ok = append(m.ok, found{id: r.ID, tags: r.Tags})
+		for _, p := range r.Parts {
+			if p.Read && !gone(p.Kind, p.State) {
+				m.ok = append(m.ok, found{id: p.ID, tags: p.Tags})
+			}
+		}
+		return m, "", nil
+	}
+	ct, err := ev.CloudTrailDetail()
+	if err != nil {
+		return m, "cannot check the event against the resource: " + err.Error(), nil
+	}
+	cl, err := ct.Claim()
+	if err != nil {
+		return m, "does not match the resource: " + err.Error(), nil
+	}
+	if why := c.stale(cl, ev.Replay); why != "" {
+		return m, "refused: " + why, nil
+	}
+	now, err := a.read(ctx, inv)
+	if err != nil {
+		r := failed(err)
+		return m, "", &r
+	}
+	m, why = c.target(cl, kind, id, now[id])
+	return m, why, nil
+}
+
+// read returns the event's resources of the target's kind as they are now: every target of
+// the event in one read, shared by the runs of its other targets for a little while.
+func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsapi.Created, error) {
+	kind, id := inv.Resource.Kind, inv.Resource.ID
+	ids := []string{id}
+	key := ""
+	if ev := inv.Event; ev != nil {
+		if ts, _, err := event.Targets(ev); err == nil {
+			for _, t := range ts {
+				if t.Kind == kind {
+					ids = append(ids, t.ID)
+				}
+			}
+		}
+		key = inv.Resource.Account + "|" + inv.Resource.Region + "|" + kind + "|" + ev.ID
+	}
+	if key == "" || len(ids) <= 2 {
+		// One target: nothing to share.
+		return a.api.CreatedResources(ctx, inv.Resource.Region, kind, ids)
+	}
+	now := time.Now()
+	a.mu.Lock()
+	r := a.reads[key]
+	if r == nil || now.Sub(r.at) > readReuse {
+		for k, old := range a.reads {
+			if now.Sub(old.at) > readReuse {
+				delete(a.reads, k)
+			}
+		}
+		r = &eventRead{at: now}
+		a.reads[key] = r
+	}
+	a.mu.Unlock()
+	r.once.Do(func() { r.found, r.err = a.api.CreatedResources(ctx, inv.Resource.Region, kind, ids) })
+	if r.err != nil {
+		a.mu.Lock()
+		if a.reads[key] == r {
+			delete(a.reads, key)
+		}
+		a.mu.Unlock()
+		return nil, r.err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return copyFound(r.found), nil
+}
+
+// remember records what was written in the event's shared read, so that its other targets
+// (which may share a part) see it.
+func (a *tag) remember(inv engine.Invocation, ids []string, k, v string) {
+	if inv.Event == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.reads[inv.Resource.Account+"|"+inv.Resource.Region+"|"+inv.Resource.Kind+"|"+inv.Event.ID]
+	if r == nil || r.found == nil {
+		return
+	}
+	set := func(tags *map[string]string, id string) {
+		if slices.Contains(ids, id) {
+			m := maps.Clone(*tags)
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[k] = v
+			*tags = m
+		}
+	}
+	for _, c := range r.found {
+		set(&c.Tags, c.ID)
+		for i := range c.Parts {
+			set(&c.Parts[i].Tags, c.Parts[i].ID)
+		}
+	}
+}
+
+// copyFound copies a shared read, so one run's use of it cannot race another's update.
+func copyFound(in map[string]*awsapi.Created) map[string]*awsapi.Created {
+	out := make(map[string]*awsapi.Created, len(in))
+	for id, c := range in {
+		cc := *c
+		cc.Parts = slices.Clone(c.Parts)
+		out[id] = &cc
+	}
+	return out
+}
+
+// write adds tag k=v to ids in one call. Where IAM refuses it (a grant that allows adding a
+// key only where it is absent refuses the call if any resource has it), each resource is
+// tried alone: one refused because it has k now (someone added it since it was read) is
+// reported in had; a refusal for any other reason is an error.
+func (a *tag) write(ctx context.Context, region string, ids []string, k, v string) (done, had []string, err error) {
+	tags := map[string]string{k: v}
+	err = a.api.CreateTags(ctx, region, ids, tags)
+	if err == nil {
+		return ids, nil, nil
+	}
+	if !errors.Is(err, awsapi.ErrDenied) {
+		return nil, nil, err
+	}
+	for _, id := range ids {
+		if len(ids) > 1 {
+			err = a.api.CreateTags(ctx, region, []string{id}, tags)
+		}
+		switch {
+		case err == nil:
+			done = append(done, id)
+			continue
+		case !errors.Is(err, awsapi.ErrDenied):
+			return done, had, err
+		}
+		cur, rerr := a.api.ResourceTags(ctx, region, id)
+		if rerr != nil {
+			return done, had, fmt.Errorf("%w (and reading its tags again: %w)", err, rerr)
+		}
+		if _, ok := cur[k]; !ok {
+			return done, had, err
+		}
+		had = append(had, id)
+	}
+	return done, had, nil
+}
+
+// describeWritten says what was (or would be) written, grouped by the tags each resource got.
+func describeWritten(written map[string][]string, want map[string]string) string {
+	groups := map[string][]string{}
+	for _, id := range slices.Sorted(maps.Keys(written)) {
+		set := map[string]string{}
+		for _, k := range written[id] {
+			set[k] = want[k]
+		}
+		b, _ := json.Marshal(set)
+		groups[string(b)] = append(groups[string(b)], id)
+	}
+	var parts []string
+	for _, set := range slices.Sorted(maps.Keys(groups)) {
+		parts = append(parts, strings.Join(groups[set], ", ")+" with "+set)
+	}
+	return strings.Join(parts, "; ")
+}
