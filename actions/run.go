@@ -188,6 +188,9 @@ func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 		if inv.DryRun {
 			return dryRun("start %s (stopped)", in.ID)
 		}
+		if err := inv.MayMutate(ctx); err != nil {
+			return engine.HeldBackResult(err)
+		}
 		if err := a.api.StartInstance(ctx, inv.Resource.Region, in.ID); err != nil {
 			return failed(err)
 		}
@@ -231,6 +234,9 @@ func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 		}
 		return dryRun("stop %s (%s)", in.ID, in.State)
 	}
+	if err := inv.MayMutate(ctx); err != nil {
+		return engine.HeldBackResult(err)
+	}
 	if protected {
 		off := false
 		if err := a.api.SetProtection(ctx, inv.Resource.Region, in.ID, &off, nil); err != nil {
@@ -265,6 +271,9 @@ func (a *protect) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	what := describeProtection(a.stop, a.termination)
 	if inv.DryRun {
 		return dryRun("set %s on %s", what, in.ID)
+	}
+	if err := inv.MayMutate(ctx); err != nil {
+		return engine.HeldBackResult(err)
 	}
 	if err := a.api.SetProtection(ctx, inv.Resource.Region, in.ID, a.stop, a.termination); err != nil {
 		return failed(err)

@@ -91,6 +91,11 @@ func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 			need[k] = append(need[k], r.id)
 		}
 	}
+	if len(need) > 0 && !inv.DryRun {
+		if err := inv.MayMutate(ctx); err != nil {
+			return engine.HeldBackResult(err)
+		}
+	}
 	region := inv.Resource.Region
 	written := map[string][]string{} // id → keys written
 	for _, k := range slices.Sorted(maps.Keys(need)) {

@@ -54,11 +54,39 @@ type Invocation struct {
 	// Failed lists the earlier actions of this rule on this resource that failed, with why,
 	// so that a notify action does not announce what did not happen.
 	Failed []string
+	// BeforeMutating is set by the engine for a mutating action: the action calls it (through
+	// MayMutate) right before its first mutating API call, once its check-before-act has
+	// decided to act, and only then is the action counted against the loop budget and the
+	// blast-radius caps. An action that finds nothing to do is never counted.
+	BeforeMutating func(ctx context.Context) error
+}
+
+// MayMutate asks the budget whether the action may make its mutating call now. A non-nil
+// error is a *HeldBack: the action must not mutate, and returns HeldBackResult(err). Without
+// a hook (an action run outside the engine) it allows everything.
+func (inv Invocation) MayMutate(ctx context.Context) error {
+	if inv.BeforeMutating == nil {
+		return nil
+	}
+	return inv.BeforeMutating(ctx)
+}
+
+// HeldBack is why the loop budget or a blast-radius cap held a mutating action back.
+type HeldBack struct {
+	Reason string
+	Again  Again // the per-minute cap passes: the event may come again
+}
+
+func (h *HeldBack) Error() string { return h.Reason }
+
+// HeldBackResult is the result of an action that MayMutate held back.
+func HeldBackResult(err error) Result {
+	return Result{Outcome: Suppressed, Reason: err.Error()}
 }
 
 // Result is what an action did.
 type Result struct {
-	Outcome Outcome // Applied, DryRun, Skipped or Failed
+	Outcome Outcome // Applied, DryRun, Skipped, Failed, or Suppressed when MayMutate said no
 	Reason  string  // why (skipped: which state said no; dry-run: what would have been done)
 	Err     error   // with Failed
 }

@@ -371,24 +371,27 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 			out = append(out, d)
 			continue
 		}
+		in := Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Suppressed: suppressed, Failed: failedActs}
+		var gate *budgetGate
 		if act.Mutating() && !d.DryRun {
-			if why, again := e.budget(ctx, res.Kind+":"+res.ID); why != "" {
-				e.finish(ctx, key, Suppressed)
-				d.Outcome, d.Reason, d.Again = Suppressed, why, again
-				suppressed = append(suppressed, act.Name()+": "+why)
-				e.cfg.Logger.Warn("action suppressed", "rule", r.Name, "action", act.Name(), "resource", t.ID, "reason", why)
-				out = append(out, d)
-				continue
-			}
+			gate = &budgetGate{e: e, resource: res.Kind + ":" + res.ID}
+			in.BeforeMutating = gate.take
 		}
-		result := act.Do(ctx, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Suppressed: suppressed, Failed: failedActs})
+		result := act.Do(ctx, in)
+		if gate != nil {
+			result, d.Again = gate.settle(ctx, result)
+		}
 		e.finish(ctx, key, result.Outcome)
 		d.Outcome, d.Reason = result.Outcome, result.Reason
 		if result.Err != nil {
 			d.Error = result.Err.Error()
 		}
-		if result.Outcome == Failed {
+		switch result.Outcome {
+		case Failed:
 			failedActs = append(failedActs, act.Name()+": "+cmp.Or(d.Error, d.Reason))
+		case Suppressed:
+			suppressed = append(suppressed, act.Name()+": "+d.Reason)
+			e.cfg.Logger.Warn("action suppressed", "rule", r.Name, "action", act.Name(), "resource", t.ID, "reason", d.Reason)
 		}
 		out = append(out, d)
 	}
@@ -539,6 +542,53 @@ func (e *Engine) finish(ctx context.Context, key string, o Outcome) {
 			e.cfg.Logger.Warn("releasing a claim in the ledger; it lapses after its lease", "key", key, "error", err)
 		}
 	}
+}
+
+// budgetGate is the budget of one mutating action: taken once, when the action is about to
+// make its mutating call, so that what finds nothing to do (a stale event) counts nothing.
+type budgetGate struct {
+	e        *Engine
+	resource string
+	mu       sync.Mutex
+	taken    bool
+	held     *HeldBack
+}
+
+// take is the action's Invocation.BeforeMutating: the first call takes the action from the
+// budget, later calls repeat its answer.
+func (g *budgetGate) take(ctx context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case g.held != nil:
+		return g.held
+	case g.taken:
+		return nil
+	}
+	if why, again := g.e.budget(ctx, g.resource); why != "" {
+		g.held = &HeldBack{Reason: why, Again: again}
+		return g.held
+	}
+	g.taken = true
+	return nil
+}
+
+// settle makes the result agree with the budget: an action the budget held back is
+// suppressed whatever it returned, and one that reports a change without having asked is
+// counted now (it cannot be held back any more, but the next one can).
+func (g *budgetGate) settle(ctx context.Context, r Result) (Result, Again) {
+	g.mu.Lock()
+	held, taken := g.held, g.taken
+	g.mu.Unlock()
+	switch {
+	case held != nil:
+		return Result{Outcome: Suppressed, Reason: held.Reason}, held.Again
+	case r.Outcome == Applied && !taken:
+		if why, _ := g.e.budget(ctx, g.resource); why != "" {
+			g.e.cfg.Logger.Warn("a mutating action acted without asking the budget first, past it", "resource", g.resource, "budget", why)
+		}
+	}
+	return r, NotAgain
 }
 
 // budget takes one mutating action from the per-run cap, then from the loop budget and the

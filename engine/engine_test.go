@@ -24,7 +24,15 @@ type recorder struct {
 
 func (r *recorder) Name() string   { return r.name }
 func (r *recorder) Mutating() bool { return r.mutating }
-func (r *recorder) Do(_ context.Context, inv Invocation) Result {
+
+// Do records the call, unless the budget holds it back, as a real action asks right before
+// its mutating call; a configured result is one decided before that (skipped, failed).
+func (r *recorder) Do(ctx context.Context, inv Invocation) Result {
+	if r.result == nil && r.mutating && !inv.DryRun {
+		if err := inv.MayMutate(ctx); err != nil {
+			return HeldBackResult(err)
+		}
+	}
 	r.mu.Lock()
 	r.calls = append(r.calls, inv)
 	r.mu.Unlock()
@@ -604,4 +612,85 @@ func TestAnyAccountSelf(t *testing.T) {
 	if !e.isSelf(id) {
 		t.Error("a member account's remediation session is not ec2guard itself")
 	}
+}
+
+// skipOnce is a mutating action that finds nothing to do the first n times (stale events),
+// then acts, asking the budget right before its mutating call as real actions do.
+type skipOnce struct {
+	recorder
+	stale int
+	asks  int
+}
+
+func (s *skipOnce) Do(ctx context.Context, inv Invocation) Result {
+	if s.stale > 0 {
+		s.stale--
+		return Result{Outcome: Skipped, Reason: "running: nothing to start"}
+	}
+	s.asks++
+	if err := inv.MayMutate(ctx); err != nil {
+		return HeldBackResult(err)
+	}
+	if err := inv.MayMutate(ctx); err != nil { // asking again takes nothing more
+		return HeldBackResult(err)
+	}
+	return Result{Outcome: Applied, Reason: "started"}
+}
+
+// Only what mutates uses up the budgets: skipped actions (stale events) count nothing.
+func TestBudgetCountsWhatMutated(t *testing.T) {
+	ctx := context.Background()
+	t.Run("loop budget", func(t *testing.T) {
+		f := newFixture(t, nil) // loop budget 3
+		act := &skipOnce{recorder: recorder{name: "start", mutating: true}, stale: 3}
+		f.eng.actions[0][0] = act
+		var got []string
+		for i := range 6 {
+			got = append(got, string(one(t, f.eng.Handle(ctx, stateEvent(fmt.Sprint("e", i), "i-prot", "stopped"))).Outcome))
+		}
+		if strings.Join(got, ",") != "skipped,skipped,skipped,applied,applied,applied" {
+			t.Fatalf("%v", got)
+		}
+		d := one(t, f.eng.Handle(ctx, stateEvent("e9", "i-prot", "stopped")))
+		if d.Outcome != Suppressed || !strings.Contains(d.Reason, "loop budget: 3") || RateLimited(d) {
+			t.Fatalf("the fourth real start: %+v", d)
+		}
+	})
+	t.Run("per-minute and per-run caps", func(t *testing.T) {
+		for _, c := range []struct {
+			name string
+			cfg  func(*Config)
+			want string
+		}{
+			{"per minute", func(c *Config) { c.MaxPerMinute = 1 }, "blast radius: 1 mutating actions in the last minute"},
+			{"per run", func(c *Config) { c.MaxPerRun = 1 }, "blast radius: 1 mutating actions in this run"},
+		} {
+			f := newFixture(t, c.cfg)
+			act := &skipOnce{recorder: recorder{name: "start", mutating: true}, stale: 2}
+			f.eng.actions[0][0] = act
+			for i := range 2 {
+				f.inv.res[fmt.Sprint("i-", i)] = &Resource{Kind: "instance", ID: fmt.Sprint("i-", i), State: "stopped", Exists: true, Tags: map[string]string{"Protected": "true"}}
+			}
+			var got []string
+			for i, id := range []string{"i-prot", "i-prot", "i-0", "i-1"} {
+				d := one(t, f.eng.Handle(ctx, stateEvent(fmt.Sprint("e", i), id, "stopped")))
+				got = append(got, string(d.Outcome))
+				if d.Outcome == Suppressed && !strings.Contains(d.Reason, c.want) {
+					t.Errorf("%s: %+v", c.name, d)
+				}
+			}
+			if strings.Join(got, ",") != "skipped,skipped,applied,suppressed" {
+				t.Errorf("%s: %v", c.name, got)
+			}
+		}
+	})
+	t.Run("an action that mutates without asking is still counted", func(t *testing.T) {
+		f := newFixture(t, func(c *Config) { c.LoopBudget = 1 })
+		f.eng.actions[0][0] = &recorder{name: "start", mutating: true, result: &Result{Outcome: Applied, Reason: "started"}}
+		one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped")))
+		f.eng.actions[0][0] = &skipOnce{recorder: recorder{name: "start", mutating: true}}
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-prot", "stopped"))); d.Outcome != Suppressed {
+			t.Fatalf("%+v", d)
+		}
+	})
 }

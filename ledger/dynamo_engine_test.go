@@ -29,8 +29,13 @@ type action struct {
 
 func (a *action) Name() string   { return a.name }
 func (a *action) Mutating() bool { return a.name != "notify" }
-func (a *action) Do(_ context.Context, inv engine.Invocation) engine.Result {
+func (a *action) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	time.Sleep(a.delay)
+	if a.Mutating() {
+		if err := inv.MayMutate(ctx); err != nil { // as real actions do, right before mutating
+			return engine.HeldBackResult(err)
+		}
+	}
 	a.calls.mu.Lock()
 	a.calls.got = append(a.calls.got, inv)
 	a.calls.mu.Unlock()
