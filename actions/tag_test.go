@@ -41,7 +41,13 @@ func (c *counting) CreatedResources(ctx context.Context, region, kind string, id
 
 func tagAction(t *testing.T, api API, now func() time.Time, params map[string]any) engine.Action {
 	t.Helper()
-	a, err := (&Factory{API: api, Now: now, Attach: time.Second}).New(rules.ActionSpec{Name: "tag", Params: params})
+	return tagWithin(t, api, now, 0, params)
+}
+
+// tagWithin is tagAction with an attach window (0: AttachWindow).
+func tagWithin(t *testing.T, api API, now func() time.Time, attach time.Duration, params map[string]any) engine.Action {
+	t.Helper()
+	a, err := (&Factory{API: api, Now: now, Attach: attach}).New(rules.ActionSpec{Name: "tag", Params: params})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,17 +87,7 @@ func launched(t *testing.T, f *mototest.Fleet, id string) (reservation string, a
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := out.Reservations[0].Instances[0]
-	for _, b := range in.BlockDeviceMappings {
-		parts = append(parts, *b.Ebs.VolumeId)
-	}
-	for _, n := range in.NetworkInterfaces {
-		parts = append(parts, *n.NetworkInterfaceId)
-	}
-	if len(parts) == 0 {
-		t.Fatal("moto gave the instance no volume or network interface to check")
-	}
-	return *out.Reservations[0].ReservationId, *in.LaunchTime, parts
+	return *out.Reservations[0].ReservationId, *out.Reservations[0].Instances[0].LaunchTime, f.Attached(id)
 }
 
 func on(id, kind string, dry bool, ev *event.Event) engine.Invocation {
@@ -237,18 +233,19 @@ func TestTagOnlyWhatTheLaunchAttached(t *testing.T) {
 		}
 	}
 	before := volume(aws.String("us-east-1a"))
-	time.Sleep(2100 * time.Millisecond) // the test's attach window is 1s
+	const window = 2 * time.Second // moto records times to the second
+	time.Sleep(window + 1500*time.Millisecond)
 	id := f.Run(nil, false)
 	r, at, parts := launched(t, f, id)
 	if az := zone(id); *az != "us-east-1a" {
 		t.Fatalf("instance in %s", *az)
 	}
 	attach(before, id, "/dev/sdf")
-	time.Sleep(2100 * time.Millisecond)
+	time.Sleep(window + 1500*time.Millisecond)
 	after := volume(zone(id))
 	attach(after, id, "/dev/sdg")
 
-	tag := tagAction(t, awsapi.New(), nil, ownerTags)
+	tag := tagWithin(t, awsapi.New(), nil, window, ownerTags)
 	res := tag.Do(f.Ctx, on(id, "instance", false, runEvent(t, "ct-late", at, alice, r, id)))
 	wantResult(t, res, engine.Applied, before+": does not match the call: created at", "before "+id+"'s launch", after+": does not match the call: created at", "after "+id+"'s launch")
 	wantTags(t, f, "alice@example.com", "AROAEXAMPLE:alice@example.com", append(parts, id)...)

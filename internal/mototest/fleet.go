@@ -116,3 +116,25 @@ func (f *Fleet) InAccount(account, role string) *Fleet {
 		"arn:aws:iam::"+account+":role/"+role, func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "mototest" }))
 	return &Fleet{t: f.t, Ctx: f.Ctx, Cfg: cfg, EC2: ec2.NewFromConfig(cfg)}
 }
+
+// Attached returns the ids of an instance's volumes and network interfaces, failing the test
+// if it has none (moto gives every instance a root volume and a primary interface).
+func (f *Fleet) Attached(id string) []string {
+	f.t.Helper()
+	out, err := f.EC2.DescribeInstances(f.Ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var parts []string
+	in := out.Reservations[0].Instances[0]
+	for _, b := range in.BlockDeviceMappings {
+		parts = append(parts, aws.ToString(b.Ebs.VolumeId))
+	}
+	for _, n := range in.NetworkInterfaces {
+		parts = append(parts, aws.ToString(n.NetworkInterfaceId))
+	}
+	if len(parts) == 0 {
+		f.t.Fatalf("moto gave %s no volume or network interface", id)
+	}
+	return parts
+}
