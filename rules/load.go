@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ec2guard/ec2guard/internal/yamldoc"
 	"github.com/ec2guard/ec2guard/pattern"
 )
 
@@ -29,25 +30,22 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 	l.errs = append(l.errs, &Error{Loc: l.at(n), Msg: fmt.Sprintf(format, args...)})
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
-
 // Load reads a rule file (YAML, or JSON, which is YAML too). It reports every problem it
 // finds as Errors, each with file:line:col.
 func Load(file string, src []byte, opts Options) (*Set, error) {
 	l := &loader{file: file, opts: opts}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		line := 1
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
+	top, err := yamldoc.Parse(src, yamldoc.Default)
+	if err != nil {
+		var ye *yamldoc.Error
+		if !errors.As(err, &ye) {
+			return nil, fmt.Errorf("reading %s: %w", file, err)
 		}
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		return nil, Errors{{Loc: Location{File: file, Line: line, Column: 1}, Msg: "not valid YAML or JSON: " + msg}}
+		return nil, Errors{{Loc: Location{File: file, Line: ye.Line, Column: ye.Column}, Msg: "not valid YAML or JSON: " + ye.Msg}}
 	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
+	if top == nil {
 		return nil, Errors{{Loc: Location{File: file, Line: 1, Column: 1}, Msg: "the rule file is empty: it needs a top-level rules: list"}}
 	}
-	root := resolve(doc.Content[0])
+	root := resolve(top)
 	l.expandVars(root)
 	set := &Set{}
 	if root.Kind != yaml.MappingNode {

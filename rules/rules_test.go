@@ -50,7 +50,12 @@ func TestLoadErrors(t *testing.T) {
 		want      []string // "line:col: message part"
 	}{
 		{"empty", ``, []string{"1:1: the rule file is empty"}},
-		{"bad yaml", "rules:\n  - name: [x\n", []string{"not valid YAML"}},
+		{"bad yaml", "rules:\n  - name: [x\n", []string{"2:11: not valid YAML or JSON: sequence end token ']' not found"}},
+		{"bad yaml: a line off before", "rules:\n  - name: a\n    pattern: {source: [x]\n    actions: [start]\n", []string{"4:5: not valid YAML or JSON: ',' or '}' must be specified"}},
+		{"bad yaml: value in a scalar", "rules:\n  - name: a\n    pattern: x: y\n", []string{"3:14: not valid YAML or JSON: mapping value is not allowed in this context"}},
+		{"alias bomb", string(aliasBomb), []string{"11:14: not valid YAML or JSON: aliases expand the document past 200000 values: an alias bomb?"}},
+		{"recursive alias", "rules:\n  - name: a\n    pattern: &p {source: [*p]}\n    actions: [start]\n", []string{"3:27: not valid YAML or JSON: alias *p refers to a value that contains it (anchor &p at 3:14)"}},
+		{"semantic error through an alias", "x: &bad {source: x}\nrules:\n  - name: a\n    pattern: *bad\n    actions: [start]\n", []string{"1:1: unknown top-level key \"x\"", "1:18: pattern: source: match values must be in an array"}},
 		{"not a mapping", "- a\n", []string{"1:1: the rule file must be a mapping"}},
 		{"unknown top key", "rule: []\n", []string{"1:1: unknown top-level key \"rule\"", "1:1: missing the top-level rules"}},
 		{"unknown rule key", "rules:\n  - name: a\n    pattern: {source: [x]}\n    actions: [start]\n    modes: enforce\n",
@@ -96,6 +101,25 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// aliasBomb is a rule file of some 740 bytes whose pattern stands for about 10^9 values.
+var aliasBomb = []byte(`rules:
+  - name: bomb
+    description: nine levels of nine aliases under a pattern, 9^9 strings as JSON in the 748 bytes of this file
+    actions: [start]
+    pattern:
+      a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+      b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+      c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+      d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+      e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+      f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+      g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+      h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+      i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+      j: [*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i]
+      k: [*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i]
+`)
+
 func TestFilterMatch(t *testing.T) {
 	tags := map[string]string{"Protected": "true", "Env": "prod-eu"}
 	tests := []struct {
@@ -126,6 +150,10 @@ func FuzzLoad(f *testing.F) {
 	f.Add(src)
 	f.Add([]byte("rules:\n  - name: a\n    pattern: {source: [x]}\n    actions: [start]\n"))
 	f.Add([]byte("rules: [{name: a, pattern: &p {a: [1]}, actions: [*p]}]"))
+	f.Add(aliasBomb)
+	f.Add([]byte("rules:\n  - name: a\n    pattern: &p {source: [*p]}\n    actions: [start]\n"))
+	f.Add([]byte("rules: [{name: a, pattern: {source: [x]}, actions: [&a {tag: {tags: {k: *a}}}]}]"))
+	f.Add([]byte("rules: [{name: a, pattern: " + strings.Repeat("{a: ", 120) + "[1]" + strings.Repeat("}", 120) + ", actions: [start]}]"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		set, err := Load("f.yaml", src, Options{Vars: map[string]string{"topic": "t"}})
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ec2guard/ec2guard/iam/checks"
 	"github.com/ec2guard/ec2guard/iam/policy"
+	"github.com/ec2guard/ec2guard/internal/yamldoc"
 )
 
 // CloudFormation templates (JSON or YAML, read with the same YAML parser, which keeps
@@ -40,15 +41,15 @@ var pseudo = map[string]string{
 }
 
 func loadTemplate(name string, src []byte) (*Inventory, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(src, &root); err != nil {
-		return nil, fmt.Errorf("%s: reading the template: %w", name, err)
+	// Bounded: the walks below follow aliases, which must neither recurse nor explode.
+	top, err := yamldoc.Parse(src, yamldoc.Default)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", name, err)
 	}
-	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+	if top == nil || top.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: a template must be a mapping", name)
 	}
 	t := &template{file: name, params: map[string]string{}, resources: map[string]*yaml.Node{}, types: map[string]string{}, kinds: map[string]string{}}
-	top := root.Content[0]
 	if ps := mapGet(top, "Parameters"); ps != nil && ps.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(ps.Content); i += 2 {
 			if d := mapGet(ps.Content[i+1], "Default"); d != nil && d.Kind == yaml.ScalarNode {

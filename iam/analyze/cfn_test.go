@@ -203,3 +203,22 @@ func TestTemplatePositions(t *testing.T) {
 		t.Errorf("issue at %v, want t.yaml:12:15", got)
 	}
 }
+
+// A template's walks follow aliases: a recursive alias or a bomb is refused with its
+// position instead of overflowing the stack or memory.
+func TestTemplateAliasBounds(t *testing.T) {
+	role := "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: p\n          PolicyDocument: "
+	bomb := "Metadata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+	for _, tc := range []struct{ name, src, want string }{
+		{"recursive", role + "&d {Statement: [{Effect: Allow, Action: '*', Resource: *d}]}\n", "t.yaml:7:82: alias *d refers to a value that contains it"},
+		{"bomb", bomb + role + "{Statement: [{Effect: Allow, Action: [*e, *e, *e], Resource: '*'}]}\n", "t.yaml:13:65: aliases expand the document past 200000 values"},
+		{"deep", role + strings.Repeat("[", 120) + strings.Repeat("]", 120) + "\n", "the document nests deeper than 100 levels"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadBytes("t.yaml", []byte(tc.src))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

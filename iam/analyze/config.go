@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/ec2guard/ec2guard/iam/catalog"
 	"github.com/ec2guard/ec2guard/iam/checks"
+	"github.com/ec2guard/ec2guard/internal/yamldoc"
 )
 
 // Config is the `iam check` configuration file (YAML):
@@ -56,94 +56,171 @@ func LoadConfig(path string) (*Config, error) {
 	return ParseConfig(path, src)
 }
 
-// ParseConfig validates a configuration and reports every problem with its position.
+// ParseConfig validates a configuration and reports every problem with its position: the
+// tree is walked here (not decoded into the struct) so that a value of the wrong shape is
+// told in words at its line and column, next to every other problem of the file.
 func ParseConfig(name string, src []byte) (*Config, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(src, &root); err != nil {
-		return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s: %v", name, err)}}
+	doc, err := yamldoc.Parse(src, yamldoc.Default)
+	if err != nil {
+		return nil, &ConfigError{Problems: []string{fmt.Sprintf("%s:%v", name, err)}}
 	}
 	cfg := &Config{}
-	if len(root.Content) == 0 {
+	if doc == nil {
 		return cfg, nil
 	}
-	var probs []string
-	at := func(n *yaml.Node, format string, args ...any) {
-		probs = append(probs, fmt.Sprintf("%s:%d:%d: %s", name, n.Line, n.Column, fmt.Sprintf(format, args...)))
-	}
-	doc := root.Content[0]
+	c := &configReader{name: name}
+	doc = deref(doc)
 	if doc.Kind != yaml.MappingNode {
-		at(doc, "the configuration must be a mapping")
-		return nil, &ConfigError{Problems: probs}
+		c.at(doc, "the configuration must be a mapping of settings, got %s", shape(doc))
+		return nil, &ConfigError{Problems: c.probs}
 	}
-	known := map[string]bool{"approved_amis": true, "approved_ami_owners": true, "provisioning_principals": true, "severity": true, "exclude": true}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
-		if k := doc.Content[i]; !known[k.Value] {
-			at(k, "unknown setting %q (want approved_amis, approved_ami_owners, provisioning_principals, severity, exclude)", k.Value)
-		}
-	}
-	// Unknown settings are reported above with their positions (the decoder's own message
-	// for them has none); the values of the known ones are still checked below, so one run
-	// reports every problem. A value of the wrong shape stops here.
-	dec := yaml.NewDecoder(strings.NewReader(string(src)))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && len(probs) == 0 {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, e := range te.Errors {
-				probs = append(probs, name+": "+e)
-			}
-		} else {
-			probs = append(probs, fmt.Sprintf("%s: %v", name, err))
-		}
-		return nil, &ConfigError{Problems: probs}
-	}
-	// Values: positions from the node tree.
-	for i := 0; i+1 < len(doc.Content); i += 2 {
-		k, v := doc.Content[i], doc.Content[i+1]
+		k, v := doc.Content[i], deref(doc.Content[i+1])
 		switch k.Value {
 		case "approved_amis":
-			for _, n := range v.Content {
-				if !strings.HasPrefix(n.Value, "ami-") {
-					at(n, "approved AMI %q is not an image ID (ami-...)", n.Value)
+			cfg.ApprovedAMIs = c.strings(v, "approved_amis")
+			for j, ami := range cfg.ApprovedAMIs {
+				if !strings.HasPrefix(ami, "ami-") {
+					c.at(v.Content[j], "approved AMI %q is not an image ID (ami-...)", ami)
 				}
 			}
+		case "approved_ami_owners":
+			cfg.ApprovedAMIOwners = c.strings(v, "approved_ami_owners")
+		case "provisioning_principals":
+			cfg.Provisioning = c.strings(v, "provisioning_principals")
 		case "severity":
-			cfg.severities = map[string]checks.Severity{}
-			for j := 0; j+1 < len(v.Content); j += 2 {
-				id, sv := v.Content[j], v.Content[j+1]
-				c, ok := checks.ByID(id.Value)
-				if !ok {
-					at(id, "unknown check %q", id.Value)
-					continue
-				}
-				s, err := checks.ParseSeverity(sv.Value)
-				if err != nil {
-					at(sv, "%v", err)
-					continue
-				}
-				cfg.severities[c.ID] = s
-			}
+			c.severity(cfg, v)
 		case "exclude":
-			for j, n := range v.Content {
-				if j >= len(cfg.Exclude) {
-					break
-				}
-				e := cfg.Exclude[j]
-				if e.Check == "" && e.Principal == "" && e.Policy == "" {
-					at(n, "exclusion matches every finding: give check, principal or policy")
-				}
-				if e.Check != "" && !strings.ContainsAny(e.Check, "*?") {
-					if _, ok := checks.ByID(e.Check); !ok {
-						at(n, "unknown check %q", e.Check)
-					}
-				}
-			}
+			c.exclude(cfg, v)
+		default:
+			c.at(k, "unknown setting %q (want approved_amis, approved_ami_owners, provisioning_principals, severity, exclude)", k.Value)
 		}
 	}
-	if len(probs) > 0 {
-		return nil, &ConfigError{Problems: probs}
+	if len(c.probs) > 0 {
+		return nil, &ConfigError{Problems: c.probs}
 	}
 	return cfg, nil
+}
+
+type configReader struct {
+	name  string
+	probs []string
+}
+
+func (c *configReader) at(n *yaml.Node, format string, args ...any) {
+	c.probs = append(c.probs, fmt.Sprintf("%s:%d:%d: %s", c.name, n.Line, n.Column, fmt.Sprintf(format, args...)))
+}
+
+// str reads a scalar as text (an unquoted 111122223333 is an account ID, not a number).
+func (c *configReader) str(n *yaml.Node, what string) (string, bool) {
+	n = deref(n)
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		c.at(n, "%s: expected a string, got %s", what, shape(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (c *configReader) strings(n *yaml.Node, what string) []string {
+	if n.Kind != yaml.SequenceNode {
+		c.at(n, "%s: expected a list of strings, got %s", what, shape(n))
+		return nil
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, item := range n.Content {
+		s, _ := c.str(item, what)
+		out = append(out, s) // kept in place, so that positions match the list's items
+	}
+	return out
+}
+
+func (c *configReader) severity(cfg *Config, v *yaml.Node) {
+	if v.Kind != yaml.MappingNode {
+		c.at(v, "severity: expected a mapping of check IDs to severities, got %s", shape(v))
+		return
+	}
+	cfg.Severity = map[string]string{}
+	cfg.severities = map[string]checks.Severity{}
+	for j := 0; j+1 < len(v.Content); j += 2 {
+		id, ok1 := c.str(v.Content[j], "severity: a check ID")
+		sv, ok2 := c.str(v.Content[j+1], "severity of "+id)
+		if !ok1 || !ok2 {
+			continue
+		}
+		cfg.Severity[id] = sv
+		ch, ok := checks.ByID(id)
+		if !ok {
+			c.at(v.Content[j], "unknown check %q", id)
+			continue
+		}
+		s, err := checks.ParseSeverity(sv)
+		if err != nil {
+			c.at(deref(v.Content[j+1]), "%v", err)
+			continue
+		}
+		cfg.severities[ch.ID] = s
+	}
+}
+
+func (c *configReader) exclude(cfg *Config, v *yaml.Node) {
+	if v.Kind != yaml.SequenceNode {
+		c.at(v, "exclude: expected a list of exclusions ({check, principal, policy, reason}), got %s", shape(v))
+		return
+	}
+	for _, n := range v.Content {
+		n = deref(n)
+		if n.Kind != yaml.MappingNode {
+			c.at(n, "exclude: expected an exclusion (a mapping of check, principal, policy, reason), got %s", shape(n))
+			continue
+		}
+		var e Exclusion
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			k := n.Content[j]
+			field := map[string]*string{"check": &e.Check, "principal": &e.Principal, "policy": &e.Policy, "reason": &e.Reason}[k.Value]
+			if field == nil {
+				c.at(k, "unknown exclusion field %q (want check, principal, policy, reason)", k.Value)
+				continue
+			}
+			*field, _ = c.str(n.Content[j+1], "exclude: "+k.Value)
+		}
+		if e.Check == "" && e.Principal == "" && e.Policy == "" {
+			c.at(n, "exclusion matches every finding: give check, principal or policy")
+		}
+		if e.Check != "" && !strings.ContainsAny(e.Check, "*?") {
+			if _, ok := checks.ByID(e.Check); !ok {
+				c.at(n, "unknown check %q", e.Check)
+			}
+		}
+		cfg.Exclude = append(cfg.Exclude, e)
+	}
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// shape names a value's kind the way a user wrote it.
+func shape(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return "nothing (null)"
+		case "!!bool":
+			return "true or false (" + n.Value + ")"
+		case "!!int", "!!float":
+			return "a number (" + n.Value + ")"
+		}
+		return fmt.Sprintf("a string (%q)", n.Value)
+	}
+	return "an unknown value"
 }
 
 // Settings returns what the checks read.

@@ -11,7 +11,7 @@ import (
 
 func TestConfig(t *testing.T) {
 	src := `approved_amis: [ami-0good]
-approved_ami_owners: ["111122223333", amazon]
+approved_ami_owners: [111122223333, amazon]
 provisioning_principals:
   - arn:aws:iam::*:role/Provisioning*
 severity:
@@ -28,7 +28,7 @@ exclude:
 		t.Fatal(err)
 	}
 	set := cfg.Settings()
-	if set.ApprovedAMIs[0] != "ami-0good" || set.ApprovedAMIOwners[1] != "amazon" || set.Provisioning[0] != "arn:aws:iam::*:role/Provisioning*" {
+	if set.ApprovedAMIs[0] != "ami-0good" || set.ApprovedAMIOwners[0] != "111122223333" || set.ApprovedAMIOwners[1] != "amazon" || set.Provisioning[0] != "arn:aws:iam::*:role/Provisioning*" {
 		t.Errorf("settings %+v", set)
 	}
 	if s, _ := cfg.severity("IAM-EC2-7"); s != checks.Critical {
@@ -85,12 +85,29 @@ func TestConfigErrors(t *testing.T) {
 		{"not an AMI", "approved_amis: [ami-1, img-2]\n", []string{`c.yaml:1:24: approved AMI "img-2"`}},
 		{"empty exclusion", "exclude:\n  - reason: why\n", []string{`c.yaml:2:5: exclusion matches every finding`}},
 		{"exclusion unknown check", "exclude:\n  - check: IAM-EC2-0\n", []string{`c.yaml:2:5: unknown check "IAM-EC2-0"`}},
-		{"wrong type", "approved_amis: ami-1\n", []string{"c.yaml: line 1: cannot unmarshal"}},
+		{"wrong type", "approved_amis: ami-1\n", []string{`c.yaml:1:16: approved_amis: expected a list of strings, got a string ("ami-1")`}},
+		{"exclusion as a mapping", "exclude:\n  check: IAM-EC2-3\n", []string{"c.yaml:2:3: exclude: expected a list of exclusions ({check, principal, policy, reason}), got a mapping"}},
+		{"list item of the wrong type", "provisioning_principals:\n  - [a, b]\n  - {x: 1}\n  - ~\n", []string{
+			"c.yaml:2:5: provisioning_principals: expected a string, got a list",
+			"c.yaml:3:5: provisioning_principals: expected a string, got a mapping",
+			"c.yaml:4:5: provisioning_principals: expected a string, got nothing (null)"}},
+		{"exclusion field of the wrong type", "exclude:\n  - check: [IAM-EC2-3]\n    colour: red\n", []string{
+			"c.yaml:2:12: exclude: check: expected a string, got a list",
+			`c.yaml:3:5: unknown exclusion field "colour"`,
+			"c.yaml:2:5: exclusion matches every finding"}},
+		{"type errors with other errors", "severity: [IAM-EC2-1]\nbogus: 1\napproved_amis: [img-1]\nexclude: x\n", []string{
+			"c.yaml:1:11: severity: expected a mapping of check IDs to severities, got a list",
+			`c.yaml:2:1: unknown setting "bogus"`,
+			`c.yaml:3:17: approved AMI "img-1"`,
+			`c.yaml:4:10: exclude: expected a list of exclusions ({check, principal, policy, reason}), got a string ("x")`}},
+		{"alias bomb", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\napproved_amis: [*e, *e, *e]\n",
+			[]string{"c.yaml:6:17: aliases expand the document past 200000 values"}},
+		{"recursive alias", "exclude: &x [*x]\n", []string{"c.yaml:1:14: alias *x refers to a value that contains it"}},
 		{"not a mapping", "- a\n", []string{"c.yaml:1:1: the configuration must be a mapping"}},
 		{"two problems", "severity:\n  IAM-EC2-1: x\n  IAM-EC2-2: y\n", []string{"c.yaml:2:14", "c.yaml:3:14"}},
-		{"bad YAML", "a: [\n", []string{"c.yaml: yaml:"}},
+		{"bad YAML", "a: [\n", []string{"c.yaml:1:4: sequence end token ']' not found"}},
 		{"unknown setting and bad values", "approved_amis: [img-1]\nbogus: 1\nexclude:\n  - check: IAM-EC2-0\n",
-			[]string{`c.yaml:2:1: unknown setting "bogus"`, `c.yaml:1:17: approved AMI "img-1"`, `c.yaml:4:5: unknown check "IAM-EC2-0"`}},
+			[]string{`c.yaml:1:17: approved AMI "img-1"`, `c.yaml:2:1: unknown setting "bogus"`, `c.yaml:4:5: unknown check "IAM-EC2-0"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig("c.yaml", []byte(tc.src))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -88,6 +89,9 @@ func FuzzLoadBytes(f *testing.F) {
 		"Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: p\n          PolicyDocument: {Statement: [{Effect: Allow, Action: !Sub 'ec2:${X}', Resource: !GetAtt A.Arn}]}\n",
 		`{"Resources":{"P":{"Type":"AWS::IAM::ManagedPolicy","Properties":{"PolicyDocument":{"Fn::If":["c",{"Statement":[]},"x"]}}}}}`,
 		`{"PolicyVersion":{"Document":"%ZZ"}}`,
+		"Resources:\n  R:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyDocument: &d {Statement: [{Effect: Allow, Action: '*', Resource: *d}]}\n",
+		"Resources:\n  a: &a [x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n  P: {Type: AWS::IAM::Policy, Properties: {PolicyDocument: {Statement: [{Effect: Allow, Action: [*f, *f], Resource: '*'}]}}}\n",
+		"Resources: " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n",
 	} {
 		f.Add([]byte(s))
 	}
