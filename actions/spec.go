@@ -5,6 +5,7 @@ package actions
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -17,6 +18,7 @@ const (
 	pString
 	pStringMap
 	pDuration
+	pTopicARN
 )
 
 type param struct {
@@ -65,7 +67,7 @@ var specs = map[string]spec{
 	"notify": {
 		doc: "publish to an SNS topic",
 		params: map[string]param{
-			"topic":   {kind: pString, required: true, doc: "the SNS topic ARN"},
+			"topic":   {kind: pTopicARN, required: true, doc: "the SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME)"},
 			"subject": {kind: pString, template: true, doc: "subject template"},
 			"message": {kind: pString, template: true, doc: "message template"},
 		},
@@ -107,7 +109,7 @@ func Check(name string, params map[string]any) error {
 			return fmt.Errorf("unknown parameter %q (known: %s)", k, strings.Join(known, ", "))
 		}
 		if err := p.check(params[k]); err != nil {
-			return fmt.Errorf("parameter %q: %w", k, err)
+			return &ParamError{Param: k, Err: err}
 		}
 	}
 	for n, p := range s.params {
@@ -124,10 +126,15 @@ func (p param) check(v any) error {
 		if _, ok := v.(bool); !ok {
 			return fmt.Errorf("must be true or false, got %v", v)
 		}
-	case pString, pDuration:
+	case pString, pDuration, pTopicARN:
 		s, ok := v.(string)
 		if !ok || s == "" {
 			return fmt.Errorf("must be a non-empty string, got %v", v)
+		}
+		if p.kind == pTopicARN {
+			if err := checkTopicARN(s); err != nil {
+				return err
+			}
 		}
 		if p.kind == pDuration {
 			if _, err := parseDuration(s); err != nil {
@@ -157,6 +164,51 @@ func (p param) check(v any) error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// ParamError is a problem with one parameter of an action; the rule loader places it at
+// the parameter's value.
+type ParamError struct {
+	Param string
+	Err   error
+}
+
+func (e *ParamError) Error() string { return fmt.Sprintf("parameter %q: %v", e.Param, e.Err) }
+func (e *ParamError) Unwrap() error { return e.Err }
+
+// ParamName is the parameter the error is about.
+func (e *ParamError) ParamName() string { return e.Param }
+
+var (
+	arnPartition = regexp.MustCompile(`^aws(-[a-z]+)*$`)
+	arnRegion    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	arnAccount   = regexp.MustCompile(`^[0-9]{12}$`)
+	topicName    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+)
+
+// checkTopicARN accepts what SNS accepts as a topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:NAME,
+// the name 1-256 letters, digits, hyphens and underscores (a FIFO topic's ending in .fifo).
+// The value is checked after variables are filled; the deployed policy and template name it.
+func checkTopicARN(s string) error {
+	const want = "arn:PARTITION:sns:REGION:ACCOUNT:NAME"
+	parts := strings.Split(s, ":")
+	if len(parts) != 6 || parts[0] != "arn" {
+		return fmt.Errorf("%q is not an SNS topic ARN (%s)", s, want)
+	}
+	partition, service, region, account, name := parts[1], parts[2], parts[3], parts[4], parts[5]
+	switch {
+	case service != "sns":
+		return fmt.Errorf("%q is an ARN of %s, not of an SNS topic (%s)", s, service, want)
+	case !arnPartition.MatchString(partition):
+		return fmt.Errorf("%q: %q is not an AWS partition (aws, aws-cn, aws-us-gov, ...)", s, partition)
+	case !arnRegion.MatchString(region):
+		return fmt.Errorf("%q: %q is not an AWS region (for example eu-west-1)", s, region)
+	case !arnAccount.MatchString(account):
+		return fmt.Errorf("%q: the account %q is not 12 digits", s, account)
+	case !topicName.MatchString(strings.TrimSuffix(name, ".fifo")) || len(name) > 256:
+		return fmt.Errorf("%q: the topic name %q is not 1-256 letters, digits, hyphens and underscores (and .fifo for a FIFO topic)", s, name)
 	}
 	return nil
 }

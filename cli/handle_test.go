@@ -119,7 +119,7 @@ func TestHandleSeedsOnMoto(t *testing.T) {
 
 func TestHandleNoMatchNeedsNoAWS(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1") // nothing listens: any AWS call would fail
-	code, out, errOut := runCLI(t, stateChange("e1", "i-1", "pending"), "handle", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=t", "--no-state")
+	code, out, errOut := runCLI(t, stateChange("e1", "i-1", "pending"), "handle", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--no-state")
 	ds := decisions(t, out)
 	if code != 0 || len(ds) != 1 || ds[0].Reason != "no rule matched" {
 		t.Fatalf("exit %d %+v %s", code, ds, errOut)

@@ -24,6 +24,10 @@ func TestValidate(t *testing.T) {
 		{"loop", nil, []string{"validate", "-r", filepath.Join("..", "examples", "loop.yaml")}, 2, "", `loop.yaml:4:5: remediation loop: "restart-protected"'s start drives an instance to running, which "stop-without-exception"`},
 		{"every error with its position", nil, []string{"validate", "-r", bad}, 2, "", "bad.yaml:3:31: pattern: detail.state: match values must be in an array"},
 		{"unknown action", nil, []string{"validate", "-r", bad}, 2, "", "bad.yaml:4:15: action \"reboot\": unknown action"},
+		{"topic not an ARN", nil, []string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=not-an-arn"}, 2, "",
+			`seeds.yaml:17:18: action "notify": parameter "topic": "not-an-arn" is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME)`},
+		{"topic an SQS queue", nil, []string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sqs:us-east-1:123456789012:ops"}, 2, "",
+			`seeds.yaml:17:18: action "notify": parameter "topic": "arn:aws:sqs:us-east-1:123456789012:ops" is an ARN of sqs, not of an SNS topic`},
 		{"no rule file", nil, []string{"validate"}, 2, "", "a rule file is required"},
 		{"bad var", nil, []string{"validate", "-r", bad, "--var", "x"}, 2, "", `--var "x": want NAME=VALUE`},
 	}

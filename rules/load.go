@@ -445,7 +445,12 @@ func (l *loader) actions(n *yaml.Node) []ActionSpec {
 		}
 		if l.opts.CheckAction != nil {
 			if err := l.opts.CheckAction(spec.Name, spec.Params); err != nil {
-				l.errorf(item, "action %q: %v", spec.Name, err)
+				at := item
+				var pe interface{ ParamName() string }
+				if errors.As(err, &pe) && item.Kind == yaml.MappingNode {
+					at = nodeAt(item.Content[1], []string{pe.ParamName()})
+				}
+				l.errorf(at, "action %q: %v", spec.Name, err)
 				continue
 			}
 		}

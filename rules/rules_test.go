@@ -85,18 +85,7 @@ func TestLoadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Load("f.yaml", []byte(tt.src), Options{CheckAction: check})
-			var errs Errors
-			if !errors.As(err, &errs) {
-				t.Fatalf("Load error = %v, want Errors", err)
-			}
-			if len(errs) != len(tt.want) {
-				t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(tt.want), err)
-			}
-			for i, w := range tt.want {
-				if !strings.Contains(errs[i].Error(), w) {
-					t.Errorf("error %d = %q, want it to contain %q", i, errs[i], w)
-				}
-			}
+			WantErrors(t, err, tt.want)
 		})
 	}
 }
@@ -119,6 +108,24 @@ var aliasBomb = []byte(`rules:
       j: [*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i]
       k: [*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i,*i]
 `)
+
+// WantErrors fails t unless err is Errors whose messages contain want's, in order (the
+// external tests use it too).
+func WantErrors(t *testing.T, err error, want []string) {
+	t.Helper()
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Load error = %v, want Errors", err)
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.Contains(errs[i].Error(), w) {
+			t.Errorf("error %d = %q, want it to contain %q", i, errs[i], w)
+		}
+	}
+}
 
 func TestFilterMatch(t *testing.T) {
 	tags := map[string]string{"Protected": "true", "Env": "prod-eu"}
