@@ -92,29 +92,40 @@ func TestHandleStateTable(t *testing.T) {
 }
 
 // The Lambda function, configured from its environment, invoked once per event in a fresh
-// engine each time (as cold starts would), on a rule set whose loop validate cannot see
-// (the patterns pin the account; its check uses a synthetic one): the shared budget stops
-// the loop and the managers are told.
+// engine each time (as cold starts would), in two deployments that share the state table and
+// whose rule files are each loop-free — validate passes each, and finds the loop in the two
+// together — yet together loop on one instance: the shared budget stops the loop and the
+// managers are told.
 func TestLambdaLoopStoppedBySharedBudget(t *testing.T) {
 	w := newWorld(t)
 	mototest.StateTable(t, "ec2guard-state")
 	inboxSQS, inbox := subscribeQueue(t, w)
-	rulesFile := writeFile(t, t.TempDir(), "loop.yaml", `rules:
-  - name: restart-protected
+	dir := t.TempDir()
+	restart := `  - name: restart-protected
     pattern: {source: [aws.ec2], account: ["123456789012"], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
     filters: [{tag: Protected, equals: "true"}]
     actions: [start, {notify: {topic: "${var:topic}"}}]
     mode: enforce
-  - name: stop-without-exception
+`
+	stop := `  - name: stop-without-exception
     pattern: {source: [aws.ec2], account: ["123456789012"], detail-type: [EC2 Instance State-change Notification], detail: {state: [running]}}
     filters: [{tag: SPECIAL_EXCEPTION, absent: true}]
     actions: [stop, {notify: {topic: "${var:topic}"}}]
     mode: enforce
-`)
-	if code, _, errOut := runCLI(t, "", "validate", "-r", rulesFile, "--var", "topic=t"); code != 0 {
-		t.Fatalf("validate sees the loop after all (exit %d): pick another blind spot\n%s", code, errOut)
+`
+	files := map[string]string{ // by the state whose events the deployment acts on
+		"stopped": writeFile(t, dir, "restart.yaml", "rules:\n"+restart),
+		"running": writeFile(t, dir, "stop.yaml", "rules:\n"+stop),
 	}
-	t.Setenv("EC2GUARD_RULES", rulesFile)
+	for _, f := range files {
+		if code, _, errOut := runCLI(t, "", "validate", "-r", f, "--var", "topic="+w.topic); code != 0 {
+			t.Fatalf("validate %s: exit %d\n%s", f, code, errOut)
+		}
+	}
+	both := writeFile(t, dir, "both.yaml", "rules:\n"+restart+stop)
+	if code, _, errOut := runCLI(t, "", "validate", "-r", both, "--var", "topic="+w.topic); code != 2 || !strings.Contains(errOut, "remediation loop") {
+		t.Fatalf("validate of both rule files in one: exit %d\n%s", code, errOut)
+	}
 	t.Setenv("EC2GUARD_TABLE", "ec2guard-state")
 	t.Setenv("EC2GUARD_VAR_topic", w.topic)
 	id := w.Run(map[string]string{"Protected": "true"}, false)
@@ -122,6 +133,7 @@ func TestLambdaLoopStoppedBySharedBudget(t *testing.T) {
 	var mutations []string
 	var held engine.Decision
 	for i := 0; i < 10 && held.Outcome == ""; i++ {
+		t.Setenv("EC2GUARD_RULES", files[w.State(id)])
 		f := lambdaFlags()
 		eng, closeFn, err := f.build(io.Discard)
 		if err != nil {

@@ -1,17 +1,163 @@
 package rules
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 )
 
-// stateEvent is the EC2 state-change event an action causes, as AWS would send it. The loop
-// check runs it through the rules' own matcher, so it sees exactly what the patterns select.
-func stateEvent(state string) []byte {
-	return []byte(`{"version":"0","id":"ec2guard-loop-check","detail-type":"EC2 Instance State-change Notification",` +
-		`"source":"aws.ec2","account":"000000000000","time":"1970-01-01T00:00:00Z","region":"us-east-1","resources":[],` +
-		`"detail":{"instance-id":"i-00000000000000000","state":"` + state + `"}}`)
+// The loop check. An action that changes an instance's state causes EC2 state-change events
+// about that instance, which another rule (or the same) may select and act on, changing the
+// state again. Those events are not arbitrary: they carry the instance's own region, account,
+// instance id and ARN — the very fields of the event the acting rule selected when it acted
+// on the instance. So the check runs the rules' own matcher on the events of concrete
+// instances, built from the values the patterns and id filters name in those fields (and
+// others that none names), and keeps a rule-to-rule edge only when both rules' filters can
+// hold on that one instance. A cycle of edges on one instance is a loop.
+
+// instance is an instance a loop could run on: what its state-change events carry.
+type instance struct{ region, account, id string }
+
+func (in instance) partition() string {
+	switch {
+	case strings.HasPrefix(in.region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(in.region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+// event is the state-change event an action on the instance causes, as AWS sends it; each
+// event has its own id and time (f: the values tried for them).
+func (in instance) event(state string, f freeFields) []byte {
+	arn := "arn:" + in.partition() + ":ec2:" + in.region + ":" + in.account + ":instance/" + in.id
+	ev := map[string]any{
+		"version": "0", "id": f.id, "detail-type": "EC2 Instance State-change Notification",
+		"source": "aws.ec2", "account": in.account, "time": f.time, "region": in.region,
+		"resources": []string{arn}, "detail": map[string]any{"instance-id": in.id, "state": state},
+	}
+	b, _ := json.Marshal(ev)
+	return b
+}
+
+// Values no pattern is likely to name, so that patterns that exclude some (anything-but) or
+// say nothing still meet on one.
+var (
+	otherRegions  = []string{"us-east-1", "eu-west-1"}
+	otherAccounts = []string{"123456789012", "210987654321"}
+	otherIDs      = []string{"i-0123456789abcdef0", "i-0fedcba9876543210"}
+)
+
+// maxPerField bounds the instances tried (its cube, times the states): a rule file that names
+// more values than that in one field is checked on the first ones.
+const maxPerField = 24
+
+// freeFields are the fields of an event that are its own, not its instance's.
+type freeFields struct{ id, time string }
+
+// instances returns the instances to try: every combination of the values the rules name in
+// the fields a state-change event shares with its instance; and the values to try for the
+// fields each event has of its own.
+func instances(set *Set) ([]instance, []freeFields) {
+	var regions, accounts, ids, eventIDs, times []string
+	add := func(list *[]string, v string) {
+		if v != "" && !strings.ContainsAny(v, "*") && !slices.Contains(*list, v) && len(*list) < maxPerField {
+			*list = append(*list, v)
+		}
+	}
+	for _, r := range set.Rules {
+		var p any
+		dec := json.NewDecoder(bytes.NewReader(r.Pattern))
+		dec.UseNumber()
+		if dec.Decode(&p) != nil {
+			continue
+		}
+		patternStrings(p, "", func(field, v string) {
+			switch field {
+			case "region":
+				add(&regions, v)
+			case "account":
+				add(&accounts, v)
+			case "instance-id":
+				add(&ids, v)
+			case "id":
+				add(&eventIDs, v)
+			case "time":
+				add(&times, v)
+			case "resources":
+				if parts := strings.SplitN(v, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+					add(&regions, parts[3])
+					add(&accounts, parts[4])
+					add(&ids, strings.TrimPrefix(parts[5], "instance/"))
+				} else if _, id, ok := strings.Cut(v, "instance/"); ok {
+					add(&ids, id)
+				}
+			}
+		})
+		for _, f := range r.Filters {
+			if f.Kind == FilterID {
+				for _, v := range f.Values {
+					add(&ids, v)
+				}
+			}
+		}
+	}
+	for _, v := range otherRegions {
+		add(&regions, v)
+	}
+	for _, v := range otherAccounts {
+		add(&accounts, v)
+	}
+	for _, v := range otherIDs {
+		add(&ids, v)
+	}
+	add(&eventIDs, "ec2guard-loop-check")
+	add(&times, "2026-01-01T00:00:00Z")
+	var out []instance
+	for _, region := range regions {
+		for _, account := range accounts {
+			for _, id := range ids {
+				out = append(out, instance{region: region, account: account, id: id})
+			}
+		}
+	}
+	var free []freeFields
+	for _, id := range eventIDs {
+		for _, t := range times {
+			free = append(free, freeFields{id: id, time: t})
+		}
+	}
+	return out, free
+}
+
+// patternStrings calls fn with each string a pattern accepts in a field (the last key of its
+// path; $or branches are looked into), as written: exact values, and the fixed text of
+// prefix, suffix, wildcard and equals-ignore-case, which is itself a value they accept.
+// Values anything-but excludes are left out.
+func patternStrings(p any, field string, fn func(field, v string)) {
+	switch p := p.(type) {
+	case map[string]any:
+		for k, v := range p {
+			switch k {
+			case "anything-but":
+				continue
+			case "$or", "prefix", "suffix", "wildcard", "equals-ignore-case":
+				patternStrings(v, field, fn)
+			default:
+				patternStrings(v, k, fn)
+			}
+		}
+	case []any:
+		for _, v := range p {
+			patternStrings(v, field, fn)
+		}
+	case string:
+		fn(field, strings.ReplaceAll(p, "*", ""))
+	}
 }
 
 // edge: rule from's action drives an instance to state, which rule to selects and acts on.
@@ -19,6 +165,95 @@ type edge struct {
 	from, to int
 	action   string
 	state    string
+}
+
+// loops reports rule cycles whose actions trigger each other on one instance.
+func (l *loader) loops(set *Set) {
+	if l.opts.Transitions == nil {
+		return
+	}
+	var states []string
+	for _, r := range set.Rules {
+		for _, act := range r.Actions {
+			_, to := l.opts.Transitions(act.Name, act.Params)
+			for _, s := range to {
+				if !slices.Contains(states, s) {
+					states = append(states, s)
+				}
+			}
+		}
+	}
+	if len(states) == 0 {
+		return
+	}
+	reported := map[string]bool{}
+	ins, free := instances(set)
+	for _, in := range ins {
+		hits := map[string][]int{} // the rules that select some event of the instance in the state
+		for _, s := range states {
+			for _, f := range free {
+				got, _ := set.Matcher.Match(in.event(s, f), nil)
+				for _, r := range got {
+					if !slices.Contains(hits[s], r) {
+						hits[s] = append(hits[s], r)
+					}
+				}
+			}
+		}
+		var edges []edge
+		for a, ra := range set.Rules {
+			for _, act := range ra.Actions {
+				from, to := l.opts.Transitions(act.Name, act.Params)
+				if !statesAdmit(ra.Filters, from) {
+					continue // the rule's own state filter never lets this action act
+				}
+				for k, s := range to {
+					for _, b := range hits[s] {
+						if l.follows(ra, set.Rules[b], in, to[k:]) {
+							edges = append(edges, edge{from: a, to: b, action: act.Name, state: s})
+						}
+					}
+				}
+			}
+		}
+		for _, cycle := range cycles(len(set.Rules), edges) {
+			key := fmt.Sprint(cycle)
+			if reported[key] {
+				continue
+			}
+			reported[key] = true
+			l.reportLoop(set, cycle)
+		}
+	}
+}
+
+func (l *loader) reportLoop(set *Set, cycle []edge) {
+	first := set.Rules[cycle[0].from]
+	var steps []string
+	for _, e := range cycle {
+		steps = append(steps, fmt.Sprintf("%q's %s drives an instance to %s, which %q (%s) selects",
+			set.Rules[e.from].Name, e.action, e.state, set.Rules[e.to].Name, set.Rules[e.to].Loc))
+	}
+	l.errs = append(l.errs, &Error{Loc: first.Loc, Msg: "remediation loop: " + strings.Join(steps, "; ") +
+		". Their filters can hold for the same instance: make them exclusive (for example a tag one rule requires and the other requires absent)"})
+}
+
+// follows reports whether rule b acts on instance in after rule a's action moved it through
+// the given states (the event's first; b reads the instance later, so it may find a later
+// one): both rules' filters hold on the instance, b's state filter in a state b acts in.
+func (l *loader) follows(a, b *Rule, in instance, later []string) bool {
+	for _, f := range slices.Concat(a.Filters, b.Filters) {
+		if (f.Kind == FilterID || f.Kind == FilterKindK) && !f.Match("instance", in.id, "", nil) {
+			return false
+		}
+	}
+	acts := false
+	for _, s := range later {
+		if statesAdmit(b.Filters, []string{s}) && l.actsIn(b, s) {
+			acts = true
+		}
+	}
+	return acts && tagsOverlap(a.Filters, b.Filters)
 }
 
 // actsIn reports whether some action of r changes an instance in state.
@@ -31,42 +266,20 @@ func (l *loader) actsIn(r *Rule, state string) bool {
 	return false
 }
 
-// loops reports rule cycles whose actions trigger each other on the same instances: each
-// edge is an action's resulting state that another rule's pattern selects and acts on, kept
-// only when the two rules' filters can hold for one instance in that state. The state-change
-// event is synthetic (account 000000000000, us-east-1): patterns that pin accounts, regions
-// or instance ids are judged on it as they are, so such loops may go unreported.
-func (l *loader) loops(set *Set) {
-	if l.opts.Transitions == nil {
-		return
-	}
-	var edges []edge
-	for a, ra := range set.Rules {
-		for _, act := range ra.Actions {
-			_, to := l.opts.Transitions(act.Name, act.Params)
-			for _, state := range to {
-				hits, err := set.Matcher.Match(stateEvent(state), nil)
-				if err != nil {
-					continue
-				}
-				for _, b := range hits {
-					if rb := set.Rules[b]; l.actsIn(rb, state) && filtersOverlap(ra.Filters, rb.Filters, state) {
-						edges = append(edges, edge{from: a, to: b, action: act.Name, state: state})
-					}
-				}
+// statesAdmit reports whether the state filters let one of the states through.
+func statesAdmit(fs []Filter, states []string) bool {
+	for _, s := range states {
+		ok := true
+		for _, f := range fs {
+			if f.Kind == FilterState && !slices.Contains(f.Values, s) {
+				ok = false
 			}
 		}
-	}
-	for _, cycle := range cycles(len(set.Rules), edges) {
-		first := set.Rules[cycle[0].from]
-		var steps []string
-		for _, e := range cycle {
-			steps = append(steps, fmt.Sprintf("%q's %s drives an instance to %s, which %q (%s) selects",
-				set.Rules[e.from].Name, e.action, e.state, set.Rules[e.to].Name, set.Rules[e.to].Loc))
+		if ok {
+			return true
 		}
-		l.errs = append(l.errs, &Error{Loc: first.Loc, Msg: "remediation loop: " + strings.Join(steps, "; ") +
-			". Their filters can hold for the same instance: make them exclusive (for example a tag one rule requires and the other requires absent)"})
 	}
+	return false
 }
 
 // cycles returns one cycle per strongly connected group of rules (self-loops included),
@@ -113,58 +326,154 @@ func cycles(n int, edges []edge) [][]edge {
 	return found
 }
 
-// filtersOverlap reports whether one instance, in the given state, can satisfy both filter
-// lists. It is conservative: only constraints that provably exclude each other say no.
-func filtersOverlap(a, b []Filter, state string) bool {
-	type tagCons struct {
-		present, absent bool
-		allowed         []string // nil: any value
-	}
-	tags := map[string]*tagCons{}
-	var ids, kinds []string
-	idSet, kindSet := false, false
-	for i, f := range slices.Concat(a, b) {
-		switch f.Kind {
-		case FilterState:
-			// The receiving rule reads the state the action left; the acting rule's own state
-			// filter held before it acted, so only b's applies.
-			if i >= len(a) && !slices.Contains(f.Values, state) {
-				return false
-			}
-		case FilterID:
-			ids, idSet = intersect(ids, f.Values, idSet), true
-		case FilterKindK:
-			kinds, kindSet = intersect(kinds, f.Values, kindSet), true
-		case FilterTag:
-			c := tags[f.Tag]
-			if c == nil {
-				c = &tagCons{}
-				tags[f.Tag] = c
-			}
-			switch f.Op {
-			case TagAbsent:
-				c.absent = true
-			case TagPresent, TagGlob:
-				c.present = true
-			case TagEquals, TagOneOf:
-				c.present = true
-				if c.allowed == nil {
-					c.allowed = slices.Clone(f.Values)
-				} else {
-					c.allowed = intersect(c.allowed, f.Values, true)
-				}
-			}
+// tagsOverlap reports whether one set of tags can satisfy the tag filters of both lists. It
+// is exact for equals, one-of, present, absent and globs against literal values, and
+// conservative for glob against glob: they overlap unless their fixed beginnings or endings
+// differ.
+func tagsOverlap(a, b []Filter) bool {
+	byKey := map[string][]Filter{}
+	for _, f := range slices.Concat(a, b) {
+		if f.Kind == FilterTag {
+			byKey[f.Tag] = append(byKey[f.Tag], f)
 		}
 	}
-	if idSet && len(ids) == 0 || kindSet && len(kinds) == 0 {
-		return false
-	}
-	for _, c := range tags {
-		if c.present && c.absent || c.allowed != nil && len(c.allowed) == 0 {
+	for _, fs := range byKey {
+		if !tagSatisfiable(fs) {
 			return false
 		}
 	}
 	return true
+}
+
+// tagSatisfiable reports whether one value (or the tag's absence) satisfies every filter on
+// one tag key.
+func tagSatisfiable(fs []Filter) bool {
+	present, absent := false, false
+	var finite []string // the values equals/one-of (and literal globs) allow; nil: any
+	hasFinite := false
+	var globs [][]string // each filter's globs, one of which must match
+	for _, f := range fs {
+		switch f.Op {
+		case TagAbsent:
+			absent = true
+			continue
+		case TagPresent:
+			present = true
+			continue
+		}
+		present = true
+		if f.Op == TagGlob && !allLiteral(f.Values) {
+			globs = append(globs, f.Values)
+			continue
+		}
+		finite, hasFinite = intersect(finite, f.Values, hasFinite), true
+	}
+	switch {
+	case present && absent:
+		return false
+	case absent:
+		return true
+	case hasFinite:
+		for _, v := range finite {
+			if matchesAll(globs, v) {
+				return true
+			}
+		}
+		return false
+	}
+	return globsMeet(globs)
+}
+
+const globMeta = `*?[\`
+
+func allLiteral(globs []string) bool {
+	for _, g := range globs {
+		if strings.ContainsAny(g, globMeta) {
+			return false
+		}
+	}
+	return true
+}
+
+// matchesAll reports whether v matches one glob of each list.
+func matchesAll(globs [][]string, v string) bool {
+	for _, gs := range globs {
+		ok := false
+		for _, g := range gs {
+			if m, err := path.Match(g, v); err == nil && m {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// globsMeet reports whether some value may match one glob of each list: yes when a value
+// built from one glob matches them all, no when every choice of globs has two whose fixed
+// beginnings or endings differ, and yes (conservatively) otherwise.
+func globsMeet(globs [][]string) bool {
+	if len(globs) == 0 {
+		return true
+	}
+	for _, gs := range globs {
+		for _, g := range gs {
+			w := strings.NewReplacer("*", "", "?", "x").Replace(g)
+			if !strings.ContainsAny(w, `[\`) && matchesAll(globs, w) {
+				return true
+			}
+		}
+	}
+	var choose func(i int, chosen []string) bool
+	choose = func(i int, chosen []string) bool {
+		if i == len(globs) {
+			return true
+		}
+		for _, g := range globs[i] {
+			if compatible(chosen, g) && choose(i+1, append(chosen, g)) {
+				return true
+			}
+		}
+		return false
+	}
+	return choose(0, nil)
+}
+
+// compatible reports whether glob g and each of chosen may match one value, judged on their
+// fixed beginnings and endings.
+func compatible(chosen []string, g string) bool {
+	for _, c := range chosen {
+		p1, p2 := fixedPrefix(c), fixedPrefix(g)
+		s1, s2 := fixedSuffix(c), fixedSuffix(g)
+		if !strings.HasPrefix(p1, p2) && !strings.HasPrefix(p2, p1) {
+			return false
+		}
+		if !strings.HasSuffix(s1, s2) && !strings.HasSuffix(s2, s1) {
+			return false
+		}
+	}
+	return true
+}
+
+func fixedPrefix(g string) string {
+	if i := strings.IndexAny(g, globMeta); i >= 0 {
+		return g[:i]
+	}
+	return g
+}
+
+// fixedSuffix is the text after the last metacharacter; none when the glob has a class or an
+// escape, whose end is not a plain character.
+func fixedSuffix(g string) string {
+	if strings.ContainsAny(g, `[\`) {
+		return ""
+	}
+	if i := strings.LastIndexAny(g, "*?"); i >= 0 {
+		return g[i+1:]
+	}
+	return g
 }
 
 func intersect(have, vals []string, haveSet bool) []string {

@@ -55,6 +55,50 @@ func TestLoops(t *testing.T) {
     pattern: {source: [aws.ec2], detail: {state: [{prefix: "st"}]}}
     actions: [stop, start]
 `, `"flapper"'s stop drives an instance to stopping, which "flapper" (f.yaml:2:5) selects`},
+		// Patterns that pin the fields a state-change event shares with its instance still
+		// select the events the other rule's action causes on the instances it acts on.
+		{"both pin the region", pinned("region: [eu-west-1]", "region: [eu-west-1]"), loopOf},
+		{"both pin the account", pinned(`account: ["123456789012"]`, `account: ["123456789012"]`), loopOf},
+		{"both pin the instance id", pinned("detail: {instance-id: [i-0abc]}", "detail: {instance-id: [i-0abc]}"), loopOf},
+		{"both pin the resource ARN", pinned(`resources: ["arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc"]`, `resources: ["arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc"]`), loopOf},
+		{"an ARN prefix and a region", pinned(`resources: [{prefix: "arn:aws:ec2:eu-west-1:111122223333:"}]`, "region: [eu-west-1]"), loopOf},
+		{"a China region's ARN", pinned(`resources: ["arn:aws-cn:ec2:cn-north-1:111122223333:instance/i-0abc"]`, "region: [cn-north-1]"), loopOf},
+		{"one pins the account, the other excludes others", pinned(`account: ["111122223333"]`, `account: [{anything-but: ["210987654321"]}]`), loopOf},
+		{"one pins, the other says nothing", pinned("region: [ap-south-2]", ""), loopOf},
+		{"the id filter is the pinned instance", pinned("detail: {instance-id: [i-0abc]}", "") + "    filters: [{id: [i-0abc]}]\n", loopOf},
+		{"patterns on the event's own id and time", pinned(`time: [{prefix: "2026-12-"}]`, `id: [{anything-but: {prefix: "x"}}]`), loopOf},
+		{"different regions", pinned("region: [us-east-1]", "region: [eu-west-1]"), ""},
+		{"the account one excludes", pinned(`account: ["111122223333"]`, `account: [{anything-but: ["111122223333"]}]`), ""},
+		{"the ARN of another instance than the pinned id", pinned(`resources: ["arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc"]`, "detail: {instance-id: [i-0def]}"), ""},
+		{"an id filter of another instance", pinned("detail: {instance-id: [i-0abc]}", "") + "    filters: [{id: [i-0def]}]\n", ""},
+		// Filters that cannot both hold on one instance.
+		{"glob against a value it does not match", tagged("{tag: Env, glob: prod-*}", "{tag: Env, equals: dev}"), ""},
+		{"glob against a value it matches", tagged("{tag: Env, glob: prod-*}", "{tag: Env, one-of: [dev, prod-eu]}"), loopOf},
+		{"globs with different beginnings", tagged("{tag: Env, glob: prod-*}", "{tag: Env, glob: dev-*}"), ""},
+		{"globs with different endings", tagged("{tag: Env, glob: \"*-eu\"}", "{tag: Env, glob: \"?-us\"}"), ""},
+		{"globs that may meet", tagged("{tag: Env, glob: prod-*}", "{tag: Env, glob: \"*-eu\"}"), loopOf},
+		{"one of several globs may meet", tagged("{tag: Env, glob: [dev-*, test-*]}", "{tag: Env, glob: [prod-*, test-eu]}"), loopOf},
+		{"a literal glob is a value", tagged("{tag: Env, glob: dev}", "{tag: Env, equals: prod}"), ""},
+		{"glob against absent", tagged("{tag: Env, glob: \"*\"}", "{tag: Env, absent: true}"), ""},
+		{"glob against present", tagged("{tag: Env, glob: \"*\"}", "{tag: Env, present: true}"), loopOf},
+		{"different ids", tagged("{id: [i-1]}", "{id: [i-2]}"), ""},
+		{"the same id", tagged("{id: [i-1, i-2]}", "{id: [i-2]}"), loopOf},
+		{"not an instance", tagged("{kind: [instance]}", "{kind: [volume]}"), ""},
+		{"a state filter of the state the instance reaches after the event", restart + `
+  - name: stop-booting
+    pattern: {source: [aws.ec2], detail: {state: [pending]}}
+    filters: [{state: [running]}]
+    actions: [stop]
+`, `"restart-protected"'s start drives an instance to pending, which "stop-booting" (f.yaml:7:5) selects`},
+		{"a rule whose state filter never lets its action act", `
+  - name: start-running
+    pattern: {source: [aws.ec2], detail: {state: [stopped]}}
+    filters: [{state: [running]}]
+    actions: [start]
+  - name: stop-running
+    pattern: {source: [aws.ec2], detail: {state: [running]}}
+    actions: [stop]
+`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,4 +111,44 @@ func TestLoops(t *testing.T) {
 			}
 		})
 	}
+}
+
+const loopOf = `"a"'s start drives an instance to running, which "b" (f.yaml:6:5) selects; "b"'s stop drives an instance to stopped, which "a" (f.yaml:2:5) selects`
+
+// pinned is a start-on-stopped rule a and a stop-on-running rule b whose patterns add the
+// given fields (YAML flow mapping entries; a detail: {...} entry gets the state added).
+func pinned(a, b string) string {
+	pat := func(state, extra string) string {
+		switch {
+		case strings.HasPrefix(extra, "detail: {"):
+			return "{source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], " +
+				strings.Replace(extra, "detail: {", "detail: {state: ["+state+"], ", 1) + "}"
+		case extra != "":
+			extra = ", " + extra
+		}
+		return "{source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [" + state + "]}" + extra + "}"
+	}
+	return `
+  - name: a
+    pattern: ` + pat("stopped", a) + `
+    actions: [start]
+    mode: enforce
+  - name: b
+    pattern: ` + pat("running", b) + `
+    actions: [stop]
+`
+}
+
+// tagged is rules a and b of pinned without pins, with one filter each.
+func tagged(fa, fb string) string {
+	return `
+  - name: a
+    pattern: {source: [aws.ec2], detail: {state: [stopped]}}
+    filters: [` + fa + `]
+    actions: [start]
+  - name: b
+    pattern: {source: [aws.ec2], detail: {state: [running]}}
+    filters: [` + fb + `]
+    actions: [stop]
+`
 }
