@@ -13,10 +13,13 @@ import (
 // per core (PRODUCT §8), and the general path — validate the file, decode it, decode each
 // record, marshal the envelope, parse it back — read every byte six times. Here one pass
 // validates the file, slices the records out of it and reads the five envelope fields of each
-// record's top level; the envelope is then written around the record as bytes. A record out
-// of the ordinary (escapes in a key or in one of those fields, a field that is not a string)
-// takes the general path, and so does a file that is not valid JSON or whose "Records" is
-// spelled otherwise, so both paths give the same items.
+// record's top level; the envelope is then written around the record as bytes. Both paths
+// read a file exactly as encoding/json reads it: of duplicate keys the last wins (here too),
+// and a key that is not plain ASCII (escapes, which encoding/json decodes, or other letters,
+// which it folds) or that is a field's name in other letter case sends its record — or, at
+// the top level, the whole file — to the general path, as do escapes in one of the fields, a
+// field that is not a string and a file that is not valid JSON. FuzzCloudTrailFastPath holds
+// the fast path to encoding/json.
 
 // trailRecord is one record of a log, with the envelope fields read from it (raw, without
 // quotes, free of escapes); general says it must take the general path.
@@ -38,8 +41,10 @@ func cloudTrailRecords(data []byte) (recs []trailRecord, ok bool) {
 	found := false
 	err := s.object(func(key []byte) error {
 		if string(key) != "Records" {
-			if bytes.EqualFold(key, []byte("Records")) {
-				return errInvalid // encoding/json would take it: leave it to the general path
+			if !plainKey(key) || asciiFold(key, "Records") {
+				// encoding/json would (or might: escapes decoded, Unicode folded) read it as
+				// "Records", the last of them winning: leave the file to the general path.
+				return errInvalid
 			}
 			return s.value()
 		}
@@ -144,8 +149,8 @@ func (s *walker) record() (trailRecord, error) {
 		case "recipientAccountId":
 			dst = &r.account
 		default:
-			if bytes.IndexByte(key, '\\') >= 0 || foldsToField(key) {
-				r.general = true // encoding/json would read it as one of the fields
+			if !plainKey(key) || foldsToField(key) {
+				r.general = true // encoding/json would (or might) read it as one of the fields
 			}
 			return s.value()
 		}
@@ -165,15 +170,49 @@ func (s *walker) record() (trailRecord, error) {
 	return r, err
 }
 
-// foldsToField reports whether key is one of the envelope fields in other letter case (which
-// encoding/json matches too).
+// foldsToField reports whether key, a plain key, is one of the envelope fields in other
+// letter case (which encoding/json matches too).
 func foldsToField(key []byte) bool {
 	for _, f := range [...]string{"eventID", "eventSource", "eventTime", "awsRegion", "recipientAccountId"} {
-		if len(key) == len(f) && bytes.EqualFold(key, []byte(f)) {
+		if asciiFold(key, f) {
 			return true
 		}
 	}
 	return false
+}
+
+// plainKey reports whether a raw key reads the same to encoding/json as its bytes: ASCII
+// without escapes. encoding/json decodes escapes ("Rec\u006frds" is "Records") and folds
+// letter case beyond ASCII when it matches a key to a field (U+017F "ſ" matches "s", the
+// Kelvin sign "k"), by its own rules, so any other key is left to encoding/json itself.
+func plainKey(key []byte) bool {
+	for _, c := range key {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiFold reports whether the ASCII key equals name but for letter case, as encoding/json
+// folds ASCII.
+func asciiFold(key []byte, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	for i := range len(key) {
+		a, b := key[i], name[i]
+		if 'a' <= a && a <= 'z' {
+			a -= 'a' - 'A'
+		}
+		if 'a' <= b && b <= 'z' {
+			b -= 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
 }
 
 // object validates an object at s.i; f validates each member's value (s.i at its start) and

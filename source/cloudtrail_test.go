@@ -63,23 +63,32 @@ func sameJSON(a, b []byte) bool {
 func TestCloudTrailFastPathAsGeneral(t *testing.T) {
 	rec := `{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventTime":"2026-11-22T10:00:00Z","awsRegion":"eu-west-1","recipientAccountId":"111122223333","eventName":"RunInstances"}`
 	tests := map[string]string{
-		"generated log":            string(benchdata.CloudTrailLog(benchdata.Trail{Records: 300, Seed: 7, CreateShare: 0.3})),
-		"pretty":                   "{\n  \"Records\" : [\n    " + strings.ReplaceAll(rec, ",", ",\n      ") + "\n  ]\n}\n",
-		"escapes in a field":       `{"Records":[{"eventID":"e\u0031","eventSource":"ec2.amazonaws.com"}]}`,
-		"escape in a key":          `{"Records":[{"event\u0049D":"e1","eventSource":"ec2.amazonaws.com"}]}`,
-		"key in another case":      `{"Records":[{"EVENTID":"e1","eventSource":"ec2.amazonaws.com"}]}`,
-		"field not a string":       `{"Records":[{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventTime":12}]}`,
-		"field null":               `{"Records":[{"eventID":null,"eventSource":"ec2.amazonaws.com"}]}`,
-		"no id":                    `{"Records":[{"eventSource":"ec2.amazonaws.com"}]}`,
-		"record not an object":     `{"Records":[1,"x",[],null,` + rec + `]}`,
-		"duplicate field":          `{"Records":[{"eventID":"a","eventID":"b","eventSource":"s3.amazonaws.com"}]}`,
-		"duplicate Records":        `{"Records":[` + rec + `],"Records":[]}`,
-		"records in lower case":    `{"records":[` + rec + `]}`,
-		"Records null":             `{"Records":null,"id":"x","source":"s","detail-type":"d"}`,
-		"Records empty":            `{"Records":[]}`,
-		"an event":                 ev1,
-		"invalid UTF-8 in a field": "{\"Records\":[{\"eventID\":\"e\xff\",\"eventSource\":\"ec2.amazonaws.com\"}]}",
-		"deep nesting":             `{"Records":[{"eventID":"e1","eventSource":"x.y","a":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}]}`,
+		"generated log":             string(benchdata.CloudTrailLog(benchdata.Trail{Records: 300, Seed: 7, CreateShare: 0.3})),
+		"pretty":                    "{\n  \"Records\" : [\n    " + strings.ReplaceAll(rec, ",", ",\n      ") + "\n  ]\n}\n",
+		"escapes in a field":        `{"Records":[{"eventID":"e\u0031","eventSource":"ec2.amazonaws.com"}]}`,
+		"escape in a key":           `{"Records":[{"event\u0049D":"e1","eventSource":"ec2.amazonaws.com"}]}`,
+		"key in another case":       `{"Records":[{"EVENTID":"e1","eventSource":"ec2.amazonaws.com"}]}`,
+		"field not a string":        `{"Records":[{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventTime":12}]}`,
+		"field null":                `{"Records":[{"eventID":null,"eventSource":"ec2.amazonaws.com"}]}`,
+		"no id":                     `{"Records":[{"eventSource":"ec2.amazonaws.com"}]}`,
+		"record not an object":      `{"Records":[1,"x",[],null,` + rec + `]}`,
+		"duplicate field":           `{"Records":[{"eventID":"a","eventID":"b","eventSource":"s3.amazonaws.com"}]}`,
+		"duplicate Records":         `{"Records":[` + rec + `],"Records":[]}`,
+		"escaped duplicate Records": `{"Records":[` + rec + `],"Rec\u006frds":[` + strings.Replace(rec, `"e1"`, `"e2"`, 1) + `]}`,
+		"escaped Records":           `{"Rec\u006frds":[` + rec + `]}`,
+		"folded duplicate Records":  `{"Records":[` + rec + `],"Recordſ":[]}`,
+		"escaped Records in case":   `{"Records":[],"\u0072ecords":[` + rec + `]}`,
+		"escaped duplicate field":   `{"Records":[{"eventID":"a","event\u0049D":"b","eventSource":"ec2.amazonaws.com"}]}`,
+		"folded duplicate field":    `{"Records":[{"eventSource":"ec2.amazonaws.com","eventID":"a","eventſource":"s3.amazonaws.com"}]}`,
+		"dotted I in a field":       `{"Records":[{"eventID":"a","eventİD":"b","eventSource":"ec2.amazonaws.com"}]}`,
+		"duplicate, other case":     `{"Records":[{"eventID":"a","EventId":"b","eventSource":"ec2.amazonaws.com"}]}`,
+		"duplicate source":          `{"Records":[{"eventID":"a","eventSource":"ec2.amazonaws.com","eventSource":"mallory.app"}]}`,
+		"records in lower case":     `{"records":[` + rec + `]}`,
+		"Records null":              `{"Records":null,"id":"x","source":"s","detail-type":"d"}`,
+		"Records empty":             `{"Records":[]}`,
+		"an event":                  ev1,
+		"invalid UTF-8 in a field":  "{\"Records\":[{\"eventID\":\"e\xff\",\"eventSource\":\"ec2.amazonaws.com\"}]}",
+		"deep nesting":              `{"Records":[{"eventID":"e1","eventSource":"x.y","a":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}]}`,
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -87,8 +96,61 @@ func TestCloudTrailFastPathAsGeneral(t *testing.T) {
 			if !ok {
 				t.Fatalf("not valid JSON: %s", in)
 			}
-			sameItems(t, viaFastPath(t, []byte(in)), want)
+			got := viaFastPath(t, []byte(in))
+			sameItems(t, got, want)
+			asEncodingJSON(t, []byte(in), got)
 		})
+	}
+}
+
+// asEncodingJSON checks the items Decode made of data against what encoding/json itself reads
+// in data, a log file: the records of its "Records" (the last of duplicate keys, escapes
+// decoded, letter case folded as encoding/json folds it) and each one's envelope fields.
+func asEncodingJSON(t testing.TB, data []byte, got []Item) {
+	t.Helper()
+	var log struct {
+		Records []json.RawMessage `json:"Records"`
+	}
+	if json.Unmarshal(data, &log) != nil || log.Records == nil {
+		return // not a log file for encoding/json: one event, or NDJSON
+	}
+	if len(got) != len(log.Records) {
+		t.Fatalf("%d items of %d records, as encoding/json reads them: %q", len(got), len(log.Records), data)
+	}
+	for i, rec := range log.Records {
+		var r struct {
+			EventID            string `json:"eventID"`
+			EventSource        string `json:"eventSource"`
+			EventTime          string `json:"eventTime"`
+			AWSRegion          string `json:"awsRegion"`
+			RecipientAccountID string `json:"recipientAccountId"`
+		}
+		err := json.Unmarshal(rec, &r)
+		if err != nil || r.EventID == "" || r.EventSource == "" {
+			if got[i].Err == nil {
+				t.Fatalf("record %d: an event, but encoding/json reads no id or source in it (%v): %s", i, err, rec)
+			}
+			continue
+		}
+		ev := got[i].Event
+		if ev == nil {
+			t.Fatalf("record %d: %v; encoding/json reads %+v", i, got[i].Err, r)
+		}
+		svc, _, _ := strings.Cut(r.EventSource, ".")
+		if ev.ID != r.EventID || ev.Source != "aws."+svc || ev.Time != r.EventTime || ev.Region != r.AWSRegion || ev.Account != r.RecipientAccountID {
+			t.Fatalf("record %d: id %q source %q time %q region %q account %q; encoding/json reads %+v", i, ev.ID, ev.Source, ev.Time, ev.Region, ev.Account, r)
+		}
+		if !sameJSON(ev.Detail, rec) {
+			t.Fatalf("record %d: detail %s, encoding/json reads %s", i, ev.Detail, rec)
+		}
+		var env struct {
+			ID     string          `json:"id"`
+			Source string          `json:"source"`
+			Detail json.RawMessage `json:"detail"`
+		}
+		if err := json.Unmarshal(ev.Raw, &env); err != nil || env.ID != r.EventID || env.Source != ev.Source || !sameJSON(env.Detail, rec) {
+			t.Fatalf("record %d: the raw event %s is not the record's (%v)", i, ev.Raw, err)
+		}
 	}
 }
 
@@ -107,11 +169,15 @@ func TestWalkerValidity(t *testing.T) {
 	}
 }
 
+// FuzzCloudTrailFastPath is a differential fuzz: whatever the input, Decode yields what the
+// general path yields and what encoding/json reads in it.
 func FuzzCloudTrailFastPath(f *testing.F) {
 	f.Add([]byte(`{"Records":[{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventTime":"t","awsRegion":"r","recipientAccountId":"a"}]}`))
 	f.Add([]byte(`{"Records":[{"eventID":"e\u0031","eventSource":"ec2"},{"eventid":1}]}`))
 	f.Add([]byte(`{"Records":[1,{"a":[{"b":-1.5e3}]},"x"]}`))
 	f.Add(benchdata.CloudTrailLog(benchdata.Trail{Records: 2, Seed: 1}))
+	f.Add([]byte(`{"Records":[{"eventID":"a","eventSource":"ec2.x"}],"Rec\u006frds":[{"eventID":"b","eventSource":"ec2.x"}]}`))
+	f.Add([]byte(`{"Records":[{"eventID":"a","eventİD":"b","eventſource":"s3.x","eventSource":"ec2.x"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, ok := cloudTrailRecords(data); ok && !json.Valid(data) {
 			t.Fatalf("the walker accepted invalid JSON: %q", data)
@@ -124,6 +190,8 @@ func FuzzCloudTrailFastPath(f *testing.F) {
 		if !ok {
 			return
 		}
-		sameItems(t, viaFastPath(t, data), want)
+		got := viaFastPath(t, data)
+		sameItems(t, got, want)
+		asEncodingJSON(t, data, got)
 	})
 }
