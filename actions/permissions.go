@@ -49,11 +49,16 @@ func Permissions(name string, params map[string]any) []Permission {
 			}
 		}
 		sort.Strings(keys)
-		return []Permission{{
+		perms := []Permission{{
 			Actions: []string{"ec2:CreateTags"},
 			On:      []string{"instance", "volume", "network-interface", "snapshot", "image"},
 			TagKeys: slices.Compact(keys),
 		}}
+		if confirm, _ := params["confirm"].(bool); confirm {
+			// LookupEvents has no resource-level permissions.
+			perms = append(perms, Permission{Actions: []string{"cloudtrail:LookupEvents"}, Resources: []string{"*"}})
+		}
+		return perms
 	case "notify":
 		topic, _ := params["topic"].(string)
 		return []Permission{{Actions: []string{"sns:Publish"}, Resources: []string{topic}}}

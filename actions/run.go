@@ -25,6 +25,7 @@ type API interface {
 	SetProtection(ctx context.Context, region, id string, stop, termination *bool) error
 	CreateTags(ctx context.Context, region string, ids []string, tags map[string]string) error
 	CreatedResources(ctx context.Context, region, kind string, ids []string) (map[string]*awsapi.Created, error)
+	LookupEvent(ctx context.Context, region, eventID string) ([]string, error)
 	Publish(ctx context.Context, topicARN, subject, message string, attrs map[string]string) (string, error)
 }
 
@@ -79,6 +80,7 @@ func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
 		t := &tag{base: b, templates: map[string]tmpl{}, now: now,
 			window: cmp.Or(f.Window, ClaimWindow), attach: cmp.Or(f.Attach, AttachWindow), reads: map[string]*eventRead{}}
 		t.overwrite, _ = spec.Params["overwrite"].(bool)
+		t.confirm, _ = spec.Params["confirm"].(bool)
 		for k, v := range spec.Params["tags"].(map[string]any) {
 			tpl, err := parseTemplate(v.(string))
 			if err != nil {

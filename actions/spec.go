@@ -62,6 +62,7 @@ var specs = map[string]spec{
 		params: map[string]param{
 			"tags":      {kind: pStringMap, required: true, template: true, doc: "tag keys and value templates ({{.UserName}}, {{.PrincipalID}}, ...)"},
 			"overwrite": {kind: pBool, doc: "replace tags that already exist"},
+			"confirm":   {kind: pBool, doc: "confirm the call by its eventID with CloudTrail's event history (cloudtrail:LookupEvents) before tagging"},
 		},
 	},
 	"notify": {

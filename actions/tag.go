@@ -27,6 +27,7 @@ type tag struct {
 	base
 	templates map[string]tmpl
 	overwrite bool
+	confirm   bool // confirm the call with CloudTrail's event history (LookupEvents)
 
 	now            func() time.Time
 	window, attach time.Duration
@@ -41,6 +42,7 @@ type eventRead struct {
 	once  sync.Once
 	at    time.Time
 	found map[string]*awsapi.Created
+	recs  []string // LookupEvents' records of the event (confirm)
 	err   error
 }
 
@@ -199,6 +201,20 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 	if why := c.stale(cl, ev.Replay); why != "" {
 		return m, "refused: " + why, nil
 	}
+	if a.confirm {
+		recs, err := a.lookup(ctx, inv, cl.EventID)
+		if err != nil {
+			r := failed(err)
+			return m, "", &r
+		}
+		switch verdict, why := confirm(c.now, ct, cl, kind, id, recs); verdict {
+		case notYet:
+			r := failed(fmt.Errorf("%s: left for a retry", why))
+			return m, "", &r
+		case refuted:
+			return m, "refused: " + why, nil
+		}
+	}
 	now, err := a.read(ctx, inv)
 	if err != nil {
 		r := failed(err)
@@ -228,6 +244,36 @@ func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsa
 		// One target: nothing to share.
 		return a.api.CreatedResources(ctx, inv.Resource.Region, kind, ids)
 	}
+	r, err := a.shared(key, func(r *eventRead) error {
+		var err error
+		r.found, err = a.api.CreatedResources(ctx, inv.Resource.Region, kind, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return copyFound(r.found), nil
+}
+
+// lookup returns CloudTrail's records of the event, asked once for all its targets.
+func (a *tag) lookup(ctx context.Context, inv engine.Invocation, eventID string) ([]string, error) {
+	key := "confirm|" + inv.Resource.Account + "|" + inv.Resource.Region + "|" + inv.Event.ID
+	r, err := a.shared(key, func(r *eventRead) error {
+		var err error
+		r.recs, err = a.api.LookupEvent(ctx, inv.Resource.Region, eventID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.recs, nil
+}
+
+// shared runs load once for key among the runs of one event's targets (for readReuse); a load
+// that fails is not kept, so the next run tries again.
+func (a *tag) shared(key string, load func(*eventRead) error) (*eventRead, error) {
 	now := time.Now()
 	a.mu.Lock()
 	r := a.reads[key]
@@ -241,7 +287,7 @@ func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsa
 		a.reads[key] = r
 	}
 	a.mu.Unlock()
-	r.once.Do(func() { r.found, r.err = a.api.CreatedResources(ctx, inv.Resource.Region, kind, ids) })
+	r.once.Do(func() { r.err = load(r) })
 	if r.err != nil {
 		a.mu.Lock()
 		if a.reads[key] == r {
@@ -250,9 +296,7 @@ func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsa
 		a.mu.Unlock()
 		return nil, r.err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return copyFound(r.found), nil
+	return r, nil
 }
 
 // remember records what was written in the event's shared read, so that its other targets

@@ -82,6 +82,10 @@ func (c checker) target(cl event.Claim, kind, id string, r *awsapi.Created) (m m
 		case r.Reservation != cl.ReservationID:
 			diffs = append(diffs, fmt.Sprintf("%s is in reservation %s, the event's is %s", id, r.Reservation, cl.ReservationID))
 		}
+	case "image":
+		if r.Source != "" && cl.InstanceID != "" && r.Source != cl.InstanceID {
+			diffs = append(diffs, fmt.Sprintf("%s was made of instance %s, the event's is %s", id, r.Source, cl.InstanceID))
+		}
 	case "snapshot":
 		switch {
 		case cl.VolumeID == "":

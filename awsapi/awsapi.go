@@ -21,6 +21,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -52,7 +53,10 @@ type Clients struct {
 	sqs     *sqs.Client
 	ddb     *dynamodb.Client // only when a state table is used (Table)
 	selfArn string
-	role    string // the remediation role of other accounts (SetAssumeRole)
+	role    string                             // the remediation role of other accounts (SetAssumeRole)
+	creds   map[string]aws.CredentialsProvider // per other account: the role's credentials
+
+	cloudtrail map[string]*cloudtrail.Client // per account and region (LookupEvent)
 }
 
 // New returns Clients that load the AWS configuration when first needed.
@@ -88,34 +92,55 @@ func (c *Clients) config(ctx context.Context) (aws.Config, error) {
 	return c.cfg, c.cfgErr
 }
 
-// ec2Client is the EC2 client of a region, in the account InAccount put in ctx: through the
-// remediation role (SetAssumeRole) when that account is not ec2guard's own.
+// accountConfig is the configuration of the account InAccount put in ctx, and the key its
+// clients are cached under: through the remediation role (SetAssumeRole) when that account
+// is not ec2guard's own, with one credentials cache per account for every service.
+func (c *Clients) accountConfig(ctx context.Context) (cfg aws.Config, account string, err error) {
+	cfg, err = c.config(ctx)
+	if err != nil {
+		return cfg, "", err
+	}
+	role := c.roleFor(ctx)
+	if role == "" {
+		return cfg, "", nil
+	}
+	own, err := c.ownAccount(ctx)
+	if err != nil {
+		return cfg, "", fmt.Errorf("acting in account %s: %w", accountOf(ctx), err)
+	}
+	acct := accountOf(ctx)
+	if acct == own {
+		return cfg, "", nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	creds, ok := c.creds[acct]
+	if !ok {
+		roleARN := "arn:" + arnPartition(c.selfArn) + ":iam::" + acct + ":role/" + role
+		creds = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(c.cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "ec2guard"
+		}))
+		if c.creds == nil {
+			c.creds = map[string]aws.CredentialsProvider{}
+		}
+		c.creds[acct] = creds
+	}
+	cfg = cfg.Copy()
+	cfg.Credentials = creds
+	return cfg, acct, nil
+}
+
+// ec2Client is the EC2 client of a region, in the account InAccount put in ctx.
 func (c *Clients) ec2Client(ctx context.Context, region string) (*ec2.Client, error) {
-	cfg, err := c.config(ctx)
+	cfg, acct, err := c.accountConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	key, assume, role := region, "", c.roleFor(ctx)
-	if role != "" {
-		own, err := c.ownAccount(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("acting in account %s: %w", accountOf(ctx), err)
-		}
-		if acct := accountOf(ctx); acct != own {
-			key, assume = acct+"/"+region, acct
-		}
-	}
+	key := acct + "/" + region
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cl, ok := c.ec2[key]; ok {
 		return cl, nil
-	}
-	if assume != "" {
-		roleARN := "arn:" + arnPartition(c.selfArn) + ":iam::" + assume + ":role/" + role
-		cfg = cfg.Copy()
-		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(c.cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = "ec2guard"
-		}))
 	}
 	cl := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		if region != "" {

@@ -23,6 +23,7 @@ type Created struct {
 	Tags        map[string]string
 	Reservation string // instance
 	VolumeID    string // snapshot: the volume it was taken of
+	Source      string // image: the instance CreateImage made it of, where EC2 records it
 	// Parts: an instance's volumes and network interfaces, an image's snapshots.
 	Parts []Part
 }
@@ -206,7 +207,7 @@ func images(ctx context.Context, cl *ec2.Client, ids []string, out map[string]*C
 	}
 	var snaps []string
 	for _, img := range res.Images {
-		c := &Created{Kind: "image", ID: aws.ToString(img.ImageId), State: string(img.State), Tags: tagMap(img.Tags)}
+		c := &Created{Kind: "image", ID: aws.ToString(img.ImageId), State: string(img.State), Tags: tagMap(img.Tags), Source: aws.ToString(img.SourceInstanceId)}
 		if t, err := time.Parse(time.RFC3339, aws.ToString(img.CreationDate)); err == nil {
 			c.Time = t
 		}
