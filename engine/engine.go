@@ -261,6 +261,7 @@ func (e *Engine) Handle(ctx context.Context, ev *event.Event) []Decision {
 	base := Decision{
 		Time: start.UTC().Format(time.RFC3339Nano), EventID: ev.ID, EventSource: ev.Source,
 		DetailType: ev.DetailType, Account: ev.Account, Region: ev.Region, DryRun: e.cfg.DryRun,
+		EventName: ev.CallName(), // known to the source, or read from the detail's top level: no decoding
 	}
 	one := func(d Decision) []Decision {
 		d.DurationMS = ms(e.cfg.Now().Sub(start))
@@ -284,7 +285,6 @@ func (e *Engine) Handle(ctx context.Context, ev *event.Event) []Decision {
 	if ev.DetailType == event.DetailTypeAPICall {
 		if d, err := ev.CloudTrailDetail(); err == nil {
 			ct = d
-			base.EventName = d.EventName
 		}
 	}
 	if ct != nil && e.isSelf(ct.UserIdentity) {

@@ -694,3 +694,20 @@ func TestBudgetCountsWhatMutated(t *testing.T) {
 		}
 	})
 }
+
+// The record of an event no rule matched names the API call, as a matched one does.
+func TestNoMatchRecordNamesTheCall(t *testing.T) {
+	f := newFixture(t, nil)
+	got := one(t, f.eng.Handle(context.Background(), cloudTrailForBench()))
+	want := Decision{
+		Time: "2026-11-22T10:00:00Z", EventID: "b1", EventSource: "aws.ec2", DetailType: event.DetailTypeAPICall,
+		EventName: "DescribeInstances", Region: "us-east-1", Outcome: Skipped, Reason: "no rule matched",
+	}
+	if got != want {
+		t.Fatalf("record\n%+v\nwant\n%+v", got, want)
+	}
+	// A state change has no call name.
+	if d := one(t, f.eng.Handle(context.Background(), stateEvent("s1", "i-1", "pending"))); d.EventName != "" || d.Reason != "no rule matched" {
+		t.Fatalf("state change: %+v", d)
+	}
+}

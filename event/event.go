@@ -9,7 +9,8 @@ import (
 )
 
 // Event is an EventBridge event. Detail stays raw so it can go straight to the matcher;
-// Raw is the whole event as received.
+// Raw is the whole event as received. EventName is the eventName of a CloudTrail API call
+// when the source read it already (CallName reads it otherwise).
 type Event struct {
 	Version    string          `json:"version"`
 	ID         string          `json:"id"`
@@ -24,7 +25,8 @@ type Event struct {
 	// Replay is set by the source, never by the event's JSON: the event was read back from a
 	// CloudTrail log file (handle), not delivered live by EventBridge. A live event older than
 	// EventBridge's retry horizon cannot be genuine; a replayed one can be as old as the log.
-	Replay bool `json:"-"`
+	Replay    bool   `json:"-"`
+	EventName string `json:"-"`
 }
 
 // Detail types and sources ec2guard understands.

@@ -26,6 +26,7 @@ import (
 type trailRecord struct {
 	raw                          []byte
 	id, src, at, region, account []byte
+	name                         []byte // eventName, for the records; nil when irregular
 	general                      bool
 }
 
@@ -103,6 +104,9 @@ func fastCloudTrail(pos string, r trailRecord, slab *[]byte) (it Item, ok bool) 
 	ev := &event.Event{Version: "0", ID: string(r.id), DetailType: event.DetailTypeAPICall, Source: "aws." + string(svc),
 		Account: string(r.account), Time: string(r.at), Region: string(r.region), Resources: []string{},
 		Detail: json.RawMessage(raw[start : len(raw)-1]), Raw: raw}
+	if len(r.name) >= 2 {
+		ev.EventName = string(r.name[1 : len(r.name)-1])
+	}
 	return Item{Pos: pos, Event: ev}, true
 }
 
@@ -148,6 +152,14 @@ func (s *walker) record() (trailRecord, error) {
 			dst = &r.region
 		case "recipientAccountId":
 			dst = &r.account
+		case "eventName":
+			vs := s.i
+			err := s.value()
+			r.name = s.data[vs:s.i]
+			if len(r.name) < 2 || r.name[0] != '"' || bytes.IndexByte(r.name, '\\') >= 0 || !utf8.Valid(r.name) {
+				r.name = nil // event.CallName reads it from the detail, as encoding/json would
+			}
+			return err
 		default:
 			if !plainKey(key) || foldsToField(key) {
 				r.general = true // encoding/json would (or might) read it as one of the fields
@@ -173,7 +185,7 @@ func (s *walker) record() (trailRecord, error) {
 // foldsToField reports whether key, a plain key, is one of the envelope fields in other
 // letter case (which encoding/json matches too).
 func foldsToField(key []byte) bool {
-	for _, f := range [...]string{"eventID", "eventSource", "eventTime", "awsRegion", "recipientAccountId"} {
+	for _, f := range [...]string{"eventID", "eventSource", "eventTime", "awsRegion", "recipientAccountId", "eventName"} {
 		if asciiFold(key, f) {
 			return true
 		}

@@ -45,7 +45,14 @@ func sameItems(t testing.TB, got, want []Item) {
 		if !sameJSON(ge.Raw, we.Raw) || !sameJSON(ge.Detail, we.Detail) {
 			t.Fatalf("item %d: raw\n%s\nwant\n%s", i, ge.Raw, we.Raw)
 		}
-		ge.Raw, we.Raw, ge.Detail, we.Detail = nil, nil, nil, nil
+		// The records' event_name: what the source read, or the detail's scan, is what
+		// encoding/json decodes.
+		if gn, wn := ge.CallName(), we.CallName(); gn != wn {
+			t.Fatalf("item %d: event name %q, want %q", i, gn, wn)
+		} else if ct, err := we.CloudTrailDetail(); err == nil && ct.EventName != gn {
+			t.Fatalf("item %d: event name %q, encoding/json reads %q", i, gn, ct.EventName)
+		}
+		ge.Raw, we.Raw, ge.Detail, we.Detail, ge.EventName, we.EventName = nil, nil, nil, nil, "", ""
 		if !reflect.DeepEqual(ge, we) {
 			t.Fatalf("item %d: %+v, want %+v", i, ge, we)
 		}
@@ -88,6 +95,10 @@ func TestCloudTrailFastPathAsGeneral(t *testing.T) {
 		"Records empty":             `{"Records":[]}`,
 		"an event":                  ev1,
 		"invalid UTF-8 in a field":  "{\"Records\":[{\"eventID\":\"e\xff\",\"eventSource\":\"ec2.amazonaws.com\"}]}",
+		"event name escaped":        `{"Records":[{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventName":"Run\u0049nstances"}]}`,
+		"event name twice":          `{"Records":[{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventName":"A","eventName":"B","eventName":null}]}`,
+		"event name in lower case":  `{"Records":[{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventName":"A","eventname":"B"}]}`,
+		"event name a number":       `{"Records":[{"eventID":"e1","eventSource":"ec2.amazonaws.com","eventName":7}]}`,
 		"deep nesting":              `{"Records":[{"eventID":"e1","eventSource":"x.y","a":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}]}`,
 	}
 	for name, in := range tests {
