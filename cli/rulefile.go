@@ -49,7 +49,7 @@ func (f *ruleFlags) loadWithSource() (*rules.Set, []byte, map[string]string, err
 			return nil, nil, nil, usageError(fmt.Errorf("reading rule file: %w", err))
 		}
 	}
-	set, err := rules.Load(f.file, src, rules.Options{Vars: vars, CheckAction: actions.Check, Transitions: actions.Transitions})
+	set, err := rules.Load(f.file, src, rules.Options{Vars: vars, CheckAction: actions.Check, Transitions: actions.Transitions, Reach: true})
 	if err != nil {
 		return nil, nil, nil, usageError(err)
 	}

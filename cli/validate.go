@@ -14,8 +14,10 @@ func newValidateCommand(streams *IO) *cobra.Command {
 		Short: "Load and check a rule file; run nothing",
 		Long: `validate loads a rule file and checks everything without calling AWS: the schema, the
 EventBridge patterns (exactly as EventBridge validates them), filters, actions and their
-parameters, variables, and remediation loops (rules whose actions trigger each other on the
-same instances). Every problem is printed as file:line:col: message.
+parameters (a notify topic must be an SNS topic ARN), variables, remediation loops (rules whose
+actions trigger each other on the same instances), and rules that can never act (patterns that
+select only events naming no resource ec2guard acts on, such as CloudTrail StopInstances).
+Every problem is printed as file:line:col: message.
 
 Variables ${var:NAME} are filled from --var NAME=VALUE or the environment variable
 EC2GUARD_VAR_NAME.

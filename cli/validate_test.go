@@ -9,6 +9,7 @@ import (
 func TestValidate(t *testing.T) {
 	dir := t.TempDir()
 	bad := writeFile(t, dir, "bad.yaml", "rules:\n  - name: a\n    pattern: {detail: {state: stopped}}\n    actions: [reboot]\n")
+	never := writeFile(t, dir, "never.yaml", "rules:\n  - name: tell-on-stop\n    pattern:\n      detail-type: [AWS API Call via CloudTrail]\n      detail: {eventName: [StopInstances]}\n    actions: [{notify: {topic: \"arn:aws:sns:us-east-1:123456789012:ops\"}}]\n")
 	tests := []struct {
 		name     string
 		env      map[string]string
@@ -28,6 +29,8 @@ func TestValidate(t *testing.T) {
 			`seeds.yaml:17:18: action "notify": parameter "topic": "not-an-arn" is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME)`},
 		{"topic an SQS queue", nil, []string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sqs:us-east-1:123456789012:ops"}, 2, "",
 			`seeds.yaml:17:18: action "notify": parameter "topic": "arn:aws:sqs:us-east-1:123456789012:ops" is an ARN of sqs, not of an SNS topic`},
+		{"a rule that can never act", nil, []string{"validate", "-r", never}, 2, "",
+			"never.yaml:4:7: the pattern selects only events that name no resource ec2guard acts on: CloudTrail StopInstances; ec2guard acts on EC2 Instance State-change Notification events and the CloudTrail calls that create resources and succeed"},
 		{"no rule file", nil, []string{"validate"}, 2, "", "a rule file is required"},
 		{"bad var", nil, []string{"validate", "-r", bad, "--var", "x"}, 2, "", `--var "x": want NAME=VALUE`},
 	}

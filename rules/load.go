@@ -17,9 +17,10 @@ import (
 )
 
 type loader struct {
-	file string
-	opts Options
-	errs Errors
+	file      string
+	opts      Options
+	errs      Errors
+	patternAt map[*Rule]Location
 }
 
 func (l *loader) at(n *yaml.Node) Location {
@@ -33,7 +34,7 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 // Load reads a rule file (YAML, or JSON, which is YAML too). It reports every problem it
 // finds as Errors, each with file:line:col.
 func Load(file string, src []byte, opts Options) (*Set, error) {
-	l := &loader{file: file, opts: opts}
+	l := &loader{file: file, opts: opts, patternAt: map[*Rule]Location{}}
 	top, err := yamldoc.Parse(src, yamldoc.Default)
 	if err != nil {
 		var ye *yamldoc.Error
@@ -101,6 +102,9 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 	}
 	set.Matcher = m
 	l.loops(set)
+	if l.opts.Reach {
+		l.reach(set)
+	}
 	if len(l.errs) > 0 {
 		return nil, l.errs
 	}
@@ -185,6 +189,7 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 		l.errorf(n, "rule %q has no pattern", r.Name)
 	} else {
 		r.Pattern = l.pattern(patternNode)
+		l.patternAt[r] = l.at(patternNode)
 	}
 	if actionsNode == nil {
 		l.errorf(n, "rule %q has no actions", r.Name)

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -70,13 +69,7 @@ func instances(set *Set) ([]instance, []freeFields) {
 		}
 	}
 	for _, r := range set.Rules {
-		var p any
-		dec := json.NewDecoder(bytes.NewReader(r.Pattern))
-		dec.UseNumber()
-		if dec.Decode(&p) != nil {
-			continue
-		}
-		patternStrings(p, "", func(field, v string) {
+		patternStrings(decodePattern(r.Pattern), "", func(field, v string) {
 			switch field {
 			case "region":
 				add(&regions, v)

@@ -65,6 +65,9 @@ type Options struct {
 	// states it moves it to (package actions supplies it); Load reports rules whose actions
 	// trigger each other. Nil skips the check.
 	Transitions func(name string, params map[string]any) (from, to []string)
+	// Reach reports rules whose patterns select no event ec2guard acts on (one that names no
+	// resource: CloudTrail StopInstances, CreateTags...), which would never run their actions.
+	Reach bool
 }
 
 // Set is a loaded rule file: its rules and one matcher for all their patterns.
