@@ -38,7 +38,7 @@ func TestHandleFailureWinsOverRejected(t *testing.T) {
 func TestHandleGarbageStateFile(t *testing.T) {
 	dir := t.TempDir()
 	state := writeFile(t, dir, "state.db", strings.Repeat("garbage\n", 512))
-	code, out, errOut := runCLI(t, stateChange("e1", "i-1", "stopped"), "handle", "-r", "../examples/seeds.yaml", "--var", "topic=t", "--state", state)
+	code, out, errOut := runCLI(t, stateChange("e1", "i-1", "stopped"), "handle", "-r", "../examples/seeds.yaml", "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--state", state)
 	if code != ExitUsage || out != "" || !strings.Contains(errOut, "ec2guard: "+state+" is not an ec2guard state file: it is not a bbolt database") {
 		t.Fatalf("exit %d\nstdout %q\nstderr %q", code, out, errOut)
 	}
