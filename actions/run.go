@@ -130,8 +130,10 @@ func dryRun(format string, args ...any) engine.Result {
 	return engine.Result{Outcome: engine.DryRun, Reason: "would " + fmt.Sprintf(format, args...)}
 }
 
-func failed(err error) engine.Result {
-	return engine.Result{Outcome: engine.Failed, Reason: err.Error(), Err: err}
+// failed is the result of an action that could not be done: doing says what was being done
+// (the record's reason), err why it failed (its error), so neither repeats the other.
+func failed(doing string, err error) engine.Result {
+	return engine.Result{Outcome: engine.Failed, Reason: doing, Err: err}
 }
 
 // current returns the instance as it is now: events arrive late, twice, out of order, so
@@ -151,7 +153,7 @@ func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Insta
 		return nil, &r
 	}
 	if err != nil {
-		r := failed(err)
+		r := failed("describing instance "+inv.Resource.ID, err)
 		return nil, &r
 	}
 	return in, nil
@@ -175,7 +177,7 @@ func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 		for in.State == "stopping" && time.Now().Before(deadline) {
 			select {
 			case <-ctx.Done():
-				return failed(fmt.Errorf("waiting for %s to stop: %w", in.ID, ctx.Err()))
+				return failed("waiting for "+in.ID+" to stop, to start it", ctx.Err())
 			case <-time.After(a.poll):
 			}
 			fresh := inv
@@ -194,14 +196,14 @@ func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 			return engine.HeldBackResult(err)
 		}
 		if err := a.api.StartInstance(ctx, inv.Resource.Region, in.ID); err != nil {
-			return failed(err)
+			return failed("starting "+in.ID, err)
 		}
 		return applied("started %s (it was stopped)", in.ID)
 	case "stopping":
 		if inv.DryRun {
 			return dryRun("start %s once it has stopped", in.ID)
 		}
-		return failed(fmt.Errorf("%s was still stopping after %s", in.ID, a.wait))
+		return failed("starting "+in.ID, fmt.Errorf("it was still stopping after %s", a.wait))
 	default:
 		return skipped("%s is %s: nothing to start", in.ID, in.State)
 	}
@@ -225,7 +227,7 @@ func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	}
 	protected, err := a.api.StopProtected(ctx, inv.Resource.Region, in.ID)
 	if err != nil {
-		return failed(err)
+		return failed("reading the stop protection of "+in.ID, err)
 	}
 	if protected && !a.force {
 		return skipped("%s has stop protection (DisableApiStop): not stopped; force: true turns it off first", in.ID)
@@ -242,11 +244,11 @@ func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	if protected {
 		off := false
 		if err := a.api.SetProtection(ctx, inv.Resource.Region, in.ID, &off, nil); err != nil {
-			return failed(err)
+			return failed("setting the stop protection of "+in.ID, err)
 		}
 	}
 	if err := a.api.StopInstance(ctx, inv.Resource.Region, in.ID); err != nil {
-		return failed(err)
+		return failed("stopping "+in.ID, err)
 	}
 	if protected {
 		return applied("turned off the stop protection of %s and stopped it", in.ID)
@@ -278,7 +280,7 @@ func (a *protect) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 		return engine.HeldBackResult(err)
 	}
 	if err := a.api.SetProtection(ctx, inv.Resource.Region, in.ID, a.stop, a.termination); err != nil {
-		return failed(err)
+		return failed("setting "+what+" on "+in.ID, err)
 	}
 	return applied("set %s on %s", what, in.ID)
 }
@@ -380,7 +382,7 @@ func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	}
 	id, err := a.api.Publish(ctx, a.topic, subjectText(subj.String()), text, map[string]string{"ec2guard_rule": v.Rule, "ec2guard_resource": v.ResourceID})
 	if err != nil {
-		return failed(err)
+		return failed("publishing to "+a.topic, err)
 	}
 	return applied("published message %s to %s", id, a.topic)
 }

@@ -116,7 +116,7 @@ func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 			refused = append(refused, fmt.Sprintf("%s: the resource has %s already (added since it was read): not overwritten", id, k))
 		}
 		if err != nil {
-			return failed(fmt.Errorf("%w (written before it: %s)", err, describeWritten(written, want)))
+			return failed(fmt.Sprintf("writing tag %s on %s (written before it: %s)", k, strings.Join(ids, ", "), describeWritten(written, want)), err)
 		}
 		a.remember(inv, done, k, want[k])
 	}
@@ -172,7 +172,7 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 		// resource and its parts as they are, unless they are going.
 		now, err := a.read(ctx, inv)
 		if err != nil {
-			r := failed(err)
+			r := failed("reading "+kind+" "+id+" and what belongs to it", err)
 			return m, "", &r
 		}
 		r := now[id]
@@ -204,12 +204,12 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 	if a.confirm {
 		recs, err := a.lookup(ctx, inv, cl.EventID)
 		if err != nil {
-			r := failed(err)
+			r := failed("looking the call up in CloudTrail (LookupEvents)", err)
 			return m, "", &r
 		}
 		switch verdict, why := confirm(c.now, ct, cl, kind, id, recs); verdict {
 		case notYet:
-			r := failed(fmt.Errorf("%s: left for a retry", why))
+			r := failed("confirming the call with CloudTrail: left for a retry", errors.New(why))
 			return m, "", &r
 		case refuted:
 			return m, "refused: " + why, nil
@@ -217,7 +217,7 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 	}
 	now, err := a.read(ctx, inv)
 	if err != nil {
-		r := failed(err)
+		r := failed("reading "+kind+" "+id+" and what belongs to it", err)
 		return m, "", &r
 	}
 	m, why = c.target(cl, kind, id, now[id])

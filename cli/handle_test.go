@@ -125,3 +125,31 @@ func TestHandleNoMatchNeedsNoAWS(t *testing.T) {
 		t.Fatalf("exit %d %+v %s", code, ds, errOut)
 	}
 }
+
+// A failed action's record says what was being done (reason) and why it failed (error), each
+// once, and the text format prints each once.
+func TestFailedRecordSaysWhatAndWhy(t *testing.T) {
+	w := newWorld(t)
+	id := w.Run(nil, false)
+	topic := "arn:aws:sns:us-east-1:123456789012:no-such-topic"
+	rulesFile := writeFile(t, t.TempDir(), "r.yaml", `rules:
+  - name: tell
+    pattern: {source: [aws.ec2], detail: {state: [running]}}
+    actions: [{notify: {topic: "`+topic+`"}}]
+    mode: enforce
+`)
+	code, out, errOut := runCLI(t, stateChange("e1", id, "running"), "handle", "-r", rulesFile, "--no-state")
+	ds := decisions(t, out)
+	if code != ExitFindings || len(ds) != 1 {
+		t.Fatalf("exit %d, records %+v\n%s", code, ds, errOut)
+	}
+	d := ds[0]
+	if d.Outcome != engine.Failed || d.Reason != "publishing to "+topic || !strings.Contains(d.Error, "NotFound") || strings.Contains(d.Error, "publishing") {
+		t.Fatalf("record %+v", d)
+	}
+	_, text, _ := runCLI(t, stateChange("e1", id, "running"), "handle", "-r", rulesFile, "--no-state", "--format", "text")
+	want := fmt.Sprintf("%-10s %-24s %-7s %-21s %s: ", "failed", "tell", "notify", id, d.Reason)
+	if !strings.HasPrefix(text, want) || strings.Count(text, "NotFound") != 1 || strings.Count(text, "publishing") != 1 {
+		t.Fatalf("text %q, want it to begin %q and give the error once", text, want)
+	}
+}

@@ -71,11 +71,7 @@ func appendText(b []byte, d engine.Decision, colour bool) []byte {
 	if c := outcomeColour[d.Outcome]; colour && c != "" {
 		outcome = "\x1b[" + c + "m" + outcome + "\x1b[0m"
 	}
-	why := d.Reason
-	if d.Error != "" {
-		why += ": " + d.Error
-	}
-	return fmt.Appendf(b, "%s %-24s %-7s %-21s %s\n", outcome, dash(d.Rule), dash(d.Action), dash(d.Resource), why)
+	return fmt.Appendf(b, "%s %-24s %-7s %-21s %s\n", outcome, dash(d.Rule), dash(d.Action), dash(d.Resource), d.Why())
 }
 
 // recordFormat checks a --format of decision records.

@@ -87,8 +87,8 @@ func HeldBackResult(err error) Result {
 // Result is what an action did.
 type Result struct {
 	Outcome Outcome // Applied, DryRun, Skipped, Failed, or Suppressed when MayMutate said no
-	Reason  string  // why (skipped: which state said no; dry-run: what would have been done)
-	Err     error   // with Failed
+	Reason  string  // why (skipped: which state said no; dry-run: what would have been done; failed: what was being done)
+	Err     error   // with Failed: why (the record's error leaves out a leading "Reason: ")
 }
 
 // Action is one configured action of a rule, built from its name and parameters.

@@ -384,11 +384,12 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		e.finish(ctx, key, result.Outcome)
 		d.Outcome, d.Reason = result.Outcome, result.Reason
 		if result.Err != nil {
-			d.Error = result.Err.Error()
+			// "doing X: cause" errors whose X is the reason say only the cause.
+			d.Error = strings.TrimPrefix(result.Err.Error(), result.Reason+": ")
 		}
 		switch result.Outcome {
 		case Failed:
-			failedActs = append(failedActs, act.Name()+": "+cmp.Or(d.Error, d.Reason))
+			failedActs = append(failedActs, act.Name()+": "+d.Why())
 		case Suppressed:
 			suppressed = append(suppressed, act.Name()+": "+d.Reason)
 			e.cfg.Logger.Warn("action suppressed", "rule", r.Name, "action", act.Name(), "resource", t.ID, "reason", d.Reason)
@@ -396,6 +397,18 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		out = append(out, d)
 	}
 	return out
+}
+
+// Why words a decision for people: its reason (what was done, or being done), then its error
+// (why it failed), each once.
+func (d Decision) Why() string {
+	switch {
+	case d.Error == "" || d.Error == d.Reason:
+		return cmp.Or(d.Reason, d.Error)
+	case d.Reason == "":
+		return d.Error
+	}
+	return d.Reason + ": " + d.Error
 }
 
 func withErr(d Decision, o Outcome, reason string, err error) Decision {

@@ -570,7 +570,7 @@ func TestFailedActionsReachLaterActions(t *testing.T) {
 	if len(ds) != 2 || ds[0].Outcome != Failed || ds[1].Outcome != Applied {
 		t.Fatalf("decisions %+v", ds)
 	}
-	if got := acts["notify"].calls[0].Failed; len(got) != 1 || got[0] != "start: UnauthorizedOperation" {
+	if got := acts["notify"].calls[0].Failed; len(got) != 1 || got[0] != "start: starting failed: UnauthorizedOperation" {
 		t.Fatalf("notify was told %q", got)
 	}
 	// The retry that succeeds is told too, once; a further delivery is a duplicate throughout.
@@ -709,5 +709,25 @@ func TestNoMatchRecordNamesTheCall(t *testing.T) {
 	// A state change has no call name.
 	if d := one(t, f.eng.Handle(context.Background(), stateEvent("s1", "i-1", "pending"))); d.EventName != "" || d.Reason != "no rule matched" {
 		t.Fatalf("state change: %+v", d)
+	}
+}
+
+// A failed action's record: reason what was being done, error why it failed, each once.
+func TestFailedRecordReasonAndError(t *testing.T) {
+	f := newFixture(t, nil)
+	f.eng.actions[0][0] = &recorder{name: "start", mutating: true, result: &Result{Outcome: Failed, Reason: "starting i-prot", Err: errors.New("starting i-prot: InsufficientInstanceCapacity")}}
+	d := one(t, f.eng.Handle(context.Background(), stateEvent("e1", "i-prot", "stopped")))
+	if d.Outcome != Failed || d.Reason != "starting i-prot" || d.Error != "InsufficientInstanceCapacity" || d.Why() != "starting i-prot: InsufficientInstanceCapacity" {
+		t.Fatalf("%+v, why %q", d, d.Why())
+	}
+	for _, c := range []struct{ reason, err, want string }{
+		{"publishing to t", "acting in account 1: denied", "publishing to t: acting in account 1: denied"},
+		{"no rule matched", "", "no rule matched"},
+		{"", "boom", "boom"},
+		{"boom", "boom", "boom"},
+	} {
+		if got := (Decision{Reason: c.reason, Error: c.err}).Why(); got != c.want {
+			t.Errorf("Why(%q, %q) = %q, want %q", c.reason, c.err, got, c.want)
+		}
 	}
 }
