@@ -152,7 +152,9 @@ func newHandleCommand(streams *IO) *cobra.Command {
 		Long: `handle runs the rules on events read from files or standard input ("-", the default):
 one event object, a JSON array of events, NDJSON, or a CloudTrail log file ({"Records":[...]},
 optionally gzip'd; each record is matched as the "AWS API Call via CloudTrail" event
-EventBridge would deliver). It prints one decision record per line on standard output (JSON; --format text aligns them for people);
+EventBridge would deliver; such records are replays, which the tag action accepts past
+EventBridge's 24-hour retry horizon, still checking each resource's creation against the
+record's eventTime). It prints one decision record per line on standard output (JSON; --format text aligns them for people);
 logs go to standard error.
 
 Every action re-reads the resource before acting, mutating actions obey the per-resource loop
