@@ -109,3 +109,23 @@ func TestClaim(t *testing.T) {
 		t.Fatal("an eventTime that is not RFC 3339 was read")
 	}
 }
+
+// FuzzClaim: any detail either yields a claim or an error, never a panic, and a claim's time
+// is the eventTime it was given.
+func FuzzClaim(f *testing.F) {
+	f.Add(`{"eventID":"e","eventTime":"2026-11-22T10:05:00Z","eventName":"RunInstances","requestParameters":{"networkInterfaceSet":{"items":[{"networkInterfaceId":"eni-1"}]}},"responseElements":{"reservationId":"r-1"}}`)
+	f.Add(`{"eventName":"CreateSnapshot","requestParameters":{"volumeId":"vol-1"},"responseElements":{"volumeId":"vol-2"}}`)
+	f.Add(`{"eventName":"CreateImage","requestParameters":null,"responseElements":[1]}`)
+	f.Fuzz(func(t *testing.T, detail string) {
+		var ct CloudTrail
+		if json.Unmarshal([]byte(detail), &ct) != nil {
+			return
+		}
+		cl, err := ct.Claim()
+		if err == nil && ct.EventTime != "" {
+			if want, perr := time.Parse(time.RFC3339, ct.EventTime); perr != nil || !cl.Time.Equal(want) {
+				t.Fatalf("claim time %v for eventTime %q", cl.Time, ct.EventTime)
+			}
+		}
+	})
+}
