@@ -27,6 +27,18 @@ func (l *loader) at(n *yaml.Node) Location {
 	return Location{File: l.file, Line: n.Line, Column: n.Column}
 }
 
+// sorted returns the errors in file order (a rule's parts are checked in an order of their
+// own, not the file's).
+func (l *loader) sorted() Errors {
+	slices.SortStableFunc(l.errs, func(a, b *Error) int {
+		if a.Loc.Line != b.Loc.Line {
+			return a.Loc.Line - b.Loc.Line
+		}
+		return a.Loc.Column - b.Loc.Column
+	})
+	return l.errs
+}
+
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 	l.errs = append(l.errs, &Error{Loc: l.at(n), Msg: fmt.Sprintf(format, args...)})
 }
@@ -51,7 +63,7 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 	set := &Set{}
 	if root.Kind != yaml.MappingNode {
 		l.errorf(root, "the rule file must be a mapping with a top-level rules: list")
-		return nil, l.errs
+		return nil, l.sorted()
 	}
 	var rulesNode *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -86,7 +98,7 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 		}
 	}
 	if len(l.errs) > 0 {
-		return nil, l.errs
+		return nil, l.sorted()
 	}
 	ps := make([]*pattern.Pattern, len(set.Rules))
 	for i, r := range set.Rules {
@@ -106,7 +118,7 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 		l.reach(set)
 	}
 	if len(l.errs) > 0 {
-		return nil, l.errs
+		return nil, l.sorted()
 	}
 	return set, nil
 }
@@ -395,18 +407,18 @@ func (l *loader) filters(n *yaml.Node) []Filter {
 			}
 		case len(fields) == 1 && fields["state"] != nil:
 			f.Kind, f.Values = FilterState, l.strList(fields["state"], "state")
-			for _, s := range f.Values {
+			for i, s := range f.Values {
 				if !slices.Contains(instanceStates, s) {
-					l.errorf(fields["state"], "unknown instance state %q (known: %s)", s, strings.Join(instanceStates, ", "))
+					l.errorf(elem(fields["state"], i), "unknown instance state %q (known: %s)", s, strings.Join(instanceStates, ", "))
 				}
 			}
 		case len(fields) == 1 && fields["id"] != nil:
 			f.Kind, f.Values = FilterID, l.strList(fields["id"], "id")
 		case len(fields) == 1 && fields["kind"] != nil:
 			f.Kind, f.Values = FilterKindK, l.strList(fields["kind"], "kind")
-			for _, s := range f.Values {
+			for i, s := range f.Values {
 				if !slices.Contains(resourceKinds, s) {
-					l.errorf(fields["kind"], "unknown resource kind %q (known: %s)", s, strings.Join(resourceKinds, ", "))
+					l.errorf(elem(fields["kind"], i), "unknown resource kind %q (known: %s)", s, strings.Join(resourceKinds, ", "))
 				}
 			}
 		default:
@@ -416,6 +428,14 @@ func (l *loader) filters(n *yaml.Node) []Filter {
 		out = append(out, f)
 	}
 	return out
+}
+
+// elem is the node of a strList value: the list's i-th item, or the string itself.
+func elem(n *yaml.Node, i int) *yaml.Node {
+	if n.Kind == yaml.SequenceNode && i < len(n.Content) {
+		return resolve(n.Content[i])
+	}
+	return n
 }
 
 func (l *loader) actions(n *yaml.Node) []ActionSpec {

@@ -204,6 +204,14 @@ func TestTemplatePositions(t *testing.T) {
 	}
 }
 
+// A template with a syntax error is placed at its token.
+func TestTemplateSyntaxError(t *testing.T) {
+	_, err := loadTemplate("t.yaml", []byte("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties: {Policies: [x]\n"))
+	if want := "t.yaml:4:17: could not find flow mapping end token '}'"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+}
+
 // A template's walks follow aliases: a recursive alias or a bomb is refused with its
 // position instead of overflowing the stack or memory.
 func TestTemplateAliasBounds(t *testing.T) {
@@ -217,6 +225,10 @@ func TestTemplateAliasBounds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadBytes("t.yaml", []byte(tc.src))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			// A template told by its name (not detected) reads the same way.
+			if _, err := loadTemplate("t.yaml", []byte(tc.src)); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 		})
