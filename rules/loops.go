@@ -6,6 +6,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/ec2guard/ec2guard/pattern"
 )
 
 // The loop check. An action that changes an instance's state causes EC2 state-change events
@@ -30,17 +32,14 @@ func (in instance) partition() string {
 	return "aws"
 }
 
-// event is the state-change event an action on the instance causes, as AWS sends it; each
-// event has its own id and time (f: the values tried for them).
-func (in instance) event(state string, f freeFields) []byte {
+// event is the state-change event an action on the instance causes, as AWS sends it. Its id
+// and time are its own, not the instance's: the loop check's matcher does not read them.
+func (in instance) event(state string) []byte {
 	arn := "arn:" + in.partition() + ":ec2:" + in.region + ":" + in.account + ":instance/" + in.id
-	ev := map[string]any{
-		"version": "0", "id": f.id, "detail-type": "EC2 Instance State-change Notification",
-		"source": "aws.ec2", "account": in.account, "time": f.time, "region": in.region,
-		"resources": []string{arn}, "detail": map[string]any{"instance-id": in.id, "state": state},
-	}
-	b, _ := json.Marshal(ev)
-	return b
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	return []byte(`{"version":"0","id":"ec2guard-loop-check","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","account":` +
+		q(in.account) + `,"time":"2026-01-01T00:00:00Z","region":` + q(in.region) + `,"resources":[` + q(arn) + `],"detail":{"instance-id":` +
+		q(in.id) + `,"state":` + q(state) + `}}`)
 }
 
 // Values no pattern is likely to name, so that patterns that exclude some (anything-but) or
@@ -51,80 +50,107 @@ var (
 	otherIDs      = []string{"i-0123456789abcdef0", "i-0fedcba9876543210"}
 )
 
-// maxPerField bounds the instances tried (its cube, times the states): a rule file that names
-// more values than that in one field is checked on the first ones.
-const maxPerField = 24
+// maxPerField bounds the instances tried (its cube, times the states). When the rules name
+// more values than that in one field, those named by the most rules are tried — a loop needs
+// its rules to meet on one value. The last place of each field is kept for a value that no
+// rule names.
+const maxPerField = 8
 
-// freeFields are the fields of an event that are its own, not its instance's.
-type freeFields struct{ id, time string }
+// candidates counts, for one field, how many rules name each value.
+type candidates struct {
+	order []string
+	rules map[string]map[int]bool
+}
 
-// instances returns the instances to try: every combination of the values the rules name in
-// the fields a state-change event shares with its instance; and the values to try for the
-// fields each event has of its own.
-func instances(set *Set) ([]instance, []freeFields) {
-	var regions, accounts, ids, eventIDs, times []string
-	add := func(list *[]string, v string) {
-		if v != "" && !strings.ContainsAny(v, "*") && !slices.Contains(*list, v) && len(*list) < maxPerField {
-			*list = append(*list, v)
+func (c *candidates) add(rule int, v string) {
+	if v == "" || strings.Contains(v, "*") {
+		return
+	}
+	if c.rules == nil {
+		c.rules = map[string]map[int]bool{}
+	}
+	if c.rules[v] == nil {
+		c.rules[v] = map[int]bool{}
+		c.order = append(c.order, v)
+	}
+	c.rules[v][rule] = true
+}
+
+// top returns the values named by the most rules (first named first), up to limit-1, and
+// the first of others that none names.
+func (c *candidates) top(limit int, others []string) []string {
+	out := slices.Clone(c.order)
+	slices.SortStableFunc(out, func(a, b string) int { return len(c.rules[b]) - len(c.rules[a]) })
+	out = out[:min(len(out), limit-1)]
+	for _, o := range others {
+		if !slices.Contains(out, o) {
+			return append(out, o)
 		}
 	}
-	for _, r := range set.Rules {
-		patternStrings(decodePattern(r.Pattern), "", func(field, v string) {
-			switch field {
-			case "region":
-				add(&regions, v)
-			case "account":
-				add(&accounts, v)
-			case "instance-id":
-				add(&ids, v)
-			case "id":
-				add(&eventIDs, v)
-			case "time":
-				add(&times, v)
-			case "resources":
-				if parts := strings.SplitN(v, ":", 6); len(parts) == 6 && parts[0] == "arn" {
-					add(&regions, parts[3])
-					add(&accounts, parts[4])
-					add(&ids, strings.TrimPrefix(parts[5], "instance/"))
-				} else if _, id, ok := strings.Cut(v, "instance/"); ok {
-					add(&ids, id)
-				}
-			}
-		})
-		for _, f := range r.Filters {
-			if f.Kind == FilterID {
-				for _, v := range f.Values {
-					add(&ids, v)
-				}
-			}
-		}
-	}
-	for _, v := range otherRegions {
-		add(&regions, v)
-	}
-	for _, v := range otherAccounts {
-		add(&accounts, v)
-	}
-	for _, v := range otherIDs {
-		add(&ids, v)
-	}
-	add(&eventIDs, "ec2guard-loop-check")
-	add(&times, "2026-01-01T00:00:00Z")
+	return out
+}
+
+// instances returns the instances to try: combinations of the values the rules name in the
+// fields a state-change event shares with its instance — those of the whole file, and those of
+// each rule on its own (so that rules which meet on values the file's most named leave out
+// are still tried).
+func instances(set *Set) []instance {
+	var all fields
 	var out []instance
-	for _, region := range regions {
-		for _, account := range accounts {
-			for _, id := range ids {
-				out = append(out, instance{region: region, account: account, id: id})
+	seen := map[instance]bool{}
+	for ri, r := range set.Rules {
+		var own fields
+		own.collect(ri, r)
+		all.collect(ri, r)
+		out = own.instances(3, out, seen)
+	}
+	return all.instances(maxPerField, out, seen)
+}
+
+// fields are the values rules name in the fields the loop check varies.
+type fields struct{ regions, accounts, ids candidates }
+
+func (fs *fields) collect(ri int, r *Rule) {
+	patternStrings(decodePattern(r.Pattern), "", func(field, v string) {
+		switch field {
+		case "region":
+			fs.regions.add(ri, v)
+		case "account":
+			fs.accounts.add(ri, v)
+		case "instance-id":
+			fs.ids.add(ri, v)
+		case "resources":
+			if parts := strings.SplitN(v, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+				fs.regions.add(ri, parts[3])
+				fs.accounts.add(ri, parts[4])
+				fs.ids.add(ri, strings.TrimPrefix(parts[5], "instance/"))
+			} else if _, id, ok := strings.Cut(v, "instance/"); ok {
+				fs.ids.add(ri, id)
+			}
+		}
+	})
+	for _, f := range r.Filters {
+		if f.Kind == FilterID {
+			for _, v := range f.Values {
+				fs.ids.add(ri, v)
 			}
 		}
 	}
-	var free []freeFields
-	for _, id := range eventIDs {
-		for _, t := range times {
-			free = append(free, freeFields{id: id, time: t})
+}
+
+// instances appends the combinations of up to limit values per field not seen yet.
+func (fs *fields) instances(limit int, out []instance, seen map[instance]bool) []instance {
+	for _, region := range fs.regions.top(limit, otherRegions) {
+		for _, account := range fs.accounts.top(limit, otherAccounts) {
+			for _, id := range fs.ids.top(limit, otherIDs) {
+				if in := (instance{region: region, account: account, id: id}); !seen[in] {
+					seen[in] = true
+					out = append(out, in)
+				}
+			}
 		}
 	}
-	return out, free
+	return out
 }
 
 // patternStrings calls fn with each string a pattern accepts in a field (the last key of its
@@ -179,19 +205,15 @@ func (l *loader) loops(set *Set) {
 	if len(states) == 0 {
 		return
 	}
+	m := loopMatcher(set)
+	if m == nil {
+		return
+	}
 	reported := map[string]bool{}
-	ins, free := instances(set)
-	for _, in := range ins {
-		hits := map[string][]int{} // the rules that select some event of the instance in the state
+	for _, in := range instances(set) {
+		hits := map[string][]int{} // the rules that select the instance's event in the state
 		for _, s := range states {
-			for _, f := range free {
-				got, _ := set.Matcher.Match(in.event(s, f), nil)
-				for _, r := range got {
-					if !slices.Contains(hits[s], r) {
-						hits[s] = append(hits[s], r)
-					}
-				}
-			}
+			hits[s], _ = m.Match(in.event(s), nil)
 		}
 		var edges []edge
 		for a, ra := range set.Rules {
@@ -218,6 +240,48 @@ func (l *loader) loops(set *Set) {
 			l.reportLoop(set, cycle)
 		}
 	}
+}
+
+// loopMatcher matches the rules' patterns less their constraints on an event's own id and
+// time (at the top, or in a top-level $or, whose branch left empty drops it): every event has
+// its own, so a loop's events may have whichever each rule selects. Nil if one does not
+// compile, which Load has ruled out.
+func loopMatcher(set *Set) *pattern.Matcher {
+	ps := make([]*pattern.Pattern, len(set.Rules))
+	for i, r := range set.Rules {
+		p, _ := decodePattern(r.Pattern).(map[string]any)
+		src, err := r.Pattern, error(nil)
+		if w := withoutOwnFields(p); len(w) > 0 { // else it selected by id or time alone: kept as it is
+			src, err = json.Marshal(w)
+		}
+		if err == nil {
+			ps[i], err = pattern.Parse(src)
+		}
+		if err != nil {
+			return nil
+		}
+	}
+	m, err := pattern.Compile(ps)
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+func withoutOwnFields(p map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range p {
+		switch k {
+		case "id", "time":
+		case "$or":
+			if kept := weakenOr(v, withoutOwnFields); kept != nil {
+				out[k] = kept
+			}
+		default:
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func (l *loader) reportLoop(set *Set, cycle []edge) {

@@ -1,8 +1,11 @@
 package rules_test
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/rules"
@@ -151,4 +154,39 @@ func tagged(fa, fb string) string {
     filters: [` + fb + `]
     actions: [stop]
 `
+}
+
+// A rule file that names many values in the shared fields is checked on a bounded number of
+// instances and events.
+func TestLoopsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("rules:\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "  - name: r%d\n    pattern: {source: [aws.ec2], region: [r%d-x-1], account: [\"%012d\"], id: [e%d], time: [t%d], detail: {instance-id: [i-%d], state: [stopped, running]}}\n    actions: [start, stop]\n", i, i, i, i, i, i)
+	}
+	start := time.Now()
+	_, err := rules.Load("f.yaml", []byte(b.String()), rules.Options{CheckAction: actions.Check, Transitions: actions.Transitions, Reach: true})
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Load took %v", d)
+	}
+	// Each rule loops on itself on the instance its pattern names.
+	var errs rules.Errors
+	if !errors.As(err, &errs) || len(errs) != 40 || !strings.Contains(errs[39].Error(), `"r39"'s start drives an instance to running, which "r39"`) {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+// A pattern on an event's own id or time alone is kept as it is, and the rest still checked.
+func TestLoopsOwnFieldsOnly(t *testing.T) {
+	_, err := rules.Load("f.yaml", []byte(`rules:
+  - name: by-time
+    pattern: {time: [{prefix: "2026-"}]}
+    actions: [start]
+  - name: flapper
+    pattern: {source: [aws.ec2], detail: {state: [{prefix: "st"}]}}
+    actions: [stop, start]
+`), rules.Options{CheckAction: actions.Check, Transitions: actions.Transitions})
+	if err == nil || !strings.Contains(err.Error(), `"flapper"'s stop drives an instance to stopping`) {
+		t.Fatalf("error = %v", err)
+	}
 }

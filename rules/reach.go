@@ -137,18 +137,7 @@ func keepFixed(p map[string]any, level string) map[string]any {
 	for k, v := range p {
 		switch {
 		case k == "$or":
-			branches, _ := v.([]any)
-			var kept []any
-			for _, b := range branches {
-				bm, _ := b.(map[string]any)
-				wb := keepFixed(bm, level)
-				if len(wb) == 0 {
-					kept = nil
-					break
-				}
-				kept = append(kept, wb)
-			}
-			if len(kept) > 0 {
+			if kept := weakenOr(v, func(b map[string]any) map[string]any { return keepFixed(b, level) }); kept != nil {
 				out[k] = kept
 			}
 		case !slices.Contains(fixedFields[level], k):
@@ -165,6 +154,22 @@ func keepFixed(p map[string]any, level string) map[string]any {
 		}
 	}
 	return out
+}
+
+// weakenOr weakens each branch of a $or; nil (no constraint) when one is left with nothing,
+// as that branch then matches anything and so does the $or.
+func weakenOr(v any, weaken func(map[string]any) map[string]any) []any {
+	branches, _ := v.([]any)
+	var kept []any
+	for _, b := range branches {
+		bm, _ := b.(map[string]any)
+		wb := weaken(bm)
+		if len(wb) == 0 {
+			return nil
+		}
+		kept = append(kept, wb)
+	}
+	return kept
 }
 
 // selects describes what a pattern selects in the words of its fixed fields.

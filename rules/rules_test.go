@@ -162,11 +162,24 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("rules:\n  - name: a\n    pattern: {source: [x]}\n    actions: [start]\n"))
 	f.Add([]byte("rules: [{name: a, pattern: &p {a: [1]}, actions: [*p]}]"))
 	f.Add(aliasBomb)
+	f.Add([]byte("rules:\n  - name: a\n    pattern: {source: [aws.ec2], region: [eu-west-1], detail: {state: [stopped]}}\n    filters: [{tag: Env, glob: \"prod-*\"}]\n    actions: [start]\n  - name: b\n    pattern: {resources: [{prefix: \"arn:aws:ec2:eu-west-1:\"}], detail: {state: [running]}}\n    filters: [{tag: Env, glob: \"*-eu\"}]\n    actions: [stop]\n"))
+	f.Add([]byte("rules: [{name: a, pattern: {$or: [{detail: {eventName: [StopInstances]}}, {detail-type: [x]}]}, actions: [start]}]"))
 	f.Add([]byte("rules:\n  - name: a\n    pattern: &p {source: [*p]}\n    actions: [start]\n"))
 	f.Add([]byte("rules: [{name: a, pattern: {source: [x]}, actions: [&a {tag: {tags: {k: *a}}}]}]"))
 	f.Add([]byte("rules: [{name: a, pattern: " + strings.Repeat("{a: ", 120) + "[1]" + strings.Repeat("}", 120) + ", actions: [start]}]"))
+	// The loop and reach checks run too, on the start and stop transitions of package actions
+	// (which this package's tests cannot import).
+	transitions := func(name string, _ map[string]any) (from, to []string) {
+		switch name {
+		case "start":
+			return []string{"stopping", "stopped"}, []string{"pending", "running"}
+		case "stop":
+			return []string{"pending", "running"}, []string{"stopping", "stopped"}
+		}
+		return nil, nil
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		set, err := Load("f.yaml", src, Options{Vars: map[string]string{"topic": "t"}})
+		set, err := Load("f.yaml", src, Options{Vars: map[string]string{"topic": "t"}, Transitions: transitions, Reach: true})
 		if err != nil {
 			var errs Errors
 			if !errors.As(err, &errs) || len(errs) == 0 {
