@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    ?= ./...
 BIN     := bin/ec2guard
 
-.PHONY: all build test vet fmt-check bench demo fuzz clean
+.PHONY: all build test vet fmt-check bench demo fuzz-smoke clean
 
 all: build
 
@@ -17,6 +17,19 @@ build:
 # The test command: unit, conformance, corpus, differential and moto-backed end-to-end tests.
 test:
 	$(GO) test -count=1 -timeout 60m $(PKGS)
+
+# Every fuzz target (found in the *_test.go files) on one worker: the seed corpus (f.Add and
+# testdata/fuzz: alias bombs, recursion, deep nesting) and a little fuzzing, a few seconds each.
+# CI runs it after make test. The budget is a count of runs, not a duration: a duration's
+# deadline can fail a target with a bare "context deadline exceeded" on a loaded machine
+# (golang/go#75804, unfixed in Go 1.26). A longer hunt: make fuzz-smoke FUZZTIME=5m.
+FUZZTIME ?= 5000x
+fuzz-smoke:
+	@set -e; for t in $$(grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed 's/:func /:/' | sort); do \
+		pkg=$$(dirname $${t%%:*}); name=$${t##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime=$(FUZZTIME) -parallel=1 $$pkg; \
+	done
 
 vet:
 	$(GO) vet $(PKGS)
