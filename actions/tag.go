@@ -55,10 +55,7 @@ func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	want, notes := a.values(valuesOf(inv))
 	if len(want) == 0 {
-		if len(notes) > 0 {
-			return skipped("nothing written: %s", strings.Join(notes, "; "))
-		}
-		return skipped("every tag value is empty for this caller")
+		return skipped("nothing written: %s", strings.Join(notes, "; "))
 	}
 	m, why, res := a.verify(ctx, inv)
 	if res != nil {
@@ -146,6 +143,7 @@ func (a *tag) values(v values) (want map[string]string, notes []string) {
 	for _, k := range slices.Sorted(maps.Keys(a.templates)) {
 		s := a.templates[k].String(v)
 		if s == "" {
+			notes = append(notes, k+" not written: its value is empty for this caller")
 			continue
 		}
 		if ok, why := event.TagValue(s); !ok {

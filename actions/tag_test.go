@@ -372,6 +372,15 @@ func TestTagIdentityVerbatim(t *testing.T) {
 	if got := f.Tags(long); got["Owner"] != "carol" || got["PrincipalId"] != "" {
 		t.Fatalf("tags %v: want Owner and no PrincipalId", got)
 	}
+
+	// A value empty for this caller is not written either, and said so.
+	bare := f.Run(nil, false)
+	r, at, _ = launched(t, f, bare)
+	session := tagAction(t, awsapi.New(), nil, map[string]any{"tags": map[string]any{"Owner": "{{.UserName}}", "Session": "{{.SessionName}}"}})
+	wantResult(t, session.Do(f.Ctx, on(bare, "instance", false, runEvent(t, "ct-bare", at, mallory, r, bare))), engine.Applied, "Session not written: its value is empty for this caller")
+	if got := f.Tags(bare); got["Owner"] != "mallory" || len(got) != 1 {
+		t.Fatalf("tags %v: want Owner only", got)
+	}
 }
 
 // A key added between the read and the write: under a role that may only add absent keys, IAM
