@@ -80,6 +80,10 @@ func parseTemplate(src string) (tmpl, error) {
 
 type tparser struct{ src string }
 
+// maxTemplateDepth bounds {{if}} nesting: parsing and rendering recurse once per level, and a
+// template in a rule file may be megabytes long.
+const maxTemplateDepth = 20
+
 // nodes reads until the end of the text, or an {{else}} or {{end}} inside an {{if}}, which it
 // returns.
 func (p *tparser) nodes(depth int) (t tmpl, stop string, err error) {
@@ -111,6 +115,9 @@ func (p *tparser) nodes(depth int) (t tmpl, stop string, err error) {
 			}
 			return t, action, nil
 		case strings.HasPrefix(action, "if "):
+			if depth >= maxTemplateDepth {
+				return nil, "", fmt.Errorf("{{if}} nested deeper than %d", maxTemplateDepth)
+			}
 			n := node{}
 			if n.cond, err = fieldName(strings.TrimSpace(action[3:])); err != nil {
 				return nil, "", err

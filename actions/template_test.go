@@ -66,8 +66,22 @@ func TestCheckTemplates(t *testing.T) {
 	}
 }
 
+// Nesting is bounded: a million {{if}}s overflowed the stack.
+func TestTemplateDepth(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat("{{if .Rule}}", n) + "x" + strings.Repeat("{{end}}", n) }
+	if tpl, err := parseTemplate(deep(20)); err != nil || tpl.String(values{Rule: "r"}) != "x" {
+		t.Fatalf("20 levels: %v", err)
+	}
+	for _, n := range []int{21, 1000000} {
+		if _, err := parseTemplate(deep(n)); err == nil || err.Error() != "{{if}} nested deeper than 20" {
+			t.Fatalf("%d levels: %v", n, err)
+		}
+	}
+}
+
 func FuzzTemplate(f *testing.F) {
-	for _, s := range []string{"{{.Rule}}", "{{if .Account}}a{{else}}b{{end}}", "{{", "}}{{end}}", defaultMessage} {
+	deep := func(n int) string { return strings.Repeat("{{if .Rule}}", n) + "x" + strings.Repeat("{{end}}", n) }
+	for _, s := range []string{"{{.Rule}}", "{{if .Account}}a{{else}}b{{end}}", "{{", "}}{{end}}", defaultMessage, deep(20), deep(21), deep(100000)} {
 		f.Add(s)
 	}
 	v := values{Rule: "r", Account: "a"}
