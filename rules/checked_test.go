@@ -1,9 +1,13 @@
 package rules_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -24,5 +28,42 @@ func TestLoadChecked(t *testing.T) {
 				Vars: map[string]string{"queue": "arn:aws:sqs:us-east-1:123456789012:q"}})
 			rules.WantErrors(t, err, tt.want)
 		})
+	}
+}
+
+// calls counts the runs of a notify-only rule's action.
+type calls struct{ n int }
+
+func (c *calls) Name() string   { return "notify" }
+func (c *calls) Mutating() bool { return false }
+func (c *calls) Do(context.Context, engine.Invocation) engine.Result {
+	c.n++
+	return engine.Result{}
+}
+
+// What the reach check says is what the engine does: a notify-only rule on StopInstances,
+// loaded without the check, matches the event and runs nothing — not even its notify.
+func TestReachIsTheEnginesTruth(t *testing.T) {
+	src := []byte("rules:\n  - name: tell\n    pattern: {detail: {eventName: [StopInstances]}}\n    actions: [{notify: {topic: \"arn:aws:sns:us-east-1:123456789012:ops\"}}]\n    mode: enforce\n")
+	if _, err := rules.Load("f.yaml", src, rules.Options{CheckAction: actions.Check, Reach: true}); err == nil || !strings.Contains(err.Error(), "CloudTrail StopInstances") {
+		t.Fatalf("validate: %v", err)
+	}
+	set, err := rules.Load("f.yaml", src, rules.Options{CheckAction: actions.Check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &calls{}
+	eng, err := engine.New(engine.Config{Rules: set, NewAction: func(rules.ActionSpec) (engine.Action, error) { return c, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := event.Parse([]byte(`{"id":"e1","source":"aws.ec2","detail-type":"AWS API Call via CloudTrail","account":"123456789012","region":"us-east-1",` +
+		`"detail":{"eventName":"StopInstances","eventSource":"ec2.amazonaws.com","requestParameters":{"instancesSet":{"items":[{"instanceId":"i-1"}]}},"responseElements":{"instancesSet":{"items":[{"instanceId":"i-1"}]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := eng.Handle(context.Background(), ev)
+	if c.n != 0 || len(ds) != 1 || ds[0].Rule != "tell" || ds[0].Outcome != engine.Skipped || ds[0].Reason != "the event names no resource ec2guard acts on" {
+		t.Fatalf("%d runs, decisions %+v", c.n, ds)
 	}
 }
