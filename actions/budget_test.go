@@ -23,9 +23,9 @@ const restartRule = `rules:
 `
 
 // newEngine is the engine over the real actions on moto, with cfg's budgets.
-func newEngine(t *testing.T, src string, tweak func(*engine.Config)) *engine.Engine {
+func newEngine(t *testing.T, src string, vars map[string]string, tweak func(*engine.Config)) *engine.Engine {
 	t.Helper()
-	set, err := rules.Load("r.yaml", []byte(src), rules.Options{})
+	set, err := rules.Load("r.yaml", []byte(src), rules.Options{Vars: vars, CheckAction: Check})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestStaleEventsLeaveTheBudget(t *testing.T) {
 				name = c.name + ", state table"
 			}
 			t.Run(name, func(t *testing.T) {
-				eng := newEngine(t, restartRule, func(cfg *engine.Config) {
+				eng := newEngine(t, restartRule, nil, func(cfg *engine.Config) {
 					c.limits(cfg)
 					if shared {
 						mototest.StateTable(t, "ec2guard-state")

@@ -91,6 +91,7 @@ func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
 		return t, nil
 	case "notify":
 		n := &notify{base: b, topic: spec.Params["topic"].(string)}
+		n.always, _ = spec.Params["always"].(bool)
 		subject, _ := spec.Params["subject"].(string)
 		if subject == "" {
 			subject = defaultSubject
@@ -301,10 +302,11 @@ type values struct {
 	Rule, EventID, DetailType, EventName, Account, Region, Time, State string
 	ResourceID, ResourceKind                                           string
 	event.Identity
+	told // what the rule's earlier actions did
 }
 
 func valuesOf(inv engine.Invocation) values {
-	v := values{Rule: inv.Rule, ResourceID: inv.Resource.ID, ResourceKind: inv.Resource.Kind, State: inv.Resource.State}
+	v := values{Rule: inv.Rule, ResourceID: inv.Resource.ID, ResourceKind: inv.Resource.Kind, State: inv.Resource.State, told: tell(inv.Earlier)}
 	if ev := inv.Event; ev != nil {
 		v.EventID, v.DetailType, v.Account, v.Region, v.Time = ev.ID, ev.DetailType, ev.Account, ev.Region, ev.Time
 		if ct, err := ev.CloudTrailDetail(); err == nil {
@@ -326,65 +328,6 @@ func valuesOf(inv engine.Invocation) values {
 		v.Account = v.Identity.Account
 	}
 	return v
-}
-
-type notify struct {
-	base
-	topic            string
-	subject, message tmpl
-}
-
-func (a *notify) Mutating() bool { return false }
-
-// subjectText makes s a valid SNS subject: ASCII, no line breaks or control characters, at
-// most 100 characters.
-func subjectText(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if b.Len() == 100 {
-			break
-		}
-		if r < 0x20 || r > 0x7e {
-			r = ' '
-		}
-		b.WriteRune(r)
-	}
-	return strings.TrimSpace(b.String())
-}
-
-func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	v := valuesOf(inv)
-	var subj, msg strings.Builder
-	if len(inv.Failed) > 0 {
-		subj.WriteString("[action failed] ")
-	}
-	if len(inv.Suppressed) > 0 {
-		subj.WriteString("[actions held back] ")
-	}
-	a.subject.execute(&subj, v)
-	a.message.execute(&msg, v)
-	text := msg.String()
-	if len(inv.Suppressed) > 0 {
-		text = "ec2guard held back actions on " + v.ResourceID + ": " + strings.Join(inv.Suppressed, "; ") + ". A remediation loop or a runaway rule may be under way.\n" + text
-	}
-	if len(inv.Failed) > 0 {
-		text = "ec2guard could not complete actions on " + v.ResourceID + ": " + strings.Join(inv.Failed, "; ") + ". They are retried with the event; the resource may still need attention.\n" + text
-	}
-	body, _ := json.Marshal(map[string]any{
-		"suppressed": inv.Suppressed, "failed": inv.Failed,
-		"rule": v.Rule, "event_id": v.EventID, "detail_type": v.DetailType, "event_name": v.EventName,
-		"account": v.Account, "region": v.Region, "resource": v.ResourceID, "resource_kind": v.ResourceKind,
-		"state": v.State, "principal_id": v.PrincipalID, "user_name": v.UserName, "time": v.Time,
-	})
-	text += "\n\n" + string(body)
-	if inv.DryRun {
-		return dryRun("publish %q to %s", subjectText(subj.String()), a.topic)
-	}
-	id, err := a.api.Publish(ctx, a.topic, subjectText(subj.String()), text, map[string]string{"ec2guard_rule": v.Rule, "ec2guard_resource": v.ResourceID})
-	if err != nil {
-		return failed("publishing to "+a.topic, err)
-	}
-	return applied("published message %s to %s", id, a.topic)
 }
 
 // Inventory reads resources over the API for the engine's filters.

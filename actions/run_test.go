@@ -73,43 +73,64 @@ func TestStartStopProtect(t *testing.T) {
 	}
 }
 
-func TestNotify(t *testing.T) {
-	f := newFleet(t)
+// envelope is an SNS notification as an SQS subscription receives it.
+type envelope struct{ Subject, Message string }
+
+// inbox subscribes a new queue to a new topic and returns the topic and what the queue has
+// received within wait (each message deleted as it is read).
+func inbox(t *testing.T, f *mototest.Fleet, name string) (topic string, received func(wait int32) []envelope) {
+	t.Helper()
 	snsc, sqsc := sns.NewFromConfig(f.Cfg), sqs.NewFromConfig(f.Cfg)
-	topic, err := snsc.CreateTopic(f.Ctx, &sns.CreateTopicInput{Name: aws.String("ops")})
+	tp, err := snsc.CreateTopic(f.Ctx, &sns.CreateTopicInput{Name: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := sqsc.CreateQueue(f.Ctx, &sqs.CreateQueueInput{QueueName: aws.String("ops-inbox")})
+	q, err := sqsc.CreateQueue(f.Ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-inbox")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	qa, _ := sqsc.GetQueueAttributes(f.Ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
-	if _, err := snsc.Subscribe(f.Ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qa.Attributes["QueueArn"])}); err != nil {
+	if _, err := snsc.Subscribe(f.Ctx, &sns.SubscribeInput{TopicArn: tp.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qa.Attributes["QueueArn"])}); err != nil {
 		t.Fatal(err)
 	}
+	return *tp.TopicArn, func(wait int32) []envelope {
+		t.Helper()
+		msgs, err := sqsc.ReceiveMessage(f.Ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: wait, MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []envelope
+		for _, m := range msgs.Messages {
+			var e envelope
+			if err := json.Unmarshal([]byte(*m.Body), &e); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, e)
+			if _, err := sqsc.DeleteMessage(f.Ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+}
+
+func TestNotify(t *testing.T) {
+	f := newFleet(t)
+	topic, received := inbox(t, f, "ops")
 	id := f.Run(nil, false)
 	ev, _ := event.Parse([]byte(`{"id":"e-7","source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","account":"123456789012","region":"us-east-1","detail":{"instance-id":"` + id + `","state":"running"}}`))
-	n := build(t, "notify", map[string]any{"topic": *topic.TopicArn, "subject": "EC2 {{.ResourceID}} violated company policy!! Manager will be notified!! " + strings.Repeat("x", 100)})
+	n := build(t, "notify", map[string]any{"topic": topic, "subject": "EC2 {{.ResourceID}} violated company policy!! Manager will be notified!! " + strings.Repeat("x", 100)})
 	// publish runs the notification and returns what the subscribed queue received.
-	type envelope struct{ Subject, Message string }
 	publish := func(in engine.Invocation) envelope {
 		t.Helper()
 		if r := n.Do(f.Ctx, in); r.Outcome != engine.Applied {
 			t.Fatalf("notify: %+v", r)
 		}
-		msgs, err := sqsc.ReceiveMessage(f.Ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 2})
-		if err != nil || len(msgs.Messages) != 1 {
-			t.Fatalf("received %v, %v", msgs, err)
+		got := received(2)
+		if len(got) != 1 {
+			t.Fatalf("received %v", got)
 		}
-		var e envelope
-		if err := json.Unmarshal([]byte(*msgs.Messages[0].Body), &e); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := sqsc.DeleteMessage(f.Ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: msgs.Messages[0].ReceiptHandle}); err != nil {
-			t.Fatal(err)
-		}
-		return e
+		return got[0]
 	}
 
 	got := publish(inv(id, "instance", false, ev))
@@ -127,14 +148,14 @@ func TestNotify(t *testing.T) {
 
 	// A loop budget that held actions back is told, in the subject, the text and the body.
 	held := inv(id, "instance", false, ev)
-	held.Suppressed = []string{"stop: loop budget: 3 mutating actions on instance:" + id + " within 10m0s already"}
+	held.Earlier = []engine.Step{{Action: "stop", Mutating: true, Outcome: engine.Suppressed, Reason: "loop budget: 3 mutating actions on instance:" + id + " within 10m0s already"}}
 	if got := publish(held); !strings.HasPrefix(got.Subject, "[actions held back] EC2 "+id) || !strings.Contains(got.Message, "held back actions on "+id+": stop: loop budget") || !strings.Contains(got.Message, `"suppressed":["stop: loop budget`) {
 		t.Fatalf("loop notification: subject %q\nmessage %q", got.Subject, got.Message)
 	}
 
 	// An earlier action that failed is told too: the notification does not announce it done.
 	broke := inv(id, "instance", false, ev)
-	broke.Failed = []string{"stop: stopping " + id + ": UnauthorizedOperation"}
+	broke.Earlier = []engine.Step{{Action: "stop", Mutating: true, Outcome: engine.Failed, Reason: "stopping " + id, Error: "stopping " + id + ": UnauthorizedOperation"}}
 	if got := publish(broke); !strings.HasPrefix(got.Subject, "[action failed] EC2 "+id) || !strings.Contains(got.Message, "could not complete actions on "+id+": stop: stopping") || !strings.Contains(got.Message, `"failed":["stop: stopping`) {
 		t.Fatalf("failure notification: subject %q\nmessage %q", got.Subject, got.Message)
 	}

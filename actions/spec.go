@@ -71,6 +71,7 @@ var specs = map[string]spec{
 			"topic":   {kind: pTopicARN, required: true, doc: "the SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME)"},
 			"subject": {kind: pString, template: true, doc: "subject template"},
 			"message": {kind: pString, template: true, doc: "message template"},
+			"always":  {kind: pBool, doc: "notify even when every earlier action of the rule was skipped (nothing was done)"},
 		},
 	},
 }

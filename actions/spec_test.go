@@ -35,7 +35,7 @@ func TestCheck(t *testing.T) {
 		{"notify", map[string]any{"topic": "arn:aws:sns:us-east-1:123456789012:my topic"}, `the topic name "my topic" is not`},
 		{"notify", map[string]any{"topic": "arn:aws:sns:us-east-1:123456789012:" + strings.Repeat("a", 257)}, `is not 1-256`},
 		{"notify", map[string]any{"topic": "arn:aws:sns:us-east-1:123456789012:.fifo"}, `the topic name ".fifo" is not`},
-		{"notify", map[string]any{"topic": "t", "colour": "red"}, `unknown parameter "colour" (known: message, subject, topic)`},
+		{"notify", map[string]any{"topic": "t", "colour": "red"}, `unknown parameter "colour" (known: always, message, subject, topic)`},
 		{"reboot", nil, "unknown action (known: notify, protect, start, stop, tag)"},
 	}
 	for _, tt := range tests {

@@ -25,6 +25,7 @@ type node struct {
 var fields = []string{
 	"Rule", "EventID", "DetailType", "EventName", "Account", "Region", "Time", "State", "ResourceID", "ResourceKind",
 	"Type", "UserName", "PrincipalID", "ARN", "SessionName", "RoleName",
+	"Outcome", "Applied", "DryRun", "HeldBack", "Failed", "Skipped", "Actions",
 }
 
 func (v values) get(field string) string {
@@ -62,7 +63,7 @@ func (v values) get(field string) string {
 	case "RoleName":
 		return v.RoleName
 	}
-	return ""
+	return v.told.get(field)
 }
 
 // parseTemplate reads a template.
@@ -170,6 +171,16 @@ func (t tmpl) execute(b *strings.Builder, v values) {
 	}
 }
 
+// uses reports whether the template inserts or tests one of fields.
+func (t tmpl) uses(fields ...string) bool {
+	for _, n := range t {
+		if slices.Contains(fields, n.field) || slices.Contains(fields, n.cond) || n.then.uses(fields...) || n.else_.uses(fields...) {
+			return true
+		}
+	}
+	return false
+}
+
 func (t tmpl) String(v values) string {
 	var b strings.Builder
 	t.execute(&b, v)
@@ -178,6 +189,6 @@ func (t tmpl) String(v values) string {
 
 // The notify action's subject and message when the rule gives none.
 const (
-	defaultSubject = "ec2guard: {{.Rule}} on {{.ResourceID}}"
-	defaultMessage = "ec2guard rule {{.Rule}} acted on {{.ResourceKind}} {{.ResourceID}} in {{if .Account}}account {{.Account}}, {{end}}{{.Region}} after event {{.EventID}} ({{.DetailType}}{{if .State}}: {{.State}}{{end}})."
+	defaultSubject = "ec2guard: {{.Rule}} on {{.ResourceID}}{{if .Outcome}}: {{.Outcome}}{{end}}"
+	defaultMessage = "ec2guard rule {{.Rule}} on {{.ResourceKind}} {{.ResourceID}} in {{if .Account}}account {{.Account}}, {{end}}{{.Region}} after event {{.EventID}} ({{.DetailType}}{{if .State}}: {{.State}}{{end}}){{if .Actions}}: {{.Actions}}{{end}}."
 )

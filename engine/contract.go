@@ -48,12 +48,10 @@ type Invocation struct {
 	// Reread asks the action to read the resource again even if Resource holds a fresh state
 	// (set by actions themselves while they wait on a transition).
 	Reread bool
-	// Suppressed lists why earlier mutating actions of this rule on this resource were held
-	// back (loop budget, blast radius), so a notify action can tell people.
-	Suppressed []string
-	// Failed lists the earlier actions of this rule on this resource that failed, with why,
-	// so that a notify action does not announce what did not happen.
-	Failed []string
+	// Earlier is what each earlier action of this rule did on this resource, in order, as
+	// its decision record says, so that a notify action tells what happened — and what did
+	// not — rather than what the rule meant to do.
+	Earlier []Step
 	// BeforeMutating is set by the engine for a mutating action: the action calls it (through
 	// MayMutate) right before its first mutating API call, once its check-before-act has
 	// decided to act, and only then is the action counted against the loop budget and the
@@ -83,6 +81,18 @@ func (h *HeldBack) Error() string { return h.Reason }
 func HeldBackResult(err error) Result {
 	return Result{Outcome: Suppressed, Reason: err.Error()}
 }
+
+// Step is what one action did: the outcome, reason and error of its decision record.
+type Step struct {
+	Action   string
+	Mutating bool
+	Outcome  Outcome
+	Reason   string
+	Error    string
+}
+
+// Why words the step for people, as Decision.Why does.
+func (s Step) Why() string { return Decision{Reason: s.Reason, Error: s.Error}.Why() }
 
 // Result is what an action did.
 type Result struct {

@@ -348,52 +348,35 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		}
 	}
 	var out []Decision
-	var suppressed, failedActs []string
+	var earlier []Step // what the rule's actions did so far on this resource, for the later ones
+	incomplete, elsewhere := false, false
 	for ai, act := range e.actions[ri] {
 		d := base
 		d.Action = act.Name()
 		key := ev.ID + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + t.Kind + ":" + t.ID
-		if !act.Mutating() && (len(failedActs) > 0 || len(suppressed) > 0) {
+		if !act.Mutating() && incomplete {
 			// A notification of what failed or was held back is not the one of a retry that
 			// succeeds: each is sent once.
 			key += "|incomplete"
 		}
-		switch e.claim(ctx, key, d.DryRun) {
+		st := HeldElsewhere // what another process is doing is not this one's to tell: the retry's
+		if act.Mutating() || !elsewhere {
+			st = e.claim(ctx, key, d.DryRun)
+		}
+		switch st {
 		case AlreadyDone:
 			d.Outcome, d.Reason = Duplicate, "event "+ev.ID+" was already handled for this rule, action and resource"
-			out = append(out, d)
-			continue
 		case HeldElsewhere:
 			// Not a duplicate yet: the claimant may die before acting. Failing leaves the
 			// event to its source's retry, which finds it done, or the claim lapsed.
 			d.Outcome, d.Reason = Failed, "another ec2guard process or worker is acting on this event, rule, action and resource; left for a retry"
 			d.Error, d.Again = ErrClaimed, AgainAfterClaim
-			out = append(out, d)
-			continue
+			elsewhere = elsewhere || act.Mutating()
+		default:
+			d = e.run(ctx, act, key, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Earlier: earlier}, d)
+			incomplete = incomplete || d.Outcome == Failed || d.Outcome == Suppressed
 		}
-		in := Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Suppressed: suppressed, Failed: failedActs}
-		var gate *budgetGate
-		if act.Mutating() && !d.DryRun {
-			gate = &budgetGate{e: e, resource: res.Kind + ":" + res.ID}
-			in.BeforeMutating = gate.take
-		}
-		result := act.Do(ctx, in)
-		if gate != nil {
-			result, d.Again = gate.settle(ctx, result)
-		}
-		e.finish(ctx, key, result.Outcome)
-		d.Outcome, d.Reason = result.Outcome, result.Reason
-		if result.Err != nil {
-			// "doing X: cause" errors whose X is the reason say only the cause.
-			d.Error = strings.TrimPrefix(result.Err.Error(), result.Reason+": ")
-		}
-		switch result.Outcome {
-		case Failed:
-			failedActs = append(failedActs, act.Name()+": "+d.Why())
-		case Suppressed:
-			suppressed = append(suppressed, act.Name()+": "+d.Reason)
-			e.cfg.Logger.Warn("action suppressed", "rule", r.Name, "action", act.Name(), "resource", t.ID, "reason", d.Reason)
-		}
+		earlier = append(earlier, Step{Action: d.Action, Mutating: act.Mutating(), Outcome: d.Outcome, Reason: d.Reason, Error: d.Error})
 		out = append(out, d)
 	}
 	return out
@@ -409,6 +392,29 @@ func (d Decision) Why() string {
 		return d.Error
 	}
 	return d.Reason + ": " + d.Error
+}
+
+// run runs one claimed action under the budget and records its outcome.
+func (e *Engine) run(ctx context.Context, act Action, key string, in Invocation, d Decision) Decision {
+	var gate *budgetGate
+	if act.Mutating() && !d.DryRun {
+		gate = &budgetGate{e: e, resource: in.Resource.Kind + ":" + in.Resource.ID}
+		in.BeforeMutating = gate.take
+	}
+	result := act.Do(ctx, in)
+	if gate != nil {
+		result, d.Again = gate.settle(ctx, result)
+	}
+	e.finish(ctx, key, result.Outcome)
+	d.Outcome, d.Reason = result.Outcome, result.Reason
+	if result.Err != nil {
+		// "doing X: cause" errors whose X is the reason say only the cause.
+		d.Error = strings.TrimPrefix(result.Err.Error(), result.Reason+": ")
+	}
+	if result.Outcome == Suppressed {
+		e.cfg.Logger.Warn("action suppressed", "rule", in.Rule, "action", act.Name(), "resource", in.Resource.ID, "reason", d.Reason)
+	}
+	return d
 }
 
 func withErr(d Decision, o Outcome, reason string, err error) Decision {

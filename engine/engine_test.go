@@ -405,8 +405,10 @@ func TestSuppressionReachesNotify(t *testing.T) {
 	if len(ds) != 3 || ds[0].Outcome != Applied || ds[1].Outcome != Suppressed || ds[2].Outcome != Applied {
 		t.Fatalf("%+v", ds)
 	}
-	if got := acts["notify"].calls[0].Suppressed; len(got) != 1 || !strings.HasPrefix(got[0], "stop: loop budget") {
-		t.Fatalf("notify saw Suppressed = %v", got)
+	got := acts["notify"].calls[0].Earlier
+	if len(got) != 2 || got[0] != (Step{Action: "start", Mutating: true, Outcome: Applied, Reason: "started"}) ||
+		got[1].Action != "stop" || got[1].Outcome != Suppressed || !strings.HasPrefix(got[1].Reason, "loop budget") {
+		t.Fatalf("notify saw Earlier = %+v", got)
 	}
 }
 
@@ -543,8 +545,9 @@ func TestProcessMemoryIsBounded(t *testing.T) {
 	}
 }
 
-// An action that fails is passed on to the rule's later actions (notify tells of it).
-func TestFailedActionsReachLaterActions(t *testing.T) {
+// startNotify is an engine of one rule, [start, notify], over recorders; ledger may be nil.
+func startNotify(t *testing.T, ledger Ledger) (*Engine, map[string]*recorder) {
+	t.Helper()
 	set, err := rules.Load("r.yaml", []byte(`rules:
   - name: restart
     pattern: {source: [aws.ec2], detail: {state: [stopped]}}
@@ -555,28 +558,32 @@ func TestFailedActionsReachLaterActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	acts := map[string]*recorder{}
-	eng, err := New(Config{Rules: set, NewAction: func(s rules.ActionSpec) (Action, error) {
+	eng, err := New(Config{Rules: set, Ledger: ledger, NewAction: func(s rules.ActionSpec) (Action, error) {
 		r := &recorder{name: s.Name, mutating: s.Name != "notify"}
-		if s.Name == "start" {
-			r.result = &Result{Outcome: Failed, Reason: "starting failed", Err: errors.New("UnauthorizedOperation")}
-		}
 		acts[s.Name] = r
 		return r, nil
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return eng, acts
+}
+
+// An action that fails is passed on to the rule's later actions (notify tells of it).
+func TestFailedActionsReachLaterActions(t *testing.T) {
+	eng, acts := startNotify(t, nil)
+	acts["start"].result = &Result{Outcome: Failed, Reason: "starting failed", Err: errors.New("UnauthorizedOperation")}
 	ds := eng.Handle(context.Background(), stateEvent("e1", "i-1", "stopped"))
 	if len(ds) != 2 || ds[0].Outcome != Failed || ds[1].Outcome != Applied {
 		t.Fatalf("decisions %+v", ds)
 	}
-	if got := acts["notify"].calls[0].Failed; len(got) != 1 || got[0] != "start: starting failed: UnauthorizedOperation" {
-		t.Fatalf("notify was told %q", got)
+	if got := acts["notify"].calls[0].Earlier; len(got) != 1 || got[0] != (Step{Action: "start", Mutating: true, Outcome: Failed, Reason: "starting failed", Error: "UnauthorizedOperation"}) {
+		t.Fatalf("notify was told %+v", got)
 	}
 	// The retry that succeeds is told too, once; a further delivery is a duplicate throughout.
 	acts["start"].result = nil
 	ds = eng.Handle(context.Background(), stateEvent("e1", "i-1", "stopped"))
-	if len(ds) != 2 || ds[0].Outcome != Applied || ds[1].Outcome != Applied || len(acts["notify"].calls) != 2 || len(acts["notify"].calls[1].Failed) != 0 {
+	if len(ds) != 2 || ds[0].Outcome != Applied || ds[1].Outcome != Applied || len(acts["notify"].calls) != 2 || acts["notify"].calls[1].Earlier[0].Outcome != Applied {
 		t.Fatalf("retry: %+v, %d notifications", ds, len(acts["notify"].calls))
 	}
 	ds = eng.Handle(context.Background(), stateEvent("e1", "i-1", "stopped"))
@@ -729,5 +736,19 @@ func TestFailedRecordReasonAndError(t *testing.T) {
 		if got := (Decision{Reason: c.reason, Error: c.err}).Why(); got != c.want {
 			t.Errorf("Why(%q, %q) = %q, want %q", c.reason, c.err, got, c.want)
 		}
+	}
+}
+
+// The notify after an action another process is acting on is that process's to send: it is
+// left for the retry, not sent with half the story.
+func TestNotifyAfterAClaimHeldElsewhere(t *testing.T) {
+	l := &mapLedger{m: map[string]string{"e1|restart|0:start|instance:i-1": "someone else"}}
+	eng, acts := startNotify(t, l)
+	ds := eng.Handle(context.Background(), stateEvent("e1", "i-1", "stopped"))
+	if len(ds) != 2 || ds[1].Outcome != Failed || ds[1].Error != ErrClaimed || ds[1].Again != AgainAfterClaim || len(acts["notify"].calls) != 0 {
+		t.Fatalf("%+v, %d notifications", ds, len(acts["notify"].calls))
+	}
+	if _, ok := l.m["e1|restart|1:notify|instance:i-1"]; ok {
+		t.Fatal("the notify's key was claimed")
 	}
 }

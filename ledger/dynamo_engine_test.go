@@ -169,8 +169,8 @@ func TestEnginesShareTheTable(t *testing.T) {
 		c.mu.Lock()
 		notify := c.got[len(c.got)-1]
 		c.mu.Unlock()
-		if notify.Rule != "restart" || len(notify.Suppressed) != 1 || !strings.HasPrefix(notify.Suppressed[0], "start: loop budget") {
-			t.Fatalf("notify saw Suppressed = %q", notify.Suppressed)
+		if e := notify.Earlier; notify.Rule != "restart" || len(e) != 1 || e[0].Outcome != engine.Suppressed || !strings.HasPrefix(e[0].Reason, "loop budget") {
+			t.Fatalf("notify saw Earlier = %+v", e)
 		}
 		// The in-process budget alone would have let every fresh engine act.
 		d := newEngine(t, a, c, clock, func(cfg *engine.Config) { budget(cfg); cfg.Budget = nil }).Handle(ctx, stopped("loop-9", "i-4"))

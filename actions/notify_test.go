@@ -1,0 +1,138 @@
+package actions
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/internal/faultproxy"
+	"github.com/ec2guard/ec2guard/internal/mototest"
+)
+
+// The seeds' notifications tell what the rule's action did, on moto through the real SDK:
+// what the managers' queue receives is read back.
+func TestSeedNotificationsTellTheTruth(t *testing.T) {
+	seeds, err := os.ReadFile("../examples/seeds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFleet(t)
+	topic, received := inbox(t, f, "managers")
+	seedEngine := func(tweak func(*engine.Config)) *engine.Engine {
+		return newEngine(t, string(seeds), map[string]string{"topic": topic}, tweak)
+	}
+	// handle returns the outcomes and reasons of the event's decisions.
+	handle := func(eng *engine.Engine, id, instance, state string) []engine.Decision {
+		t.Helper()
+		ds := eng.Handle(f.Ctx, stateChangeEvent(t, id, instance, state))
+		if len(ds) != 2 || ds[1].Action != "notify" {
+			t.Fatalf("decisions %+v", ds)
+		}
+		return ds
+	}
+	// one is the one notification the queue received.
+	one := func() (envelope, map[string]any) {
+		t.Helper()
+		got := received(2)
+		if len(got) != 1 {
+			t.Fatalf("received %d notifications, want 1: %+v", len(got), got)
+		}
+		_, body, _ := strings.Cut(got[0].Message, "\n\n")
+		var machine map[string]any
+		if err := json.Unmarshal([]byte(body), &machine); err != nil {
+			t.Fatalf("body %q: %v", body, err)
+		}
+		return got[0], machine
+	}
+
+	t.Run("stale stopped event for a running protected instance: nothing is sent", func(t *testing.T) {
+		id := f.Run(map[string]string{"Protected": "true"}, false)
+		ds := handle(seedEngine(nil), "stale", id, "stopped")
+		if ds[0].Outcome != engine.Skipped || ds[1].Outcome != engine.Skipped ||
+			ds[1].Reason != "not sent: every earlier action of the rule was skipped, so nothing was done (start skipped: "+id+" is running: nothing to start); always: true sends it anyway" {
+			t.Fatalf("%+v", ds)
+		}
+		if got := received(1); len(got) != 0 {
+			t.Fatalf("the managers were told %+v", got)
+		}
+		// The real stop is told as it is.
+		f.Stop(id)
+		if ds := handle(seedEngine(nil), "real", id, "stopped"); ds[0].Outcome != engine.Applied || ds[1].Outcome != engine.Applied {
+			t.Fatalf("%+v", ds)
+		}
+		if n, body := one(); n.Subject != "ec2guard: protected instance "+id+" was stopped and is being started" || body["outcome"] != "applied" {
+			t.Fatalf("subject %q, body %v", n.Subject, body)
+		}
+	})
+
+	t.Run("the per-minute cap held the stop back", func(t *testing.T) {
+		eng := seedEngine(func(c *engine.Config) { c.MaxPerMinute = 1 })
+		first, second := f.Run(nil, false), f.Run(nil, false)
+		handle(eng, "run-1", first, "running")
+		if n, _ := one(); n.Subject != "ec2guard: instance "+first+" violated company policy and was stopped" {
+			t.Fatalf("subject %q", n.Subject)
+		}
+		ds := handle(eng, "run-2", second, "running")
+		if ds[0].Outcome != engine.Suppressed || ds[1].Outcome != engine.Applied {
+			t.Fatalf("%+v", ds)
+		}
+		n, body := one()
+		if n.Subject != "ec2guard: instance "+second+" violated company policy - not stopped: held back" {
+			t.Errorf("subject %q", n.Subject)
+		}
+		if !strings.HasPrefix(n.Message, "ec2guard held back actions on "+second+": stop: blast radius: 1 mutating actions in the last minute already (cap 1)") ||
+			!strings.Contains(n.Message, ": stop held back: blast radius") || strings.Contains(n.Message, "acted on") {
+			t.Errorf("message %q", n.Message)
+		}
+		if body["outcome"] != "held back" || len(body["suppressed"].([]any)) != 1 {
+			t.Errorf("body %v", body)
+		}
+		if f.State(second) != "running" {
+			t.Errorf("%s is %s", second, f.State(second))
+		}
+	})
+
+	t.Run("a failed start", func(t *testing.T) {
+		id := f.Run(map[string]string{"Protected": "true"}, true)
+		proxy, err := faultproxy.Start(mototest.Current(t).Endpoint, 1, faultproxy.Rule{Service: "ec2", Operation: "StartInstances", Rate: 1, Faults: []faultproxy.Fault{faultproxy.Denied}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer proxy.Close()
+		t.Setenv("AWS_ENDPOINT_URL", proxy.URL) // the engine's clients go through the proxy
+		ds := handle(seedEngine(nil), "denied", id, "stopped")
+		if ds[0].Outcome != engine.Failed || ds[1].Outcome != engine.Applied {
+			t.Fatalf("%+v", ds)
+		}
+		n, body := one()
+		if n.Subject != "ec2guard: protected instance "+id+" was stopped - not started: failed" {
+			t.Errorf("subject %q", n.Subject)
+		}
+		if !strings.HasPrefix(n.Message, "ec2guard could not complete actions on "+id+": start: ") || !strings.Contains(n.Message, ": start failed: ") {
+			t.Errorf("message %q", n.Message)
+		}
+		if body["outcome"] != "failed" || len(body["failed"].([]any)) != 1 {
+			t.Errorf("body %v", body)
+		}
+		if f.State(id) != "stopped" {
+			t.Errorf("%s is %s", id, f.State(id))
+		}
+	})
+
+	t.Run("dry run", func(t *testing.T) {
+		id := f.Run(map[string]string{"Protected": "true"}, true)
+		ds := handle(seedEngine(func(c *engine.Config) { c.DryRun = true }), "dry", id, "stopped")
+		if ds[0].Outcome != engine.DryRun || ds[1].Outcome != engine.DryRun ||
+			ds[1].Reason != `would publish "ec2guard: protected instance `+id+` was stopped and would be started (dry run)" to `+topic {
+			t.Fatalf("%+v", ds)
+		}
+		if got := received(1); len(got) != 0 {
+			t.Fatalf("a dry run published %+v", got)
+		}
+		if f.State(id) != "stopped" {
+			t.Errorf("%s is %s", id, f.State(id))
+		}
+	})
+}
