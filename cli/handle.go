@@ -44,8 +44,8 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 	fl.StringVarP(&f.file, "rules", "r", "", "rule file (YAML or JSON)")
 	fl.StringArrayVar(&f.vars, "var", nil, "set a rule-file variable, NAME=VALUE (repeatable; also EC2GUARD_VAR_NAME)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "decide and report, never call a mutating AWS API")
-	fl.StringVar(&f.state, "state", "", "the ledger: a file PATH (default: ec2guard/ledger.db in the user cache directory), or dynamodb://TABLE, "+
-		"shared with every process using the table, budgets included")
+	fl.StringVar(&f.state, "state", "", "the ledger and the budgets: a file PATH (default: ec2guard/ledger.db in the user cache directory; "+
+		"runs using it one after another share them), or dynamodb://TABLE, shared with every process using the table at once")
 	fl.BoolVar(&f.noState, "no-state", false, "no ledger: duplicates are caught within this run only")
 	fl.StringArrayVar(&f.self, "self", nil, "ARN of ec2guard's own identity; its CloudTrail events are ignored (repeatable; also EC2GUARD_SELF_ARNS, comma-separated)")
 	fl.IntVar(&f.maxPerRun, "max-actions", 100, "blast radius: mutating actions per run; past it actions are suppressed (-1: no cap)")
@@ -110,7 +110,7 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 		if err != nil {
 			return nil, nil, usageError(err)
 		}
-		cfg.Ledger = l
+		cfg.Ledger, cfg.Budget = l, l // runs sharing the file share the budgets
 		closeFn = func() { l.Close() }
 	}
 	eng, err = engine.New(cfg)
@@ -159,7 +159,8 @@ logs go to standard error.
 
 Every action re-reads the resource before acting, mutating actions obey the per-resource loop
 budget and the blast-radius caps, and an event already acted on (by id) is reported as a
-duplicate — across runs, through the ledger (--state).
+duplicate — across runs, through the ledger (--state), which also carries the loop budget and
+the per-minute cap from one run to the next.
 
 --state dynamodb://TABLE keeps the ledger in a DynamoDB table shared with every other
 ec2guard process that uses it (serve, the Lambda function, other handle runs): of several

@@ -42,9 +42,15 @@ func (a *action) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	return engine.Result{Outcome: engine.Applied, Reason: a.name + "ed"}
 }
 
+// store is a ledger that counts the budgets too: the table, or a bbolt file.
+type store interface {
+	engine.Ledger
+	engine.Budget
+}
+
 // newEngine prepares a fresh engine — a new process, as a Lambda invocation may be — whose
-// ledger and budget are the table.
-func newEngine(t *testing.T, store *Dynamo, c *calls, now func() time.Time, tweak func(*engine.Config)) *engine.Engine {
+// ledger and budget are the store.
+func newEngine(t *testing.T, store store, c *calls, now func() time.Time, tweak func(*engine.Config)) *engine.Engine {
 	t.Helper()
 	set, err := rules.Load("r.yaml", []byte(`rules:
   - name: restart

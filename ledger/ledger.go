@@ -1,6 +1,7 @@
 // Package ledger remembers which actions ec2guard applied, so that an event delivered twice
 // is acted on once. Bolt is the embedded store a command-line run or a long-running consumer
-// uses (one file, safe across processes); Dynamo is a DynamoDB table shared by every process
+// uses (one file, safe across processes, which also holds the loop budget and the per-minute
+// cap, so that the runs that open it one after another share them); Dynamo is a DynamoDB table shared by every process
 // of a deployment, which also counts the loop budget and the per-minute blast-radius cap
 // across them. Keys expire.
 package ledger
@@ -22,7 +23,7 @@ import (
 
 var bucket = []byte("applied")
 
-// Bolt is a ledger in a bbolt file.
+// Bolt is a ledger in a bbolt file; it is a Budget too (see budget.go).
 type Bolt struct {
 	db *bolt.DB
 }
@@ -85,18 +86,25 @@ func prepare(db *bolt.DB) (err error) {
 		}
 	}()
 	return db.Update(func(tx *bolt.Tx) error {
-		foreign := false
+		some := false
 		if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-			foreign = true
+			some = true
 			return nil
 		}); err != nil {
 			return err
 		}
-		if foreign && tx.Bucket(bucket) == nil {
+		if some && tx.Bucket(bucket) == nil {
 			return errForeign
 		}
 		bk, err := tx.CreateBucketIfNotExists(bucket)
 		if err != nil {
+			return err
+		}
+		budget, err := tx.CreateBucketIfNotExists(budgetBucket)
+		if err != nil {
+			return err
+		}
+		if err := pruneBudget(budget, time.Now()); err != nil {
 			return err
 		}
 		// Prune expired keys, a bounded number per open so start-up stays fast.
