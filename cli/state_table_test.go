@@ -177,7 +177,8 @@ func TestLambdaLoopStoppedBySharedBudget(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(last, "[actions held back]") || !strings.Contains(last, "start: loop budget") {
+	// The default subject says it: "ec2guard: RULE on ID: held back".
+	if !strings.Contains(last, `: held back",`) || !strings.Contains(last, "start: loop budget") {
 		t.Fatalf("no notification of the held-back start: %s", last)
 	}
 }
