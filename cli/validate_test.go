@@ -29,6 +29,8 @@ func TestValidate(t *testing.T) {
 			`seeds.yaml:17:18: action "notify": parameter "topic": "not-an-arn" is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME)`},
 		{"topic an SQS queue", nil, []string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sqs:us-east-1:123456789012:ops"}, 2, "",
 			`seeds.yaml:17:18: action "notify": parameter "topic": "arn:aws:sqs:us-east-1:123456789012:ops" is an ARN of sqs, not of an SNS topic`},
+		{"deploy template checks the topic as validate does", nil, []string{"deploy", "template", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=not-an-arn"}, 2, "",
+			`seeds.yaml:17:18: action "notify": parameter "topic": "not-an-arn" is not an SNS topic ARN`},
 		{"a rule that can never act", nil, []string{"validate", "-r", never}, 2, "",
 			"never.yaml:4:7: the pattern selects only events that name no resource ec2guard acts on: CloudTrail StopInstances; ec2guard acts on EC2 Instance State-change Notification events and the CloudTrail calls that create resources and succeed"},
 		{"no rule file", nil, []string{"validate"}, 2, "", "a rule file is required"},
