@@ -24,6 +24,7 @@ type told struct {
 	names   map[engine.Outcome][]string // the actions of each outcome (a duplicate counts as applied)
 	actions string                      // each one and what became of it
 	steps   []engine.Step
+	refused bool // one was skipped though there was something to do
 }
 
 // outcomeFields are the template fields that say what the rule's actions did: a subject
@@ -40,6 +41,7 @@ func tell(earlier []engine.Step) told {
 			continue
 		}
 		t.steps = append(t.steps, s)
+		t.refused = t.refused || s.Refused
 		o := s.Outcome
 		if o == engine.Duplicate {
 			o = engine.Applied // an earlier delivery of the event applied it
@@ -117,13 +119,14 @@ func subjectText(s string) string {
 }
 
 // Do tells what the rule's earlier actions did, never what they were meant to do: when each
-// of them was skipped (nothing to do) there is nothing to tell, unless always; a subject
+// of them was skipped with nothing to do there is nothing to tell, unless always (one that
+// the resource refused, such as a stop of a stop-protected instance, is told); a subject
 // template that does not say what happened is prefixed with what did not ([action failed],
 // [actions held back], [dry run]); the message says what was held back and what failed.
 func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	v := valuesOf(inv)
 	t := v.told
-	if t.outcome == "skipped" && !a.always {
+	if t.outcome == "skipped" && !t.refused && !a.always {
 		return skipped("not sent: every earlier action of the rule was skipped, so nothing was done (%s); always: true sends it anyway", t.actions)
 	}
 	failedActs, held := t.said(engine.Failed), t.said(engine.Suppressed)

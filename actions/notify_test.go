@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/internal/faultproxy"
 	"github.com/ec2guard/ec2guard/internal/mototest"
@@ -91,6 +95,24 @@ func TestSeedNotificationsTellTheTruth(t *testing.T) {
 		}
 		if f.State(second) != "running" {
 			t.Errorf("%s is %s", second, f.State(second))
+		}
+	})
+
+	t.Run("a stop the instance's stop protection refused is told", func(t *testing.T) {
+		id := f.Run(nil, false)
+		if _, err := f.EC2.ModifyInstanceAttribute(f.Ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: &id, DisableApiStop: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
+			t.Fatal(err)
+		}
+		ds := handle(seedEngine(nil), "guarded", id, "running")
+		if ds[0].Outcome != engine.Skipped || ds[1].Outcome != engine.Applied {
+			t.Fatalf("%+v", ds)
+		}
+		n, body := one()
+		if n.Subject != "ec2guard: instance "+id+" violated company policy - not stopped: skipped" || !strings.Contains(n.Message, "stop skipped: "+id+" has stop protection") {
+			t.Errorf("subject %q\nmessage %q", n.Subject, n.Message)
+		}
+		if body["outcome"] != "skipped" || f.State(id) != "running" {
+			t.Errorf("body %v, state %s", body, f.State(id))
 		}
 	})
 

@@ -231,7 +231,9 @@ func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 		return failed("reading the stop protection of "+in.ID, err)
 	}
 	if protected && !a.force {
-		return skipped("%s has stop protection (DisableApiStop): not stopped; force: true turns it off first", in.ID)
+		r := skipped("%s has stop protection (DisableApiStop): not stopped; force: true turns it off first", in.ID)
+		r.Refused = true // it runs on against the rule: people are told
+		return r
 	}
 	if inv.DryRun {
 		if protected {

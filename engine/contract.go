@@ -89,6 +89,7 @@ type Step struct {
 	Outcome  Outcome
 	Reason   string
 	Error    string
+	Refused  bool // skipped, though there was something to do (see Result.Refused)
 }
 
 // Why words the step for people, as Decision.Why does.
@@ -98,7 +99,10 @@ func (s Step) Why() string { return Decision{Reason: s.Reason, Error: s.Error}.W
 type Result struct {
 	Outcome Outcome // Applied, DryRun, Skipped, Failed, or Suppressed when MayMutate said no
 	Reason  string  // why (skipped: which state said no; dry-run: what would have been done; failed: what was being done)
-	Err     error   // with Failed: why (the record's error leaves out a leading "Reason: ")
+	// Refused, with Skipped, says there was something to do that the resource does not allow
+	// (stop protection without force): not "nothing to do", so a notify of the rule still tells.
+	Refused bool
+	Err     error // with Failed: why (the record's error leaves out a leading "Reason: ")
 }
 
 // Action is one configured action of a rule, built from its name and parameters.

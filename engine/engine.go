@@ -351,7 +351,7 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 	var earlier []Step // what the rule's actions did so far on this resource, for the later ones
 	incomplete, elsewhere := false, false
 	for ai, act := range e.actions[ri] {
-		d := base
+		d, refused := base, false
 		d.Action = act.Name()
 		key := ev.ID + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + t.Kind + ":" + t.ID
 		if !act.Mutating() && incomplete {
@@ -373,10 +373,10 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 			d.Error, d.Again = ErrClaimed, AgainAfterClaim
 			elsewhere = elsewhere || act.Mutating()
 		default:
-			d = e.run(ctx, act, key, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Earlier: earlier}, d)
+			d, refused = e.run(ctx, act, key, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Earlier: earlier}, d)
 			incomplete = incomplete || d.Outcome == Failed || d.Outcome == Suppressed
 		}
-		earlier = append(earlier, Step{Action: d.Action, Mutating: act.Mutating(), Outcome: d.Outcome, Reason: d.Reason, Error: d.Error})
+		earlier = append(earlier, Step{Action: d.Action, Mutating: act.Mutating(), Outcome: d.Outcome, Reason: d.Reason, Error: d.Error, Refused: refused})
 		out = append(out, d)
 	}
 	return out
@@ -394,8 +394,9 @@ func (d Decision) Why() string {
 	return d.Reason + ": " + d.Error
 }
 
-// run runs one claimed action under the budget and records its outcome.
-func (e *Engine) run(ctx context.Context, act Action, key string, in Invocation, d Decision) Decision {
+// run runs one claimed action under the budget and records its outcome; refused is the
+// result's Refused.
+func (e *Engine) run(ctx context.Context, act Action, key string, in Invocation, d Decision) (_ Decision, refused bool) {
 	var gate *budgetGate
 	if act.Mutating() && !d.DryRun {
 		gate = &budgetGate{e: e, resource: in.Resource.Kind + ":" + in.Resource.ID}
@@ -414,7 +415,7 @@ func (e *Engine) run(ctx context.Context, act Action, key string, in Invocation,
 	if result.Outcome == Suppressed {
 		e.cfg.Logger.Warn("action suppressed", "rule", in.Rule, "action", act.Name(), "resource", in.Resource.ID, "reason", d.Reason)
 	}
-	return d
+	return d, result.Refused && result.Outcome == Skipped
 }
 
 func withErr(d Decision, o Outcome, reason string, err error) Decision {
