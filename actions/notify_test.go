@@ -158,3 +158,22 @@ func TestSeedNotificationsTellTheTruth(t *testing.T) {
 		}
 	})
 }
+
+// always: true sends the notification of a rule whose every action found nothing to do.
+func TestNotifyAlways(t *testing.T) {
+	f := newFleet(t)
+	topic, received := inbox(t, f, "always")
+	id := f.Run(nil, false)
+	in := inv(id, "instance", false, stateChangeEvent(t, "e1", id, "stopped"))
+	in.Earlier = []engine.Step{{Action: "start", Mutating: true, Outcome: engine.Skipped, Reason: id + " is running: nothing to start"}}
+	if r := build(t, "notify", map[string]any{"topic": topic}).Do(f.Ctx, in); r.Outcome != engine.Skipped || !strings.HasPrefix(r.Reason, "not sent: ") {
+		t.Fatalf("without always: %+v", r)
+	}
+	if r := build(t, "notify", map[string]any{"topic": topic, "always": true}).Do(f.Ctx, in); r.Outcome != engine.Applied {
+		t.Fatalf("with always: %+v", r)
+	}
+	got := received(2)
+	if len(got) != 1 || got[0].Subject != "ec2guard: r on "+id+": skipped" || !strings.Contains(got[0].Message, "start skipped: "+id+" is running: nothing to start") {
+		t.Fatalf("received %+v", got)
+	}
+}
