@@ -154,8 +154,10 @@ one event object, a JSON array of events, NDJSON, or a CloudTrail log file ({"Re
 optionally gzip'd; each record is matched as the "AWS API Call via CloudTrail" event
 EventBridge would deliver; such records are replays, which the tag action accepts past
 EventBridge's 24-hour retry horizon, still checking each resource's creation against the
-record's eventTime). It prints one decision record per line on standard output (JSON; --format text aligns them for people);
-logs go to standard error.
+record's eventTime); a UTF-8 byte order mark is skipped. It prints one decision record per
+line on standard output (JSON; --format text aligns them for people); logs go to standard
+error. An input that is not a valid event is a "rejected" record that names where it was
+(file:line, file:#index in an array, file:Records[i] in a log).
 
 Every action re-reads the resource before acting, mutating actions obey the per-resource loop
 budget and the blast-radius caps, and an event already acted on (by id) is reported as a
@@ -261,7 +263,13 @@ func handleInputs(ctx context.Context, eng *engine.Engine, args []string, stream
 				werr = write(engine.RejectedInput("", it.Pos, it.Err))
 				return
 			}
-			werr = write(eng.Handle(ctx, it.Event)...)
+			ds := eng.Handle(ctx, it.Event)
+			for i := range ds {
+				if ds[i].Outcome == engine.Rejected {
+					ds[i].Reason += " at " + it.Pos // the engine knows the event, not where it was
+				}
+			}
+			werr = write(ds...)
 		})
 		if werr != nil {
 			return werr

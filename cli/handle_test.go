@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,5 +152,48 @@ func TestFailedRecordSaysWhatAndWhy(t *testing.T) {
 	want := fmt.Sprintf("%-10s %-24s %-7s %-21s %s: ", "failed", "tell", "notify", id, d.Reason)
 	if !strings.HasPrefix(text, want) || strings.Count(text, "NotFound") != 1 || strings.Count(text, "publishing") != 1 {
 		t.Fatalf("text %q, want it to begin %q and give the error once", text, want)
+	}
+}
+
+// Every reject says where its input was, in the input's words: one reject for a truncated
+// pretty-printed event, where it starts; a byte order mark is skipped.
+func TestHandleRejectsSayWhere(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1") // nothing listens: no AWS call is needed
+	dir := t.TempDir()
+	seeds := []string{"handle", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--no-state", "--dry-run"}
+	badTarget := writeFile(t, dir, "bad.json", stateChange("e1", "i-1", "pending")+"\n"+
+		`{"version":"0","id":"e2","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{"instance-id":5,"state":"stopped"}}`+"\n")
+	pretty, err := os.ReadFile(filepath.Join("..", "examples", "events", "instance-stopped.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := writeFile(t, dir, "truncated.json", "\n"+string(pretty[:len(pretty)/2]))
+	bom := writeFile(t, dir, "bom.json", "\ufeff"+strings.Replace(string(pretty), `"stopped"`, `"pending"`, 1))
+	type rec struct{ outcome, reason, err string }
+	for _, c := range []struct {
+		name string
+		args []string
+		want []rec
+	}{
+		{"engine reject", []string{badTarget}, []rec{
+			{"skipped", "no rule matched", ""},
+			{"rejected", "cannot read the resources of the event at " + badTarget + ":2", "state-change event e2: detail.instance-id: expected a string, got a number"},
+		}},
+		{"truncated pretty event", []string{truncated}, []rec{{"rejected", "invalid event at " + truncated + ":2", "unexpected end of input"}}},
+		{"byte order mark", []string{bom}, []rec{{"skipped", "no rule matched", ""}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, out, errOut := runCLI(t, "", append(seeds, c.args...)...)
+			ds := decisions(t, out)
+			if len(ds) != len(c.want) {
+				t.Fatalf("records %+v, want %v\n%s", ds, c.want, errOut)
+			}
+			for i, w := range c.want {
+				d := ds[i]
+				if string(d.Outcome) != w.outcome || (w.reason != "" && d.Reason != w.reason) || d.Error != w.err {
+					t.Errorf("record %d: %s %q %q, want %s %q %q", i, d.Outcome, d.Reason, d.Error, w.outcome, w.reason, w.err)
+				}
+			}
+		})
 	}
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -8,8 +10,22 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/pattern"
 )
+
+// oneObject checks that an event to test is one JSON object, in the event's words.
+func oneObject(ev []byte) error {
+	if err := json.Unmarshal(ev, new(any)); err != nil {
+		return fmt.Errorf("event is not valid JSON: %w", event.JSONError(ev, err, ""))
+	}
+	if t := bytes.TrimLeft(ev, " \t\r\n"); t[0] == '[' {
+		return errors.New("an event must be one JSON object, not an array (aws events test-event-pattern takes one event too; test each on its own, or run the file through ec2guard handle --dry-run)")
+	} else if t[0] != '{' {
+		return errors.New("an event must be a JSON object")
+	}
+	return nil
+}
 
 func newTestPatternCommand(streams *IO) *cobra.Command {
 	return &cobra.Command{
@@ -18,7 +34,9 @@ func newTestPatternCommand(streams *IO) *cobra.Command {
 		Long: `test-pattern checks an EventBridge event pattern the way EventBridge does, like
 "aws events test-event-pattern", offline. It prints "match" or "no match".
 
-EVENT_FILE "-" reads the event from standard input.
+EVENT_FILE "-" reads the event from standard input. As for "aws events test-event-pattern",
+the event is one JSON object: a JSON array of events is refused (exit 3); run a file of
+events through "ec2guard handle --dry-run" instead. A UTF-8 byte order mark is skipped.
 
 Exit codes: 0 the pattern matches; 1 it does not; 2 the pattern is invalid (the reason is
 printed) or a file cannot be read; 3 the event is not a valid JSON object.`,
@@ -30,20 +48,24 @@ printed) or a file cannot be read; 3 the event is not a valid JSON object.`,
 			if err != nil {
 				return usageError(fmt.Errorf("reading pattern: %w", err))
 			}
-			p, err := pattern.Parse(src)
+			p, err := pattern.Parse(event.TrimBOM(src))
 			if err != nil {
 				return usageError(fmt.Errorf("%s: invalid pattern: %w", args[0], err))
 			}
-			var event []byte
+			var ev []byte
 			if args[1] == "-" {
-				event, err = io.ReadAll(streams.In)
+				ev, err = io.ReadAll(streams.In)
 			} else {
-				event, err = os.ReadFile(args[1])
+				ev, err = os.ReadFile(args[1])
 			}
 			if err != nil {
 				return usageError(fmt.Errorf("reading event: %w", err))
 			}
-			ok, err := p.Matches(event)
+			ev = event.TrimBOM(ev)
+			if err := oneObject(ev); err != nil {
+				return exitCode(ExitRejected, fmt.Errorf("%s: %w", args[1], err))
+			}
+			ok, err := p.Matches(ev)
 			if err != nil {
 				var se *pattern.SyntaxError
 				if errors.As(err, &se) {

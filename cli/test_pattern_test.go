@@ -31,6 +31,8 @@ func TestTestPattern(t *testing.T) {
 	bad := writeFile(t, dir, "bad.json", `{"detail":{"state":"stopped"}}`)
 	stopped := writeFile(t, dir, "stopped.json", `{"source":"aws.ec2","detail":{"state":"stopped"}}`)
 	running := writeFile(t, dir, "running.json", `{"source":"aws.ec2","detail":{"state":"running"}}`)
+	bomPat := writeFile(t, dir, "bom-p.json", "\ufeff"+`{"source":["aws.ec2"],"detail":{"state":["stopped"]}}`)
+	bomEvent := writeFile(t, dir, "bom-e.json", "\ufeff"+`{"source":"aws.ec2","detail":{"state":"stopped"}}`)
 	tests := []struct {
 		name     string
 		stdin    string
@@ -42,14 +44,19 @@ func TestTestPattern(t *testing.T) {
 		{"no match", "", []string{"test-pattern", pat, running}, 1, "no match\n", ""},
 		{"stdin", `{"source":"aws.ec2","detail":{"state":"stopped"}}`, []string{"test-pattern", pat, "-"}, 0, "match\n", ""},
 		{"invalid pattern", "", []string{"test-pattern", bad, stopped}, 2, "", "detail.state: match values must be in an array"},
-		{"invalid event", "{", []string{"test-pattern", pat, "-"}, 3, "", "event is not valid JSON"},
+		{"invalid event", "{", []string{"test-pattern", pat, "-"}, 3, "", "ec2guard: -: event is not valid JSON: unexpected end of input\n"},
+		{"broken pretty event", "{\n  \"source\": \"aws.ec2\",\n  \"detail\" {}\n}", []string{"test-pattern", pat, "-"}, 3, "", "ec2guard: -: event is not valid JSON: line 3, column 12: invalid character '{' after object key\n"},
+		{"array of events", `[{"source":"aws.ec2","detail":{"state":"stopped"}}]`, []string{"test-pattern", pat, "-"}, 3, "", "ec2guard: -: an event must be one JSON object, not an array (aws events test-event-pattern takes one event too; test each on its own, or run the file through ec2guard handle --dry-run)\n"},
+		{"a string", `"x"`, []string{"test-pattern", pat, "-"}, 3, "", "ec2guard: -: an event must be a JSON object\n"},
+		{"byte order marks", "", []string{"test-pattern", bomPat, bomEvent}, 0, "match\n", ""},
 		{"missing file", "", []string{"test-pattern", filepath.Join(dir, "nope.json"), stopped}, 2, "", "reading pattern"},
 		{"wrong arg count", "", []string{"test-pattern", pat}, 2, "", "accepts 2 arg"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, tt.stdin, tt.args...)
-			if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.err) {
+			exact := strings.HasSuffix(tt.err, "\n") // the whole of stderr
+			if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.err) || (exact && errOut != tt.err) {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d, stdout %q, stderr containing %q", code, out, errOut, tt.code, tt.out, tt.err)
 			}
 		})

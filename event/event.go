@@ -3,6 +3,7 @@
 package event
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,7 +41,10 @@ const (
 func Parse(raw []byte) (*Event, error) {
 	var e Event
 	if err := json.Unmarshal(raw, &e); err != nil {
-		return nil, fmt.Errorf("decoding event: %w", err)
+		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] != '{' && json.Valid(raw) {
+			return nil, fmt.Errorf("an event must be a JSON object, not %s", jsonKind(t[0]))
+		}
+		return nil, JSONError(raw, err, "")
 	}
 	if err := e.validate(); err != nil {
 		return nil, err

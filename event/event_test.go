@@ -13,8 +13,13 @@ func TestParse(t *testing.T) {
 		{"no detail", `{"id":"1","detail-type":"x","source":"y"}`, ""},
 		{"missing id and source", `{"detail-type":"x"}`, "missing [id source]"},
 		{"detail not an object", `{"id":"1","detail-type":"x","source":"y","detail":"{}"}`, "not a JSON object"},
-		{"not JSON", `{"id":`, "decoding event"},
-		{"wrong type", `{"id":1,"detail-type":"x","source":"y"}`, "decoding event"},
+		{"truncated", `{"id":`, "unexpected end of input"},
+		{"wrong type", `{"id":1,"detail-type":"x","source":"y"}`, "id: expected a string, got a number"},
+		{"resources not an array", `{"id":"1","detail-type":"x","source":"y","resources":"r"}`, "resources: expected an array, got a string"},
+		{"a boolean", `{"id":"1","detail-type":true,"source":"y"}`, "detail-type: expected a string, got a boolean"},
+		{"syntax", "{\n  \"id\": \"1\",\n  \"source\" \"y\"\n}", `line 3, column 12: invalid character '"' after object key`},
+		{"an array", `[{"id":"1"}]`, "an event must be a JSON object, not an array"},
+		{"a number", ` 5`, "an event must be a JSON object, not a number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -28,7 +33,7 @@ func TestParse(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
+			if err == nil || (err.Error() != tt.err && !strings.HasPrefix(tt.name, "missing") && !strings.HasPrefix(tt.name, "detail")) || !strings.Contains(err.Error(), tt.err) {
 				t.Fatalf("Parse error = %v, want %q", err, tt.err)
 			}
 		})

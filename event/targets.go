@@ -52,7 +52,7 @@ func (e *Event) CloudTrailDetail() (*CloudTrail, error) {
 	}
 	var ct CloudTrail
 	if err := json.Unmarshal(e.Detail, &ct); err != nil {
-		return nil, fmt.Errorf("decoding CloudTrail detail of event %s: %w", e.ID, err)
+		return nil, fmt.Errorf("CloudTrail detail of event %s: %w", e.ID, JSONError(e.Detail, err, "detail"))
 	}
 	return &ct, nil
 }
@@ -68,7 +68,7 @@ func Targets(e *Event) (targets []Target, known bool, err error) {
 			InstanceID string `json:"instance-id"`
 		}
 		if err := json.Unmarshal(e.Detail, &d); err != nil {
-			return nil, true, fmt.Errorf("decoding state-change detail: %w", err)
+			return nil, true, fmt.Errorf("state-change event %s: %w", e.ID, JSONError(e.Detail, err, "detail"))
 		}
 		if d.InstanceID == "" {
 			return nil, true, fmt.Errorf("state-change event %s has no detail.instance-id", e.ID)
@@ -94,7 +94,7 @@ func Targets(e *Event) (targets []Target, known bool, err error) {
 		}
 		if len(ct.ResponseElements) > 0 && string(ct.ResponseElements) != "null" {
 			if err := json.Unmarshal(ct.ResponseElements, &resp); err != nil {
-				return nil, true, fmt.Errorf("decoding responseElements of %s: %w", ct.EventName, err)
+				return nil, true, fmt.Errorf("%s event %s: %w", ct.EventName, e.ID, JSONError(ct.ResponseElements, err, "detail.responseElements"))
 			}
 		}
 		switch ct.EventName {

@@ -55,12 +55,13 @@ func Decode(name string, r io.Reader, emit func(Item)) error {
 	if len(data) > maxInput {
 		return fmt.Errorf("%s: larger than %d bytes once decompressed", name, maxInput)
 	}
+	data = event.TrimBOM(data)
 	trimmed := bytes.TrimSpace(data)
 	switch {
 	case len(trimmed) == 0:
 		return nil
 	case trimmed[0] == '[':
-		return decodeArray(name, trimmed, emit)
+		return decodeArray(name, data, emit)
 	case trimmed[0] == '{':
 		if recs, ok := cloudTrailRecords(trimmed); ok {
 			slab := make([]byte, 0, len(trimmed)+len(recs)*envelopeSize)
@@ -75,6 +76,13 @@ func Decode(name string, r io.Reader, emit func(Item)) error {
 			return nil
 		}
 		if decodeObject(name, trimmed, emit) {
+			return nil
+		}
+		if !ndjson(data) {
+			// One document that is not valid JSON (a truncated pretty-printed event): one
+			// reject where it starts, not one per line.
+			start := 1 + bytes.Count(data[:len(data)-len(bytes.TrimLeft(data, " \t\r\n"))], []byte{'\n'})
+			emit(Item{Pos: name + ":" + strconv.Itoa(start), Err: event.JSONError(data, json.Unmarshal(data, new(any)), "")})
 			return nil
 		}
 	}
@@ -136,17 +144,36 @@ func sizeHint(r io.Reader) (size, gunzipped int) {
 	return size, gunzipped
 }
 
+// ndjson reports whether data, which is not one valid JSON document, reads as one event per
+// line: some line is a JSON object by itself. A pretty-printed event has no such line.
+func ndjson(data []byte) bool {
+	for rest := data; len(rest) > 0; {
+		var l []byte
+		l, rest, _ = bytes.Cut(rest, []byte{'\n'})
+		if l = bytes.TrimSpace(l); len(l) > 0 && l[0] == '{' && json.Valid(l) {
+			return true
+		}
+	}
+	return false
+}
+
 func decodeArray(name string, data []byte, emit func(Item)) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil {
-		emit(Item{Pos: name + ":1", Err: fmt.Errorf("not a JSON array: %w", err)})
+		emit(Item{Pos: name + ":1", Err: fmt.Errorf("not a JSON array: %w", event.JSONError(data, err, ""))})
 		return nil
 	}
 	for i := 0; dec.More(); i++ {
 		var raw json.RawMessage
+		at := int(dec.InputOffset())
 		if err := dec.Decode(&raw); err != nil {
-			// The array itself is broken: what follows cannot be located reliably.
-			emit(Item{Pos: fmt.Sprintf("%s:#%d", name, i), Err: fmt.Errorf("malformed JSON array: %w", err)})
+			// The array itself is broken: what follows cannot be located reliably. The
+			// decoder's offsets are of its buffer: the element's line is told instead.
+			for at < len(data) && bytes.IndexByte([]byte(" \t\r\n,"), data[at]) >= 0 {
+				at++
+			}
+			line := 1 + bytes.Count(data[:at], []byte{'\n'})
+			emit(Item{Pos: fmt.Sprintf("%s:#%d", name, i), Err: fmt.Errorf("malformed JSON array at line %d: %w", line, event.JSONError(nil, err, ""))})
 			return nil
 		}
 		emit(parse(fmt.Sprintf("%s:#%d", name, i), raw))
@@ -182,7 +209,7 @@ func fromCloudTrail(pos string, rec json.RawMessage) Item {
 		RecipientAccountID string `json:"recipientAccountId"`
 	}
 	if err := json.Unmarshal(rec, &r); err != nil {
-		return Item{Pos: pos, Err: fmt.Errorf("decoding CloudTrail record: %w", err)}
+		return Item{Pos: pos, Err: fmt.Errorf("CloudTrail record: %w", event.JSONError(rec, err, ""))}
 	}
 	if r.EventID == "" || r.EventSource == "" {
 		return Item{Pos: pos, Err: errors.New("CloudTrail record has no eventID or eventSource")}

@@ -44,9 +44,23 @@ func TestDecode(t *testing.T) {
 		{"array", "[" + ev1 + "," + ev2 + "]", []string{"f:#0=1", "f:#1=2"}, nil},
 		{"array with a bad element", "[" + ev1 + `,{"id":"x"},` + ev2 + "]", []string{"f:#0=1", "f:#2=2"}, []string{"f:#1: event is missing [source detail-type]"}},
 		{"ndjson", ev1 + "\n\n" + ev2 + "\n", []string{"f:1=1", "f:3=2"}, nil},
-		{"ndjson with garbage", ev1 + "\nnot json\n" + ev2, []string{"f:1=1", "f:3=2"}, []string{"f:2: decoding event"}},
-		{"cloudtrail log", trail, []string{"f:Records[0]=ct-1"}, []string{"f:Records[1]: CloudTrail record has no eventID"}},
-		{"gzip cloudtrail log", gz(trail), []string{"f:Records[0]=ct-1"}, []string{"f:Records[1]"}},
+		{"ndjson with garbage", ev1 + "\nnot json\n" + ev2, []string{"f:1=1", "f:3=2"}, []string{"f:2: column 2: invalid character 'o' in literal null (expecting 'u')"}},
+		{"ndjson with a wrong type", ev1 + "\n" + `{"id":7,"source":"s","detail-type":"d"}`, []string{"f:1=1"}, []string{"f:2: id: expected a string, got a number"}},
+		{"ndjson with an array", ev1 + "\n" + `[1]`, []string{"f:1=1"}, []string{"f:2: an event must be a JSON object, not an array"}},
+		{"cloudtrail log", trail, []string{"f:Records[0]=ct-1"}, []string{"f:Records[1]: CloudTrail record has no eventID or eventSource"}},
+		{"gzip cloudtrail log", gz(trail), []string{"f:Records[0]=ct-1"}, []string{"f:Records[1]: CloudTrail record has no eventID or eventSource"}},
+		{"cloudtrail record of a wrong type", `{"Records":[{"eventID":5,"eventSource":"ec2.amazonaws.com"}]}`, nil, []string{"f:Records[0]: CloudTrail record: eventID: expected a string, got a number"}},
+		{"cloudtrail field of a wrong type", `{"Records":[` + `{"eventID":"e","eventSource":"ec2.amazonaws.com","awsRegion":["x"]}]}`, nil, []string{"f:Records[0]: CloudTrail record: awsRegion: expected a string, got an array"}},
+		{"array element not an object", "[" + ev1 + ",5]", []string{"f:#0=1"}, []string{"f:#1: an event must be a JSON object, not a number"}},
+		{"array truncated", "[" + ev1 + ",\n{\"id\":", []string{"f:#0=1"}, []string{"f:#1: malformed JSON array at line 2: unexpected end of input"}},
+		{"array broken", "[\n" + ev1 + "\n,,]", []string{"f:#0=1"}, []string{"f:#1: malformed JSON array at line 3: invalid character ',' looking for beginning of value"}},
+		{"truncated pretty event", "\n\n{\n  \"id\": \"1\",\n  \"source\": \"x\",\n  \"detail\": {\n    \"state\": \"stopped\"\n", nil, []string{"f:3: unexpected end of input"}},
+		{"broken pretty event", "{\n  \"id\": \"1\",\n  \"source\" \"x\"\n}\n", nil, []string{"f:1: line 3, column 12: invalid character '\"' after object key"}},
+		{"byte order mark", "\ufeff" + ev1, []string{"f:1=1"}, nil},
+		{"byte order mark, pretty", "\ufeff{\n  \"id\": \"1\",\n  \"source\": \"x\",\n  \"detail-type\": \"y\"\n}\n", []string{"f:1=1"}, nil},
+		{"byte order mark, ndjson", "\ufeff" + ev1 + "\n" + ev2, []string{"f:1=1", "f:2=2"}, nil},
+		{"byte order mark, array", "\ufeff[" + ev1 + "]", []string{"f:#0=1"}, nil},
+		{"byte order mark, gzip", gz("\ufeff" + trail), []string{"f:Records[0]=ct-1"}, []string{"f:Records[1]: CloudTrail record has no eventID or eventSource"}},
 		{"empty", "  \n", nil, nil},
 	}
 	for _, tt := range tests {
@@ -59,8 +73,8 @@ func TestDecode(t *testing.T) {
 				t.Fatalf("errors %v, want %v", errs, tt.errs)
 			}
 			for i := range errs {
-				if !strings.HasPrefix(errs[i], tt.errs[i]) {
-					t.Errorf("error %q, want prefix %q", errs[i], tt.errs[i])
+				if errs[i] != tt.errs[i] {
+					t.Errorf("error %q, want %q", errs[i], tt.errs[i])
 				}
 			}
 		})
@@ -85,6 +99,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("[" + ev1 + "]"))
 	f.Add([]byte(`{"Records":[{"eventID":"a","eventSource":"ec2.amazonaws.com"}]}`))
 	f.Add([]byte(gz(ev1 + "\n" + ev2)))
+	f.Add([]byte("\ufeff{\n  \"id\": \"1\",\n  \"detail\": {\n"))
+	f.Add([]byte("[" + ev1 + ",\n5,,"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_ = Decode("f", bytes.NewReader(data), func(it Item) {
 			if (it.Event == nil) == (it.Err == nil) {
