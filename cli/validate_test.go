@@ -10,6 +10,20 @@ func TestValidate(t *testing.T) {
 	dir := t.TempDir()
 	bad := writeFile(t, dir, "bad.yaml", "rules:\n  - name: a\n    pattern: {detail: {state: stopped}}\n    actions: [reboot]\n")
 	never := writeFile(t, dir, "never.yaml", "rules:\n  - name: tell-on-stop\n    pattern:\n      detail-type: [AWS API Call via CloudTrail]\n      detail: {eventName: [StopInstances]}\n    actions: [{notify: {topic: \"arn:aws:sns:us-east-1:123456789012:ops\"}}]\n")
+	open := writeFile(t, dir, "open.yaml", `rules:
+  - name: tag-any
+    pattern: {detail-type: [AWS API Call via CloudTrail], detail: {eventName: [RunInstances]}}
+    actions: [{tag: {tags: {Owner: "{{.UserName}}"}}}]
+  - name: stop-prefixed
+    pattern: {source: [{prefix: aws}], detail: {state: [running]}}
+    actions: [stop, {notify: {topic: "arn:aws:sns:us-east-1:123456789012:ops"}}]
+  - name: tell-any
+    pattern: {detail: {state: [running]}}
+    actions: [{notify: {topic: "arn:aws:sns:us-east-1:123456789012:ops"}}]
+  - name: protect-ec2
+    pattern: {source: [aws.ec2], detail: {state: [stopped]}}
+    actions: [{protect: {termination: true}}]
+`)
 	tests := []struct {
 		name     string
 		env      map[string]string
@@ -33,6 +47,13 @@ func TestValidate(t *testing.T) {
 			`seeds.yaml:17:18: action "notify": parameter "topic": "not-an-arn" is not an SNS topic ARN`},
 		{"a rule that can never act", nil, []string{"validate", "-r", never}, 2, "",
 			"never.yaml:4:7: the pattern selects only events that name no resource ec2guard acts on: CloudTrail StopInstances; ec2guard acts on EC2 Instance State-change Notification events and the CloudTrail calls that create resources and succeed"},
+		{"an acting rule open to any source", nil, []string{"validate", "-r", open}, 0, "4 rules valid",
+			`open.yaml:2:5: warning: rule "tag-any" acts (tag) but its pattern admits events whatever their source (it does not pin "source"): anyone allowed events:PutEvents can send those, and ec2guard does not act on them; add source: [aws.ec2] (or the aws.* sources it means)`},
+		{"a prefix that lets other sources in", nil, []string{"validate", "-r", open}, 0, "4 rules valid",
+			`open.yaml:5:5: warning: rule "stop-prefixed" acts (stop) but its pattern admits events of sources that are not AWS's (for example "aws")`},
+		{"strict", nil, []string{"validate", "-r", open, "--strict"}, 2, "", "open.yaml: 2 warnings, which --strict makes errors"},
+		{"strict and clean", nil, []string{"validate", "--strict", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops"}, 0,
+			"3 rules valid", ""},
 		{"no rule file", nil, []string{"validate"}, 2, "", "a rule file is required"},
 		{"bad var", nil, []string{"validate", "-r", bad, "--var", "x"}, 2, "", `--var "x": want NAME=VALUE`},
 	}

@@ -281,6 +281,9 @@ func (e *Engine) Handle(ctx context.Context, ev *event.Event) []Decision {
 		d.Outcome, d.Reason = Skipped, "no rule matched"
 		return one(d)
 	}
+	if !ev.FromAWS() {
+		return e.foreign(ev, hits, base, start)
+	}
 	var ct *event.CloudTrail
 	if ev.DetailType == event.DetailTypeAPICall {
 		if d, err := ev.CloudTrailDetail(); err == nil {
@@ -319,6 +322,26 @@ func (e *Engine) Handle(ctx context.Context, ev *event.Event) []Decision {
 	now := e.cfg.Now()
 	for i := range out {
 		out[i].DurationMS = ms(now.Sub(start))
+	}
+	return out
+}
+
+// foreign is the record of an event whose source is not AWS's, which a rule's pattern
+// admitted: one skipped record per rule, its detail never read (PutEvents lets any principal
+// allowed it send any detail under a source of its own).
+func (e *Engine) foreign(ev *event.Event, hits []int, base Decision, start time.Time) []Decision {
+	why := fmt.Sprintf("the event's source %q is not AWS's (%s...): not acted on, since any principal allowed events:PutEvents can send it", ev.Source, event.SourcePrefixAWS)
+	if ev.DetailType == event.DetailTypeStateChange {
+		why = fmt.Sprintf("the event's source %q is not EC2's (%s): not acted on, since any principal allowed events:PutEvents can send it", ev.Source, event.SourceEC2)
+	}
+	out := make([]Decision, 0, len(hits))
+	for _, ri := range hits {
+		d := base
+		d.Rule = e.cfg.Rules.Rules[ri].Name
+		d.DryRun = e.cfg.DryRun || e.cfg.Rules.Rules[ri].Mode == rules.DryRun
+		d.Outcome, d.Reason = Skipped, why
+		d.DurationMS = ms(e.cfg.Now().Sub(start))
+		out = append(out, d)
 	}
 	return out
 }

@@ -752,3 +752,64 @@ func TestNotifyAfterAClaimHeldElsewhere(t *testing.T) {
 		t.Fatal("the notify's key was claimed")
 	}
 }
+
+// An event whose source is not AWS's is whatever a principal allowed events:PutEvents sent:
+// a rule whose pattern admits it records it as skipped, and nothing acts or reads.
+func TestForeignSource(t *testing.T) {
+	set, err := rules.Load("any.yaml", []byte(`rules:
+  - name: any-stopped
+    pattern: {detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    actions: [start]
+    mode: enforce
+  - name: any-run
+    pattern: {detail: {eventName: [RunInstances]}}
+    actions: [{tag: {tags: {Owner: x}}}]
+    mode: enforce
+`), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse := func(s string) *event.Event {
+		e, err := event.Parse([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	run := `"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"RunInstances","eventSource":"ec2.amazonaws.com","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/mallory"},"responseElements":{"instancesSet":{"items":[{"instanceId":"i-prot"}]}}}}`
+	for _, c := range []struct {
+		name, event, rule, reason string
+	}{
+		{"a custom source", `{"id":"f1","source":"mallory.app",` + run, "any-run",
+			`the event's source "mallory.app" is not AWS's (aws....): not acted on, since any principal allowed events:PutEvents can send it`},
+		{"aws in other case", `{"id":"f2","source":"AWS.ec2",` + run, "any-run",
+			`the event's source "AWS.ec2" is not AWS's (aws....): not acted on, since any principal allowed events:PutEvents can send it`},
+		{"a state change not from EC2", `{"id":"f3","source":"aws.securityhub","detail-type":"EC2 Instance State-change Notification","detail":{"instance-id":"i-prot","state":"stopped"}}`, "any-stopped",
+			`the event's source "aws.securityhub" is not EC2's (aws.ec2): not acted on, since any principal allowed events:PutEvents can send it`},
+		{"a custom state change", `{"id":"f4","source":"mallory.app","detail-type":"EC2 Instance State-change Notification","detail":{"instance-id":"i-prot","state":"stopped"}}`, "any-stopped",
+			`the event's source "mallory.app" is not EC2's (aws.ec2): not acted on, since any principal allowed events:PutEvents can send it`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, func(cfg *Config) { cfg.Rules = set })
+			f.inv.err = errors.New("the inventory was read")
+			d := one(t, f.eng.Handle(context.Background(), parse(c.event)))
+			if d.Rule != c.rule || d.Outcome != Skipped || d.Reason != c.reason || d.Action != "" || d.Resource != "" {
+				t.Fatalf("%+v", d)
+			}
+			for name, r := range f.acts {
+				if len(r.calls) > 0 {
+					t.Errorf("%s was called: %+v", name, r.calls)
+				}
+			}
+		})
+	}
+	// The same events from AWS are acted on.
+	f := newFixture(t, func(cfg *Config) { cfg.Rules = set })
+	if d := one(t, f.eng.Handle(context.Background(), stateEvent("g1", "i-prot", "stopped"))); d.Rule != "any-stopped" || d.Outcome != Applied {
+		t.Fatalf("%+v", d)
+	}
+	ds := f.eng.Handle(context.Background(), parse(`{"id":"g2","source":"aws.ec2",`+run))
+	if len(ds) != 1 || ds[0].Rule != "any-run" || ds[0].Outcome != Applied || ds[0].Resource != "i-prot" {
+		t.Fatalf("%+v", ds)
+	}
+}

@@ -1,0 +1,28 @@
+package actions
+
+import (
+	"testing"
+
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+func TestMutatingAsBuilt(t *testing.T) {
+	params := map[string]map[string]any{
+		"protect": {"stop": true},
+		"tag":     {"tags": map[string]any{"Owner": "{{.UserName}}"}},
+		"notify":  {"topic": "arn:aws:sns:us-east-1:123456789012:ops"},
+	}
+	f := &Factory{}
+	for _, name := range Names() {
+		act, err := f.New(rules.ActionSpec{Name: name, Params: params[name]})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if Mutating(name) != act.Mutating() {
+			t.Errorf("Mutating(%q) = %v, the built action says %v", name, Mutating(name), act.Mutating())
+		}
+	}
+	if Mutating("nope") {
+		t.Error("an unknown action is mutating")
+	}
+}
