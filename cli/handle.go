@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -250,6 +251,9 @@ func handleInputs(ctx context.Context, eng *engine.Engine, args []string, stream
 				return usageError(fmt.Errorf("opening input: %w", err))
 			}
 			defer file.Close()
+			if fi, err := file.Stat(); err == nil && fi.IsDir() {
+				return usageError(fmt.Errorf("%s is a folder: name its files (%s)", name, filepath.Join(name, "*.json")))
+			}
 			r = file
 		} else {
 			name = "stdin"

@@ -197,3 +197,12 @@ func TestHandleRejectsSayWhere(t *testing.T) {
 		})
 	}
 }
+
+// A folder given as input is named as one, with what to give instead.
+func TestHandleFolder(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runCLI(t, "", "handle", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--no-state", dir)
+	if want := "ec2guard: " + dir + " is a folder: name its files (" + filepath.Join(dir, "*.json") + ")\n"; code != ExitUsage || out != "" || errOut != want {
+		t.Fatalf("exit %d, stdout %q, stderr %q, want %q", code, out, errOut, want)
+	}
+}

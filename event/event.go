@@ -5,8 +5,8 @@ package event
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strings"
 )
 
 // Event is an EventBridge event. Detail stays raw so it can go straight to the matcher;
@@ -65,10 +65,10 @@ func (e *Event) validate() error {
 		missing = append(missing, "detail-type")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("event is missing %v", missing)
+		return fmt.Errorf("event is missing %s (every EventBridge event has id, source and detail-type)", strings.Join(missing, ", "))
 	}
 	if len(e.Detail) > 0 && e.Detail[0] != '{' {
-		return errors.New("event detail is not a JSON object")
+		return fmt.Errorf("detail: expected an object, got %s", jsonKind(e.Detail[0]))
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func TestDecode(t *testing.T) {
 		{"one event", ev1, []string{"f:1=1"}, nil},
 		{"pretty event", "{\n  \"id\": \"1\",\n  \"source\": \"x\",\n  \"detail-type\": \"y\"\n}\n", []string{"f:1=1"}, nil},
 		{"array", "[" + ev1 + "," + ev2 + "]", []string{"f:#0=1", "f:#1=2"}, nil},
-		{"array with a bad element", "[" + ev1 + `,{"id":"x"},` + ev2 + "]", []string{"f:#0=1", "f:#2=2"}, []string{"f:#1: event is missing [source detail-type]"}},
+		{"array with a bad element", "[" + ev1 + `,{"id":"x"},` + ev2 + "]", []string{"f:#0=1", "f:#2=2"}, []string{"f:#1: event is missing source, detail-type (every EventBridge event has id, source and detail-type)"}},
 		{"ndjson", ev1 + "\n\n" + ev2 + "\n", []string{"f:1=1", "f:3=2"}, nil},
 		{"ndjson with garbage", ev1 + "\nnot json\n" + ev2, []string{"f:1=1", "f:3=2"}, []string{"f:2: column 2: invalid character 'o' in literal null (expecting 'u')"}},
 		{"ndjson with a wrong type", ev1 + "\n" + `{"id":7,"source":"s","detail-type":"d"}`, []string{"f:1=1"}, []string{"f:2: id: expected a string, got a number"}},
