@@ -40,8 +40,8 @@ events through "ec2guard handle --dry-run" instead. A UTF-8 byte order mark is s
 
 Exit codes: 0 the pattern matches; 1 it does not; 2 the pattern is invalid (the reason is
 printed) or a file cannot be read; 3 the event is not a valid JSON object.`,
-		Example: `  ec2guard test-pattern examples/patterns/stop-protection.json event.json
-  aws ec2 ... | ec2guard test-pattern pattern.json -`,
+		Example: `  ec2guard test-pattern examples/patterns/stop-protection.json examples/events/instance-stopped.json
+  ec2guard test-pattern examples/patterns/auto-tag.json - < examples/events/run-instances.json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := os.ReadFile(args[0])
