@@ -4,7 +4,8 @@
 // dry run, per-resource loop budget, blast-radius caps) — and returns one decision record per
 // (rule, resource, action). The clock, the logger, the AWS side (Inventory, actions), the
 // idempotency ledger and the budget store are injected; the budget counts in this process
-// unless a shared Budget (package ledger's DynamoDB table) counts across processes.
+// unless a Budget of package ledger (its DynamoDB table, or its file) counts across processes.
+// A mutating action is taken from the budget when it is about to mutate (Invocation.MayMutate).
 //
 // API:
 //
