@@ -17,8 +17,10 @@ type Permission struct {
 	// filters' tag conditions (ec2:ResourceTag/...) may narrow the grant. An action that also
 	// acts on other resources (tag: an instance's volumes) is not.
 	FilterScoped bool
-	// TagKeys are the only tag keys the action writes (aws:TagKeys).
-	TagKeys []string
+	// TagKeys are the only tag keys the action writes (aws:TagKeys); unless Overwrite, only
+	// where the resource lacks them (the action adds one key a call, absent keys only).
+	TagKeys   []string
+	Overwrite bool
 }
 
 // ReadPermissions are the read-only calls every deployment makes: the engine reads the
@@ -54,6 +56,7 @@ func Permissions(name string, params map[string]any) []Permission {
 			On:      []string{"instance", "volume", "network-interface", "snapshot", "image"},
 			TagKeys: slices.Compact(keys),
 		}}
+		perms[0].Overwrite, _ = params["overwrite"].(bool)
 		if confirm, _ := params["confirm"].(bool); confirm {
 			// LookupEvents has no resource-level permissions.
 			perms = append(perms, Permission{Actions: []string{"cloudtrail:LookupEvents"}, Resources: []string{"*"}})

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/event"
 )
 
 // Names the function and its stack agree on.
@@ -16,6 +17,9 @@ const (
 	LedgerTTL = awsapi.TableTTL
 	// DefaultRemediationRole is the role name a member account exposes to the central function.
 	DefaultRemediationRole = "ec2guard-remediation"
+	// ForwarderRole is the fixed name of the role a member stack creates for its EventBridge
+	// rules to put their events on the central bus: the central bus admits it alone.
+	ForwarderRole = "ec2guard-forwarder"
 )
 
 // retentionDays are the values CloudWatch Logs accepts.
@@ -101,10 +105,17 @@ func Central(o Options) (*Template, error) {
 			Type: "AWS::Events::EventBusPolicy",
 			Properties: map[string]any{
 				"StatementId": "ec2guard-organization",
+				// Only the members' forwarding role, inside the Organization, and only events of
+				// AWS's sources (which PutEvents refuses from anyone): a principal of a member
+				// account cannot put an event of its own making on the bus the function reads.
 				"Statement": map[string]any{
 					"Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
-					"Resource":  sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"),
-					"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": ref("OrganizationId")}},
+					"Resource": sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"),
+					"Condition": map[string]any{
+						"StringEquals": map[string]any{"aws:PrincipalOrgID": ref("OrganizationId")},
+						"ArnLike":      map[string]any{"aws:PrincipalArn": sub("arn:${AWS::Partition}:iam::*:role/" + ForwarderRole)},
+						"StringLike":   map[string]any{"events:source": event.SourcePrefixAWS + "*"},
+					},
 				},
 			},
 		}

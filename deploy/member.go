@@ -29,8 +29,10 @@ func Member(o Options) (*Template, error) {
 	}
 	res := t.Resources
 	bus := sub("arn:${AWS::Partition}:events:${AWS::Region}:${CentralAccountId}:event-bus/default")
-	res["ForwarderRole"] = serviceRole("lets this account's ec2guard rules put their events on the central bus",
+	forwarder := serviceRole("lets this account's ec2guard rules put their events on the central bus (which admits this role's name alone)",
 		"events.amazonaws.com", "forward", map[string]any{"Effect": "Allow", "Action": "events:PutEvents", "Resource": bus})
+	forwarder.Properties["RoleName"] = ForwarderRole
+	res["ForwarderRole"] = forwarder
 	res["ForwardDeadLetterQueue"] = deadLetterQueue()
 	stmts := []map[string]any{readStatement()}
 	stmts = append(stmts, actionStatements(o.Rules, true)...)

@@ -64,16 +64,58 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 					if len(cond) > 0 {
 						st["Condition"] = cond
 					}
+					if len(p.TagKeys) > 0 && !p.Overwrite {
+						out = appendOnce(out, seen, sids, r.Name+" "+spec.Name, addOnly(st, p.TagKeys)...)
+						continue
+					}
 				}
-				key, _ := json.Marshal(st)
-				if seen[string(key)] {
-					continue
-				}
-				seen[string(key)] = true
-				st["Sid"] = logicalID("", r.Name+" "+spec.Name, sids)
-				out = append(out, st)
+				out = appendOnce(out, seen, sids, r.Name+" "+spec.Name, st)
 			}
 		}
+	}
+	return out
+}
+
+// appendOnce appends the statements not already in out (identical ones merged), each with a
+// Sid made of name.
+func appendOnce(out []map[string]any, seen, sids map[string]bool, name string, sts ...map[string]any) []map[string]any {
+	for _, st := range sts {
+		key, _ := json.Marshal(st)
+		if seen[string(key)] {
+			continue
+		}
+		seen[string(key)] = true
+		st["Sid"] = logicalID("", name, sids)
+		out = append(out, st)
+	}
+	return out
+}
+
+// addOnly splits a tag grant into one statement per key that lets the role add that key, and
+// only where the resource lacks it: IAM then refuses, atomically, a CreateTags that would
+// overwrite an owner (aws:TagKeys alone limits which keys, not whether they exist). Each
+// statement holds when the request's keys are exactly [KEY] — ForAllValues (no other key),
+// and ForAnyValue, since ForAllValues holds of a request with no keys at all — and
+// ec2:ResourceTag/KEY is absent (Null). The action sends one CreateTags per key to match.
+func addOnly(st map[string]any, keys []string) []map[string]any {
+	var out []map[string]any
+	for _, k := range keys {
+		cond := map[string]any{}
+		if c, ok := st["Condition"].(map[string]map[string]any); ok {
+			for op, m := range c {
+				cond[op] = m
+			}
+		}
+		cond["ForAllValues:StringEquals"] = map[string]any{"aws:TagKeys": []string{k}}
+		cond["ForAnyValue:StringEquals"] = map[string]any{"aws:TagKeys": []string{k}}
+		null := map[string]any{"ec2:ResourceTag/" + k: "true"}
+		if n, ok := cond["Null"].(map[string]any); ok {
+			for nk, v := range n {
+				null[nk] = v
+			}
+		}
+		cond["Null"] = null
+		out = append(out, map[string]any{"Effect": st["Effect"], "Action": st["Action"], "Resource": st["Resource"], "Condition": cond})
 	}
 	return out
 }

@@ -186,7 +186,13 @@ func TestExecutionRoleIsLeastPrivilege(t *testing.T) {
 		{"stop an excepted instance", "ec2:StopInstances", inst, tag("SPECIAL_EXCEPTION", "yes"), eval.ImplicitDeny},
 		{"stop a protected instance", "ec2:StopInstances", inst, tag("Protected", "true"), eval.ImplicitDeny},
 		{"stop in another account", "ec2:StopInstances", "arn:aws:ec2:us-east-1:999999999999:instance/i-0abc", nil, eval.ImplicitDeny},
-		{"tag Owner and PrincipalId", "ec2:CreateTags", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1", tagKeys("Owner", "PrincipalId"), eval.Allowed},
+		{"tag PrincipalId where there is none", "ec2:CreateTags", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1", tagKeys("PrincipalId"), eval.Allowed},
+		{"tag Owner where there is none", "ec2:CreateTags", inst, tagKeys("Owner"), eval.Allowed},
+		{"overwrite an owner's PrincipalId", "ec2:CreateTags", inst, eval.Context{"aws:TagKeys": {"PrincipalId"}, "ec2:ResourceTag/PrincipalId": {"AIDAALICE"}}, eval.ImplicitDeny},
+		{"overwrite an Owner", "ec2:CreateTags", inst, eval.Context{"aws:TagKeys": {"Owner"}, "ec2:ResourceTag/Owner": {"alice"}}, eval.ImplicitDeny},
+		{"add PrincipalId beside an Owner", "ec2:CreateTags", inst, eval.Context{"aws:TagKeys": {"PrincipalId"}, "ec2:ResourceTag/Owner": {"alice"}}, eval.Allowed},
+		{"two keys in one call", "ec2:CreateTags", inst, tagKeys("Owner", "PrincipalId"), eval.ImplicitDeny},
+		{"no keys (ForAllValues of nothing)", "ec2:CreateTags", inst, nil, eval.ImplicitDeny},
 		{"tag a snapshot", "ec2:CreateTags", "arn:aws:ec2:us-east-1::snapshot/snap-1", tagKeys("Owner"), eval.Allowed},
 		{"take an instance over with Protected", "ec2:CreateTags", inst, tagKeys("Protected"), eval.ImplicitDeny},
 		{"set the exception tag", "ec2:CreateTags", inst, tagKeys("Owner", "SPECIAL_EXCEPTION"), eval.ImplicitDeny},
@@ -296,7 +302,8 @@ func TestFilterConditions(t *testing.T) {
 	got, _ := json.Marshal(actionStatements(set, false))
 	want := `[{"Action":["ec2:StopInstances"],"Condition":{"Null":{"ec2:ResourceTag/Keep":"true","ec2:ResourceTag/Team":"false"},"StringEquals":{"ec2:ResourceTag/Env":["prod"]},"StringLike":{"ec2:ResourceTag/Name":["web-*"]}},"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-1"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-2"}],"Sid":"ScopedStop"},` +
 		`{"Action":["ec2:ModifyInstanceAttribute"],"Condition":{"Null":{"ec2:ResourceTag/Keep":"true","ec2:ResourceTag/Team":"false"},"StringEquals":{"ec2:ResourceTag/Env":["prod"]},"StringLike":{"ec2:ResourceTag/Name":["web-*"]}},"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-1"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/i-2"}],"Sid":"ScopedProtect"},` +
-		`{"Action":["ec2:CreateTags"],"Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["A","B"]}},"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}::image/*"}],"Sid":"ScopedTag"},` +
+		`{"Action":["ec2:CreateTags"],"Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["A"]},"ForAnyValue:StringEquals":{"aws:TagKeys":["A"]},"Null":{"ec2:ResourceTag/A":"true"}},"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}::image/*"}],"Sid":"ScopedTag"},` +
+		`{"Action":["ec2:CreateTags"],"Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["B"]},"ForAnyValue:StringEquals":{"aws:TagKeys":["B"]},"Null":{"ec2:ResourceTag/B":"true"}},"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*"},{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}::image/*"}],"Sid":"ScopedTag2"},` +
 		`{"Action":["ec2:StopInstances","ec2:ModifyInstanceAttribute"],"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"}],"Sid":"FreeStop"}]`
 	if string(got) != want {
 		t.Errorf("statements\n%s\nwant\n%s", got, want)
@@ -438,5 +445,58 @@ func TestPolicy(t *testing.T) {
 	_, res := iamCheck(t, dir)
 	for _, f := range res.Findings {
 		t.Errorf("%s %s: %s", f.ID, f.Statement, f.Message)
+	}
+}
+
+// With overwrite: true the tag grant is the keys alone (the action may replace them).
+func TestTagOverwriteGrant(t *testing.T) {
+	set := loadRules(t, `rules:
+  - name: retag
+    pattern: {source: [aws.ec2]}
+    actions: [{tag: {tags: {Team: x}, overwrite: true}}]
+`)
+	got, _ := json.Marshal(actionStatements(set, false)[0]["Condition"])
+	if string(got) != `{"ForAllValues:StringEquals":{"aws:TagKeys":["Team"]}}` {
+		t.Errorf("condition %s", got)
+	}
+}
+
+// The central bus admits PutEvents from the members' forwarding role alone, inside the
+// Organization, of AWS's sources alone: the bus policy as the resource policy of iam simulate's
+// evaluator (a caller of a member account needs it to allow, whatever its own policy says).
+func TestCentralBusAdmitsOnlyTheForwarder(t *testing.T) {
+	st := templates(t)["central.yaml"].Resources["OrganizationEvents"].Properties["Statement"]
+	b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": st})
+	resolve := strings.NewReplacer(`{"Ref":"OrganizationId"}`, `"o-abcdefghij"`, `{"Fn::Sub":"arn:${AWS::Partition}:iam::*:role/ec2guard-forwarder"}`, `"arn:aws:iam::*:role/ec2guard-forwarder"`,
+		`{"Fn::Sub":"arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"}`, `"arn:aws:events:us-east-1:111122223333:event-bus/default"`)
+	busFile := filepath.Join(t.TempDir(), "bus.json")
+	bus, err := policy.Parse(busFile, []byte(resolve.Replace(string(b))))
+	if err != nil || strings.Contains(resolve.Replace(string(b)), "Fn::") {
+		t.Fatalf("%v: %s", err, resolve.Replace(string(b)))
+	}
+	// A member's caller is of another account: its own policy allowing PutEvents is not
+	// enough, the bus policy must allow too, so the bus policy alone is what decides.
+	ev, err := eval.Compile(eval.PolicySet{Resource: []*policy.Document{bus}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const forwarder = "arn:aws:iam::222222222222:role/ec2guard-forwarder"
+	for _, c := range []struct {
+		name, principal, org, source string
+		want                         eval.Effect
+	}{
+		{"the forwarder, an EC2 event", forwarder, "o-abcdefghij", "aws.ec2", eval.Allowed},
+		{"the forwarder, a finding", forwarder, "o-abcdefghij", "aws.securityhub", eval.Allowed},
+		{"the forwarder, a custom source", forwarder, "o-abcdefghij", "mallory.app", eval.ImplicitDeny},
+		{"another role of a member", "arn:aws:iam::222222222222:role/developer", "o-abcdefghij", "aws.ec2", eval.ImplicitDeny},
+		{"a user of a member", "arn:aws:iam::222222222222:user/mallory", "o-abcdefghij", "mallory.app", eval.ImplicitDeny},
+		{"a forwarder-named role outside the Organization", "arn:aws:iam::999999999999:role/ec2guard-forwarder", "o-otherorgxyz", "aws.ec2", eval.ImplicitDeny},
+	} {
+		ctx := eval.Context{"aws:PrincipalArn": {c.principal}, "aws:PrincipalOrgID": {c.org}, "events:source": {c.source},
+			"aws:PrincipalAccount": {strings.Split(c.principal, ":")[4]}}
+		req := eval.Request{Principal: c.principal, Action: "events:PutEvents", Resource: "arn:aws:events:us-east-1:111122223333:event-bus/default", Context: ctx}
+		if got := ev.Decide(req); got != c.want {
+			t.Errorf("%s: %s", c.name, got)
+		}
 	}
 }

@@ -35,6 +35,7 @@ var ec2Retag = &Check{
 	Good: []Example{
 		{Name: "tagging at creation only", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEquals":{"ec2:ResourceTag/PrincipalId":"${aws:userid}"}}},{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"ec2:CreateAction":"RunInstances"}}}]}`},
 		{Name: "only harmless keys", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEquals":{"ec2:ResourceTag/PrincipalId":"${aws:userid}"}}},{"Effect":"Allow","Action":["ec2:CreateTags","ec2:DeleteTags"],"Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["Name","CostCenter"]}}}]}`},
+		{Name: "adding a key the rights need absent", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"Null":{"ec2:ResourceTag/Keep":"true"}}},{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["Keep"]}}}]}`},
 		{Name: "tagging without tag-based rights", Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:CreateTags","ec2:StopInstances"],"Resource":"*"}]}`},
 	},
 	Bad: []Example{
@@ -71,7 +72,11 @@ func retag(env *Env, s *Subject) ([]Finding, error) {
 
 func retagProbes(_ *Env, s *Subject, a *catalog.Action) [][]probe {
 	var ps []probe
-	for _, k := range s.tagDependentKeys() {
+	keys := s.tagDependentKeys()
+	if strings.EqualFold(a.Name, "CreateTags") {
+		keys = s.grantingTagKeys() // adding a key the rights need absent grants nothing
+	}
+	for _, k := range keys {
 		// The new value is the caller's own identity, in either form a policy may compare
 		// it with.
 		for _, v := range []string{probeUserID, probeUserName} {

@@ -60,7 +60,14 @@ func statementNames(st *policy.Statement, action string) bool {
 // tagDependentKeys returns the tag keys of the ec2:ResourceTag/* and aws:ResourceTag/*
 // conditions on the subject's Allow statements: the tags its rights depend on, and that a
 // caller could write.
-func (s *Subject) tagDependentKeys() []string {
+func (s *Subject) tagDependentKeys() []string { return s.tagKeys(false) }
+
+// grantingTagKeys are the tag-dependent keys whose presence may grant a right: every one but
+// those the Allow statements only require to be absent (Null = "true"), which adding can only
+// take rights away from (deleting it is another matter).
+func (s *Subject) grantingTagKeys() []string { return s.tagKeys(true) }
+
+func (s *Subject) tagKeys(granting bool) []string {
 	var keys []string
 	seen := map[string]bool{}
 	for _, d := range s.Identity {
@@ -69,8 +76,9 @@ func (s *Subject) tagDependentKeys() []string {
 				continue
 			}
 			for _, c := range st.Conditions {
+				absent := strings.EqualFold(c.Operator, "Null") && len(c.Values) == 1 && strings.EqualFold(c.Values[0], "true")
 				// Tag keys starting with "aws:" are reserved: nobody can create or delete them.
-				if k, ok := resourceTagKey(c.Key); ok && !strings.HasPrefix(strings.ToLower(k), "aws:") && !seen[strings.ToLower(k)] {
+				if k, ok := resourceTagKey(c.Key); ok && !(granting && absent) && !strings.HasPrefix(strings.ToLower(k), "aws:") && !seen[strings.ToLower(k)] {
 					seen[strings.ToLower(k)] = true
 					keys = append(keys, k)
 				}
