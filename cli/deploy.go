@@ -180,14 +180,16 @@ func newDeployPolicyCommand(streams *IO) *cobra.Command {
 	var rf ruleFlags
 	var o deploy.PolicyOptions
 	cmd := &cobra.Command{
-		Use:   "policy -r RULES [--var NAME=VALUE]... [--account ID] [--region R] [--table NAME] [--assume-role NAME]",
+		Use:   "policy -r RULES [--var NAME=VALUE]... [--account ID] [--region R] [--table NAME] [--assume-role NAME --org-id o-...]",
 		Short: "Write the IAM policy ec2guard needs to run the rules (for roles made outside CloudFormation)",
 		Long: `policy writes, as JSON, the identity policy that ec2guard needs to run the rule file: the
 statements of the template's execution role (each action's EC2 call narrowed by its rule's
 filters, tag writes limited to the rule's keys, SNS publish on the rules' topics, the reads),
 with concrete ARNs, for a role made with Terraform, the CDK or by hand, or for serve.
 --table adds the DynamoDB state table (--state dynamodb://TABLE), --assume-role the members'
-remediation role of an Organization. ARNs name --account and --region, or any ("*").
+remediation role of an Organization, which --org-id (required with it) confines to that
+Organization's accounts (aws:ResourceOrgID, as the central template does): without it the grant
+would reach a role of that name in any account. ARNs name --account and --region, or any ("*").
 
 Exit codes: 0 written; 2 usage or rule-file error.`,
 		Example: `  ec2guard deploy policy -r examples/seeds.yaml --var topic=arn:aws:sns:eu-west-1:111122223333:ops \
@@ -215,5 +217,6 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.StringVar(&o.Partition, "partition", "aws", "the ARNs' partition")
 	fl.StringVar(&o.Table, "table", "", "the DynamoDB state table ec2guard uses, if any")
 	fl.StringVar(&o.AssumeRole, "assume-role", "", "the remediation role ec2guard assumes in other accounts, if any")
+	fl.StringVar(&o.OrgID, "org-id", "", "the Organization (o-...) whose accounts --assume-role may be assumed in (required with it)")
 	return cmd
 }

@@ -93,6 +93,13 @@ func TestDeployPolicyCommand(t *testing.T) {
 	if !strings.HasPrefix(strings.TrimSpace(out), "{\n  \"Version\"") {
 		t.Errorf("Version is not first:\n%s", out)
 	}
+	if code, _, errOut := runCLI(t, "", "deploy", "policy", "-r", seeds, "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--assume-role", "ec2guard-remediation"); code != ExitUsage || !strings.Contains(errOut, "needs the Organization") {
+		t.Errorf("--assume-role without --org-id: exit %d\n%s", code, errOut)
+	}
+	code, out, errOut = runCLI(t, "", "deploy", "policy", "-r", seeds, "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--assume-role", "ec2guard-remediation", "--org-id", "o-abcdefghij")
+	if code != 0 || !strings.Contains(out, `"aws:ResourceOrgID": "o-abcdefghij"`) {
+		t.Errorf("--assume-role --org-id: exit %d\n%s\n%s", code, errOut, out)
+	}
 	if code, _, errOut := runCLI(t, "", "deploy", "policy", "-r", seeds); code != ExitUsage {
 		t.Errorf("unset variable: exit %d\n%s", code, errOut)
 	}

@@ -3,6 +3,7 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -13,7 +14,12 @@ type PolicyOptions struct {
 	Partition, Account, Region string
 	Table                      string // the DynamoDB state table ec2guard uses (--state dynamodb://TABLE), if any
 	AssumeRole                 string // the remediation role of other accounts (--assume-role), if any
+	// OrgID is the Organization the remediation role may be assumed in (aws:ResourceOrgID, as
+	// the central template has it); required with AssumeRole.
+	OrgID string
 }
+
+var orgID = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 
 // Policy is the identity policy ec2guard needs to run the rules with the state table and the
 // remediation role named: the same statements as the template's execution role, bar the
@@ -43,8 +49,16 @@ func Policy(o PolicyOptions) ([]byte, error) {
 			"Action":   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}})
 	}
 	if o.AssumeRole != "" {
+		// Without the Organization condition the grant would reach a role of that name in any
+		// account of AWS, whoever made it.
+		if !orgID.MatchString(o.OrgID) {
+			return nil, fmt.Errorf("deploy: the remediation role %q needs the Organization it may be assumed in (an id o-..., got %q)", o.AssumeRole, o.OrgID)
+		}
 		stmts = append(stmts, map[string]any{"Sid": "ActInMemberAccounts", "Effect": "Allow", "Action": "sts:AssumeRole",
-			"Resource": "arn:" + part + ":iam::*:role/" + o.AssumeRole})
+			"Resource":  "arn:" + part + ":iam::*:role/" + o.AssumeRole,
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": o.OrgID}}})
+	} else if o.OrgID != "" {
+		return nil, fmt.Errorf("deploy: an Organization id without a remediation role to assume in it")
 	}
 	doc := struct {
 		Version   string           `json:"Version"`

@@ -406,7 +406,7 @@ func TestScanSchedule(t *testing.T) {
 // CloudFormation; as narrow as the template's, and clean for iam check.
 func TestPolicy(t *testing.T) {
 	set, _ := seeds(t)
-	b, err := Policy(PolicyOptions{Options: Options{Rules: set}, Account: "123456789012", Region: "us-east-1", Table: "ec2guard-state", AssumeRole: "ec2guard-remediation"})
+	b, err := Policy(PolicyOptions{Options: Options{Rules: set}, Account: "123456789012", Region: "us-east-1", Table: "ec2guard-state", AssumeRole: "ec2guard-remediation", OrgID: "o-abcdefghij"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +431,9 @@ func TestPolicy(t *testing.T) {
 		{"ec2:CreateTags", inst, eval.Context{"aws:TagKeys": {"Protected"}}, eval.ImplicitDeny},
 		{"dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/ec2guard-state", nil, eval.Allowed},
 		{"dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/other", nil, eval.ImplicitDeny},
-		{"sts:AssumeRole", "arn:aws:iam::222222222222:role/ec2guard-remediation", nil, eval.Allowed},
+		{"sts:AssumeRole", "arn:aws:iam::222222222222:role/ec2guard-remediation", eval.Context{"aws:ResourceOrgID": {"o-abcdefghij"}}, eval.Allowed},
+		{"sts:AssumeRole", "arn:aws:iam::999999999999:role/ec2guard-remediation", eval.Context{"aws:ResourceOrgID": {"o-otherorgxyz"}}, eval.ImplicitDeny},
+		{"sts:AssumeRole", "arn:aws:iam::999999999999:role/ec2guard-remediation", nil, eval.ImplicitDeny},
 		{"sns:Publish", topic, nil, eval.Allowed},
 	} {
 		if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource, Context: c.ctx}); got != c.want {
@@ -497,6 +499,20 @@ func TestCentralBusAdmitsOnlyTheForwarder(t *testing.T) {
 		req := eval.Request{Principal: c.principal, Action: "events:PutEvents", Resource: "arn:aws:events:us-east-1:111122223333:event-bus/default", Context: ctx}
 		if got := ev.Decide(req); got != c.want {
 			t.Errorf("%s: %s", c.name, got)
+		}
+	}
+}
+
+// deploy policy --assume-role needs the Organization, as the template has it.
+func TestPolicyAssumeRoleNeedsTheOrganization(t *testing.T) {
+	set, _ := seeds(t)
+	for _, o := range []PolicyOptions{
+		{Options: Options{Rules: set}, AssumeRole: "ec2guard-remediation"},
+		{Options: Options{Rules: set}, AssumeRole: "ec2guard-remediation", OrgID: "123456789012"},
+		{Options: Options{Rules: set}, OrgID: "o-abcdefghij"},
+	} {
+		if b, err := Policy(o); err == nil {
+			t.Errorf("%+v accepted:\n%s", o, b)
 		}
 	}
 }
