@@ -138,3 +138,42 @@ func TestTemplateEnvironmentIsWhatLambdaReads(t *testing.T) {
 		}
 	}
 }
+
+// iam simulate of the role deploy policy writes for the seeds: CreateTags of PrincipalId is
+// allowed where the resource has none, denied where it has one (IAM refuses the overwrite,
+// atomically), denied for another key and for two keys in one call.
+func TestDeployPolicySimulated(t *testing.T) {
+	seeds := filepath.Join("..", "examples", "seeds.yaml")
+	code, out, errOut := runCLI(t, "", "deploy", "policy", "-r", seeds, "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--account", "123456789012", "--region", "us-east-1")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	role := filepath.Join(t.TempDir(), "role.json")
+	if err := os.WriteFile(role, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		contexts []string
+		want     string
+	}{
+		{"PrincipalId where there is none", []string{"aws:TagKeys=PrincipalId"}, "allowed"},
+		{"PrincipalId where there is one", []string{"aws:TagKeys=PrincipalId", "ec2:ResourceTag/PrincipalId=AIDAALICE"}, "implicit-deny"},
+		{"Owner where PrincipalId is", []string{"aws:TagKeys=Owner", "ec2:ResourceTag/PrincipalId=AIDAALICE"}, "allowed"},
+		{"Owner where there is one", []string{"aws:TagKeys=Owner", "ec2:ResourceTag/Owner=alice"}, "implicit-deny"},
+		{"another key", []string{"aws:TagKeys=Protected"}, "implicit-deny"},
+		{"two keys at once", []string{"aws:TagKeys=Owner", "aws:TagKeys=PrincipalId"}, "implicit-deny"},
+		{"no key", nil, "implicit-deny"},
+	} {
+		args := []string{"iam", "simulate", "--policy", role, "--action", "ec2:CreateTags",
+			"--resource", "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc", "--format", "json"}
+		for _, kv := range c.contexts {
+			args = append(args, "--context", kv)
+		}
+		code, out, errOut := runCLI(t, "", args...)
+		var got struct{ Decision string }
+		if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.Decision != c.want {
+			t.Errorf("%s: exit %d, %s%s, want %s", c.name, code, out, errOut, c.want)
+		}
+	}
+}
