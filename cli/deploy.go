@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ec2guard/ec2guard/deploy"
+	"github.com/ec2guard/ec2guard/internal/queueurl"
 )
 
 func newDeployCommand(streams *IO) *cobra.Command {
@@ -18,11 +20,14 @@ func newDeployCommand(streams *IO) *cobra.Command {
 		Short: "Write what deploys ec2guard into an account or an AWS Organization",
 		Long: `deploy writes the function package and the CloudFormation that wire ec2guard into AWS:
 
-  ec2guard deploy package  -r rules.yaml --var topic=ARN -o ec2guard.zip
+  GOOS=linux GOARCH=arm64 make build BIN=bin/bootstrap    # the function's executable
+  ec2guard deploy package  -r rules.yaml --var topic=ARN -o ec2guard.zip --binary bin/bootstrap
   aws s3 cp ec2guard.zip s3://BUCKET/ec2guard.zip
   ec2guard deploy template -r rules.yaml --var topic=ARN > ec2guard.yaml
   aws cloudformation deploy --template-file ec2guard.yaml --stack-name ec2guard \
-      --capabilities CAPABILITY_IAM --parameter-overrides CodeBucket=BUCKET`,
+      --capabilities CAPABILITY_IAM --parameter-overrides CodeBucket=BUCKET Architecture=arm64
+
+deploy policy writes the same permissions for a role made elsewhere (serve on a host: --queue).`,
 	}
 	cmd.AddCommand(newDeployTemplateCommand(streams), newDeployPackageCommand(streams), newDeployPolicyCommand(streams))
 	return cmd
@@ -179,8 +184,9 @@ func writeOut(w io.Writer, name string, b []byte) error {
 func newDeployPolicyCommand(streams *IO) *cobra.Command {
 	var rf ruleFlags
 	var o deploy.PolicyOptions
+	var queue string
 	cmd := &cobra.Command{
-		Use:   "policy -r RULES [--var NAME=VALUE]... [--account ID] [--region R] [--table NAME] [--assume-role NAME --org-id o-...]",
+		Use:   "policy -r RULES [--var NAME=VALUE]... [--account ID] [--region R] [--table NAME] [--queue URL|ARN] [--assume-role NAME --org-id o-...]",
 		Short: "Write the IAM policy ec2guard needs to run the rules (for roles made outside CloudFormation)",
 		Long: `policy writes, as JSON, the identity policy that ec2guard needs to run the rule file: the
 statements of the template's execution role (each action's EC2 call narrowed by its rule's
@@ -191,9 +197,18 @@ remediation role of an Organization, which --org-id (required with it) confines 
 Organization's accounts (aws:ResourceOrgID, as the central template does): without it the grant
 would reach a role of that name in any account. ARNs name --account and --region, or any ("*").
 
+For serve, --queue adds the queue it consumes (its URL, as serve takes it, or its ARN):
+sqs:GetQueueAttributes (the check at start), ReceiveMessage, ChangeMessageVisibility and
+DeleteMessage on that queue. A queue encrypted with a customer managed KMS key also needs
+kms:Decrypt on that key (add it yourself: the policy cannot know the key); SSE-SQS needs nothing.
+
 Exit codes: 0 written; 2 usage or rule-file error.`,
 		Example: `  ec2guard deploy policy -r examples/seeds.yaml --var topic=arn:aws:sns:eu-west-1:111122223333:ops \
-      --account 111122223333 --region eu-west-1 --table ec2guard-state > ec2guard-policy.json`,
+      --account 111122223333 --region eu-west-1 --table ec2guard-state > ec2guard-policy.json
+  # for serve on a host:
+  ec2guard deploy policy -r examples/seeds.yaml --var topic=arn:aws:sns:eu-west-1:111122223333:ops \
+      --account 111122223333 --region eu-west-1 --table ec2guard-state \
+      --queue https://sqs.eu-west-1.amazonaws.com/111122223333/ec2guard > serve-policy.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			set, _, _, err := rf.loadWithSource()
@@ -201,6 +216,16 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 				return err
 			}
 			o.Rules = set
+			if queue != "" {
+				q, err := queueurl.ParseAny(queue)
+				if err != nil {
+					return usageError(fmt.Errorf("deploy policy: --queue: %w", err))
+				}
+				if o.Account != "" && q.Account != o.Account {
+					return usageError(fmt.Errorf("deploy policy: --queue %s is in account %s, not --account %s", queue, q.Account, o.Account))
+				}
+				o.Queue = q.ARN(cmp.Or(o.Region, "*"))
+			}
 			b, err := deploy.Policy(o)
 			if err != nil {
 				return usageError(err)
@@ -218,5 +243,6 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.StringVar(&o.Table, "table", "", "the DynamoDB state table ec2guard uses, if any")
 	fl.StringVar(&o.AssumeRole, "assume-role", "", "the remediation role ec2guard assumes in other accounts, if any")
 	fl.StringVar(&o.OrgID, "org-id", "", "the Organization (o-...) whose accounts --assume-role may be assumed in (required with it)")
+	fl.StringVar(&queue, "queue", "", "the SQS queue serve consumes (URL or ARN), if any")
 	return cmd
 }

@@ -105,6 +105,38 @@ func TestDeployPolicyCommand(t *testing.T) {
 	}
 }
 
+// deploy policy --queue gives serve what it does with its queue, named by its URL or ARN.
+func TestDeployPolicyForServe(t *testing.T) {
+	seeds := filepath.Join("..", "examples", "seeds.yaml")
+	topic := "topic=arn:aws:sns:eu-west-1:111122223333:ops"
+	for _, q := range []string{"https://sqs.eu-west-1.amazonaws.com/111122223333/ec2guard", "arn:aws:sqs:eu-west-1:111122223333:ec2guard"} {
+		code, out, errOut := runCLI(t, "", "deploy", "policy", "-r", seeds, "--var", topic, "--account", "111122223333", "--region", "eu-west-1", "--queue", q)
+		var doc struct{ Statement []map[string]any }
+		if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
+			t.Fatalf("--queue %s: exit %d\n%s\n%s", q, code, errOut, out)
+		}
+		var got map[string]any
+		for _, st := range doc.Statement {
+			if st["Sid"] == "ConsumeQueue" {
+				got = st
+			}
+		}
+		b, _ := json.Marshal(got)
+		if want := `{"Action":["sqs:ChangeMessageVisibility","sqs:DeleteMessage","sqs:GetQueueAttributes","sqs:ReceiveMessage"],"Effect":"Allow","Resource":"arn:aws:sqs:eu-west-1:111122223333:ec2guard","Sid":"ConsumeQueue"}`; string(b) != want {
+			t.Errorf("--queue %s: statement %s, want %s", q, b, want)
+		}
+	}
+	for q, want := range map[string]string{
+		"not a url": `deploy policy: --queue: "not a url" is not an SQS queue URL`,
+		"https://sqs.eu-west-1.amazonaws.com/222233334444/ec2guard": "is in account 222233334444, not --account 111122223333",
+	} {
+		code, _, errOut := runCLI(t, "", "deploy", "policy", "-r", seeds, "--var", topic, "--account", "111122223333", "--queue", q)
+		if code != ExitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("--queue %s: exit %d, want 2 saying %q:\n%s", q, code, want, errOut)
+		}
+	}
+}
+
 // Every variable the template gives the function is one the lambda command reads (its help
 // names each): the two sides cannot drift apart unnoticed.
 func TestTemplateEnvironmentIsWhatLambdaReads(t *testing.T) {

@@ -29,7 +29,9 @@ func newIAMCheckCommand(streams *IO) *cobra.Command {
 		Short: "Check IAM policies, accounts and templates against the EC2 guardrails",
 		Long: `check analyses IAM policies against the EC2 guardrails and policy hygiene checks
 (ec2guard iam checks lists them). PATHs are files or folders (walked for .json, .yaml, .yml
-and .template), each told apart by its content:
+and .template), each told apart by its content (in a folder, a file that is none of these,
+such as an EventBridge event or a rule file, is skipped with a line on standard error and
+counted in the summary; a file named that is none of them is an error):
   - a policy document (or get-policy-version / get-role-policy output);
   - aws iam get-account-authorization-details output: every user and role is analysed on
     its effective permissions (inline, attached and its groups' policies, bounded by its
@@ -98,6 +100,16 @@ func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []stri
 			return usageError(fmt.Errorf("iam check: %w", err))
 		}
 		inv.Merge(live)
+	}
+	for _, w := range inv.Skipped {
+		fmt.Fprintf(streams.ErrOut, "ec2guard: skipped %s: not an IAM input\n", w)
+	}
+	if inv.Inputs == 0 && !f.live {
+		why := "no .json, .yaml, .yml or .template file"
+		if n := len(inv.Skipped); n > 0 {
+			why = count(n, "file", "files") + ", none of them a policy document, an authorization details dump or a CloudFormation template"
+		}
+		return usageError(fmt.Errorf("iam check: no IAM input in %s: %s", strings.Join(paths, ", "), why))
 	}
 	for _, w := range inv.Warnings {
 		fmt.Fprintf(streams.ErrOut, "ec2guard: warning: %s\n", w)

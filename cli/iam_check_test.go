@@ -35,6 +35,12 @@ func iamFixtures(t *testing.T) {
 		"policies/stop.json":      iamPolicy(`{"Sid":"Stop","Effect":"Allow","Action":"ec2:stopinstances","Resource":"*"}`),
 		"policies/describe.json":  iamPolicy(`{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}`),
 		"policies/notes.yaml":     "hello: world\n",
+		"policies/stopped.json":   `{"version":"0","id":"e1","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{"state":"stopped"}}`,
+		"events/stopped.json":     `{"version":"0","id":"e1","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{"state":"stopped"}}`,
+		"events/pattern.json":     `{"source":["aws.ec2"]}`,
+		"empty/.keep":             "",
+		"broken/truncated.json":   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",`,
+		"broken/event.json":       `{"version":"0","id":"e1","source":"aws.ec2","detail":`,
 		"clean/describe.json":     iamPolicy(`{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}`),
 		"bad.json":                `{"Version":"2012-10-17","Statement":{"Effect":"Permit","Action":"ec2:*","Resource":"*"}}`,
 		"notes.yaml":              "hello: world\n",
@@ -82,7 +88,7 @@ func (r *jsonReport) ids() []string {
 
 func TestIAMCheck(t *testing.T) {
 	iamFixtures(t)
-	skipped := "policies/notes.yaml: not a policy document, an authorization details dump or a CloudFormation template: skipped"
+	skipped := "ec2guard: skipped policies/notes.yaml: not an IAM input\nec2guard: skipped policies/stopped.json: not an IAM input\n"
 	tests := []struct {
 		name    string
 		args    []string
@@ -94,7 +100,7 @@ func TestIAMCheck(t *testing.T) {
 		noFinds bool
 	}{
 		{"high finding fails the default threshold", []string{"policies", "--format", "json"}, 1,
-			[]string{"IAM-EC2-1", "IAM-EC2-7"}, nil, []string{"ec2guard: warning: " + skipped}, false, false},
+			[]string{"IAM-EC2-1", "IAM-EC2-7"}, nil, []string{skipped}, false, false},
 		{"--fail-on none", []string{"policies", "--fail-on", "none", "--format", "json"}, 0, []string{"IAM-EC2-1", "IAM-EC2-7"}, nil, nil, false, false},
 		{"--fail-on critical", []string{"policies", "--fail-on", "critical", "--format", "json"}, 0, []string{"IAM-EC2-1", "IAM-EC2-7"}, nil, nil, false, false},
 		{"--fail-on medium", []string{"policies", "--check", "IAM-EC2-7", "--fail-on", "MEDIUM", "--format", "json"}, 1, []string{"IAM-EC2-7"}, nil, nil, false, false},
@@ -118,7 +124,15 @@ func TestIAMCheck(t *testing.T) {
 		{"no inputs", nil, 2, nil, nil, []string{"give policy files, folders or templates, or --live"}, false, true},
 		{"missing path", []string{"policies", "nope.json"}, 2, nil, nil, []string{"reading nope.json"}, false, true},
 		{"unreadable file in a folder", []string{"dangling"}, 2, nil, nil, []string{"reading dangling/p.json"}, false, true},
-		{"named file that is no input", []string{"notes.yaml"}, 2, nil, nil, []string{"notes.yaml: not a policy document"}, false, true},
+		{"named file that is no input", []string{"notes.yaml"}, 2, nil, nil, []string{"notes.yaml: not an IAM input (not a policy document"}, false, true},
+		{"named event is no input", []string{"events/stopped.json"}, 2, nil, nil, []string{"events/stopped.json: not an IAM input"}, false, true},
+		{"a folder of events is no input", []string{"events"}, 2, nil, nil, []string{
+			"ec2guard: skipped events/pattern.json: not an IAM input\nec2guard: skipped events/stopped.json: not an IAM input\n" +
+				"ec2guard: iam check: no IAM input in events: 2 files, none of them a policy document, an authorization details dump or a CloudFormation template\n"}, false, true},
+		{"an empty folder is no input", []string{"empty"}, 2, nil, nil, []string{"iam check: no IAM input in empty: no .json, .yaml, .yml or .template file"}, false, true},
+		{"a broken policy in a folder is a finding, a broken event is skipped", []string{"broken", "--format", "json"}, 1, []string{"IAM-POLICY-4"}, nil,
+			[]string{"ec2guard: skipped broken/event.json: not an IAM input\n"}, false, false},
+		{"skipped files are counted", []string{"policies", "--fail-on", "none"}, 0, nil, []string{"in 3 policies, 0 principals; 2 files skipped (not IAM inputs)\n"}, nil, false, false},
 		{"missing config", []string{"policies", "--config", "nope.yaml"}, 2, nil, nil, []string{"reading the configuration"}, false, true},
 		{"bad config: every problem with its position, one per line", []string{"policies", "--config", "broken.yaml"}, 2, nil, nil, []string{
 			"\nbroken.yaml:2:1: unknown setting \"bogus\"", "\nbroken.yaml:1:17: approved AMI \"img-1\"", "\nbroken.yaml:4:14: unknown severity \"severe\""}, false, true},

@@ -17,12 +17,19 @@ type PolicyOptions struct {
 	// OrgID is the Organization the remediation role may be assumed in (aws:ResourceOrgID, as
 	// the central template has it); required with AssumeRole.
 	OrgID string
+	Queue string // the ARN of the SQS queue serve consumes (--queue), if any
 }
 
 var orgID = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 
+// QueueActions are what serve does with its queue: it checks it at start
+// (GetQueueAttributes), long-polls it, keeps a message hidden while working on it and deletes
+// it once handled. A queue encrypted with a customer managed KMS key also needs kms:Decrypt on
+// that key, which the policy cannot know; SSE-SQS (the default) needs nothing more.
+var QueueActions = []string{"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}
+
 // Policy is the identity policy ec2guard needs to run the rules with the state table and the
-// remediation role named: the same statements as the template's execution role, bar the
+// remediation role named (and, for serve, the queue it consumes): the same statements as the template's execution role, bar the
 // stack's own log group and queue, with concrete ARNs.
 func Policy(o PolicyOptions) ([]byte, error) {
 	if o.Rules == nil || len(o.Rules.Rules) == 0 {
@@ -47,6 +54,9 @@ func Policy(o PolicyOptions) ([]byte, error) {
 		stmts = append(stmts, map[string]any{"Sid": "StateTable", "Effect": "Allow",
 			"Resource": "arn:" + part + ":dynamodb:" + region + ":" + acct + ":table/" + o.Table,
 			"Action":   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}})
+	}
+	if o.Queue != "" {
+		stmts = append(stmts, map[string]any{"Sid": "ConsumeQueue", "Effect": "Allow", "Resource": o.Queue, "Action": QueueActions})
 	}
 	if o.AssumeRole != "" {
 		// Without the Organization condition the grant would reach a role of that name in any

@@ -406,7 +406,8 @@ func TestScanSchedule(t *testing.T) {
 // CloudFormation; as narrow as the template's, and clean for iam check.
 func TestPolicy(t *testing.T) {
 	set, _ := seeds(t)
-	b, err := Policy(PolicyOptions{Options: Options{Rules: set}, Account: "123456789012", Region: "us-east-1", Table: "ec2guard-state", AssumeRole: "ec2guard-remediation", OrgID: "o-abcdefghij"})
+	b, err := Policy(PolicyOptions{Options: Options{Rules: set}, Account: "123456789012", Region: "us-east-1", Table: "ec2guard-state", AssumeRole: "ec2guard-remediation", OrgID: "o-abcdefghij",
+		Queue: "arn:aws:sqs:us-east-1:123456789012:ec2guard"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,6 +436,14 @@ func TestPolicy(t *testing.T) {
 		{"sts:AssumeRole", "arn:aws:iam::999999999999:role/ec2guard-remediation", eval.Context{"aws:ResourceOrgID": {"o-otherorgxyz"}}, eval.ImplicitDeny},
 		{"sts:AssumeRole", "arn:aws:iam::999999999999:role/ec2guard-remediation", nil, eval.ImplicitDeny},
 		{"sns:Publish", topic, nil, eval.Allowed},
+		// serve's queue: what it does with it, on it only
+		{"sqs:GetQueueAttributes", "arn:aws:sqs:us-east-1:123456789012:ec2guard", nil, eval.Allowed},
+		{"sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:ec2guard", nil, eval.Allowed},
+		{"sqs:ChangeMessageVisibility", "arn:aws:sqs:us-east-1:123456789012:ec2guard", nil, eval.Allowed},
+		{"sqs:DeleteMessage", "arn:aws:sqs:us-east-1:123456789012:ec2guard", nil, eval.Allowed},
+		{"sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:other", nil, eval.ImplicitDeny},
+		{"sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:ec2guard", nil, eval.ImplicitDeny},
+		{"sqs:PurgeQueue", "arn:aws:sqs:us-east-1:123456789012:ec2guard", nil, eval.ImplicitDeny},
 	} {
 		if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource, Context: c.ctx}); got != c.want {
 			t.Errorf("%s on %s %v = %s, want %s", c.action, c.resource, c.ctx, got, c.want)

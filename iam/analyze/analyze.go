@@ -27,6 +27,10 @@ type Inventory struct {
 	// Warnings are things the analysis could not cover (a managed policy missing from a
 	// dump, an AWS managed policy a template attaches), for the user to see.
 	Warnings []string
+	// Inputs counts the files read as inputs; Skipped are the files of walked folders that
+	// are none of the inputs (events, patterns, rule files), left out.
+	Inputs  int
+	Skipped []string
 }
 
 // Merge appends another inventory.
@@ -34,6 +38,8 @@ func (inv *Inventory) Merge(o *Inventory) {
 	inv.Documents = append(inv.Documents, o.Documents...)
 	inv.Subjects = append(inv.Subjects, o.Subjects...)
 	inv.Warnings = append(inv.Warnings, o.Warnings...)
+	inv.Inputs += o.Inputs
+	inv.Skipped = append(inv.Skipped, o.Skipped...)
 }
 
 // parseDocument parses one policy document; name is how findings name it, file where it is.
@@ -115,6 +121,7 @@ type Summary struct {
 	Principals int            `json:"principals"`
 	Findings   int            `json:"findings"`
 	Excluded   int            `json:"excluded"`
+	Skipped    int            `json:"skipped"` // files of walked folders that are not IAM inputs
 	BySeverity map[string]int `json:"by_severity"`
 	ByCheck    map[string]int `json:"by_check"`
 	Catalog    string         `json:"catalog"`
@@ -178,7 +185,7 @@ func Run(env *checks.Env, cfg *Config, inv *Inventory, list []*checks.Check) (*R
 		all = append(all, fs...)
 	}
 	res := &Result{Findings: []checks.Finding{}, Summary: Summary{
-		Policies: len(inv.Documents), BySeverity: map[string]int{}, ByCheck: map[string]int{}, Catalog: env.Catalog.Source,
+		Policies: len(inv.Documents), Skipped: len(inv.Skipped), BySeverity: map[string]int{}, ByCheck: map[string]int{}, Catalog: env.Catalog.Source,
 	}}
 	for _, s := range inv.Subjects {
 		if s.Principal != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -39,22 +40,41 @@ func (k Kind) String() string {
 type NotAnalysableError struct{ File string }
 
 func (e *NotAnalysableError) Error() string {
-	return fmt.Sprintf("%s: not a policy document, an authorization details dump or a CloudFormation template", e.File)
+	return fmt.Sprintf("%s: not an IAM input (not a policy document, an authorization details dump or a CloudFormation template)", e.File)
 }
 
-// Detect tells what a file holds. JSON objects are told by their keys; a JSON text that
-// does not decode is a (malformed) policy, which IAM-POLICY-4 reports; YAML must be a
-// CloudFormation template.
+// policyKeys are the top-level keys that make a JSON object a policy document, or the
+// output of get-policy-version / get-role-policy that wraps one.
+var policyKeys = []string{"Version", "Statement", "PolicyVersion", "PolicyDocument"}
+
+// Detect tells what a file holds, or 0 for none of the inputs (an EventBridge event or
+// pattern, a rule file, notes). JSON objects are told by their top-level keys: a policy has
+// Version or Statement (or is wrapped in PolicyVersion or PolicyDocument). A JSON text that
+// does not decode is a (malformed) policy, which IAM-POLICY-4 reports, when it names one of
+// the inputs' keys; YAML must be a CloudFormation template.
 func Detect(src []byte) Kind {
 	t := bytes.TrimLeft(bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-		// Most inputs are plain policies: decide those without decoding the text twice.
-		if !bytes.Contains(t, []byte("DetailList")) && !bytes.Contains(t, []byte(`"Resources"`)) && !bytes.Contains(t, []byte("AWSTemplateFormatVersion")) {
-			return KindPolicy
+		// Most inputs are plain policies, which start with Version or Statement (every AWS
+		// managed policy does): decide those without decoding the text twice.
+		if k := firstKey(t); k == "Version" || k == "Statement" {
+			if !bytes.Contains(t, []byte("DetailList")) && !bytes.Contains(t, []byte(`"Resources"`)) && !bytes.Contains(t, []byte("AWSTemplateFormatVersion")) {
+				return KindPolicy
+			}
 		}
 		var top map[string]json.RawMessage
-		if json.Unmarshal(t, &top) != nil {
-			return KindPolicy
+		if err := json.Unmarshal(t, &top); err != nil {
+			var syntax *json.SyntaxError
+			if !errors.As(err, &syntax) && !errors.Is(err, io.ErrUnexpectedEOF) && !bytes.HasPrefix(t, []byte("{")) {
+				return 0 // valid JSON, but not an object: an array of events, a string
+			}
+			// Broken JSON is a broken input when it names an input's keys.
+			for _, k := range append([]string{"DetailList", "AWSTemplateFormatVersion", `"Resources"`}, policyKeys...) {
+				if bytes.Contains(t, []byte(k)) {
+					return KindPolicy
+				}
+			}
+			return 0
 		}
 		switch {
 		case top["UserDetailList"] != nil || top["RoleDetailList"] != nil || top["GroupDetailList"] != nil:
@@ -62,7 +82,12 @@ func Detect(src []byte) Kind {
 		case top["AWSTemplateFormatVersion"] != nil || (top["Resources"] != nil && top["Statement"] == nil):
 			return KindTemplate
 		}
-		return KindPolicy
+		for _, k := range policyKeys {
+			if top[k] != nil {
+				return KindPolicy
+			}
+		}
+		return 0
 	}
 	var top map[string]yaml.Node
 	if yaml.Unmarshal(t, &top) == nil {
@@ -74,6 +99,20 @@ func Detect(src []byte) Kind {
 		}
 	}
 	return 0
+}
+
+// firstKey is the first key of the JSON object t starts with, or "".
+func firstKey(t []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(t))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return ""
+	}
+	k, _ := tok.(string)
+	return k
 }
 
 // LoadBytes analyses one input's content; name is its file name for positions.
@@ -123,8 +162,8 @@ func loadPolicyFile(name string, src []byte) *Inventory {
 }
 
 // Load reads files and folders. Folders are walked for .json, .yaml, .yml and .template
-// files; a walked file that is none of the inputs is skipped with a warning, a named one is
-// an error.
+// files; a walked file that is none of the inputs is skipped (Inventory.Skipped says why), a
+// named one is an error.
 func Load(paths []string) (*Inventory, error) {
 	inv := &Inventory{}
 	for _, p := range paths {
@@ -166,7 +205,7 @@ func Load(paths []string) (*Inventory, error) {
 			one, err := loadFile(files[i])
 			var nf *NotAnalysableError
 			if errors.As(err, &nf) {
-				invs[i] = &Inventory{Warnings: []string{nf.Error() + ": skipped"}}
+				invs[i] = &Inventory{Skipped: []string{nf.File}}
 				return nil
 			}
 			invs[i] = one
@@ -186,5 +225,10 @@ func loadFile(path string) (*Inventory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return LoadBytes(path, src)
+	inv, err := LoadBytes(path, src)
+	if err != nil {
+		return nil, err
+	}
+	inv.Inputs = 1
+	return inv, nil
 }

@@ -17,7 +17,14 @@ func TestDetect(t *testing.T) {
 		{"\ufeff  {\"Statement\":{}}", KindPolicy},
 		{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/Resources":"x"}}}]}`, KindPolicy},
 		{`{"Version":"2012-10-17",`, KindPolicy}, // malformed: IAM-POLICY-4 says so
-		{`[1,2]`, KindPolicy},
+		{`[1,2]`, 0},
+		{`{"version":"0","id":"e1","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","resources":[],"detail":{"state":"stopped"}}`, 0}, // an event
+		{`{"source":["aws.ec2"],"detail":{"state":["stopped"]}}`, 0},                                                                                           // a pattern
+		{`{"detail":{"requestParameters":{"policyDocument":{"Version":"2012-10-17","Statement":[]}}}}`, 0},                                                     // an event naming a policy
+		{`{"source": [`, 0}, // broken, and no input's keys
+		{`{"Statement": [`, KindPolicy},
+		{`{"Effect":"Allow","Statement":}`, KindPolicy},
+		{`{"PolicyVersion":{"Document":{"Statement":[]}}}`, KindPolicy},
 		{`{"UserDetailList":[],"Policies":[]}`, KindAuthorization},
 		{`{"RoleDetailList":[]}`, KindAuthorization},
 		{`{"AWSTemplateFormatVersion":"2010-09-09","Resources":{}}`, KindTemplate},
@@ -39,6 +46,7 @@ func TestLoadWrappersAndFolders(t *testing.T) {
 		"version.json": `{"PolicyVersion":{"Document":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*"}]},"VersionId":"v1"}}`,
 		"inline.json":  `{"RoleName":"r","PolicyName":"stopper","PolicyDocument":"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22ec2%3AStopInstances%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D"}`,
 		"notes.yaml":   "just: notes\n",
+		"event.json":   `{"version":"0","id":"e1","source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","detail":{"state":"stopped"}}`,
 		"README.md":    "not read",
 		".git/x.json":  "{",
 	}
@@ -55,8 +63,8 @@ func TestLoadWrappersAndFolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inv.Documents) != 2 || len(inv.Warnings) != 1 {
-		t.Fatalf("documents %d, warnings %q", len(inv.Documents), inv.Warnings)
+	if len(inv.Documents) != 2 || inv.Inputs != 2 || len(inv.Skipped) != 2 || len(inv.Warnings) != 0 {
+		t.Fatalf("documents %d, inputs %d, skipped %q, warnings %q", len(inv.Documents), inv.Inputs, inv.Skipped, inv.Warnings)
 	}
 	res, err := Run(env(t), nil, inv, nil)
 	if err != nil {

@@ -91,6 +91,9 @@ func Text(w io.Writer, res *analyze.Result, color bool) error {
 	if s.Excluded > 0 {
 		fmt.Fprintf(&b, "; %d excluded by the configuration", s.Excluded)
 	}
+	if s.Skipped > 0 {
+		fmt.Fprintf(&b, "; %d file%s skipped (not IAM inputs)", s.Skipped, plural(s.Skipped, "", "s"))
+	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err

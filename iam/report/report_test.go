@@ -108,7 +108,7 @@ func TestJSONContract(t *testing.T) {
 		t.Errorf("order %v", ids)
 	}
 	summary := out["summary"].(map[string]any)
-	if got := keys(summary); !slices.Equal(got, []string{"by_check", "by_severity", "catalog", "excluded", "findings", "policies", "principals"}) {
+	if got := keys(summary); !slices.Equal(got, []string{"by_check", "by_severity", "catalog", "excluded", "findings", "policies", "principals", "skipped"}) {
 		t.Errorf("summary keys %v", got)
 	}
 	if summary["findings"] != 3.0 || summary["excluded"] != 1.0 || summary["by_severity"].(map[string]any)["high"] != 1.0 {
