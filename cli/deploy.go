@@ -40,7 +40,7 @@ func newDeployTemplateCommand(streams *IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "template -r RULES [--var NAME=VALUE]... [--org [--member]] [--format yaml|json] [-o FILE]",
 		Short: "Write the CloudFormation template of the remediation stack",
-		Long: `template writes the CloudFormation (PRODUCT §7) for the rule file:
+		Long: `template writes the CloudFormation of the remediation stack for the rule file:
 
   - the Lambda function (provided.al2023; the package of "deploy package" in CodeBucket/CodeKey),
     its log group (LogRetentionDays), retries and a dead-letter queue;

@@ -148,7 +148,7 @@ func openTable(clients *awsapi.Clients, table string, logger *slog.Logger) (*led
 func newHandleCommand(streams *IO) *cobra.Command {
 	var f engineFlags
 	cmd := &cobra.Command{
-		Use:   "handle -r RULES [--dry-run] [--state PATH | dynamodb://TABLE] [FILE... | -]",
+		Use:   "handle -r RULES [--dry-run] [--state PATH | dynamodb://TABLE] [--format json|text] [FILE... | -]",
 		Short: "Process events from files or standard input",
 		Long: `handle runs the rules on events read from files or standard input ("-", the default):
 one event object, a JSON array of events, NDJSON, or a CloudTrail log file ({"Records":[...]},

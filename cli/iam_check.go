@@ -25,7 +25,7 @@ type iamCheckFlags struct {
 func newIAMCheckCommand(streams *IO) *cobra.Command {
 	var f iamCheckFlags
 	cmd := &cobra.Command{
-		Use:   "check [PATH...] [--live]",
+		Use:   "check [PATH... | --live] [--config FILE] [--format text|json|sarif] [--fail-on SEVERITY] [--check IDS]",
 		Short: "Check IAM policies, accounts and templates against the EC2 guardrails",
 		Long: `check analyses IAM policies against the EC2 guardrails and policy hygiene checks
 (ec2guard iam checks lists them). PATHs are files or folders (walked for .json, .yaml, .yml
@@ -73,7 +73,8 @@ func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []stri
 	if f.failOn != "none" {
 		s, err := checks.ParseSeverity(f.failOn)
 		if err != nil {
-			return usageError(fmt.Errorf("iam check: --fail-on: %w", err))
+			// --fail-on also takes none, which is no severity (ParseSeverity does not know it).
+			return usageError(fmt.Errorf("iam check: unknown --fail-on %q (want low, medium, high, critical or none)", f.failOn))
 		}
 		threshold = s
 	}
@@ -107,7 +108,7 @@ func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []stri
 	if inv.Inputs == 0 && !f.live {
 		why := "no .json, .yaml, .yml or .template file"
 		if n := len(inv.Skipped); n > 0 {
-			why = count(n, "file", "files") + ", none of them a policy document, an authorization details dump or a CloudFormation template"
+			why = counted(n, "file", "files") + ", none of them a policy document, an authorization details dump or a CloudFormation template"
 		}
 		return usageError(fmt.Errorf("iam check: no IAM input in %s: %s", strings.Join(paths, ", "), why))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ec2guard/ec2guard/iam/catalog"
 	"github.com/ec2guard/ec2guard/iam/eval"
 	"github.com/ec2guard/ec2guard/iam/policy"
 )
@@ -25,7 +26,7 @@ type simulateFlags struct {
 func newIAMSimulateCommand(streams *IO) *cobra.Command {
 	var f simulateFlags
 	cmd := &cobra.Command{
-		Use:   "simulate --policy FILE... --action ACTION --resource ARN",
+		Use:   "simulate --policy FILE... --action ACTION --resource ARN [--principal ARN] [--context KEY=VALUE]... [--format text|json]",
 		Short: "Decide one request against IAM policies, offline, and explain the decision",
 		Long: `simulate evaluates one request the way AWS does within one account: an explicit Deny in
 any policy wins; every SCP (each --scp is one level of the organization) must allow; an Allow
@@ -37,8 +38,13 @@ and, when given, the permissions boundary and the session policy must allow too.
 from the ARN unless --context gives them. Keys the request does not carry are absent, as in
 AWS: StringEquals on them is false, negated operators and ...IfExists are true.
 
+The request is checked first: an action the catalog of IAM actions does not know (a typo:
+"did you mean" names the nearest real one), a resource that is neither * nor an ARN and a
+principal that is not an IAM or STS ARN are errors, not an implicit deny.
+
 Exit codes: 0 the simulation ran, whatever the decision (read it from the output);
-2 a policy file cannot be read or is invalid, or a flag is wrong.`,
+2 a policy file cannot be read or is invalid, the request is not one AWS would evaluate,
+or a flag is wrong.`,
 		Example: `  ec2guard iam simulate --policy bob.json --action ec2:StopInstances \
     --resource arn:aws:ec2:us-east-1:111122223333:instance/i-0abc \
     --principal arn:aws:iam::111122223333:user/Bob \
@@ -72,8 +78,8 @@ func runSimulate(out io.Writer, f *simulateFlags) error {
 	if f.format != "text" && f.format != "json" {
 		return usageError(fmt.Errorf("iam simulate: unknown --format %q (text or json)", f.format))
 	}
-	if svc, name, ok := strings.Cut(f.action, ":"); !ok || svc == "" || name == "" {
-		return usageError(fmt.Errorf("iam simulate: --action %q is not of the form service:Action", f.action))
+	if err := checkRequest(f); err != nil {
+		return usageError(fmt.Errorf("iam simulate: %w", err))
 	}
 	var set eval.PolicySet
 	var err error
@@ -112,6 +118,76 @@ func runSimulate(out io.Writer, f *simulateFlags) error {
 	}
 	writeSimulateText(out, req, d)
 	return nil
+}
+
+// checkRequest refuses a request AWS would never evaluate, which would otherwise only be
+// denied by default: an action that does not exist (a typo of one that does), a resource
+// or a principal that is not an ARN.
+func checkRequest(f *simulateFlags) error {
+	svc, name, ok := strings.Cut(f.action, ":")
+	if !ok || svc == "" || name == "" {
+		return fmt.Errorf("--action %q is not of the form service:Action", f.action)
+	}
+	if strings.ContainsAny(f.action, "*?") {
+		return fmt.Errorf("--action %q: a request names one action, without wildcards", f.action)
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return err
+	}
+	if _, known := cat.Action(f.action); !known {
+		msg := fmt.Sprintf("unknown action %s", f.action)
+		if _, ok := cat.Service(svc); !ok {
+			msg = fmt.Sprintf("unknown action %s: no service has the prefix %q", f.action, svc)
+		}
+		if near, ok := cat.Nearest(f.action); ok {
+			msg += fmt.Sprintf(" (did you mean %s?)", near)
+		}
+		return errors.New(msg)
+	}
+	if f.resource != "*" {
+		if err := checkARN(f.resource); err != nil {
+			return fmt.Errorf("--resource: %w", err)
+		}
+	}
+	if f.principal != "" {
+		if err := checkARN(f.principal); err != nil {
+			return fmt.Errorf("--principal: %w (want an IAM or STS ARN, e.g. arn:aws:iam::111122223333:user/Bob)", err)
+		}
+		if svc := strings.Split(f.principal, ":")[2]; svc != "iam" && svc != "sts" {
+			return fmt.Errorf("--principal %q is not an IAM or STS ARN (want e.g. arn:aws:iam::111122223333:user/Bob)", f.principal)
+		}
+	}
+	return nil
+}
+
+// checkARN checks the shape of an ARN: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, with a
+// partition, a service and a resource (the region and the account are empty for some).
+func checkARN(s string) error {
+	p := strings.SplitN(s, ":", 6)
+	switch {
+	case len(p) < 6 || p[0] != "arn":
+		return fmt.Errorf("%q is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)", s)
+	case !strings.HasPrefix(p[1], "aws"):
+		return fmt.Errorf("%q is not an ARN: partition %q is not aws, aws-cn, aws-us-gov...", s, p[1])
+	case p[2] == "" || p[5] == "":
+		return fmt.Errorf("%q is not an ARN: it has no service or no resource", s)
+	case p[4] != "" && p[4] != "aws" && !isAccountID(p[4]):
+		return fmt.Errorf("%q is not an ARN: account %q is not 12 digits", s, p[4])
+	}
+	return nil
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func loadPolicy(file string) (*policy.Document, error) {

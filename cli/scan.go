@@ -17,7 +17,7 @@ func newScanCommand(streams *IO) *cobra.Command {
 	var regions, accounts []string
 	var allRegions bool
 	cmd := &cobra.Command{
-		Use:   "scan -r RULES [--dry-run] [--region REGION... | --all-regions] [--account ID... --assume-role NAME]",
+		Use:   "scan -r RULES [--dry-run] [--region REGION... | --all-regions] [--account ID... --assume-role NAME] [--format json|text]",
 		Short: "Apply the rules to the instances as they are now (pull mode)",
 		Long: `scan lists the instances of each region (terminated ones aside) and runs the rules on each as if
 EventBridge had just sent its "EC2 Instance State-change Notification" for the state it is in:
@@ -114,10 +114,10 @@ the account. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS e
 			if len(regions) > 3 {
 				where = fmt.Sprintf("%d regions", len(regions))
 			}
-			fmt.Fprintf(streams.ErrOut, "ec2guard: scan: %d instances in %s, %d selected by a rule; %s\n",
-				st.Instances, where, st.Matched, outcomeSummary(counts))
+			fmt.Fprintf(streams.ErrOut, "ec2guard: scan: %s in %s, %d selected by a rule; %s\n",
+				counted(st.Instances, "instance", "instances"), where, st.Matched, outcomeSummary(counts))
 			if failed > 0 {
-				return exitCode(ExitFindings, fmt.Errorf("%d actions failed (see the failed records)", failed))
+				return exitCode(ExitFindings, fmt.Errorf("%s (see the failed records)", counted(failed, "action failed", "actions failed")))
 			}
 			return nil
 		},

@@ -54,13 +54,13 @@ Exit codes: 0 valid; 2 invalid, or warnings with --strict (or a usage error).`,
 					enforced++
 				}
 			}
-			fmt.Fprintf(streams.Out, "%s: %d rules valid (%d enforce, %d dry-run)\n", rf.file, len(set.Rules), enforced, len(set.Rules)-enforced)
+			fmt.Fprintf(streams.Out, "%s: %s valid (%d enforce, %d dry-run)\n", rf.file, counted(len(set.Rules), "rule", "rules"), enforced, len(set.Rules)-enforced)
 			for _, r := range set.Rules {
 				names := make([]string, len(r.Actions))
 				for i, a := range r.Actions {
 					names[i] = a.Name
 				}
-				fmt.Fprintf(streams.Out, "  %-28s %-8s %d filters  actions: %s\n", r.Name, r.Mode, len(r.Filters), strings.Join(names, ", "))
+				fmt.Fprintf(streams.Out, "  %-28s %-8s %-10s actions: %s\n", r.Name, r.Mode, counted(len(r.Filters), "filter", "filters"), strings.Join(names, ", "))
 			}
 			return nil
 		},

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -32,7 +34,7 @@ func TestValidate(t *testing.T) {
 		out, err string
 	}{
 		{"seeds", nil, []string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops"}, 0,
-			"3 rules valid (3 enforce, 0 dry-run)", ""},
+			"3 rules valid (3 enforce, 0 dry-run)\n  restart-protected            enforce  1 filter   actions: start, notify", ""},
 		{"variable from the environment", map[string]string{"EC2GUARD_VAR_topic": "arn:aws:sns:us-east-1:123456789012:ops"},
 			[]string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml")}, 0, "3 rules valid", ""},
 		{"unset variable", nil, []string{"validate", "-r", filepath.Join("..", "examples", "seeds.yaml")}, 2, "", `seeds.yaml:17:18: variable "topic" is not set`},
@@ -67,5 +69,43 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("exit %d\nstdout %s\nstderr %s\nwant exit %d, stdout containing %q, stderr containing %q", code, out, errOut, tt.code, tt.out, tt.err)
 			}
 		})
+	}
+}
+
+// The README names every field a template may use: the list is the one validate gives when a
+// template uses a field that does not exist.
+func TestREADMENamesEveryTemplateField(t *testing.T) {
+	rules := writeFile(t, t.TempDir(), "r.yaml", "rules:\n  - name: a\n    pattern: {source: [aws.ec2]}\n"+
+		"    actions:\n      - notify: {topic: \"arn:aws:sns:us-east-1:123456789012:ops\", subject: \"{{.Bogus}}\"}\n")
+	code, _, errOut := runCLI(t, "", "validate", "-r", rules)
+	_, list, ok := strings.Cut(errOut, "where Field is one of ")
+	if code != ExitUsage || !ok {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, readme, _ := strings.Cut(string(b), "Templates see")
+	readme, _, _ = strings.Cut(readme, "\n\n")
+	// The code spans of that paragraph that list fields: `.A .B .C`, `.D`.
+	named := map[string]bool{}
+	for _, span := range regexp.MustCompile("`(\\.[A-Za-z]+(?:\\s+\\.[A-Za-z]+)*)`").FindAllStringSubmatch(readme, -1) {
+		for _, f := range strings.Fields(span[1]) {
+			named[strings.TrimPrefix(f, ".")] = true
+		}
+	}
+	fields := strings.Split(strings.TrimSpace(list), ", ")
+	if len(fields) < 10 {
+		t.Fatalf("fields %q", fields)
+	}
+	for _, f := range fields {
+		if !named[f] {
+			t.Errorf("the README's template fields do not name .%s", f)
+		}
+		delete(named, f)
+	}
+	for f := range named {
+		t.Errorf("the README names .%s, which templates do not have", f)
 	}
 }
