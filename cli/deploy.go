@@ -144,6 +144,10 @@ Exit codes: 0 written; 2 usage, rule-file or executable error.`,
 				return usageError(fmt.Errorf("deploy package: reading the executable: %w", err))
 			}
 			arch, dynamic, err := deploy.Arch(bin)
+			if errors.Is(err, deploy.ErrNotELF) {
+				return usageError(fmt.Errorf("deploy package: %s is %w: build the function's with GOOS=linux GOARCH=arm64 make build BIN=bin/bootstrap "+
+					"(or GOARCH=amd64) and pass --binary bin/bootstrap", binary, err))
+			}
 			if err != nil {
 				return usageError(fmt.Errorf("deploy package: %s: %w", binary, err))
 			}

@@ -69,6 +69,11 @@ func TestDeployPackageCommand(t *testing.T) {
 	if err := os.WriteFile(notBinary, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	readme := filepath.Join("..", "README.md")
+	if code, _, errOut := runCLI(t, "", "deploy", "package", "-r", seeds, "--var", topic, "--binary", readme, "-o", zipFile); code != ExitUsage ||
+		!strings.Contains(errOut, "deploy package: "+readme+" is not a Linux executable (ELF): build the function's with GOOS=linux GOARCH=arm64 make build") {
+		t.Errorf("--binary README.md: exit %d\n%s", code, errOut)
+	}
 	for name, args := range map[string][]string{
 		"no output":      {"deploy", "package", "-r", seeds, "--var", topic},
 		"not a binary":   {"deploy", "package", "-r", seeds, "--var", topic, "--binary", notBinary, "-o", zipFile},

@@ -40,3 +40,17 @@ func TestHelpSaysTheThingItself(t *testing.T) {
 		}
 	}
 }
+
+// ec2guard completion writes cobra's completion scripts, which complete subcommands.
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		code, out, errOut := runCLI(t, "", "completion", shell)
+		if code != 0 || !strings.Contains(out, "ec2guard") {
+			t.Errorf("completion %s: exit %d\n%s", shell, code, errOut)
+		}
+	}
+	code, out, _ := runCLI(t, "", "__complete", "se")
+	if code != 0 || !strings.Contains(out, "serve") {
+		t.Errorf("completing \"se\": exit %d\n%s", code, out)
+	}
+}

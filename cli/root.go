@@ -102,7 +102,8 @@ AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	// cobra's completion command: ec2guard completion bash|zsh|fish|powershell.
+	root.CompletionOptions.DisableDefaultCmd = false
 	root.AddCommand(
 		newValidateCommand(streams),
 		newHandleCommand(streams),

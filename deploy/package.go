@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,13 +13,17 @@ import (
 	"github.com/ec2guard/ec2guard/rules"
 )
 
+// ErrNotELF is Arch's error for a file that is no Linux executable at all (a script, a
+// README, a macOS or Windows build).
+var ErrNotELF = errors.New("not a Linux executable (ELF)")
+
 // Arch tells which Lambda architecture an executable was built for ("x86_64" or "arm64"),
 // and whether it links dynamically (provided.al2023 runs it, but a static build is the one
 // `make build` makes and tests).
 func Arch(binary []byte) (arch string, dynamic bool, err error) {
 	f, err := elf.NewFile(bytes.NewReader(binary))
 	if err != nil {
-		return "", false, fmt.Errorf("the bootstrap must be a Linux executable: %w", err)
+		return "", false, ErrNotELF
 	}
 	defer f.Close()
 	switch f.Machine {
