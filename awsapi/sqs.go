@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -84,12 +86,16 @@ func (c *Clients) ExtendVisibility(ctx context.Context, queueURL, receipt string
 var (
 	ErrNoQueue     = errors.New("SQS queue does not exist")
 	ErrUnreachable = errors.New("cannot reach the SQS endpoint")
+	// ErrInconclusive is a check that ended in what may pass (timeouts, throttling, 5xx,
+	// after the SDK's retries): a slow start is no reason to stop.
+	ErrInconclusive = errors.New("could not check the SQS queue")
 )
 
 // CheckQueue asks SQS for the queue's ARN (sqs:GetQueueAttributes), so that a consumer
 // pointed at a queue that does not exist, or at an endpoint nothing answers on, stops at
 // start instead of retrying forever: the errors are ErrNoQueue and ErrUnreachable (after the
-// retries of the SDK), or what SQS answered (access denied...).
+// retries of the SDK), ErrInconclusive (timeouts, throttling, 5xx: it may pass), or what SQS
+// answered (access denied...).
 func (c *Clients) CheckQueue(ctx context.Context, queueURL string) (arn string, err error) {
 	cl, err := c.sqsClient(ctx)
 	if err != nil {
@@ -98,9 +104,14 @@ func (c *Clients) CheckQueue(ctx context.Context, queueURL string) (arn string, 
 	out, err := cl.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &queueURL, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
 	var ae smithy.APIError
 	var send *smithyhttp.RequestSendError
+	var timeout interface{ Timeout() bool }
+	var resp *awshttp.ResponseError
 	switch {
 	case err == nil:
 		return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
+	case (errors.As(err, &timeout) && timeout.Timeout()) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &resp) && resp.HTTPStatusCode() >= 500) || retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary:
+		return "", fmt.Errorf("%w %s: %w", ErrInconclusive, queueURL, err)
 	case errors.As(err, &ae) && (ae.ErrorCode() == "AWS.SimpleQueueService.NonExistentQueue" || ae.ErrorCode() == "QueueDoesNotExist"):
 		return "", fmt.Errorf("%w: %s in %s", ErrNoQueue, queueURL, cl.Options().Region)
 	case errors.As(err, &send):

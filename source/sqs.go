@@ -46,9 +46,15 @@ type Consumer struct {
 
 // Check asks SQS for the queue once, before Run: a queue that does not exist or an endpoint
 // that does not answer (awsapi.ErrNoQueue, awsapi.ErrUnreachable) would otherwise be retried
-// forever. Errors after a good start are transient and Run keeps retrying them.
+// forever. A check that only timed out, was throttled or met 5xx (awsapi.ErrInconclusive) is
+// logged and passes: Run retries such errors, as it does every error after a good start.
 func (c *Consumer) Check(ctx context.Context) error {
+	c.defaults()
 	if _, err := c.Queue.CheckQueue(ctx, c.URL); err != nil {
+		if errors.Is(err, awsapi.ErrInconclusive) {
+			c.Logger.Warn("could not check the queue at start; consuming anyway", "queue", c.URL, "error", err)
+			return nil
+		}
 		if errors.Is(err, awsapi.ErrNoQueue) {
 			return fmt.Errorf("%w (create it, or check the URL and the region: AWS_REGION)", err)
 		}

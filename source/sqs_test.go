@@ -1,9 +1,13 @@
 package source
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -217,5 +221,35 @@ func TestRateLimitedMessagesComeAgain(t *testing.T) {
 		if want := map[bool]int{true: 1, false: 0}[c.left]; left["2"] != want || left["1"] != 0 || left["3"] != 0 {
 			t.Errorf("%s: left in the queue %v, want event 2 %d time(s)", c.reason, left, want)
 		}
+	}
+}
+
+// A start-up check that only meets throttling (after the SDK's retries) does not stop the
+// consumer: it is logged, and Run retries as it does after a good start.
+func TestCheckThrottledPasses(t *testing.T) {
+	_, url := queueWith(t, 0)
+	proxy, err := faultproxy.Start(mototest.Current(t).Endpoint, 1,
+		faultproxy.Rule{Service: "sqs", Operation: "GetQueueAttributes", Rate: 1, Faults: []faultproxy.Fault{faultproxy.Throttle}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	t.Setenv("AWS_ENDPOINT_URL", proxy.URL)
+	t.Setenv("AWS_MAX_ATTEMPTS", "2")
+	q := awsapi.New()
+	q.MaxBackoff = 10 * time.Millisecond
+	var log bytes.Buffer
+	con := &Consumer{Queue: q, URL: url, Logger: slog.New(slog.NewTextHandler(&log, nil))}
+	if err := con.Check(context.Background()); err != nil {
+		t.Fatalf("throttled check: %v", err)
+	}
+	if !strings.Contains(log.String(), "could not check the queue at start; consuming anyway") {
+		t.Errorf("log: %s", log.String())
+	}
+	missing := url[:strings.LastIndex(url, "/")] + "/missing"
+	con = &Consumer{Queue: awsapi.New(), URL: missing}
+	t.Setenv("AWS_ENDPOINT_URL", mototest.Current(t).Endpoint)
+	if err := con.Check(context.Background()); !errors.Is(err, awsapi.ErrNoQueue) {
+		t.Fatalf("missing queue: %v", err)
 	}
 }
