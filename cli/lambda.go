@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/spf13/cobra"
 
 	"github.com/ec2guard/ec2guard/awsapi"
@@ -49,8 +48,7 @@ Configuration, from the environment:
 			}
 			defer closeFn()
 			handler := source.Lambda(eng, streams.Out, &source.Scanner{Lister: awsapi.New(), Handler: eng})
-			lambda.StartWithOptions(handler, lambda.WithContext(cmd.Context()))
-			return nil
+			return source.ServeRuntimeAPI(cmd.Context(), os.Getenv("AWS_LAMBDA_RUNTIME_API"), handler)
 		},
 	}
 }

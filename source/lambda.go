@@ -23,7 +23,7 @@ type LambdaResult struct {
 }
 
 // LambdaHandler returns the function the Lambda runtime calls with one EventBridge event per
-// invocation (aws-lambda-go's lambda.Start accepts it); see Lambda.
+// invocation (ServeRuntimeAPI serves it); see Lambda.
 func LambdaHandler(h Handler, out io.Writer) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
 	return Lambda(h, out, nil)
 }

@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-5}
 R=${R:-200000}
-go build -trimpath -tags lambda.norpc -o bin/ec2guard ./cmd/ec2guard
+go build -trimpath -o bin/ec2guard ./cmd/ec2guard
 work=$(mktemp -d)
 moto=
 trap '[ -n "$moto" ] && kill $moto 2>/dev/null; rm -rf "$work"' EXIT
