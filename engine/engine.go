@@ -645,7 +645,7 @@ func (e *Engine) budget(ctx context.Context, resource string) (why string, again
 	if e.cfg.MaxPerRun > 0 && e.applied >= e.cfg.MaxPerRun {
 		n := e.applied
 		e.mu.Unlock()
-		return fmt.Sprintf("blast radius: %d mutating actions in this run already (cap %d)", n, e.cfg.MaxPerRun), NotAgain
+		return fmt.Sprintf("blast radius: %s in this run already (cap %d)", mutating(n), e.cfg.MaxPerRun), NotAgain
 	}
 	e.applied++ // reserved; given back if the Budget says no
 	e.mu.Unlock()
@@ -665,9 +665,9 @@ func (e *Engine) budget(ctx context.Context, resource string) (why string, again
 	e.applied--
 	e.mu.Unlock()
 	if x == LoopBudgetExceeded {
-		return fmt.Sprintf("loop budget: %d mutating actions on %s within %s already (a remediation loop?)", e.limits.LoopBudget, resource, e.limits.LoopWindow), NotAgain
+		return fmt.Sprintf("loop budget: %s on %s within %s already (a remediation loop?)", mutating(e.limits.LoopBudget), resource, e.limits.LoopWindow), NotAgain
 	}
-	return fmt.Sprintf("blast radius: %d mutating actions in the last minute already (cap %d)", e.limits.MaxPerMinute, e.limits.MaxPerMinute), AgainAfterMinute
+	return fmt.Sprintf("blast radius: %s in the last minute already (cap %d)", mutating(e.limits.MaxPerMinute), e.limits.MaxPerMinute), AgainAfterMinute
 }
 
 // RateLimited reports whether the decision's action was held back by the per-minute cap
@@ -724,3 +724,11 @@ func prune(ts []time.Time, after time.Time) []time.Time {
 
 // Rules is the rule set the engine was prepared with.
 func (e *Engine) Rules() *rules.Set { return e.cfg.Rules }
+
+// mutating counts mutating actions in words: "1 mutating action", "3 mutating actions".
+func mutating(n int) string {
+	if n == 1 {
+		return "1 mutating action"
+	}
+	return fmt.Sprintf("%d mutating actions", n)
+}

@@ -438,7 +438,7 @@ func TestSharedBudget(t *testing.T) {
 		if d := one(t, f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))); d.Outcome != Applied {
 			t.Fatalf("first: %+v", d)
 		}
-		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-prot", "stopped"))); d.Outcome != Suppressed || !strings.Contains(d.Reason, "loop budget: 1 mutating actions on instance:i-prot") {
+		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-prot", "stopped"))); d.Outcome != Suppressed || !strings.Contains(d.Reason, "loop budget: 1 mutating action on instance:i-prot") {
 			t.Fatalf("second: %+v", d)
 		}
 	})
@@ -669,8 +669,8 @@ func TestBudgetCountsWhatMutated(t *testing.T) {
 			cfg  func(*Config)
 			want string
 		}{
-			{"per minute", func(c *Config) { c.MaxPerMinute = 1 }, "blast radius: 1 mutating actions in the last minute"},
-			{"per run", func(c *Config) { c.MaxPerRun = 1 }, "blast radius: 1 mutating actions in this run"},
+			{"per minute", func(c *Config) { c.MaxPerMinute = 1 }, "blast radius: 1 mutating action in the last minute"},
+			{"per run", func(c *Config) { c.MaxPerRun = 1 }, "blast radius: 1 mutating action in this run"},
 		} {
 			f := newFixture(t, c.cfg)
 			act := &skipOnce{recorder: recorder{name: "start", mutating: true}, stale: 2}
