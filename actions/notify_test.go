@@ -86,7 +86,7 @@ func TestSeedNotificationsTellTheTruth(t *testing.T) {
 		if n.Subject != "ec2guard: instance "+second+" violated company policy - not stopped: held back" {
 			t.Errorf("subject %q", n.Subject)
 		}
-		if !strings.HasPrefix(n.Message, "ec2guard held back actions on "+second+": stop: blast radius: 1 mutating actions in the last minute already (cap 1)") ||
+		if !strings.HasPrefix(n.Message, "ec2guard held back actions on "+second+": stop: blast radius: 1 mutating action in the last minute already (cap 1)") ||
 			!strings.Contains(n.Message, ": stop held back: blast radius") || strings.Contains(n.Message, "acted on") {
 			t.Errorf("message %q", n.Message)
 		}

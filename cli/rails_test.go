@@ -78,7 +78,7 @@ func TestHandleProcessesShareTheFileBudget(t *testing.T) {
 		t.Fatalf("first process: %+v", d)
 	}
 	w.Stop(id)
-	if d := handle("e2"); d.Outcome != engine.Suppressed || !strings.Contains(d.Reason, "loop budget: 1 mutating actions on instance:"+id) {
+	if d := handle("e2"); d.Outcome != engine.Suppressed || !strings.Contains(d.Reason, "loop budget: 1 mutating action on instance:"+id) {
 		t.Fatalf("second process: %+v", d)
 	}
 	if st := w.State(id); st != "stopped" {

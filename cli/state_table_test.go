@@ -83,7 +83,7 @@ func TestHandleStateTable(t *testing.T) {
 		t.Fatalf("the same event in another run: %+v", d)
 	}
 	w.Stop(id)
-	if d := outcome(stateChange("e2", id, "stopped")); d.Outcome != engine.Suppressed || !strings.Contains(d.Reason, "loop budget: 1 mutating actions on instance:"+id) {
+	if d := outcome(stateChange("e2", id, "stopped")); d.Outcome != engine.Suppressed || !strings.Contains(d.Reason, "loop budget: 1 mutating action on instance:"+id) {
 		t.Fatalf("a second action on the instance in another run: %+v", d)
 	}
 	if w.State(id) != "stopped" {
