@@ -115,8 +115,10 @@ func firstKey(t []byte) string {
 	return k
 }
 
-// LoadBytes analyses one input's content; name is its file name for positions.
+// LoadBytes analyses one input's content; name is its file name for positions. A UTF-8 byte
+// order mark (which editors on Windows write) is dropped first: IAM itself never sees one.
 func LoadBytes(name string, src []byte) (*Inventory, error) {
+	src = bytes.TrimPrefix(src, []byte{0xef, 0xbb, 0xbf})
 	switch Detect(src) {
 	case KindAuthorization:
 		return loadAuthorization(name, src)

@@ -114,3 +114,15 @@ func FuzzLoadBytes(f *testing.F) {
 		}
 	})
 }
+
+// A policy saved with a UTF-8 byte order mark is the policy, not a malformed one.
+func TestLoadBytesByteOrderMark(t *testing.T) {
+	src := "\xef\xbb\xbf" + `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*"}]}`
+	inv, err := LoadBytes("bom.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Documents) != 1 || inv.Documents[0].Err != nil || inv.Documents[0].Doc == nil {
+		t.Fatalf("documents = %+v, want one valid policy", inv.Documents)
+	}
+}
