@@ -252,6 +252,21 @@ func serveUnderFaults(t *testing.T, table bool) {
 	for epoch := 1; epoch < len(outs); epoch++ {
 		mayDouble[lastPublish[epoch]] = true
 	}
+	// And none at all where a killed consumer started the instance but died before it
+	// recorded the start: the redelivery finds the instance running, the start skipped with
+	// nothing to do, and notify tells nothing it cannot know was done (the gap is named in
+	// the README's notify text). Only those events, known from the calls moto answered.
+	eventOf := map[string]string{}
+	for i, id := range protected {
+		eventOf[id] = fmt.Sprint("stop-", i)
+	}
+	mayMiss := map[string]bool{}
+	for _, c := range proxy.Calls() {
+		if c.Operation == "StartInstances" && c.Status == 200 && c.Epoch < len(outs) {
+			form, _ := url.ParseQuery(c.Body)
+			mayMiss[eventOf[form.Get("InstanceId.1")]] = true
+		}
+	}
 	// An event whose action failed is told as such ("failed" in the JSON body), and the
 	// retry that then succeeds is told again: both are expected, once each.
 	got, failed := map[string]int{}, map[string]int{}
@@ -265,7 +280,7 @@ func serveUnderFaults(t *testing.T, table bool) {
 		if m.id == "" || strings.HasPrefix(m.id, "run-") {
 			continue
 		}
-		if n := got[m.id]; n != 1 && !(n == 2 && (mayDouble[m.id] || failed[m.id] == 1)) {
+		if n := got[m.id]; n != 1 && !(n == 2 && (mayDouble[m.id] || failed[m.id] == 1)) && !(n == 0 && mayMiss[m.id]) {
 			t.Errorf("event %s notified %d times (%d of them of a failure)", m.id, n, failed[m.id])
 		}
 	}
