@@ -102,11 +102,7 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 	}
 	ps := make([]*pattern.Pattern, len(set.Rules))
 	for i, r := range set.Rules {
-		p, err := pattern.Parse(r.Pattern)
-		if err != nil { // validated in rule(): cannot happen
-			return nil, fmt.Errorf("rule %q: %w", r.Name, err)
-		}
-		ps[i] = p
+		ps[i] = r.Parsed // no errors: every pattern parsed
 	}
 	m, err := pattern.Compile(ps)
 	if err != nil {
@@ -200,7 +196,7 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 	if patternNode == nil {
 		l.errorf(n, "rule %q has no pattern", r.Name)
 	} else {
-		r.Pattern = l.pattern(patternNode)
+		r.Pattern, r.Parsed = l.pattern(patternNode)
 		l.patternAt[r] = l.at(patternNode)
 	}
 	if actionsNode == nil {
@@ -238,27 +234,28 @@ func (l *loader) strList(n *yaml.Node, what string) []string {
 	return out
 }
 
-// pattern converts the pattern node to JSON and validates it, pointing errors at the node.
-func (l *loader) pattern(n *yaml.Node) []byte {
+// pattern converts the pattern node to JSON and parses it, pointing errors at the node.
+func (l *loader) pattern(n *yaml.Node) ([]byte, *pattern.Pattern) {
 	v, err := l.value(n)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	src, err := json.Marshal(v)
 	if err != nil {
 		l.errorf(n, "pattern: %v", err)
-		return nil
+		return nil, nil
 	}
-	if _, err := pattern.Parse(src); err != nil {
+	p, err := pattern.Parse(src)
+	if err != nil {
 		var pe *pattern.Error
 		if errors.As(err, &pe) {
 			l.errorf(nodeAt(n, pe.Path), "pattern: %v", pe)
 		} else {
 			l.errorf(n, "pattern: %v", err)
 		}
-		return nil
+		return nil, nil
 	}
-	return src
+	return src, p
 }
 
 // nodeAt follows a pattern error's key path down the YAML tree, as far as it goes.

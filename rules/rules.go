@@ -81,10 +81,13 @@ type Rule struct {
 	Name        string
 	Description string
 	Pattern     []byte // the EventBridge pattern as JSON, as it would be installed
-	Filters     []Filter
-	Actions     []ActionSpec
-	Mode        Mode
-	Loc         Location
+	// Parsed is Pattern as Load parsed and validated it, once, for the matcher and the
+	// checks that read the pattern (nil in a Rule built by hand: they parse Pattern then).
+	Parsed  *pattern.Pattern
+	Filters []Filter
+	Actions []ActionSpec
+	Mode    Mode
+	Loc     Location
 }
 
 // ActionSpec is an action as written: its name and parameters (variables filled in).

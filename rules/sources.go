@@ -27,10 +27,13 @@ func ForeignSources(set *Set, mutating func(name string) bool) Errors {
 		if len(acting) == 0 {
 			continue
 		}
-		p, err := pattern.Parse(r.Pattern) // valid: Load parsed it
-		if err != nil {
-			out = append(out, &Error{Loc: r.Loc, Msg: fmt.Sprintf("rule %q: pattern: %v", r.Name, err)})
-			continue
+		p := r.Parsed
+		if p == nil {
+			var err error
+			if p, err = pattern.Parse(r.Pattern); err != nil {
+				out = append(out, &Error{Loc: r.Loc, Msg: fmt.Sprintf("rule %q: pattern: %v", r.Name, err)})
+				continue
+			}
 		}
 		example, absent, ok := p.AdmitsWithout("source", event.SourcePrefixAWS)
 		if !ok {
