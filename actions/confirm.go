@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // Confirming a call with CloudTrail (the tag action's confirm: true): the event's own content
@@ -90,7 +91,7 @@ func recordDiff(ct *event.CloudTrail, cl event.Claim, kind, id, rec string) stri
 	differs("volumeId", cl.VolumeID, gc.VolumeID)
 	wrapped := &event.Event{ID: cl.EventID, DetailType: event.DetailTypeAPICall, Detail: json.RawMessage(rec)}
 	targets, _, err := event.Targets(wrapped)
-	if err != nil || !slices.Contains(targets, event.Target{Kind: kind, ID: id}) {
+	if err != nil || !slices.Contains(targets, event.Target{Kind: resource.Kind(kind), ID: id}) {
 		diffs = append(diffs, fmt.Sprintf("it did not create %s %s", kind, id))
 	}
 	return strings.Join(diffs, ", ")

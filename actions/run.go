@@ -12,6 +12,7 @@ import (
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -146,7 +147,7 @@ func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Insta
 		return nil, &r
 	}
 	if r := inv.Resource; r.Exists && r.State != "" && !inv.Reread {
-		return &awsapi.Instance{ID: r.ID, State: r.State, Tags: r.Tags}, nil
+		return &awsapi.Instance{ID: r.ID, State: string(r.State), Tags: r.Tags}, nil
 	}
 	in, err := b.api.DescribeInstance(ctx, inv.Resource.Region, inv.Resource.ID)
 	if errors.Is(err, awsapi.ErrNotFound) {
@@ -308,7 +309,7 @@ type values struct {
 }
 
 func valuesOf(inv engine.Invocation) values {
-	v := values{Rule: inv.Rule, ResourceID: inv.Resource.ID, ResourceKind: inv.Resource.Kind, State: inv.Resource.State, told: tell(inv.Earlier)}
+	v := values{Rule: inv.Rule, ResourceID: inv.Resource.ID, ResourceKind: string(inv.Resource.Kind), State: string(inv.Resource.State), told: tell(inv.Earlier)}
 	if ev := inv.Event; ev != nil {
 		v.EventID, v.DetailType, v.Account, v.Region, v.Time = ev.ID, ev.DetailType, ev.Account, ev.Region, ev.Time
 		if ct, err := ev.CloudTrailDetail(); err == nil {
@@ -336,10 +337,11 @@ func valuesOf(inv engine.Invocation) values {
 type Inventory struct{ API API }
 
 // Get implements engine.Inventory.
-func (i Inventory) Get(ctx context.Context, kind, account, region, id string) (*engine.Resource, error) {
-	ctx = awsapi.InAccount(ctx, account)
-	r := &engine.Resource{Kind: kind, ID: id, Region: region, Account: account}
-	if kind == "instance" {
+func (i Inventory) Get(ctx context.Context, ref resource.Ref, _ resource.Needs) (*engine.Resource, error) {
+	ctx = awsapi.InAccount(ctx, ref.Account)
+	r := &engine.Resource{Ref: ref}
+	region, id := ref.Region, ref.ID
+	if ref.Kind == resource.Instance {
 		in, err := i.API.DescribeInstance(ctx, region, id)
 		if errors.Is(err, awsapi.ErrNotFound) {
 			return r, nil
@@ -347,7 +349,7 @@ func (i Inventory) Get(ctx context.Context, kind, account, region, id string) (*
 		if err != nil {
 			return nil, err
 		}
-		r.Exists, r.State, r.Tags = true, in.State, in.Tags
+		r.Exists, r.State, r.Tags = true, resource.State(in.State), in.Tags
 		return r, nil
 	}
 	tags, err := i.API.ResourceTags(ctx, region, id)

@@ -15,6 +15,7 @@ import (
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/internal/mototest"
+	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -35,7 +36,7 @@ func build(t *testing.T, name string, params map[string]any) engine.Action {
 }
 
 func inv(id, kind string, dry bool, ev *event.Event) engine.Invocation {
-	return engine.Invocation{Rule: "r", Event: ev, Resource: &engine.Resource{Kind: kind, ID: id, Region: mototest.Region}, DryRun: dry}
+	return engine.Invocation{Rule: "r", Event: ev, Resource: &engine.Resource{Ref: resource.Ref{Kind: resource.Kind(kind), ID: id, Place: resource.Place{Region: mototest.Region}}}, DryRun: dry}
 }
 
 func TestStartStopProtect(t *testing.T) {

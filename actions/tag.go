@@ -163,7 +163,7 @@ func (a *tag) values(v values) (want map[string]string, notes []string) {
 // the target is refused; res when the action cannot go on (a read failed).
 func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why string, res *engine.Result) {
 	c := checker{now: a.now(), window: a.window, attach: a.attach}
-	kind, id := inv.Resource.Kind, inv.Resource.ID
+	kind, id := string(inv.Resource.Kind), inv.Resource.ID
 	ev := inv.Event
 	if ev == nil || ev.DetailType != event.DetailTypeAPICall {
 		// No call to check against (a state-change rule tagging what is there now): the
@@ -225,13 +225,13 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 // read returns the event's resources of the target's kind as they are now: every target of
 // the event in one read, shared by the runs of its other targets for a little while.
 func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsapi.Created, error) {
-	kind, id := inv.Resource.Kind, inv.Resource.ID
+	kind, id := string(inv.Resource.Kind), inv.Resource.ID
 	ids := []string{id}
 	key := ""
 	if ev := inv.Event; ev != nil {
 		if ts, _, err := event.Targets(ev); err == nil {
 			for _, t := range ts {
-				if t.Kind == kind {
+				if string(t.Kind) == kind {
 					ids = append(ids, t.ID)
 				}
 			}
@@ -305,7 +305,7 @@ func (a *tag) remember(inv engine.Invocation, ids []string, k, v string) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	r := a.reads[inv.Resource.Account+"|"+inv.Resource.Region+"|"+inv.Resource.Kind+"|"+inv.Event.ID]
+	r := a.reads[inv.Resource.Account+"|"+inv.Resource.Region+"|"+string(inv.Resource.Kind)+"|"+inv.Event.ID]
 	if r == nil || r.found == nil {
 		return
 	}

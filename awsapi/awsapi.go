@@ -29,6 +29,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // DefaultAttemptTimeout bounds one HTTP attempt of an AWS call unless Clients says otherwise.
@@ -149,6 +151,13 @@ func (c *Clients) ec2Client(ctx context.Context, region string) (*ec2.Client, er
 	})
 	c.ec2[key] = cl
 	return cl, nil
+}
+
+// ec2At is the EC2 client of a place: its region, in its account (through the remediation
+// role when that is not ec2guard's own). New code names the place; ec2Client's account in a
+// context value is on its way out.
+func (c *Clients) ec2At(ctx context.Context, at resource.Place) (*ec2.Client, error) {
+	return c.ec2Client(InAccount(ctx, at.Account), at.Region)
 }
 
 func (c *Clients) snsClient(ctx context.Context, region string) (*sns.Client, error) {

@@ -4,25 +4,19 @@ import (
 	"context"
 
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // This file is the seam between the engine and the actions that act on AWS. The engine
 // consumes these interfaces; package actions (over awsapi) implements them.
 
 // Resource is an EC2 resource as it is now, read just before filters are evaluated.
-type Resource struct {
-	Kind    string // "instance", "volume", "snapshot", "image", "network-interface"
-	ID      string
-	Region  string
-	Account string
-	State   string            // instance state name (pending, running, stopping, stopped, shutting-down, terminated); "" for other kinds
-	Tags    map[string]string // current tags
-	Exists  bool              // false when AWS no longer knows the resource
-}
+type Resource = resource.Resource
 
-// Inventory reads resources as they are now, in the account and region the event names.
+// Inventory reads resources as they are now, in the account and region the event names:
+// what needs asks for, at least. A resource AWS does not know is returned with Exists false.
 type Inventory interface {
-	Get(ctx context.Context, kind, account, region, id string) (*Resource, error)
+	Get(ctx context.Context, ref resource.Ref, needs resource.Needs) (*Resource, error)
 }
 
 // Outcome is what became of one decision (PRODUCT §4).

@@ -22,12 +22,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -121,8 +121,8 @@ type Config struct {
 // Engine is a prepared rule set.
 type Engine struct {
 	cfg     Config
-	actions [][]Action // per rule, per action
-	needInv []bool     // per rule: a filter reads the resource's current state
+	actions [][]Action       // per rule, per action
+	needs   []resource.Needs // per rule: what its filters need read of a resource
 
 	owner   string // this Engine's name in Ledger claims
 	limits  Limits
@@ -208,7 +208,11 @@ func New(cfg Config) (*Engine, error) {
 			acts = append(acts, a)
 		}
 		e.actions = append(e.actions, acts)
-		e.needInv = append(e.needInv, slices.ContainsFunc(r.Filters, rules.Filter.NeedsResource))
+		var needs resource.Needs
+		for _, f := range r.Filters {
+			needs |= f.Needs()
+		}
+		e.needs = append(e.needs, needs)
 	}
 	return e, nil
 }
@@ -350,12 +354,13 @@ func (e *Engine) foreign(ev *event.Event, hits []int, base Decision, start time.
 func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t event.Target, base Decision) []Decision {
 	r := e.cfg.Rules.Rules[ri]
 	base.Resource = t.ID
-	res := &Resource{Kind: t.Kind, ID: t.ID, Region: ev.Region, Account: ev.Account, Exists: true}
-	if e.needInv[ri] {
+	ref := resource.Ref{Kind: t.Kind, ID: t.ID, Place: resource.Place{Account: ev.Account, Region: ev.Region}}
+	res := &Resource{Ref: ref, Exists: true}
+	if e.needs[ri] != 0 {
 		if e.cfg.Inventory == nil {
 			return []Decision{withErr(base, Failed, "filters need the resource's current state", errors.New("no inventory configured"))}
 		}
-		got, err := e.cfg.Inventory.Get(ctx, t.Kind, ev.Account, ev.Region, t.ID)
+		got, err := e.cfg.Inventory.Get(ctx, ref, e.needs[ri])
 		if err != nil {
 			return []Decision{withErr(base, Failed, "reading the resource", err)}
 		}
@@ -366,8 +371,8 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 		}
 	}
 	for _, f := range r.Filters {
-		if !f.Match(res.Kind, res.ID, res.State, res.Tags) {
-			base.Outcome, base.Reason = Skipped, "filter at "+f.Loc.String()+" ("+describe(f)+") does not hold"
+		if !f.Match(res, e.cfg.Now()) {
+			base.Outcome, base.Reason = Skipped, "filter at "+f.Loc.String()+" ("+f.String()+") does not hold"
 			return []Decision{base}
 		}
 	}
@@ -377,7 +382,7 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 	for ai, act := range e.actions[ri] {
 		d, refused := base, false
 		d.Action = act.Name()
-		key := ev.ID + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + t.Kind + ":" + t.ID
+		key := ev.ID + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + ref.Key()
 		if !act.Mutating() && incomplete {
 			// A notification of what failed or was held back is not the one of a retry that
 			// succeeds: each is sent once.
@@ -423,7 +428,7 @@ func (d Decision) Why() string {
 func (e *Engine) run(ctx context.Context, act Action, key string, in Invocation, d Decision) (_ Decision, refused bool) {
 	var gate *budgetGate
 	if act.Mutating() && !d.DryRun {
-		gate = &budgetGate{e: e, resource: in.Resource.Kind + ":" + in.Resource.ID}
+		gate = &budgetGate{e: e, resource: in.Resource.Key()}
 		in.BeforeMutating = gate.take
 	}
 	result := act.Do(ctx, in)
@@ -451,18 +456,6 @@ func withErr(d Decision, o Outcome, reason string, err error) Decision {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func describe(f rules.Filter) string {
-	switch f.Kind {
-	case rules.FilterTag:
-		if len(f.Values) > 0 {
-			return fmt.Sprintf("tag %s %s %v", f.Tag, f.Op, f.Values)
-		}
-		return fmt.Sprintf("tag %s %s", f.Tag, f.Op)
-	default:
-		return fmt.Sprintf("%s in %v", f.Kind, f.Values)
-	}
-}
 
 // isSelf reports whether a CloudTrail caller is ec2guard itself: one of Config.Self, as the
 // caller's ARN or its role (sessionIssuer). An assumed-role ARN in Self matches every session

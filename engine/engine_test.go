@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -51,14 +52,14 @@ type inventory struct {
 	err error
 }
 
-func (i *inventory) Get(_ context.Context, kind, _, region, id string) (*Resource, error) {
+func (i *inventory) Get(_ context.Context, ref resource.Ref, _ resource.Needs) (*Resource, error) {
 	if i.err != nil {
 		return nil, i.err
 	}
-	if r, ok := i.res[id]; ok {
+	if r, ok := i.res[ref.ID]; ok {
 		return r, nil
 	}
-	return &Resource{Kind: kind, ID: id, Region: region}, nil
+	return &Resource{Ref: ref}, nil
 }
 
 // mapLedger is a Ledger in a map: "done" or the owner holding a claim.
@@ -132,8 +133,8 @@ func newFixture(t *testing.T, tweak func(*Config)) *fixture {
 	}
 	f := &fixture{acts: map[string]*recorder{}, clock: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	f.inv = &inventory{res: map[string]*Resource{
-		"i-prot": {Kind: "instance", ID: "i-prot", State: "stopped", Exists: true, Tags: map[string]string{"Protected": "true"}},
-		"i-open": {Kind: "instance", ID: "i-open", State: "stopped", Exists: true, Tags: map[string]string{}},
+		"i-prot": {Ref: resource.Ref{Kind: resource.Instance, ID: "i-prot"}, State: resource.Stopped, Exists: true, Tags: map[string]string{"Protected": "true"}},
+		"i-open": {Ref: resource.Ref{Kind: resource.Instance, ID: "i-open"}, State: resource.Stopped, Exists: true, Tags: map[string]string{}},
 	}}
 	cfg := Config{
 		Rules: set,
@@ -284,7 +285,7 @@ func TestHandle(t *testing.T) {
 	t.Run("blast radius per minute", func(t *testing.T) {
 		f := newFixture(t, func(c *Config) { c.MaxPerMinute = 2 })
 		for i := 0; i < 3; i++ {
-			f.inv.res[fmt.Sprint("i-", i)] = &Resource{Kind: "instance", ID: fmt.Sprint("i-", i), State: "stopped", Exists: true, Tags: map[string]string{"Protected": "true"}}
+			f.inv.res[fmt.Sprint("i-", i)] = &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: fmt.Sprint("i-", i)}, State: resource.Stopped, Exists: true, Tags: map[string]string{"Protected": "true"}}
 		}
 		var ds []Decision
 		for i := 0; i < 3; i++ {
@@ -296,7 +297,7 @@ func TestHandle(t *testing.T) {
 	})
 	t.Run("blast radius per run", func(t *testing.T) {
 		f := newFixture(t, func(c *Config) { c.MaxPerRun = 1 })
-		f.inv.res["i-2"] = &Resource{Kind: "instance", ID: "i-2", State: "stopped", Exists: true, Tags: map[string]string{"Protected": "true"}}
+		f.inv.res["i-2"] = &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: "i-2"}, State: resource.Stopped, Exists: true, Tags: map[string]string{"Protected": "true"}}
 		f.eng.Handle(ctx, stateEvent("e1", "i-prot", "stopped"))
 		f.clock = f.clock.Add(time.Hour)
 		if d := one(t, f.eng.Handle(ctx, stateEvent("e2", "i-2", "stopped"))); d.Outcome != Suppressed || RateLimited(d) {
@@ -676,7 +677,7 @@ func TestBudgetCountsWhatMutated(t *testing.T) {
 			act := &skipOnce{recorder: recorder{name: "start", mutating: true}, stale: 2}
 			f.eng.actions[0][0] = act
 			for i := range 2 {
-				f.inv.res[fmt.Sprint("i-", i)] = &Resource{Kind: "instance", ID: fmt.Sprint("i-", i), State: "stopped", Exists: true, Tags: map[string]string{"Protected": "true"}}
+				f.inv.res[fmt.Sprint("i-", i)] = &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: fmt.Sprint("i-", i)}, State: resource.Stopped, Exists: true, Tags: map[string]string{"Protected": "true"}}
 			}
 			var got []string
 			for i, id := range []string{"i-prot", "i-prot", "i-0", "i-1"} {

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // Target is a resource an event concerns.
 type Target struct {
-	Kind string // "instance", "volume", "snapshot", "image"
+	Kind resource.Kind
 	ID   string
 }
 
@@ -73,7 +75,7 @@ func Targets(e *Event) (targets []Target, known bool, err error) {
 		if d.InstanceID == "" {
 			return nil, true, fmt.Errorf("state-change event %s has no detail.instance-id", e.ID)
 		}
-		return []Target{{Kind: "instance", ID: d.InstanceID}}, true, nil
+		return []Target{{Kind: resource.Instance, ID: d.InstanceID}}, true, nil
 	case DetailTypeAPICall:
 		ct, err := e.CloudTrailDetail()
 		if err != nil {
@@ -101,15 +103,15 @@ func Targets(e *Event) (targets []Target, known bool, err error) {
 		case "RunInstances":
 			for _, it := range resp.InstancesSet.Items {
 				if it.InstanceID != "" {
-					targets = append(targets, Target{Kind: "instance", ID: it.InstanceID})
+					targets = append(targets, Target{Kind: resource.Instance, ID: it.InstanceID})
 				}
 			}
 		case "CreateVolume":
-			targets = appendID(targets, "volume", resp.VolumeID)
+			targets = appendID(targets, resource.Volume, resp.VolumeID)
 		case "CreateSnapshot":
-			targets = appendID(targets, "snapshot", resp.SnapshotID)
+			targets = appendID(targets, resource.Snapshot, resp.SnapshotID)
 		case "CreateImage":
-			targets = appendID(targets, "image", resp.ImageID)
+			targets = appendID(targets, resource.Image, resp.ImageID)
 		default:
 			return nil, false, nil
 		}
@@ -118,7 +120,7 @@ func Targets(e *Event) (targets []Target, known bool, err error) {
 	return nil, false, nil
 }
 
-func appendID(ts []Target, kind, id string) []Target {
+func appendID(ts []Target, kind resource.Kind, id string) []Target {
 	if id == "" {
 		return ts
 	}

@@ -1,8 +1,12 @@
 package rules
 
 import (
+	"fmt"
 	"path"
 	"slices"
+	"time"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // FilterKind is what a filter looks at.
@@ -37,21 +41,27 @@ type Filter struct {
 	Loc    Location
 }
 
-// NeedsResource reports whether the filter reads the resource's current state (tags or
-// state), which costs an AWS call; id and kind come from the event.
-func (f Filter) NeedsResource() bool { return f.Kind == FilterTag || f.Kind == FilterState }
+// Needs is what a read of the resource must fetch for the filter to be judged: nothing for
+// id and kind, which come from the event; the Describe call for tags and state.
+func (f Filter) Needs() resource.Needs {
+	if f.Kind == FilterTag || f.Kind == FilterState {
+		return resource.NeedDescribe
+	}
+	return 0
+}
 
-// Match reports whether a resource satisfies the filter.
-func (f Filter) Match(kind, id, state string, tags map[string]string) bool {
+// Match reports whether a resource, as read now, satisfies the filter. now is the engine's
+// clock, for filters on ages.
+func (f Filter) Match(r *resource.Resource, now time.Time) bool {
 	switch f.Kind {
 	case FilterState:
-		return slices.Contains(f.Values, state)
+		return slices.Contains(f.Values, string(r.State))
 	case FilterID:
-		return slices.Contains(f.Values, id)
+		return slices.Contains(f.Values, r.ID)
 	case FilterKindK:
-		return slices.Contains(f.Values, kind)
+		return slices.Contains(f.Values, string(r.Kind))
 	case FilterTag:
-		v, ok := tags[f.Tag]
+		v, ok := r.Tags[f.Tag]
 		switch f.Op {
 		case TagPresent:
 			return ok
@@ -71,4 +81,17 @@ func (f Filter) Match(kind, id, state string, tags map[string]string) bool {
 		}
 	}
 	return false
+}
+
+// String says what the filter asks, for a decision's reason.
+func (f Filter) String() string {
+	switch f.Kind {
+	case FilterTag:
+		if len(f.Values) > 0 {
+			return fmt.Sprintf("tag %s %s %v", f.Tag, f.Op, f.Values)
+		}
+		return fmt.Sprintf("tag %s %s", f.Tag, f.Op)
+	default:
+		return fmt.Sprintf("%s in %v", f.Kind, f.Values)
+	}
 }

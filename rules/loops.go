@@ -6,8 +6,10 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ec2guard/ec2guard/pattern"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // The loop check. An action that changes an instance's state causes EC2 state-change events
@@ -299,8 +301,9 @@ func (l *loader) reportLoop(set *Set, cycle []edge) {
 // the given states (the event's first; b reads the instance later, so it may find a later
 // one): both rules' filters hold on the instance, b's state filter in a state b acts in.
 func (l *loader) follows(a, b *Rule, in instance, later []string) bool {
+	probe := &resource.Resource{Ref: resource.Ref{Kind: resource.Instance, ID: in.id}}
 	for _, f := range slices.Concat(a.Filters, b.Filters) {
-		if (f.Kind == FilterID || f.Kind == FilterKindK) && !f.Match("instance", in.id, "", nil) {
+		if (f.Kind == FilterID || f.Kind == FilterKindK) && !f.Match(probe, time.Time{}) {
 			return false
 		}
 	}

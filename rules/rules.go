@@ -8,7 +8,7 @@
 //	Load(file string, src []byte, opts Options) (*Set, error)   // error is Errors
 //	Set{Rules []*Rule; Matcher *pattern.Matcher}                // Matcher indexes = Rules indexes
 //	Rule{Name, Description, Pattern, Filters, Actions, Mode, Loc}
-//	Filter.Match(kind, id, state string, tags map[string]string) bool
+//	Filter.Match(*resource.Resource, now time.Time) bool; Filter.Needs() resource.Needs
 package rules
 
 import (
@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/ec2guard/ec2guard/pattern"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // Location is a place in a rule file.
@@ -85,9 +86,13 @@ type Rule struct {
 	// checks that read the pattern (nil in a Rule built by hand: they parse Pattern then).
 	Parsed  *pattern.Pattern
 	Filters []Filter
-	Actions []ActionSpec
-	Mode    Mode
-	Loc     Location
+	// Resources are the kinds the rule judges (`resources:`); the default is what its
+	// pattern's events concern (instance for state changes). A target of another kind is
+	// not judged by the rule.
+	Resources []resource.Kind
+	Actions   []ActionSpec
+	Mode      Mode
+	Loc       Location
 }
 
 // ActionSpec is an action as written: its name and parameters (variables filled in).

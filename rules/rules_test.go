@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 func TestLoadSeeds(t *testing.T) {
@@ -150,7 +153,8 @@ func TestFilterMatch(t *testing.T) {
 		{Filter{Kind: FilterKindK, Values: []string{"volume"}}, false},
 	}
 	for _, tt := range tests {
-		if got := tt.f.Match("instance", "i-1", "running", tags); got != tt.want {
+		r := &resource.Resource{Ref: resource.Ref{Kind: resource.Instance, ID: "i-1"}, State: resource.Running, Tags: tags, Exists: true}
+		if got := tt.f.Match(r, time.Now()); got != tt.want {
 			t.Errorf("%+v.Match = %v, want %v", tt.f, got, tt.want)
 		}
 	}
