@@ -8,10 +8,13 @@ import (
 	"github.com/ec2guard/ec2guard/resource"
 )
 
-// Target is a resource an event concerns.
+// Target is a resource an event concerns. Its Place is where the event says it lives when
+// that is not the event's own account and region (a finding aggregated from another region
+// or account); zero fields are the event's.
 type Target struct {
-	Kind resource.Kind
-	ID   string
+	Kind  resource.Kind
+	ID    string
+	Place resource.Place
 }
 
 // CloudTrail is the part of a CloudTrail API-call detail ec2guard reads.

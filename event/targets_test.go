@@ -20,12 +20,12 @@ func TestTargets(t *testing.T) {
 		known bool
 		err   bool
 	}{
-		{"state change", `{"id":"1","source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","detail":{"instance-id":"i-1","state":"stopped"}}`, []Target{{"instance", "i-1"}}, true, false},
+		{"state change", `{"id":"1","source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","detail":{"instance-id":"i-1","state":"stopped"}}`, []Target{{Kind: "instance", ID: "i-1"}}, true, false},
 		{"state change without id", `{"id":"1","source":"aws.ec2","detail-type":"EC2 Instance State-change Notification","detail":{"state":"stopped"}}`, nil, true, true},
-		{"run instances", ct("RunInstances", `{"instancesSet":{"items":[{"instanceId":"i-1"},{"instanceId":"i-2"}]}}`, ""), []Target{{"instance", "i-1"}, {"instance", "i-2"}}, true, false},
-		{"create volume", ct("CreateVolume", `{"volumeId":"vol-1"}`, ""), []Target{{"volume", "vol-1"}}, true, false},
-		{"create snapshot", ct("CreateSnapshot", `{"snapshotId":"snap-1"}`, ""), []Target{{"snapshot", "snap-1"}}, true, false},
-		{"create image", ct("CreateImage", `{"imageId":"ami-1"}`, ""), []Target{{"image", "ami-1"}}, true, false},
+		{"run instances", ct("RunInstances", `{"instancesSet":{"items":[{"instanceId":"i-1"},{"instanceId":"i-2"}]}}`, ""), []Target{{Kind: "instance", ID: "i-1"}, {Kind: "instance", ID: "i-2"}}, true, false},
+		{"create volume", ct("CreateVolume", `{"volumeId":"vol-1"}`, ""), []Target{{Kind: "volume", ID: "vol-1"}}, true, false},
+		{"create snapshot", ct("CreateSnapshot", `{"snapshotId":"snap-1"}`, ""), []Target{{Kind: "snapshot", ID: "snap-1"}}, true, false},
+		{"create image", ct("CreateImage", `{"imageId":"ami-1"}`, ""), []Target{{Kind: "image", ID: "ami-1"}}, true, false},
 		{"failed call", ct("RunInstances", `null`, `,"errorCode":"Client.UnauthorizedOperation"`), nil, true, false},
 		{"other call", ct("DescribeInstances", `null`, ""), nil, false, false},
 		{"other event", `{"id":"1","source":"aws.s3","detail-type":"Object Created","detail":{}}`, nil, false, false},
@@ -54,7 +54,7 @@ func TestExampleEventTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _, err := Targets(e)
-	if err != nil || !slices.Equal(got, []Target{{"instance", "i-0fedcba9876543210"}}) {
+	if err != nil || !slices.Equal(got, []Target{{Kind: "instance", ID: "i-0fedcba9876543210"}}) {
 		t.Fatalf("Targets = %v, %v", got, err)
 	}
 	ct, _ := e.CloudTrailDetail()

@@ -198,6 +198,9 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 	} else {
 		r.Pattern, r.Parsed = l.pattern(patternNode)
 		l.patternAt[r] = l.at(patternNode)
+		if r.Resources == nil && r.Parsed != nil {
+			r.Resources = DefaultKinds(r.Parsed)
+		}
 	}
 	if actionsNode == nil {
 		l.errorf(n, "rule %q has no actions", r.Name)
