@@ -3,6 +3,7 @@ package actions
 import (
 	"testing"
 
+	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -20,6 +21,10 @@ func TestMutatingAsBuilt(t *testing.T) {
 		}
 		if Mutating(name) != act.Mutating() {
 			t.Errorf("Mutating(%q) = %v, the built action says %v", name, Mutating(name), act.Mutating())
+		}
+		cb, ok := act.(engine.CallBound)
+		if needs := ok && cb.NeedsCall(); needs != (name == "tag") {
+			t.Errorf("%s: NeedsCall %v: only tag acts on what a CloudTrail call did", name, needs)
 		}
 	}
 	if Mutating("nope") {

@@ -109,3 +109,11 @@ type Action interface {
 	// twice and out of order). With inv.DryRun it never calls a mutating API.
 	Do(ctx context.Context, inv Invocation) Result
 }
+
+// CallBound is an Action that may declare that it acts on what a CloudTrail call did — its
+// caller, what it created — and not on the resource alone (tag: its values are the caller's,
+// and it tags only what the call created). A scan has no call, so it does not apply a rule
+// with such an action (Engine.Unscanned says which, and why).
+type CallBound interface {
+	NeedsCall() bool
+}

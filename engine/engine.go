@@ -11,6 +11,7 @@
 //
 //	New(Config) (*Engine, error)
 //	(*Engine).Handle(ctx, *event.Event) []Decision   // safe for concurrent use
+//	(*Engine).Judge(ctx, run, *Resource) []Decision  // a scan's resource; Unscanned, ScanKinds, ScanNeeds
 //	RejectedInput(source, pos string, err error) Decision
 package engine
 
@@ -123,6 +124,7 @@ type Engine struct {
 	cfg     Config
 	actions [][]Action       // per rule, per action
 	needs   []resource.Needs // per rule: what its filters need read of a resource
+	scans   []scanPlan       // per rule: whether and when a scan applies it
 
 	owner   string // this Engine's name in Ledger claims
 	limits  Limits
@@ -214,6 +216,7 @@ func New(cfg Config) (*Engine, error) {
 		}
 		e.needs = append(e.needs, needs)
 	}
+	e.planScans()
 	return e, nil
 }
 
@@ -303,10 +306,7 @@ func (e *Engine) Handle(ctx context.Context, ev *event.Event) []Decision {
 	targets, known, err := event.Targets(ev)
 	var out []Decision
 	for _, ri := range hits {
-		r := e.cfg.Rules.Rules[ri]
-		rb := base
-		rb.Rule = r.Name
-		rb.DryRun = e.cfg.DryRun || r.Mode == rules.DryRun
+		rb := e.ofRule(base, ri)
 		switch {
 		case err != nil:
 			out = append(out, withErr(rb, Rejected, "cannot read the resources of the event", err))
@@ -341,9 +341,7 @@ func (e *Engine) foreign(ev *event.Event, hits []int, base Decision, start time.
 	}
 	out := make([]Decision, 0, len(hits))
 	for _, ri := range hits {
-		d := base
-		d.Rule = e.cfg.Rules.Rules[ri].Name
-		d.DryRun = e.cfg.DryRun || e.cfg.Rules.Rules[ri].Mode == rules.DryRun
+		d := e.ofRule(base, ri)
 		d.Outcome, d.Reason = Skipped, why
 		d.DurationMS = ms(e.cfg.Now().Sub(start))
 		out = append(out, d)
@@ -351,8 +349,14 @@ func (e *Engine) foreign(ev *event.Event, hits []int, base Decision, start time.
 	return out
 }
 
-func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t event.Target, base Decision) []Decision {
+// ofRule is the record base of rule ri: its name, and whether it runs dry.
+func (e *Engine) ofRule(base Decision, ri int) Decision {
 	r := e.cfg.Rules.Rules[ri]
+	base.Rule, base.DryRun = r.Name, e.cfg.DryRun || r.Mode == rules.DryRun
+	return base
+}
+
+func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t event.Target, base Decision) []Decision {
 	base.Resource = t.ID
 	ref := resource.Ref{Kind: t.Kind, ID: t.ID, Place: resource.Place{Account: ev.Account, Region: ev.Region}}
 	res := &Resource{Ref: ref, Exists: true}
@@ -365,10 +369,18 @@ func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t even
 			return []Decision{withErr(base, Failed, "reading the resource", err)}
 		}
 		res = got
-		if !res.Exists {
-			base.Outcome, base.Reason = Skipped, "the resource no longer exists"
-			return []Decision{base}
-		}
+	}
+	return e.apply(ctx, ev, ri, res, base)
+}
+
+// apply runs rule ri on a resource read for it: its filters, then each of its actions under
+// the ledger, the budget and the caps. ev names the ledger keys (an event's id, or a scan's).
+func (e *Engine) apply(ctx context.Context, ev *event.Event, ri int, res *Resource, base Decision) []Decision {
+	r := e.cfg.Rules.Rules[ri]
+	ref := res.Ref
+	if !res.Exists {
+		base.Outcome, base.Reason = Skipped, "the resource no longer exists"
+		return []Decision{base}
 	}
 	for _, f := range r.Filters {
 		if !f.Match(res, e.cfg.Now()) {

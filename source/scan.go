@@ -2,7 +2,6 @@ package source
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/pattern"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // InstanceStates are the states a scanned instance can be in (terminated ones are not listed).
@@ -102,16 +102,7 @@ func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (
 
 // StateEvent builds the EventBridge state-change notification of an instance in a state.
 func StateEvent(id, account, region, instanceID, state string, at time.Time) (*event.Event, error) {
-	raw, err := json.Marshal(map[string]any{
-		"version": "0", "id": id, "detail-type": event.DetailTypeStateChange, "source": event.SourceEC2,
-		"account": account, "time": at.UTC().Format(time.RFC3339), "region": region,
-		"resources": []string{"arn:aws:ec2:" + region + ":" + account + ":instance/" + instanceID},
-		"detail":    map[string]string{"instance-id": instanceID, "state": state},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("building the state event of %s: %w", instanceID, err)
-	}
-	return event.Parse(raw)
+	return event.StateChange(id, resource.Place{Account: account, Region: region}, instanceID, resource.State(state), at)
 }
 
 // ScanRules returns the indexes of the rules a scan of these places can apply: those whose

@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ec2guard/ec2guard/resource"
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+const scanRuleFile = ruleFile + `  - name: stopped-in-eu
+    pattern: {source: [aws.ec2], region: [eu-west-1], detail: {state: [stopped]}}
+    actions: [notify]
+    mode: enforce
+  - name: open-groups
+    pattern: {source: [aws.ec2], detail-type: [AWS API Call via CloudTrail], detail: {eventName: [AuthorizeSecurityGroupIngress]}}
+    actions: [notify]
+    mode: enforce
+  - name: account-settings
+    pattern: {source: [aws.ec2], detail-type: [AWS API Call via CloudTrail], detail: {eventName: [DisableEbsEncryptionByDefault]}}
+    actions: [notify]
+    mode: enforce
+`
+
+// countingInventory counts its reads.
+type countingInventory struct {
+	inventory
+	gets  atomic.Int32
+	needs resource.Needs
+}
+
+func (c *countingInventory) Get(ctx context.Context, ref resource.Ref, needs resource.Needs) (*Resource, error) {
+	c.gets.Add(1)
+	c.needs = needs
+	return c.inventory.Get(ctx, ref, needs)
+}
+
+type scanFixture struct {
+	eng  *Engine
+	acts map[string][]*recorder // by name: several rules may have one
+	inv  *countingInventory
+}
+
+// calls are the calls of every action of that name.
+func (f *scanFixture) calls(name string) []Invocation {
+	var out []Invocation
+	for _, r := range f.acts[name] {
+		out = append(out, r.calls...)
+	}
+	return out
+}
+
+// callBound is a recorder that needs the CloudTrail call, as tag does.
+type callBound struct{ *recorder }
+
+func (callBound) NeedsCall() bool { return true }
+
+func newScanFixture(t *testing.T, tweak func(*Config)) *scanFixture {
+	t.Helper()
+	set, err := rules.Load("s.yaml", []byte(scanRuleFile), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range set.Rules {
+		switch r.Name { // what the filters helper's `resources:` will say
+		case "open-groups":
+			r.Resources = []resource.Kind{resource.SecurityGroup}
+		case "account-settings":
+			r.Resources = []resource.Kind{resource.Account}
+		}
+	}
+	f := &scanFixture{acts: map[string][]*recorder{}, inv: &countingInventory{inventory: inventory{res: map[string]*Resource{}}}}
+	cfg := Config{
+		Rules: set,
+		NewAction: func(s rules.ActionSpec) (Action, error) {
+			r := &recorder{name: s.Name, mutating: s.Name != "notify"}
+			f.acts[s.Name] = append(f.acts[s.Name], r)
+			if s.Name == "tag" {
+				return callBound{r}, nil
+			}
+			return r, nil
+		},
+		Inventory: f.inv,
+		Now:       func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) },
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	if f.eng, err = New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func scanned(kind resource.Kind, id, region string, st resource.State, tags map[string]string) *Resource {
+	return &Resource{Ref: resource.Ref{Kind: kind, ID: id, Place: resource.Place{Account: "123456789012", Region: region}},
+		Exists: true, State: st, Tags: tags, Read: resource.NeedDescribe}
+}
+
+func rulesOf(ds []Decision) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Rule+"/"+d.Action+"/"+string(d.Outcome))
+	}
+	return out
+}
+
+func TestJudge(t *testing.T) {
+	ctx := context.Background()
+	protected := map[string]string{"Protected": "true"}
+	for _, c := range []struct {
+		name string
+		res  *Resource
+		want []string
+	}{
+		{"a stopped instance: the rules on stopped instances", scanned(resource.Instance, "i-1", "us-east-1", resource.Stopped, protected),
+			[]string{"restart-protected/start/applied"}},
+		{"and in their region only", scanned(resource.Instance, "i-1", "eu-west-1", resource.Stopped, protected),
+			[]string{"restart-protected/start/applied", "stopped-in-eu/notify/applied"}},
+		{"a filter still says no", scanned(resource.Instance, "i-1", "us-east-1", resource.Stopped, nil),
+			[]string{"restart-protected//skipped"}},
+		{"a running instance: the rules on running ones", scanned(resource.Instance, "i-1", "us-east-1", resource.Running, nil),
+			[]string{"watch-running/stop/dry-run"}},
+		{"a state no rule selects", scanned(resource.Instance, "i-1", "us-east-1", resource.Pending, nil),
+			[]string{"//skipped"}},
+		{"another kind: the rules that judge it, whatever their calls", scanned(resource.SecurityGroup, "sg-1", "us-east-1", "", nil),
+			[]string{"open-groups/notify/applied"}},
+		{"a kind no rule judges", scanned(resource.Volume, "vol-1", "us-east-1", "", nil),
+			[]string{"//skipped"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newScanFixture(t, nil)
+			ds := f.eng.Judge(ctx, "r1", c.res)
+			if got := rulesOf(ds); !slices.Equal(got, c.want) {
+				t.Fatalf("decisions %v, want %v: %+v", got, c.want, ds)
+			}
+			for _, d := range ds {
+				if d.EventID != ScanID("r1", c.res.Ref) || d.EventSource != ScanSource || d.DetailType != ScanDetailType ||
+					d.Resource != c.res.ID || d.Region != c.res.Region || d.Account != "123456789012" {
+					t.Fatalf("record %+v", d)
+				}
+				if d.Rule == "" && d.Reason != "no rule matched" {
+					t.Fatalf("record %+v", d)
+				}
+			}
+			if n := f.inv.gets.Load(); n != 0 {
+				t.Fatalf("%d reads of a resource the scan read with all its rules need", n)
+			}
+			if c := f.calls("tag"); len(c) != 0 {
+				t.Fatalf("tag ran in a scan: %+v", c)
+			}
+		})
+	}
+}
+
+func TestJudgeInvocation(t *testing.T) {
+	f := newScanFixture(t, nil)
+	res := scanned(resource.Instance, "i-1", "eu-west-1", resource.Stopped, map[string]string{"Protected": "true"})
+	f.eng.Judge(context.Background(), "r1", res)
+	c := f.calls("notify")
+	if len(c) != 1 || c[0].Resource != res || c[0].Rule != "stopped-in-eu" || c[0].Event == nil {
+		t.Fatalf("notify calls %+v", c)
+	}
+	if ev := c[0].Event; ev.ID != ScanID("r1", res.Ref) || ev.Source != ScanSource || ev.DetailType != ScanDetailType || ev.Region != "eu-west-1" || ev.Account != "123456789012" || ev.Time != "2026-11-22T10:00:00Z" {
+		t.Fatalf("the invocation's event %+v", ev)
+	}
+}
+
+// The ledger and the budget apply as they do to events: a second look within a run is a
+// duplicate, another run acts again, within the loop budget.
+func TestJudgeLedgerAndBudget(t *testing.T) {
+	ctx := context.Background()
+	f := newScanFixture(t, func(c *Config) { c.LoopBudget = 2 })
+	res := scanned(resource.Instance, "i-1", "us-east-1", resource.Stopped, map[string]string{"Protected": "true"})
+	var got []string
+	for _, run := range []string{"r1", "r1", "r2", "r3"} {
+		got = append(got, rulesOf(f.eng.Judge(ctx, run, res))...)
+	}
+	want := []string{"restart-protected/start/applied", "restart-protected/start/duplicate", "restart-protected/start/applied", "restart-protected/start/suppressed"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("%v, want %v", got, want)
+	}
+	dry := newScanFixture(t, func(c *Config) { c.DryRun = true })
+	if d := one(t, dry.eng.Judge(ctx, "r1", res)); d.Outcome != DryRun || !d.DryRun {
+		t.Fatalf("--dry-run: %+v", d)
+	}
+}
+
+// An account's settings have the account's id in every region: each region is its own.
+func TestJudgeAccountPerRegion(t *testing.T) {
+	f := newScanFixture(t, nil)
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		d := one(t, f.eng.Judge(context.Background(), "r1", scanned(resource.Account, "123456789012", region, "", nil)))
+		if d.Rule != "account-settings" || d.Outcome != Applied {
+			t.Fatalf("%s: %+v", region, d)
+		}
+	}
+}
+
+// What the rules need that the scan did not read is read once, whatever the number of rules.
+func TestJudgeReadsWhatIsMissing(t *testing.T) {
+	f := newScanFixture(t, nil)
+	f.inv.res["i-1"] = scanned(resource.Instance, "i-1", "eu-west-1", resource.Stopped, map[string]string{"Protected": "true"})
+	bare := &Resource{Ref: f.inv.res["i-1"].Ref, Exists: true} // listed by id only
+	ds := f.eng.Judge(context.Background(), "r1", bare)
+	if got := rulesOf(ds); !slices.Equal(got, []string{"restart-protected/start/applied", "stopped-in-eu/notify/applied"}) {
+		t.Fatalf("%v", got)
+	}
+	if n := f.inv.gets.Load(); n != 1 || !f.inv.needs.Has(resource.NeedDescribe) {
+		t.Fatalf("%d reads with %b", n, f.inv.needs)
+	}
+	f.inv.err = context.DeadlineExceeded
+	for _, d := range f.eng.Judge(context.Background(), "r2", bare) {
+		if d.Outcome != Failed || d.Reason != "reading the resource" || !strings.Contains(d.Error, "deadline") {
+			t.Fatalf("%+v", d)
+		}
+	}
+}
+
+func TestScanPlan(t *testing.T) {
+	f := newScanFixture(t, nil)
+	un := f.eng.Unscanned()
+	if len(un) != 1 || un[0].Rule != "auto-tag" || !strings.Contains(un[0].Why, "tag acts on what a CloudTrail call did") {
+		t.Fatalf("Unscanned = %+v", un)
+	}
+	if got := f.eng.ScanKinds(); !slices.Equal(got, []resource.Kind{resource.Instance, resource.SecurityGroup, resource.Account}) {
+		t.Fatalf("ScanKinds = %v", got)
+	}
+	if got := f.eng.ScanNeeds(resource.Instance); got != resource.NeedDescribe {
+		t.Fatalf("ScanNeeds(instance) = %b", got)
+	}
+	if got := f.eng.ScanNeeds(resource.SecurityGroup); got != 0 {
+		t.Fatalf("ScanNeeds(security-group) = %b", got)
+	}
+}
