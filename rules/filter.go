@@ -18,6 +18,14 @@ const (
 	FilterState FilterKind = "state" // the instance state (running, stopped...)
 	FilterID    FilterKind = "id"    // the resource id
 	FilterKindK FilterKind = "kind"  // the resource kind (instance, volume, snapshot, image)
+	FilterAttr  FilterKind = "attr"  // a field of the resource's Attrs (Path, Op, a value)
+
+	// The semantic filters: each judges what attr cannot say well (semantic.go).
+	FilterIngress    FilterKind = "ingress"     // a security group (or an instance's) lets ports in from the internet
+	FilterPublic     FilterKind = "public"      // a snapshot or image shared with everyone
+	FilterExposed    FilterKind = "exposed"     // an instance the internet reaches on given ports
+	FilterStoppedFor FilterKind = "stopped-for" // an instance stopped for at least a duration
+	FilterUnused     FilterKind = "unused"      // an address, volume or security group nothing uses
 )
 
 // TagOp is how a tag filter compares.
@@ -33,19 +41,62 @@ const (
 )
 
 // Filter is one condition on the resource as it is now; a rule's filters all must hold.
+//
+// The tag, state, id and kind filters are the fields below (deploy and the loop check read
+// them). The attr and semantic filters are compiled by Load for each kind the rule judges
+// (Rule.Resources): Match of a resource of another kind does not hold, and neither does
+// Match of a resource whose read (Resource.Read) lacks what NeedsFor(its kind) says.
 type Filter struct {
 	Kind   FilterKind
 	Tag    string   // FilterTag: the tag key
-	Op     TagOp    // FilterTag: the comparison
+	Op     TagOp    // FilterTag and FilterAttr: the comparison
 	Values []string // the accepted values (equals: one; one-of, glob, state, id, kind: any)
+	Path   string   // FilterAttr: the path as written (MetadataOptions.HttpTokens)
+	All    bool     // FilterAttr: match: all (every element of the path's lists must hold)
+	Param  string   // semantic filters: their parameters as written, for String
 	Loc    Location
+	judge  *judge // attr and semantic filters, compiled per kind by Load
+}
+
+// judge is a filter compiled for each kind the rule judges.
+type judge struct {
+	kinds []resource.Kind
+	needs []resource.Needs
+	preds []pred
+}
+
+// pred is a filter compiled for one kind.
+type pred interface {
+	match(r *resource.Resource, now time.Time) bool
 }
 
 // Needs is what a read of the resource must fetch for the filter to be judged: nothing for
-// id and kind, which come from the event; the Describe call for tags and state.
+// id and kind, which come from the event; the Describe call for tags and state; for attr
+// and semantic filters the union over the rule's kinds of what NeedsFor says.
 func (f Filter) Needs() resource.Needs {
+	if f.judge != nil {
+		var n resource.Needs
+		for _, m := range f.judge.needs {
+			n |= m
+		}
+		return n
+	}
 	if f.Kind == FilterTag || f.Kind == FilterState {
 		return resource.NeedDescribe
+	}
+	return 0
+}
+
+// NeedsFor is what a read of a resource of kind k must fetch for the filter to be judged
+// (Needs is the union over the rule's kinds; a security group needs no instance's exposure).
+func (f Filter) NeedsFor(k resource.Kind) resource.Needs {
+	if f.judge == nil {
+		return f.Needs()
+	}
+	for i, jk := range f.judge.kinds {
+		if jk == k {
+			return f.judge.needs[i]
+		}
 	}
 	return 0
 }
@@ -53,6 +104,14 @@ func (f Filter) Needs() resource.Needs {
 // Match reports whether a resource, as read now, satisfies the filter. now is the engine's
 // clock, for filters on ages.
 func (f Filter) Match(r *resource.Resource, now time.Time) bool {
+	if f.judge != nil {
+		for i, k := range f.judge.kinds {
+			if k == r.Kind {
+				return r.Read.Has(f.judge.needs[i]) && f.judge.preds[i].match(r, now)
+			}
+		}
+		return false
+	}
 	switch f.Kind {
 	case FilterState:
 		return slices.Contains(f.Values, string(r.State))
@@ -91,7 +150,18 @@ func (f Filter) String() string {
 			return fmt.Sprintf("tag %s %s %v", f.Tag, f.Op, f.Values)
 		}
 		return fmt.Sprintf("tag %s %s", f.Tag, f.Op)
-	default:
+	case FilterAttr:
+		all := ""
+		if f.All {
+			all = " (all)"
+		}
+		if len(f.Values) > 0 {
+			return fmt.Sprintf("attr %s%s %s %v", f.Path, all, f.Op, f.Values)
+		}
+		return fmt.Sprintf("attr %s%s %s", f.Path, all, f.Op)
+	case FilterState, FilterID, FilterKindK:
 		return fmt.Sprintf("%s in %v", f.Kind, f.Values)
+	default:
+		return fmt.Sprintf("%s %s", f.Kind, f.Param)
 	}
 }

@@ -156,16 +156,16 @@ func (l *loader) expandVars(n *yaml.Node) {
 	walk(n)
 }
 
-var ruleKeys = []string{"name", "description", "pattern", "filters", "actions", "mode"}
+var ruleKeys = []string{"name", "description", "pattern", "resources", "filters", "actions", "mode"}
 
 func (l *loader) rule(n *yaml.Node) *Rule {
 	if n.Kind != yaml.MappingNode {
-		l.errorf(n, "a rule must be a mapping with name, pattern, actions (and optionally description, filters, mode)")
+		l.errorf(n, "a rule must be a mapping with name, pattern, actions (and optionally description, resources, filters, mode)")
 		return nil
 	}
 	r := &Rule{Mode: DryRun, Loc: l.at(n)}
 	before := len(l.errs)
-	var patternNode, actionsNode *yaml.Node
+	var patternNode, actionsNode, filtersNode, resourcesNode *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		switch k.Value {
@@ -176,7 +176,9 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 		case "pattern":
 			patternNode = v
 		case "filters":
-			r.Filters = l.filters(v)
+			filtersNode = v
+		case "resources":
+			resourcesNode = v
 		case "actions":
 			actionsNode = v
 		case "mode":
@@ -198,9 +200,16 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 	} else {
 		r.Pattern, r.Parsed = l.pattern(patternNode)
 		l.patternAt[r] = l.at(patternNode)
-		if r.Resources == nil && r.Parsed != nil {
-			r.Resources = DefaultKinds(r.Parsed)
-		}
+	}
+	switch {
+	case resourcesNode != nil:
+		r.Resources = l.resources(resourcesNode)
+	case r.Parsed != nil:
+		r.Resources = DefaultKinds(r.Parsed)
+	}
+	if filtersNode != nil {
+		// after resources: filters are compiled for the kinds the rule judges
+		r.Filters = l.filters(filtersNode, r.Resources)
 	}
 	if actionsNode == nil {
 		l.errorf(n, "rule %q has no actions", r.Name)
@@ -352,91 +361,6 @@ func (l *loader) value(n *yaml.Node) (any, error) {
 }
 
 var errInvalid = errors.New("invalid")
-
-var (
-	instanceStates = []string{"pending", "running", "stopping", "stopped", "shutting-down", "terminated"}
-	resourceKinds  = []string{"instance", "volume", "snapshot", "image", "network-interface"}
-)
-
-func (l *loader) filters(n *yaml.Node) []Filter {
-	if n.Kind != yaml.SequenceNode {
-		l.errorf(n, "filters must be a list")
-		return nil
-	}
-	var out []Filter
-	for _, item := range n.Content {
-		item = resolve(item)
-		if item.Kind != yaml.MappingNode || len(item.Content) == 0 {
-			l.errorf(item, "a filter is a mapping: {tag: KEY, equals|present|absent|one-of|glob: ...}, {state: [...]}, {id: [...]} or {kind: [...]}")
-			continue
-		}
-		f := Filter{Loc: l.at(item)}
-		fields := map[string]*yaml.Node{}
-		for i := 0; i+1 < len(item.Content); i += 2 {
-			fields[item.Content[i].Value] = resolve(item.Content[i+1])
-		}
-		switch {
-		case fields["tag"] != nil:
-			f.Kind, f.Tag = FilterTag, l.str(fields["tag"], "tag")
-			var ops []string
-			for i := 0; i+1 < len(item.Content); i += 2 {
-				k, v := item.Content[i].Value, resolve(item.Content[i+1])
-				switch TagOp(k) {
-				case TagEquals:
-					f.Op, f.Values = TagEquals, []string{l.str(v, "equals")}
-				case TagOneOf:
-					f.Op, f.Values = TagOneOf, l.strList(v, "one-of")
-				case TagGlob:
-					f.Op, f.Values = TagGlob, l.strList(v, "glob")
-				case TagPresent, TagAbsent:
-					var b bool
-					if v.Decode(&b) != nil || !b {
-						l.errorf(v, "%s takes true", k)
-					}
-					f.Op = TagOp(k)
-				case "tag":
-					continue
-				default:
-					l.errorf(item.Content[i], "unknown tag filter key %q (one of equals, present, absent, one-of, glob)", k)
-					continue
-				}
-				ops = append(ops, k)
-			}
-			if len(ops) != 1 {
-				l.errorf(item, "a tag filter needs exactly one of equals, present, absent, one-of, glob (found %d)", len(ops))
-			}
-		case len(fields) == 1 && fields["state"] != nil:
-			f.Kind, f.Values = FilterState, l.strList(fields["state"], "state")
-			for i, s := range f.Values {
-				if !slices.Contains(instanceStates, s) {
-					l.errorf(elem(fields["state"], i), "unknown instance state %q (known: %s)", s, strings.Join(instanceStates, ", "))
-				}
-			}
-		case len(fields) == 1 && fields["id"] != nil:
-			f.Kind, f.Values = FilterID, l.strList(fields["id"], "id")
-		case len(fields) == 1 && fields["kind"] != nil:
-			f.Kind, f.Values = FilterKindK, l.strList(fields["kind"], "kind")
-			for i, s := range f.Values {
-				if !slices.Contains(resourceKinds, s) {
-					l.errorf(elem(fields["kind"], i), "unknown resource kind %q (known: %s)", s, strings.Join(resourceKinds, ", "))
-				}
-			}
-		default:
-			l.errorf(item, "unknown filter: use {tag: KEY, ...}, {state: [...]}, {id: [...]} or {kind: [...]}")
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-// elem is the node of a strList value: the list's i-th item, or the string itself.
-func elem(n *yaml.Node, i int) *yaml.Node {
-	if n.Kind == yaml.SequenceNode && i < len(n.Content) {
-		return resolve(n.Content[i])
-	}
-	return n
-}
 
 func (l *loader) actions(n *yaml.Node) []ActionSpec {
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {

@@ -7,8 +7,9 @@
 //
 //	Load(file string, src []byte, opts Options) (*Set, error)   // error is Errors
 //	Set{Rules []*Rule; Matcher *pattern.Matcher}                // Matcher indexes = Rules indexes
-//	Rule{Name, Description, Pattern, Filters, Actions, Mode, Loc}
+//	Rule{Name, Description, Pattern, Resources, Filters, Actions, Mode, Loc}
 //	Filter.Match(*resource.Resource, now time.Time) bool; Filter.Needs() resource.Needs
+//	Filter.NeedsFor(resource.Kind) resource.Needs  // what one kind's read must fetch
 package rules
 
 import (

@@ -1,6 +1,13 @@
 package catalog
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ec2guard/ec2guard/internal/editdist"
+)
+
+// distance is the Levenshtein distance of a and b (bytes: action names are ASCII).
+var distance = editdist.Levenshtein
 
 // Nearest is the real action closest to full ("prefix:Name") by edit distance, for "did you
 // mean" messages: within the service when the prefix is one, otherwise the name under the
@@ -42,24 +49,3 @@ func (c *Catalog) Nearest(full string) (string, bool) {
 
 // closeEnough is the largest edit distance still taken for a typo of s.
 func closeEnough(s string) int { return max(2, len(s)/4) }
-
-// distance is the Levenshtein distance of a and b (bytes: action names are ASCII).
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
