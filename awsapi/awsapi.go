@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -44,6 +45,10 @@ type Clients struct {
 	// retries (zero: the SDK's 20s). Both are read on first use.
 	AttemptTimeout time.Duration
 	MaxBackoff     time.Duration
+	// PageSize caps the MaxResults of the list calls (zero: each call's largest); tests set
+	// it to see pages. Logger gets what a read leaves out and why (nil: slog.Default()).
+	PageSize int32
+	Logger   *slog.Logger
 
 	once    sync.Once
 	cfg     aws.Config

@@ -132,12 +132,13 @@ type Needs uint8
 
 // The parts of a read.
 const (
-	NeedDescribe   Needs = 1 << iota // state, tags and Attrs (the kind's Describe call)
-	NeedUserData                     // instance and launch template: user data, decoded (Attrs.UserData)
-	NeedExposure                     // instance: its subnet's routes, network ACL and security groups (Attrs.Exposure)
-	NeedUsage                        // security group, volume, address: what uses it (Attrs.UsedBy)
-	NeedSharing                      // snapshot, image: who may use it (Attrs.CreateVolumePermissions, LaunchPermissions)
-	NeedProtection                   // instance: DisableApiStop and DisableApiTermination (two DescribeInstanceAttribute calls)
+	NeedDescribe    Needs = 1 << iota // state, tags and Attrs (the kind's Describe call)
+	NeedUserData                      // instance and launch template: user data, decoded (Attrs.UserData)
+	NeedExposure                      // instance: its subnet's routes, network ACL and security groups (Attrs.Exposure)
+	NeedUsage                         // security group, volume, address: what uses it (Attrs.UsedBy)
+	NeedSharing                       // snapshot: whether it is public (Attrs.Public; in a list, one DescribeSnapshots RestorableByUserIds=all per place)
+	NeedProtection                    // instance: DisableApiStop and DisableApiTermination (two DescribeInstanceAttribute calls)
+	NeedPermissions                   // snapshot, image: who may use it (Attrs.CreateVolumePermissions, LaunchPermissions: one call per resource)
 )
 
 // Has reports whether n includes every part of m.

@@ -162,11 +162,11 @@ func derived() map[Kind]map[string]*Field {
 			"UsedBy":    {Type: List, Elem: &Field{Type: String}, Needs: NeedUsage, Doc: "the network interfaces that use the group (DescribeNetworkInterfaces group-id)"},
 		},
 		Snapshot: {
-			"CreateVolumePermissions": shaped("who may create volumes from the snapshot (DescribeSnapshotAttribute createVolumePermission); Group all is everyone", NeedSharing),
-			"Public":                  boolean("shared with everyone (a createVolumePermission of group all)", NeedSharing),
+			"CreateVolumePermissions": shaped("who may create volumes from the snapshot (DescribeSnapshotAttribute createVolumePermission, one call per snapshot); Group all is everyone", NeedPermissions),
+			"Public":                  boolean("shared with everyone: a createVolumePermission of group all (listed: DescribeSnapshots RestorableByUserIds=all once per place)", NeedSharing),
 		},
 		Image: {
-			"LaunchPermissions": shaped("who may launch the image (DescribeImageAttribute launchPermission); Group all is everyone", NeedSharing),
+			"LaunchPermissions": shaped("who may launch the image (DescribeImageAttribute launchPermission, one call per image); Group all is everyone; Public (DescribeImages) says the same of everyone without it", NeedPermissions),
 		},
 		LaunchTemplate: {
 			"DefaultVersion": shaped("the default version (DescribeLaunchTemplateVersions $Default), its LaunchTemplateData.UserData base64-decoded", 0),

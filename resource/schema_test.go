@@ -30,7 +30,7 @@ func TestSchemaHasAWSFieldsAndDerivedOnes(t *testing.T) {
 	if exp.Child("Subnet").Child("MapPublicIpOnLaunch") == nil || exp.Child("SecurityGroups").Elem.Child("IpPermissions") == nil {
 		t.Fatalf("Exposure does not hold the subnet and group kinds: %v", exp.Names())
 	}
-	if f := Schema(Snapshot).Child("CreateVolumePermissions"); f == nil || f.Type != List || f.Needs != NeedSharing || f.Elem.Child("Group") == nil {
+	if f := Schema(Snapshot).Child("CreateVolumePermissions"); f == nil || f.Type != List || f.Needs != NeedPermissions || f.Elem.Child("Group") == nil {
 		t.Fatalf("snapshot CreateVolumePermissions = %+v", f)
 	}
 	if f := Schema(LaunchTemplate).Child("LatestVersion").Child("LaunchTemplateData").Child("MetadataOptions").Child("HttpTokens"); f == nil {
