@@ -228,20 +228,7 @@ func TestAttrFilterErrors(t *testing.T) {
 			}
 			continue
 		}
-		var es Errors
-		if !errors.As(err, &es) {
-			t.Errorf("%s: err = %v, want Errors", tc.filter, err)
-			continue
-		}
-		if len(es) != len(tc.want) {
-			t.Errorf("%s: %d errors, want %d:\n%v", tc.filter, len(es), len(tc.want), es)
-			continue
-		}
-		for i, w := range tc.want {
-			if got := strings.TrimPrefix(es[i].Error(), "f.yaml:"); !strings.HasPrefix(got, w) {
-				t.Errorf("%s:\n got %s\nwant %s", tc.filter, got, w)
-			}
-		}
+		wantErrors(t, tc.filter, err, tc.want)
 	}
 }
 
@@ -335,4 +322,23 @@ func FuzzParsePath(f *testing.F) {
 			}
 		}
 	})
+}
+
+// wantErrors checks that err is Errors whose messages begin with want ("line:col: ..."), in order.
+func wantErrors(t *testing.T, what string, err error, want []string) {
+	t.Helper()
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Errorf("%s: err = %v, want Errors", what, err)
+		return
+	}
+	if len(es) != len(want) {
+		t.Errorf("%s: %d errors, want %d:\n%v", what, len(es), len(want), es)
+		return
+	}
+	for i, w := range want {
+		if got := strings.TrimPrefix(es[i].Error(), "f.yaml:"); !strings.HasPrefix(got, w) {
+			t.Errorf("%s:\n got %s\nwant %s", what, got, w)
+		}
+	}
 }
