@@ -226,11 +226,13 @@ func (l *locator) document(name string, raw json.RawMessage) *checks.Document {
 			}
 			d := parseDocument(l.file, name, []byte(s))
 			pin(d, at)
+			d.Identity = true
 			return d
 		}
 	}
 	d := parseDocument(l.file, name, raw)
 	shift(d, at)
+	d.Identity = true
 	return d
 }
 

@@ -255,6 +255,7 @@ func (t *template) document(owner, pname string, n *yaml.Node) *checks.Document 
 	e := &emitter{t: t, line: 1, col: 1}
 	e.value(n)
 	d := parseDocument(t.file, name, e.buf.Bytes())
+	d.Identity = true
 	// A block mapping's brace sits one column left of its first key, where the YAML has a
 	// space (or the "- " of a list item): what is reported there is reported at the key.
 	atKey := func(l *policy.Location) {

@@ -112,6 +112,24 @@ type Document struct {
 	Err  *policy.ParseError // nil when valid
 	Name string             // the policy's name for people (file, policy name or ARN)
 	Loc  policy.Location    // where the document starts
+	// Identity is set for a document known to be an identity policy or a permissions
+	// boundary (from an authorization-details dump, a template, the live account or
+	// get-*-policy output); a plain policy file may be a resource-based policy.
+	Identity bool
+}
+
+// identityLike reports whether IAM's identity-policy grammar applies to the document: it is
+// known to be one, or it names no principal (an identity policy or an SCP).
+func (d *Document) identityLike() bool {
+	if d.Identity {
+		return true
+	}
+	for _, st := range d.Doc.Statements {
+		if st.Principal != nil || st.NotPrincipal != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // Finding is one violation.
@@ -167,6 +185,7 @@ func All() []*Check {
 		ec2Terminate, ec2RunImages, ec2Network, ec2Sensitive, ec2SecurityGroups,
 		ec2Retag, ec2Stop, ec2ModifyAttribute,
 		policyUnknownAction, policyNotAction, policyNotResource, policyMalformed,
+		policyDuplicateSid, policySidCharacters, policyIdentityPrincipal,
 	}
 }
 

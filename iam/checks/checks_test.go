@@ -29,6 +29,7 @@ func runCheck(t testing.TB, env *Env, c *Check, principal, boundary string, docs
 	var out []Finding
 	for i, src := range docs {
 		d := load(t, "p"+string(rune('0'+i))+".json", src)
+		d.Identity = true // the principal holds it as an identity policy
 		out = append(out, c.RunDocument(env, d)...)
 		if d.Doc != nil {
 			s.Identity = append(s.Identity, d.Doc)
@@ -60,7 +61,7 @@ func load(t testing.TB, name, src string) *Document {
 
 var wantIDs = []string{
 	"IAM-EC2-1", "IAM-EC2-2", "IAM-EC2-3", "IAM-EC2-4", "IAM-EC2-5", "IAM-EC2-6", "IAM-EC2-7", "IAM-EC2-8",
-	"IAM-POLICY-1", "IAM-POLICY-2", "IAM-POLICY-3", "IAM-POLICY-4",
+	"IAM-POLICY-1", "IAM-POLICY-2", "IAM-POLICY-3", "IAM-POLICY-4", "IAM-POLICY-5", "IAM-POLICY-6", "IAM-POLICY-7",
 }
 
 // TestRegistry walks the whole registry: the exact IDs, every field documented, every

@@ -53,3 +53,45 @@ func TestMalformed(t *testing.T) {
 		})
 	}
 }
+
+// TestHygieneIAMRejects holds the Sid and Principal rules to where IAM applies them: an
+// identity policy (known, or a document naming no principal), never a resource-based
+// policy of another service read from a plain file.
+func TestHygieneIAMRejects(t *testing.T) {
+	env := testEnv(t)
+	stmt := func(sid, extra string) string {
+		s := `{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*"` + extra
+		if sid != "" {
+			s = `{"Sid":"` + sid + `",` + s[1:]
+		}
+		return s + "}"
+	}
+	principal := `,"Principal":{"AWS":"arn:aws:iam::111122223333:role/ops"}`
+	for _, tc := range []struct {
+		name     string
+		check    *Check
+		src      string
+		identity bool
+		want     int
+	}{
+		{"duplicate", policyDuplicateSid, pol(stmt("A", ""), stmt("B", ""), stmt("A", ""), stmt("A", "")), false, 2},
+		{"duplicate is case-sensitive", policyDuplicateSid, pol(stmt("Ops", ""), stmt("ops", "")), false, 0},
+		{"no Sids are not duplicates", policyDuplicateSid, pol(stmt("", ""), stmt("", "")), true, 0},
+		{"duplicate in a resource policy file", policyDuplicateSid, pol(stmt("A", principal), stmt("A", principal)), false, 0},
+		{"duplicate in a known identity policy with a principal", policyDuplicateSid, pol(stmt("A", principal), stmt("A", "")), true, 1},
+		{"underscore", policySidCharacters, pol(stmt("Allow_Stop", "")), false, 1},
+		{"unicode letter", policySidCharacters, pol(stmt("Arrêt", "")), true, 1},
+		{"alphanumeric", policySidCharacters, pol(stmt("AllowStop1", ""), stmt("", "")), true, 0},
+		{"spaced Sid in a bucket policy file", policySidCharacters, pol(stmt("Allow stop", principal)), false, 0},
+		{"principal in a known identity policy", policyIdentityPrincipal, pol(stmt("", principal), stmt("", `,"NotPrincipal":"*"`), stmt("", "")), true, 2},
+		{"principal in a plain file", policyIdentityPrincipal, pol(stmt("", principal)), false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := load(t, "h.json", tc.src)
+			d.Identity = tc.identity
+			if fs := tc.check.RunDocument(env, d); len(fs) != tc.want {
+				t.Fatalf("%d findings, want %d: %+v", len(fs), tc.want, fs)
+			}
+		})
+	}
+}
