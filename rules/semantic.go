@@ -124,14 +124,21 @@ func compilePublic(l *loader, v *yaml.Node) (func(resource.Kind) (pred, resource
 		if k == resource.Image {
 			perms = "LaunchPermissions"
 		}
+		// A snapshot's Public is a read of its own (NeedSharing: one listing per place); an
+		// image's comes with DescribeImages. The permission lists (NeedPermissions, a call
+		// per resource) say nothing more of everyone, so they are read only when there.
+		var needs resource.Needs
+		if k == resource.Snapshot {
+			needs = resource.NeedSharing
+		}
 		return predFunc(func(r *resource.Resource, _ time.Time) bool {
 			return sharedWithAll(r.Attrs, perms) == want
-		}), resource.NeedSharing
+		}), needs
 	}, fmt.Sprint(want), true
 }
 
 // sharedWithAll reports a snapshot or image shared with everyone: Public (the snapshot's
-// derived field, the image's own), or a permission of group all.
+// derived field, the image's own), or a permission of group all where the read has them.
 func sharedWithAll(attrs map[string]any, perms string) bool {
 	if pub, _ := attrs["Public"].(bool); pub {
 		return true

@@ -261,7 +261,8 @@ func TestPublicStoppedForUnused(t *testing.T) {
 		k             resource.Kind
 		want          resource.Needs
 	}{
-		{"[snapshot, image]", "{public: true}", resource.Image, resource.NeedDescribe | resource.NeedSharing},
+		{"[snapshot, image]", "{public: true}", resource.Snapshot, resource.NeedDescribe | resource.NeedSharing},
+		{"[snapshot, image]", "{public: true}", resource.Image, resource.NeedDescribe},
 		{"[instance]", "{stopped-for: 30d}", resource.Instance, resource.NeedDescribe},
 		{"[volume, security-group]", "{unused: true}", resource.Volume, resource.NeedDescribe},
 		{"[volume, security-group]", "{unused: true}", resource.SecurityGroup, resource.NeedDescribe | resource.NeedUsage},
