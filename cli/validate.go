@@ -17,10 +17,13 @@ func newValidateCommand(streams *IO) *cobra.Command {
 		Use:   "validate -r RULES [--var NAME=VALUE]... [--strict]",
 		Short: "Load and check a rule file; run nothing",
 		Long: `validate loads a rule file and checks everything without calling AWS: the schema, the
-EventBridge patterns (exactly as EventBridge validates them), filters, actions and their
-parameters (a notify topic must be an SNS topic ARN), variables, remediation loops (rules whose
-actions trigger each other on the same instances), and rules that can never act (patterns that
-select only events naming no resource ec2guard acts on, such as CloudTrail StopInstances).
+EventBridge patterns (exactly as EventBridge validates them), the kinds each rule judges
+(resources:) and its filters (attribute paths, operators and values against the fields of each
+of those kinds; the ports, protocols, CIDRs and durations of ingress, exposed, stopped-for; a
+filter that cannot judge one of the kinds), actions and their parameters (a notify topic must
+be an SNS topic ARN), variables, remediation loops (rules whose actions trigger each other on
+the same instances), and rules that can never act (patterns that select only events naming no
+resource ec2guard acts on, such as CloudTrail StopInstances).
 Every problem is printed as file:line:col: message.
 
 Variables ${var:NAME} are filled from --var NAME=VALUE or the environment variable

@@ -165,3 +165,15 @@ func (f Filter) String() string {
 		return fmt.Sprintf("%s %s", f.Kind, f.Param)
 	}
 }
+
+// NeedsFor is what a read of a resource of kind k must fetch for all of the rule's filters
+// to be judged: the union of their NeedsFor(k). Reading a resource with the union of
+// Filter.Needs instead asks, of a security group, for an instance's exposure, which no read
+// of a group can fetch, so its Read never has it.
+func (r *Rule) NeedsFor(k resource.Kind) resource.Needs {
+	var n resource.Needs
+	for _, f := range r.Filters {
+		n |= f.NeedsFor(k)
+	}
+	return n
+}

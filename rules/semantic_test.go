@@ -311,3 +311,18 @@ func TestSemanticFilterErrors(t *testing.T) {
 		wantErrors(t, tc.filter, err, tc.want)
 	}
 }
+
+func TestRuleNeedsForEachKind(t *testing.T) {
+	src := "rules:\n  - name: r\n    pattern: {source: [aws.ec2]}\n    resources: [instance, security-group]\n    filters:\n      - {ingress: {ports: [22]}}\n      - {tag: Team, present: true}\n    actions: [start]\n"
+	set, err := Load("f.yaml", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := set.Rules[0]
+	if got := r.NeedsFor(resource.SecurityGroup); got != resource.NeedDescribe {
+		t.Errorf("NeedsFor(security-group) = %b, want describe only", got)
+	}
+	if got := r.NeedsFor(resource.Instance); got != resource.NeedDescribe|resource.NeedExposure {
+		t.Errorf("NeedsFor(instance) = %b", got)
+	}
+}
