@@ -26,6 +26,11 @@ const (
 	FilterExposed    FilterKind = "exposed"     // an instance the internet reaches on given ports
 	FilterStoppedFor FilterKind = "stopped-for" // an instance stopped for at least a duration
 	FilterUnused     FilterKind = "unused"      // an address, volume or security group nothing uses
+
+	// Semantic filters the control catalogue needs (one file each).
+	FilterACLIngress    FilterKind = "acl-ingress"    // a network ACL lets ports in from the internet
+	FilterIngressExcept FilterKind = "ingress-except" // a security group lets in from the internet more than given ports
+	FilterSecrets       FilterKind = "secrets"        // user data (an instance's, a launch template's) holds a secret
 )
 
 // TagOp is how a tag filter compares.

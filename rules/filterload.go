@@ -24,7 +24,7 @@ func filterKinds() []string {
 	return append(out, string(resource.NetworkInterface))
 }
 
-const filterForms = "{tag: KEY, OP: ...}, {attr: PATH, OP: VALUE}, {state: [...]}, {id: [...]}, {kind: [...]}, {ingress: {...}}, {public: true}, {exposed: {...}}, {stopped-for: 30d} or {unused: true}"
+const filterForms = "{tag: KEY, OP: ...}, {attr: PATH, OP: VALUE}, {state: [...]}, {id: [...]}, {kind: [...]}, {ingress: {...}}, {public: true}, {exposed: {...}}, {stopped-for: 30d}, {unused: true}, {acl-ingress: {...}}, {ingress-except: {...}} or {secrets: true}"
 
 // resources reads a rule's resources: the kinds it judges.
 func (l *loader) resources(n *yaml.Node) []resource.Kind {

@@ -47,13 +47,9 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 // finds as Errors, each with file:line:col.
 func Load(file string, src []byte, opts Options) (*Set, error) {
 	l := &loader{file: file, opts: opts, patternAt: map[*Rule]Location{}}
-	top, err := yamldoc.Parse(src, yamldoc.Default)
+	top, err := parseYAML(file, src)
 	if err != nil {
-		var ye *yamldoc.Error
-		if !errors.As(err, &ye) {
-			return nil, fmt.Errorf("reading %s: %w", file, err)
-		}
-		return nil, Errors{{Loc: Location{File: file, Line: ye.Line, Column: ye.Column}, Msg: "not valid YAML or JSON: " + ye.Msg}}
+		return nil, err
 	}
 	if top == nil {
 		return nil, Errors{{Loc: Location{File: file, Line: 1, Column: 1}, Msg: "the rule file is empty: it needs a top-level rules: list"}}
@@ -117,6 +113,19 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 		return nil, l.sorted()
 	}
 	return set, nil
+}
+
+// parseYAML parses a file of rules or filters, a syntax error as Errors at its position.
+func parseYAML(file string, src []byte) (*yaml.Node, error) {
+	top, err := yamldoc.Parse(src, yamldoc.Default)
+	if err != nil {
+		var ye *yamldoc.Error
+		if !errors.As(err, &ye) {
+			return nil, fmt.Errorf("reading %s: %w", file, err)
+		}
+		return nil, Errors{{Loc: Location{File: file, Line: ye.Line, Column: ye.Column}, Msg: "not valid YAML or JSON: " + ye.Msg}}
+	}
+	return top, nil
 }
 
 func resolve(n *yaml.Node) *yaml.Node {

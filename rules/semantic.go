@@ -32,6 +32,10 @@ var semantics = map[FilterKind]*semantic{
 	FilterPublic:     {kinds: []resource.Kind{resource.Snapshot, resource.Image}, compile: compilePublic},
 	FilterStoppedFor: {kinds: []resource.Kind{resource.Instance}, compile: compileStoppedFor},
 	FilterUnused:     {kinds: []resource.Kind{resource.Address, resource.Volume, resource.SecurityGroup}, compile: compileUnused},
+	// for the control catalogue (each in a file of its own)
+	FilterACLIngress:    {kinds: []resource.Kind{resource.NetworkACL}, compile: compileACLIngress},
+	FilterIngressExcept: {kinds: []resource.Kind{resource.SecurityGroup}, compile: compileIngressExcept},
+	FilterSecrets:       {kinds: []resource.Kind{resource.Instance, resource.LaunchTemplate}, compile: compileSecrets},
 }
 
 // semanticFilter reads {NAME: VALUE}, a semantic filter, for each of the rule's kinds.
@@ -209,6 +213,7 @@ type trafficSpec struct {
 	proto  string         // tcp, udp, icmp, icmpv6 or all
 	public bool           // from: public
 	ranges []netip.Prefix // from: CIDRs (a source range that overlaps one)
+	family int            // from: internet-ipv4 (4) or internet-ipv6 (6): that family's /0 alone
 }
 
 var protocols = []string{"tcp", "udp", "icmp", "icmpv6", "all"}
@@ -246,6 +251,11 @@ func (l *loader) trafficParams(v *yaml.Node, name FilterKind, keys []string) (tr
 				ok = false
 			}
 			spec.proto = p
+		case k.Value == "from" && val.Kind == yaml.ScalarNode && (val.Value == "internet-ipv4" || val.Value == "internet-ipv6"):
+			spec.family = 4
+			if val.Value == "internet-ipv6" {
+				spec.family = 6
+			}
 		case k.Value == "from":
 			var good bool
 			spec.public, spec.ranges, good = l.from(val)
@@ -280,6 +290,10 @@ func (l *loader) trafficParams(v *yaml.Node, name FilterKind, keys []string) (tr
 		b.WriteString(" from any public range")
 	case spec.ranges != nil:
 		b.WriteString(" from " + fmt.Sprint(spec.ranges))
+	case spec.family == 4:
+		b.WriteString(" from 0.0.0.0/0")
+	case spec.family == 6:
+		b.WriteString(" from ::/0")
 	default:
 		b.WriteString(" from the internet")
 	}
@@ -297,7 +311,7 @@ func (l *loader) from(v *yaml.Node) (public bool, ranges []netip.Prefix, ok bool
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			if s != "" {
-				l.errorf(elem(v, i), "from must be internet (0.0.0.0/0, ::/0), public (any range not wholly private or reserved) or CIDRs (203.0.113.0/24), not %q", s)
+				l.errorf(elem(v, i), "from must be internet (0.0.0.0/0, ::/0), internet-ipv4 (0.0.0.0/0), internet-ipv6 (::/0), public (any range not wholly private or reserved) or CIDRs (203.0.113.0/24), not %q", s)
 			}
 			ok = false
 			continue
@@ -496,14 +510,14 @@ func compileIngress(l *loader, v *yaml.Node) (func(resource.Kind) (pred, resourc
 		if k == resource.Instance {
 			return predFunc(func(r *resource.Resource, _ time.Time) bool {
 				for _, sg := range instanceGroups(r.Attrs) {
-					if ingressOpen(sg, &spec, 0) {
+					if ingressOpen(sg, &spec, spec.family) {
 						return true
 					}
 				}
 				return false
 			}), resource.NeedExposure
 		}
-		return predFunc(func(r *resource.Resource, _ time.Time) bool { return ingressOpen(r.Attrs, &spec, 0) }), 0
+		return predFunc(func(r *resource.Resource, _ time.Time) bool { return ingressOpen(r.Attrs, &spec, spec.family) }), 0
 	}, param, true
 }
 

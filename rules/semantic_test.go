@@ -292,7 +292,7 @@ func TestSemanticFilterErrors(t *testing.T) {
 			"6:32: ports: port 70000 is past 65535", "6:39: ports: the range 9-3 runs backwards: write 3-9", `6:46: ports: "abc" is not a port`, `6:51: ports: "x" is not a port`,
 			"6:58: ports: a port is a number (22) or a range"}},
 		{"[security-group]", "{ingress: {protocol: tcpp}}", []string{`6:30: unknown protocol "tcpp" (one of: tcp, udp, icmp, icmpv6, all)`}},
-		{"[security-group]", "{ingress: {from: anywhere}}", []string{`6:26: from must be internet (0.0.0.0/0, ::/0), public (any range not wholly private or reserved) or CIDRs (203.0.113.0/24), not "anywhere"`}},
+		{"[security-group]", "{ingress: {from: anywhere}}", []string{`6:26: from must be internet (0.0.0.0/0, ::/0), internet-ipv4 (0.0.0.0/0), internet-ipv6 (::/0), public (any range not wholly private or reserved) or CIDRs (203.0.113.0/24), not "anywhere"`}},
 		{"[security-group]", "{ingress: {from: [10.0.0.1/8, 10.0.0.0/33]}}", []string{"6:27: 10.0.0.1/8 has bits set past its prefix length: write 10.0.0.0/8", `6:39: from must be internet`}},
 		{"[security-group]", "{ingress: {protocol: icmp, ports: [8]}}", []string{"6:43: icmp has no ports"}},
 		{"[security-group]", "{ingress: {port: 22}}", []string{`6:20: unknown ingress key "port" (known: ports, protocol, from)`}},
