@@ -35,7 +35,10 @@ and, when given, the permissions boundary and the session policy must allow too.
 
 --context KEY=VALUE sets a condition key; a key given several times is multi-valued. With
 --principal, aws:PrincipalArn, aws:PrincipalAccount and (for IAM users) aws:username are set
-from the ARN unless --context gives them. Keys the request does not carry are absent, as in
+from the ARN unless --context gives them; for a role session
+(arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) aws:PrincipalArn is the role's ARN, as in AWS
+(give it with --context for a role with a path). A resource-based policy that names the role
+applies to its sessions. Keys the request does not carry are absent, as in
 AWS: StringEquals on them is false, negated operators and ...IfExists are true.
 
 The request is checked first: an action the catalog of IAM actions does not know (a typo:
@@ -106,7 +109,9 @@ func runSimulate(out io.Writer, f *simulateFlags) error {
 	if err != nil {
 		return usageError(err)
 	}
-	addPrincipalKeys(ctx, f.principal)
+	if f.principal != "" {
+		ctx = eval.PrincipalKeys(ctx, f.principal)
+	}
 	ev, err := eval.Compile(set)
 	if err != nil {
 		return usageError(fmt.Errorf("iam simulate: %w", err))
@@ -219,26 +224,6 @@ func parseContext(kvs []string) (eval.Context, error) {
 		ctx[k] = append(ctx[k], v)
 	}
 	return ctx, nil
-}
-
-// addPrincipalKeys sets the keys AWS derives from the caller's ARN, unless given.
-func addPrincipalKeys(ctx eval.Context, principal string) {
-	if principal == "" {
-		return
-	}
-	set := func(k, v string) {
-		if _, ok := ctx.Lookup(k); !ok && v != "" {
-			ctx[k] = []string{v}
-		}
-	}
-	set("aws:PrincipalArn", principal)
-	parts := strings.SplitN(principal, ":", 6)
-	if len(parts) == 6 {
-		set("aws:PrincipalAccount", parts[4])
-		if user, ok := strings.CutPrefix(parts[5], "user/"); ok && parts[2] == "iam" {
-			set("aws:username", user[strings.LastIndexByte(user, '/')+1:])
-		}
-	}
 }
 
 type simulateStatementJSON struct {

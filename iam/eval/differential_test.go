@@ -133,7 +133,16 @@ func (g gen) statement(effect string, withPrincipal bool) map[string]any {
 		s["Resource"] = res
 	}
 	if withPrincipal {
-		s["Principal"] = map[string]any{"AWS": g.pick("arn:aws:iam::"+acct+":user/bob", acct, "arn:aws:iam::"+acct+":root", "*", "arn:aws:iam::"+acct+":user/alice")}
+		who := map[string]any{"AWS": g.pick("arn:aws:iam::"+acct+":user/bob", acct, "arn:aws:iam::"+acct+":root", "*", "arn:aws:iam::"+acct+":user/alice",
+			"arn:aws:iam::"+acct+":role/dev", "arn:aws:iam::"+acct+":role/ops", "arn:aws:sts::"+acct+":assumed-role/dev/bob", "arn:aws:iam::999999999999:role/dev")}
+		if effect == "Deny" && g.chance(0.3) {
+			// NotPrincipal is supported with Deny only.
+			s["NotPrincipal"] = who
+		} else if g.chance(0.1) {
+			s["Principal"] = "*"
+		} else {
+			s["Principal"] = who
+		}
 	}
 	if n := g.r.IntN(3); n > 0 && g.chance(0.7) {
 		c := map[string]map[string]any{}
@@ -197,13 +206,20 @@ func (g gen) diffCase(id int) diffCase {
 			c.SCP = append(c.SCP, g.policy(0.1, false))
 		}
 	}
-	if g.chance(0.15) {
+	if g.chance(0.3) {
 		c.ResourcePolicy = g.policy(0.25, true)
 	}
-	if g.chance(0.1) {
-		// Session policies belong to role sessions.
-		c.Session = g.policy(0.1, false)
-		c.Principal = "arn:aws:sts::" + acct + ":assumed-role/dev/" + user
+	if g.chance(0.25) {
+		// A role session; session policies belong to role sessions.
+		c.Principal = "arn:aws:sts::" + acct + ":assumed-role/" + g.pick("dev", "ops") + "/" + user
+		if g.chance(0.5) {
+			c.Session = g.policy(0.1, false)
+		}
+	}
+	if g.chance(0.5) {
+		// aws:PrincipalArn as AWS sets it: a session's is its role's ARN.
+		v := PrincipalKeys(nil, c.Principal)["aws:PrincipalArn"]
+		c.Context["aws:PrincipalArn"], c.ctx["aws:PrincipalArn"] = v[0], v
 	}
 	return c
 }
@@ -248,6 +264,15 @@ type exception struct {
 
 var diffExceptions = []exception{
 	{
+		name: "resource-policy-naming-the-session-past-its-session-policy",
+		doc: "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session " +
+			"(\"A resource-based policy can specify the ARN of the session as a principal. ... The resource-based policy " +
+			"permissions are not limited by the session policy.\"). iam-simulate denies whatever the session policy does not allow.",
+		applies: func(c *diffCase, ours Effect, theirs string) bool {
+			return ours == Allowed && theirs == "implicit-deny" && c.Session != nil && bytes.Contains(c.ResourcePolicy, []byte(`"`+c.Principal+`"`))
+		},
+	},
+	{
 		name: "ForAnyValue-IfExists-on-absent-key",
 		doc: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists " +
 			"(\"If the key is not present, evaluate the condition element as true\"; IfExists applies to every operator but Null). " +
@@ -266,6 +291,21 @@ var diffExceptions = []exception{
 			return (c.mentions(`"String`, `Equals"`) || c.mentions(`"String`, `IgnoreCase"`)) && c.contains("${*}", "${?}", "${$}")
 		},
 	},
+}
+
+// shapes names the cases of the evaluation rules issue 11 is about, so the test can hold
+// the generator to producing enough of each.
+func (c *diffCase) shapes() map[string]bool {
+	session := strings.Contains(c.Principal, ":assumed-role/")
+	rp := func(sub string) bool { return bytes.Contains(c.ResourcePolicy, []byte(sub)) }
+	role := "arn:aws:iam::" + acct + ":role/" + strings.Split(c.Principal+"//", "/")[1]
+	return map[string]bool{
+		"session-via-role-in-resource-policy": session && rp(`"`+role+`"`),
+		"session-named-in-resource-policy":    session && rp(`"`+c.Principal+`"`),
+		"notprincipal-deny-with-boundary":     c.Boundary != nil && rp(`"NotPrincipal"`),
+		"star-principal-with-boundary":        c.Boundary != nil && (rp(`"Principal":"*"`) || rp(`"AWS":"*"`)),
+		"session-principalarn-condition":      session && c.mentions(`"Arn`, `"`) && c.ctx["aws:PrincipalArn"] != nil,
+	}
 }
 
 func (c *diffCase) policies() []json.RawMessage {
@@ -321,7 +361,7 @@ func TestDifferentialIAMSimulate(t *testing.T) {
 	}
 	theirsMap := map[string]string{"Allowed": "allowed", "ExplicitlyDenied": "explicit-deny", "ImplicitlyDenied": "implicit-deny"}
 	compared, agreed, errored := 0, 0, 0
-	excepted := map[string]int{}
+	excepted, shapes := map[string]int{}, map[string]int{}
 	var failures []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
@@ -343,6 +383,11 @@ func TestDifferentialIAMSimulate(t *testing.T) {
 			continue
 		}
 		compared++
+		for name, ok := range c.shapes() {
+			if ok {
+				shapes[name]++
+			}
+		}
 		ours, theirs := c.decide(t), theirsMap[r.Decision]
 		if ours.String() == theirs {
 			agreed++
@@ -371,6 +416,12 @@ func TestDifferentialIAMSimulate(t *testing.T) {
 	}
 	if len(failures) > 0 {
 		t.Errorf("%d unexplained disagreements", len(failures))
+	}
+	t.Logf("shapes compared: %v", shapes)
+	for name, n := range shapes {
+		if n < 30 {
+			t.Errorf("only %d cases of shape %s compared, want at least 30", n, name)
+		}
 	}
 	if compared < 10000 {
 		t.Errorf("only %d cases compared, want at least 10,000", compared)

@@ -6,7 +6,6 @@ package eval
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/ec2guard/ec2guard/iam/policy"
 )
@@ -158,39 +157,49 @@ func compileDoc(layer Layer, d *policy.Document) []statement {
 	return out
 }
 
-// applies reports whether the statement matches the request (ignoring its effect). In a
-// resource-based policy an Allow that names the caller only through its account is
-// trust in the account's own policies, not a grant: it applies only to Deny statements.
-func (s *statement) applies(req *Request, resourceLayer bool) bool {
+// applies reports how the statement matches the request, ignoring its effect: noMatch
+// when it does not apply; otherwise, in a resource-based policy, how its Principal names
+// the caller (directMatch elsewhere). In a resource-based policy an Allow that names the
+// caller only through its account is trust in the account's own policies, not a grant: it
+// applies only to Deny statements. A Deny with NotPrincipal applies to every caller with a
+// permissions boundary, whatever it lists (AWS: NotPrincipal element reference, "Don't use
+// resource-based policy statements that include a NotPrincipal policy element with a Deny
+// effect for IAM users or roles that have a permissions boundary policy attached").
+func (s *statement) applies(req *Request, resourceLayer, bounded bool) principalMatchKind {
 	if s.effectiveMatchAction(req.Action) == s.notAction {
-		return false
+		return noMatch
 	}
 	if s.resources != nil {
 		matched, resolved := s.matchResource(req)
 		// AWS: a variable that cannot be resolved makes the whole statement invalid.
 		if !resolved || matched == s.notResource {
-			return false
+			return noMatch
 		}
 	}
+	m := directMatch
 	if resourceLayer {
 		if s.principal == nil {
-			return false
+			return noMatch
 		}
-		m := principalMatch(s.principal, req.Principal)
-		if s.notPrincipal {
+		m = principalMatch(s.principal, req.Principal)
+		switch {
+		case s.notPrincipal && s.deny && bounded:
+			m = starMatch
+		case s.notPrincipal:
 			if m != noMatch {
-				return false
+				return noMatch
 			}
-		} else if m == noMatch || (m == accountMatch && !s.deny) {
-			return false
+			m = starMatch
+		case m == noMatch || (m == accountMatch && !s.deny):
+			return noMatch
 		}
 	}
 	for i := range s.conds {
 		if !s.conds[i].eval(req.Context) {
-			return false
+			return noMatch
 		}
 	}
-	return true
+	return m
 }
 
 func (s *statement) effectiveMatchAction(action string) bool {
@@ -221,65 +230,20 @@ func (s *statement) matchResource(req *Request) (matched, resolved bool) {
 	return matched, true
 }
 
-type principalMatchKind int
-
-const (
-	noMatch      principalMatchKind = iota
-	directMatch                     // "*", or the caller's own ARN or service name
-	accountMatch                    // the caller's account ID or its root ARN
-)
-
-// principalMatch matches a Principal element against the caller's ARN. An account ID or
-// an account's root ARN stands for every principal of the account.
-func principalMatch(p *policy.Principal, caller string) principalMatchKind {
-	if p.All {
-		return directMatch
-	}
-	m := noMatch
-	for typ, vals := range p.Values {
-		for _, v := range vals {
-			if (v == "*" && typ == "AWS") || v == caller {
-				return directMatch
-			}
-			if typ == "AWS" {
-				acct := strings.TrimSuffix(strings.TrimPrefix(v, "arn:aws:iam::"), ":root")
-				if len(acct) == 12 && callerAccount(caller) == acct {
-					m = accountMatch
-				}
-			}
-		}
-	}
-	return m
-}
-
-func callerAccount(arn string) string {
-	// arn:partition:service:region:account:...
-	for i, n := 0, 0; i < len(arn); i++ {
-		if arn[i] == ':' {
-			n++
-			if n == 4 {
-				rest := arn[i+1:]
-				if j := strings.IndexByte(rest, ':'); j >= 0 {
-					return rest[:j]
-				}
-				return rest
-			}
-		}
-	}
-	return ""
-}
-
 // scan evaluates one layer: whether some statement denies, whether the layer allows (SCP:
 // every document, that is every organization level, must allow; other layers: any
-// document), and, for the resource layer, whether an Allow names the caller's own ARN.
-func (e *Evaluator) scan(l Layer, req *Request, visit func(*statement)) (deny, allow, exact bool) {
+// document), and, for the resource layer, the closest naming of the caller among the
+// Allows that apply.
+func (e *Evaluator) scan(l Layer, req *Request, visit func(*statement)) (deny, allow bool, grant principalMatchKind) {
 	docs := e.layers[l]
+	bounded := len(e.layers[LayerBoundary]) > 0
 	allowDocs := 0
 	for d := range docs {
 		docAllow := false
 		for i := range docs[d] {
 			s := &docs[d][i]
-			if !s.applies(req, l == LayerResource) {
+			m := s.applies(req, l == LayerResource, bounded)
+			if m == noMatch {
 				continue
 			}
 			if visit != nil {
@@ -290,8 +254,8 @@ func (e *Evaluator) scan(l Layer, req *Request, visit func(*statement)) (deny, a
 				continue
 			}
 			docAllow = true
-			if l == LayerResource && !s.notPrincipal && s.principal != nil && principalNames(s.principal, req.Principal) {
-				exact = true
+			if l == LayerResource {
+				grant = max(grant, m)
 			}
 		}
 		if docAllow {
@@ -299,33 +263,22 @@ func (e *Evaluator) scan(l Layer, req *Request, visit func(*statement)) (deny, a
 		}
 	}
 	if l == LayerSCP {
-		return deny, len(docs) > 0 && allowDocs == len(docs), false
+		return deny, len(docs) > 0 && allowDocs == len(docs), noMatch
 	}
-	return deny, allowDocs > 0, exact
-}
-
-// principalNames reports whether the Principal element lists the caller's ARN itself.
-func principalNames(p *policy.Principal, caller string) bool {
-	for _, vals := range p.Values {
-		for _, v := range vals {
-			if v == caller {
-				return true
-			}
-		}
-	}
-	return false
+	return deny, allowDocs > 0, grant
 }
 
 // Decide returns only the outcome; it does not allocate.
 func (e *Evaluator) Decide(req Request) Effect {
-	return e.decide(&req, nil)
+	eff, _ := e.decide(&req, nil)
+	return eff
 }
 
 // Evaluate returns the outcome with the statements that decided it.
 func (e *Evaluator) Evaluate(req Request) Decision {
 	var denies, allows [numLayers][]StatementRef
 	var d Decision
-	d.Effect = e.decide(&req, func(s *statement) {
+	d.Effect, d.ViaResource = e.decide(&req, func(s *statement) {
 		if s.deny {
 			denies[s.ref.Layer] = append(denies[s.ref.Layer], s.ref)
 		} else {
@@ -338,7 +291,6 @@ func (e *Evaluator) Evaluate(req Request) Decision {
 			d.Deciding = append(d.Deciding, refs...)
 		}
 	case Allowed:
-		d.ViaResource = len(allows[LayerResource]) > 0
 		for l, refs := range allows {
 			if l == int(LayerResource) && !d.ViaResource {
 				continue
@@ -353,45 +305,46 @@ func (e *Evaluator) Evaluate(req Request) Decision {
 
 // decide follows AWS's evaluation flow for requests within one account: an explicit Deny
 // in any policy denies; then every SCP level must allow; an Allow in a resource-based
-// policy grants on its own; otherwise an identity-based Allow is needed, limited by the
-// permissions boundary and the session policy when present.
-func (e *Evaluator) decide(req *Request, visit func(*statement)) Effect {
+// policy grants on its own, limited as below by how it names the caller; otherwise an
+// identity-based Allow is needed, limited by the permissions boundary and the session
+// policy when present. The second result says the resource-based policy granted.
+func (e *Evaluator) decide(req *Request, visit func(*statement)) (Effect, bool) {
 	var allow [numLayers]bool
-	exact, denied := false, false
+	grant, denied := noMatch, false
 	for l := Layer(0); l < numLayers; l++ {
-		d, a, x := e.scan(l, req, visit)
+		d, a, g := e.scan(l, req, visit)
 		denied = denied || d
 		allow[l] = a
-		exact = exact || x
+		grant = max(grant, g)
 		if denied && visit == nil {
-			return ExplicitDeny
+			return ExplicitDeny, false
 		}
 	}
 	if denied {
-		return ExplicitDeny
+		return ExplicitDeny, false
 	}
 	if len(e.layers[LayerSCP]) > 0 && !allow[LayerSCP] {
-		return ImplicitDeny
+		return ImplicitDeny, false
 	}
 	bounded := len(e.layers[LayerBoundary]) == 0 || allow[LayerBoundary]
 	sessioned := len(e.layers[LayerSession]) == 0 || allow[LayerSession]
-	if allow[LayerResource] {
-		// A resource-based Allow grants on its own, except that for a role session it is
-		// limited by the session policy and the boundary unless it names the session's
-		// own ARN (AWS: "Session policies" and "Permissions boundaries" in the policy
-		// evaluation logic).
-		if exact || (sessioned && (bounded || !isSession(req.Principal))) {
-			return Allowed
-		}
+	// How far a resource-based Allow reaches on its own (AWS policy evaluation logic,
+	// "Session policies" and "Permissions boundaries"): one naming the caller's own ARN
+	// (a session's own session ARN) is limited by neither; "*" is not limited by the
+	// boundary but, for a session, by its session policy; one naming a session's role is
+	// limited by both, as the role's identity policies are.
+	switch {
+	case grant == directMatch:
+		return Allowed, true
+	case grant == starMatch && sessioned:
+		return Allowed, true
+	case grant == roleMatch && sessioned && bounded:
+		return Allowed, true
 	}
 	if !allow[LayerIdentity] || !bounded || !sessioned {
-		return ImplicitDeny
+		return ImplicitDeny, false
 	}
-	return Allowed
-}
-
-func isSession(arn string) bool {
-	return strings.HasPrefix(arn, "arn:") && strings.Contains(arn, ":assumed-role/")
+	return Allowed, false
 }
 
 // missing names the first required layer without an Allow.

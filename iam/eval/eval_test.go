@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ec2guard/ec2guard/iam/policy"
@@ -317,24 +318,44 @@ func TestGlob(t *testing.T) {
 	}
 }
 
-// For a role session, a resource-based Allow is limited by the session policy and the
-// boundary unless it names the session itself; for an IAM user it grants on its own.
+// How a resource-based Allow reaches a caller depends on how it names the caller (AWS
+// policy evaluation logic; EVALUATION.md, "Resource-based policies"): the caller's own ARN
+// (a session's session ARN) grants past the boundary and the session policy; "*" past the
+// boundary, not past a session policy; a session's role ARN grants to the session but is
+// limited by both, like the role's own policies.
 func TestResourcePolicyAndSessions(t *testing.T) {
 	const session = "arn:aws:sts::111122223333:assumed-role/dev/bob"
+	const role = "arn:aws:iam::111122223333:role/dev"
 	res := func(principal string) *policy.Document {
 		return mustParse(t, "bucket", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"`+principal+`"},"Action":"s3:GetObject","Resource":"*"}}`)
 	}
 	ec2Only := mustParse(t, "limit", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:*","Resource":"*"}}`)
+	s3Too := mustParse(t, "s3", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["ec2:*","s3:*"],"Resource":"*"}}`)
+	denyNotOps := mustParse(t, "deny", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},`+
+		`{"Effect":"Deny","NotPrincipal":{"AWS":["`+role+`","`+session+`","arn:aws:iam::111122223333:user/bob"]},"Action":"s3:GetObject","Resource":"*"}]}`)
 	tests := []struct {
 		name   string
 		caller string
 		set    PolicySet
 		want   Effect
 	}{
-		{"session limited by session policy", session, PolicySet{Resource: []*policy.Document{res("*")}, Session: []*policy.Document{ec2Only}}, ImplicitDeny},
-		{"session named directly", session, PolicySet{Resource: []*policy.Document{res(session)}, Session: []*policy.Document{ec2Only}}, Allowed},
-		{"session limited by boundary", session, PolicySet{Resource: []*policy.Document{res("*")}, Boundary: []*policy.Document{ec2Only}}, ImplicitDeny},
+		{"session: * limited by session policy", session, PolicySet{Resource: []*policy.Document{res("*")}, Session: []*policy.Document{ec2Only}}, ImplicitDeny},
+		{"session named directly", session, PolicySet{Resource: []*policy.Document{res(session)}, Session: []*policy.Document{ec2Only}, Boundary: []*policy.Document{ec2Only}}, Allowed},
+		{"session: * not limited by boundary", session, PolicySet{Resource: []*policy.Document{res("*")}, Boundary: []*policy.Document{ec2Only}}, Allowed},
+		{"user: * not limited by boundary", "arn:aws:iam::111122223333:user/bob", PolicySet{Resource: []*policy.Document{res("*")}, Boundary: []*policy.Document{ec2Only}}, Allowed},
 		{"user not limited by boundary", "arn:aws:iam::111122223333:user/bob", PolicySet{Resource: []*policy.Document{res("arn:aws:iam::111122223333:user/bob")}, Boundary: []*policy.Document{ec2Only}}, Allowed},
+		{"session through its role", session, PolicySet{Resource: []*policy.Document{res(role)}}, Allowed},
+		{"session through its role with a path", session, PolicySet{Resource: []*policy.Document{res("arn:aws:iam::111122223333:role/teams/dev")}}, Allowed},
+		{"session through another role", session, PolicySet{Resource: []*policy.Document{res("arn:aws:iam::111122223333:role/devops")}}, ImplicitDeny},
+		{"session through its role of another account", session, PolicySet{Resource: []*policy.Document{res("arn:aws:iam::999999999999:role/dev")}}, ImplicitDeny},
+		{"session through its role: limited by boundary", session, PolicySet{Resource: []*policy.Document{res(role)}, Boundary: []*policy.Document{ec2Only}}, ImplicitDeny},
+		{"session through its role: limited by session policy", session, PolicySet{Resource: []*policy.Document{res(role)}, Session: []*policy.Document{ec2Only}}, ImplicitDeny},
+		{"session through its role: boundary allows", session, PolicySet{Resource: []*policy.Document{res(role)}, Boundary: []*policy.Document{s3Too}}, Allowed},
+		{"NotPrincipal deny spares those listed", session, PolicySet{Resource: []*policy.Document{denyNotOps}}, Allowed},
+		{"NotPrincipal deny spares the role's sessions", "arn:aws:sts::111122223333:assumed-role/dev/carol", PolicySet{Resource: []*policy.Document{denyNotOps}}, Allowed},
+		{"NotPrincipal deny hits others", "arn:aws:iam::111122223333:user/alice", PolicySet{Resource: []*policy.Document{denyNotOps}}, ExplicitDeny},
+		{"NotPrincipal deny hits every bounded caller", session, PolicySet{Resource: []*policy.Document{denyNotOps}, Boundary: []*policy.Document{s3Too}}, ExplicitDeny},
+		{"NotPrincipal deny hits a bounded user it lists", "arn:aws:iam::111122223333:user/bob", PolicySet{Resource: []*policy.Document{denyNotOps}, Boundary: []*policy.Document{s3Too}, Identity: []*policy.Document{s3Too}}, ExplicitDeny},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -343,5 +364,38 @@ func TestResourcePolicyAndSessions(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// For a role session AWS sets aws:PrincipalArn to the role's ARN, so an SCP or a Deny that
+// names the role by aws:PrincipalArn reaches its sessions.
+func TestPrincipalKeys(t *testing.T) {
+	for _, tc := range []struct {
+		principal, arn, account, username string
+	}{
+		{"arn:aws:sts::111122223333:assumed-role/dev/bob", "arn:aws:iam::111122223333:role/dev", "111122223333", ""},
+		{"arn:aws:iam::111122223333:user/ops/bob", "arn:aws:iam::111122223333:user/ops/bob", "111122223333", "bob"},
+		{"arn:aws:iam::111122223333:role/dev", "arn:aws:iam::111122223333:role/dev", "111122223333", ""},
+	} {
+		ctx := PrincipalKeys(Context{"ec2:ResourceTag/o": {"x"}}, tc.principal)
+		get := func(k string) string {
+			v, _ := ctx.Lookup(k)
+			return strings.Join(v, ",")
+		}
+		if get("aws:PrincipalArn") != tc.arn || get("aws:PrincipalAccount") != tc.account || get("aws:username") != tc.username || get("ec2:ResourceTag/o") != "x" {
+			t.Errorf("%s: %v", tc.principal, ctx)
+		}
+	}
+	given := PrincipalKeys(Context{"aws:principalarn": {"arn:aws:iam::111122223333:role/teams/dev"}}, "arn:aws:sts::111122223333:assumed-role/dev/bob")
+	if v, _ := given.Lookup("aws:PrincipalArn"); len(v) != 1 || v[0] != "arn:aws:iam::111122223333:role/teams/dev" {
+		t.Errorf("a given aws:PrincipalArn is kept: %v", given)
+	}
+	scp := mustParse(t, "scp", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},`+
+		`{"Effect":"Deny","Action":"ec2:TerminateInstances","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/dev"}}}]}`)
+	id := mustParse(t, "id", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:*","Resource":"*"}}`)
+	e := mustCompile(t, PolicySet{SCP: []*policy.Document{scp}, Identity: []*policy.Document{id}})
+	const session = "arn:aws:sts::111122223333:assumed-role/dev/bob"
+	if got := e.Decide(Request{Principal: session, Action: "ec2:TerminateInstances", Resource: "*", Context: PrincipalKeys(nil, session)}); got != ExplicitDeny {
+		t.Errorf("an SCP naming the role by aws:PrincipalArn: %v, want explicit-deny for its session", got)
 	}
 }
