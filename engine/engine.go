@@ -210,7 +210,10 @@ func New(cfg Config) (*Engine, error) {
 			acts = append(acts, a)
 		}
 		e.actions = append(e.actions, acts)
-		var needs resource.Needs
+		if not := r.NotActedOn(); not != "" {
+			return nil, fmt.Errorf("rule %q (%s): %s is checked by validate but not yet acted on; remove it to run the rule", r.Name, r.Loc, not)
+		}
+		needs := r.Timing.Needs()
 		for _, f := range r.Filters {
 			needs |= f.Needs()
 		}
@@ -387,6 +390,9 @@ func (e *Engine) apply(ctx context.Context, ev *event.Event, ri int, res *Resour
 			base.Outcome, base.Reason = Skipped, "filter at "+f.Loc.String()+" ("+f.String()+") does not hold"
 			return []Decision{base}
 		}
+	}
+	if d, spared := e.spare(ev, r, res, base); spared { // timing.go
+		return []Decision{d}
 	}
 	var out []Decision
 	var earlier []Step // what the rule's actions did so far on this resource, for the later ones

@@ -21,6 +21,7 @@ type loader struct {
 	opts      Options
 	errs      Errors
 	patternAt map[*Rule]Location
+	owning    // owners.go
 }
 
 func (l *loader) at(n *yaml.Node) Location {
@@ -68,9 +69,12 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 		case "rules":
 			rulesNode = v
 		default:
-			l.errorf(k, "unknown top-level key %q (the file holds rules:)", k.Value)
+			if !l.tableKey(k, v) {
+				l.errorf(k, "unknown top-level key %q (the file holds rules:, and calendars:, schedules:, owners:)", k.Value)
+			}
 		}
 	}
+	l.readTables(set)
 	switch {
 	case rulesNode == nil:
 		l.errorf(root, "missing the top-level rules: list")
@@ -165,7 +169,7 @@ func (l *loader) expandVars(n *yaml.Node) {
 	walk(n)
 }
 
-var ruleKeys = []string{"name", "description", "pattern", "resources", "filters", "actions", "mode"}
+var ruleKeys = []string{"name", "description", "pattern", "resources", "filters", "actions", "mode", "grace", "min-age", "exceptions", "schedule"}
 
 func (l *loader) rule(n *yaml.Node) *Rule {
 	if n.Kind != yaml.MappingNode {
@@ -198,7 +202,9 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 				l.errorf(v, "mode must be enforce or dry-run, not %q", m)
 			}
 		default:
-			l.errorf(k, "unknown rule key %q (known: %s)", k.Value, strings.Join(ruleKeys, ", "))
+			if !l.timingKey(r, k, v) {
+				l.errorf(k, "unknown rule key %q (known: %s)", k.Value, strings.Join(ruleKeys, ", "))
+			}
 		}
 	}
 	if r.Name == "" {

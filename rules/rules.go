@@ -70,12 +70,18 @@ type Options struct {
 	// Reach reports rules whose patterns select no event ec2guard acts on (one that names no
 	// resource: CloudTrail StopInstances, CreateTags...), which would never run their actions.
 	Reach bool
+	// ReadFile reads the files a rule file names (ICS calendars, the owner map), relative to
+	// its folder; nil: os.ReadFile.
+	ReadFile func(path string) ([]byte, error)
+	// AllowLoopbackHTTP admits http:// webhook URLs to loopback hosts (tests only).
+	AllowLoopbackHTTP bool
 }
 
 // Set is a loaded rule file: its rules and one matcher for all their patterns.
 type Set struct {
 	Rules   []*Rule
 	Matcher *pattern.Matcher // Match returns indexes into Rules
+	Tables                   // calendars, schedules, owners (owners.go)
 }
 
 // Rule is one rule of the file.
@@ -94,6 +100,7 @@ type Rule struct {
 	Actions   []ActionSpec
 	Mode      Mode
 	Loc       Location
+	Timing    // grace, min-age, exceptions, schedule (owners.go)
 }
 
 // ActionSpec is an action as written: its name and parameters (variables filled in).

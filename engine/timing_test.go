@@ -1,0 +1,91 @@
+package engine
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ec2guard/ec2guard/resource"
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+const timingRules = `rules:
+  - name: stop-untagged
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [running]}}
+    min-age: 10m
+    exceptions:
+      - {tag: SPECIAL_EXCEPTION, reason: tagged by its owner}
+      - {id: [i-migrating], reason: migration, until: 2026-11-30}
+      - {principal: [AIDAALICE], reason: alice runs the load tests}
+    actions: [stop]
+    mode: enforce
+`
+
+// A rule's min-age and exceptions, judged after its filters on the resource as read.
+func TestTiming(t *testing.T) {
+	set, err := rules.Load("r.yaml", []byte(timingRules), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	inst := func(id string, age time.Duration, tags map[string]string) *Resource {
+		return &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: id}, Exists: true, State: resource.Running, Tags: tags,
+			Attrs: map[string]any{"LaunchTime": now.Add(-age)}}
+	}
+	inv := &inventory{res: map[string]*Resource{
+		"i-young":     inst("i-young", 9*time.Minute, nil),
+		"i-old":       inst("i-old", 11*time.Minute, nil),
+		"i-excepted":  inst("i-excepted", time.Hour, map[string]string{"SPECIAL_EXCEPTION": "until=2026-12-31;reason=demo"}),
+		"i-lapsed":    inst("i-lapsed", time.Hour, map[string]string{"SPECIAL_EXCEPTION": "until=2026-11-01"}),
+		"i-typo":      inst("i-typo", time.Hour, map[string]string{"SPECIAL_EXCEPTION": "untill=2026-12-31"}),
+		"i-migrating": inst("i-migrating", time.Hour, nil),
+		"i-alice":     inst("i-alice", time.Hour, map[string]string{"PrincipalId": "AIDAALICE"}),
+	}}
+	var logs bytes.Buffer
+	eng, err := New(Config{
+		Rules: set, Inventory: inv, Now: func() time.Time { return now },
+		NewAction: func(s rules.ActionSpec) (Action, error) { return &recorder{name: s.Name, mutating: true}, nil },
+		Logger:    slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id      string
+		outcome Outcome
+		reason  string
+		log     string
+	}{
+		{"i-young", Skipped, "younger than the rule's min-age 10m0s (created 2026-12-01T09:51:00Z): judged again once older", ""},
+		{"i-old", Applied, "", ""},
+		{"i-excepted", Skipped, "exception by tag SPECIAL_EXCEPTION until 2027-01-01T00:00:00Z (demo)", ""},
+		{"i-lapsed", Applied, "", "status=expired"},
+		{"i-typo", Applied, "", "status=invalid"},
+		{"i-migrating", Applied, "", "exception by id i-migrating expired 2026-12-01T00:00:00Z (migration)"},
+		{"i-alice", Skipped, "exception by principal AIDAALICE (alice runs the load tests)", ""},
+	} {
+		logs.Reset()
+		d := one(t, eng.Handle(t.Context(), stateEvent("e-"+tc.id, tc.id, "running")))
+		if d.Outcome != tc.outcome || !strings.Contains(d.Reason, tc.reason) || !strings.Contains(logs.String(), tc.log) {
+			t.Errorf("%s: %s %q, log %q", tc.id, d.Outcome, d.Reason, logs.String())
+		}
+	}
+}
+
+// grace and schedule are read and checked, but the engine refuses a rule with them rather
+// than act at once as if the rule said nothing.
+func TestTimingNotActedOnYet(t *testing.T) {
+	for _, key := range []string{"grace: 3d", "schedule: off=19:00"} {
+		src := strings.Replace(timingRules, "    min-age: 10m\n", "    "+key+"\n", 1)
+		set, err := rules.Load("r.yaml", []byte(src), rules.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = New(Config{Rules: set, NewAction: func(s rules.ActionSpec) (Action, error) { return &recorder{name: s.Name}, nil }})
+		if word, _, _ := strings.Cut(key, ":"); err == nil || !strings.Contains(err.Error(), word+" is checked by validate but not yet acted on") {
+			t.Errorf("%s: %v", key, err)
+		}
+	}
+}
