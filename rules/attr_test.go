@@ -213,6 +213,8 @@ func TestAttrFilterErrors(t *testing.T) {
 		{"", "{attr: SecurityGroups, contains: sg-1}", []string{"5:32: contains does not apply to SecurityGroups, a list of objects of instance"}},
 		{"", "{attr: MetadataOptions.HttpTokens, glob: 'req*x'}", []string{`5:50: glob "req*x" matches no value of MetadataOptions.HttpTokens`}},
 		{"", "{attr: InstanceType, present: false}", []string{"5:39: present takes true"}},
+		{"", "{attr: MetadataOptions.HttpTokns, match: every, equals: requird}", []string{"5:32: attr: unknown field HttpTokns", `5:50: match must be any or all, not "every"`}},
+		{"", "{attr: 'Tags[', match: all, less-than: x}", []string{"5:21: attr: [ must be followed by ]"}},
 		// each kind the rule judges
 		{"[instance, volume]", "{attr: MetadataOptions.HttpTokens, equals: required}", []string{"6:16: attr: unknown field MetadataOptions of volume"}},
 		{"[volume, snapshot]", "{attr: Encrypted, equals: false}", nil},

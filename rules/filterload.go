@@ -216,11 +216,12 @@ func (l *loader) attrFilter(f *Filter, item *yaml.Node, kinds []resource.Kind) b
 	if f.All && !slices.ContainsFunc(steps, func(s step) bool { return s.each }) && err == nil {
 		l.errorf(pathNode, "match: all judges the elements of a list, and %s steps into none (write [] after a list field: Items[].Field)", f.Path)
 	}
-	if len(l.errs) > before || opKey == nil {
+	// Go on as far as each part allows: every problem of the filter is reported in one run.
+	if opKey == nil {
 		return false
 	}
 	val, ok := l.opValue(f.Op, opNode)
-	if !ok {
+	if !ok || err != nil {
 		return false
 	}
 	f.Values = val.texts
