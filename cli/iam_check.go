@@ -18,6 +18,7 @@ import (
 
 type iamCheckFlags struct {
 	config, format, failOn string
+	managed                string
 	live                   bool
 	only                   []string
 }
@@ -25,7 +26,7 @@ type iamCheckFlags struct {
 func newIAMCheckCommand(streams *IO) *cobra.Command {
 	var f iamCheckFlags
 	cmd := &cobra.Command{
-		Use:   "check [PATH... | --live] [--config FILE] [--format text|json|sarif] [--fail-on SEVERITY] [--check IDS]",
+		Use:   "check [PATH... | --live] [--config FILE] [--managed-policies DIR] [--format text|json|sarif] [--fail-on SEVERITY] [--check IDS]",
 		Short: "Check IAM policies, accounts and templates against the EC2 guardrails",
 		Long: `check analyses IAM policies against the EC2 guardrails and policy hygiene checks
 (ec2guard iam checks lists them). PATHs are files or folders (walked for .json, .yaml, .yml
@@ -36,7 +37,12 @@ counted in the summary; a file named that is none of them is an error):
   - aws iam get-account-authorization-details output: every user and role is analysed on
     its effective permissions (inline, attached and its groups' policies, bounded by its
     permissions boundary);
-  - a CloudFormation template (JSON or YAML) with AWS::IAM::* resources.
+  - a CloudFormation template (JSON or YAML) with AWS::IAM::* resources. Every Fn::If
+    branch is analysed (a finding that holds only with some conditions says which, under
+    "when"); Ref AWS::NoValue leaves its property out; CommaDelimitedList parameters are
+    lists. AWS managed policies attached by ARN are read from --managed-policies DIR
+    (NAME.json, the document of the policy's default version, one per policy); one that is
+    not there is a finding (IAM-POLICY-8), not analysed.
 --live reads the account with GetAccountAuthorizationDetails (standard AWS configuration).
 
 A principal check fires only where the access is really granted: wildcards are expanded
@@ -61,6 +67,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on
 	fl.StringVar(&f.format, "format", "text", "output format: "+strings.Join(report.Formats, ", "))
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding has this severity or higher: low, medium, high, critical or none")
 	fl.BoolVar(&f.live, "live", false, "analyse the account of the standard AWS configuration")
+	fl.StringVar(&f.managed, "managed-policies", "", "folder of AWS managed policy documents (NAME.json) for policies templates attach by ARN")
 	fl.StringSliceVar(&f.only, "check", nil, "run only these checks (IDs, comma-separated or repeated)")
 	return cmd
 }
@@ -93,6 +100,9 @@ func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []stri
 	}
 	inv, err := analyze.Load(paths)
 	if err != nil {
+		return usageError(fmt.Errorf("iam check: %w", err))
+	}
+	if err := inv.ResolveManaged(f.managed); err != nil {
 		return usageError(fmt.Errorf("iam check: %w", err))
 	}
 	if f.live {

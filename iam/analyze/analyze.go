@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -198,6 +199,7 @@ func Run(env *checks.Env, cfg *Config, inv *Inventory, list []*checks.Check) (*R
 			names[s.Principal] = s.Name
 		}
 	}
+	all = mergeVariants(all)
 	for _, f := range all {
 		if cfg.excluded(&f, names[f.Principal]) {
 			res.Summary.Excluded++
@@ -213,6 +215,128 @@ func Run(env *checks.Env, cfg *Config, inv *Inventory, list []*checks.Check) (*R
 	checks.SortFindings(res.Findings)
 	res.Summary.Findings = len(res.Findings)
 	return res, nil
+}
+
+// mergeVariants makes one finding of the same finding in several condition combinations of
+// a template: it says the combinations that enable it, or none when it holds in every one.
+func mergeVariants(fs []checks.Finding) []checks.Finding {
+	type key struct {
+		id, principal, policy, statement, message, actions string
+		loc                                                policy.Location
+	}
+	at := map[key]int{}
+	whens := map[int][]string{}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Variants() <= 1 {
+			out = append(out, f)
+			continue
+		}
+		k := key{f.ID, f.Principal, f.Policy, f.Statement, f.Message, strings.Join(f.Actions, ","), f.Loc}
+		i, seen := at[k]
+		if !seen {
+			i = len(out)
+			at[k] = i
+			out = append(out, f)
+		}
+		if !slices.Contains(whens[i], f.When) {
+			whens[i] = append(whens[i], f.When)
+		}
+	}
+	for i, ws := range whens {
+		if len(ws) >= out[i].Variants() {
+			out[i].When = ""
+		} else {
+			out[i].When = simplifyWhen(ws)
+		}
+	}
+	return out
+}
+
+// simplifyWhen names the condition combinations (each "A and not B", every condition
+// named) with the shortest conjunction of conditions that holds in exactly those
+// combinations, or lists them when none does.
+func simplifyWhen(combos []string) string {
+	type lit struct {
+		name string
+		val  bool
+	}
+	parse := func(c string) map[string]bool {
+		a := map[string]bool{}
+		for _, p := range strings.Split(c, " and ") {
+			name, neg := strings.CutPrefix(p, "not ")
+			a[name] = !neg
+		}
+		return a
+	}
+	if len(combos) == 0 {
+		return ""
+	}
+	first := parse(combos[0])
+	var lits []lit
+	for name, v := range first {
+		lits = append(lits, lit{name, v})
+	}
+	sort.Slice(lits, func(i, j int) bool { return lits[i].name < lits[j].name })
+	n := len(lits)
+	// The combinations of n free conditions: those a conjunction selects must be exactly
+	// the given ones.
+	want := map[string]bool{}
+	for _, c := range combos {
+		want[c] = true
+	}
+	for size := 1; size <= n; size++ {
+		for mask := 0; mask < 1<<n; mask++ {
+			if bitsSet(mask) != size {
+				continue
+			}
+			count := 0
+			for bits := 0; bits < 1<<n; bits++ {
+				parts := make([]string, n)
+				ok := true
+				for i, l := range lits {
+					v := bits&(1<<i) != 0
+					if mask&(1<<i) != 0 && v != l.val {
+						ok = false
+					}
+					parts[i] = l.name
+					if !v {
+						parts[i] = "not " + l.name
+					}
+				}
+				if !ok {
+					continue
+				}
+				if !want[strings.Join(parts, " and ")] {
+					count = -1
+					break
+				}
+				count++
+			}
+			if count == len(combos) {
+				var parts []string
+				for i, l := range lits {
+					if mask&(1<<i) != 0 {
+						if l.val {
+							parts = append(parts, l.name)
+						} else {
+							parts = append(parts, "not "+l.name)
+						}
+					}
+				}
+				return strings.Join(parts, " and ")
+			}
+		}
+	}
+	return strings.Join(combos, ", or ")
+}
+
+func bitsSet(m int) int {
+	n := 0
+	for ; m > 0; m &= m - 1 {
+		n++
+	}
+	return n
 }
 
 // Select returns the checks named by IDs (case-insensitive); empty means all.

@@ -21,18 +21,35 @@ import (
 // parser's positions — of statements and of problems alike — are positions in the template.
 //
 // Intrinsic functions are resolved to what they most likely produce: pseudo parameters to
-// fixed example values, Ref to a parameter's Default (or "ref-NAME"), Fn::Sub by those
-// rules, Fn::Join, Fn::Select and Fn::Split computed, Fn::If's first branch, and others to a
-// placeholder without wildcards — a reference to one resource, never "*".
+// fixed example values, Ref to a parameter's Default (a list for CommaDelimitedList and
+// List<...> parameters) or "ref-NAME", Fn::Sub by those rules, Fn::Join, Fn::Select and
+// Fn::Split computed, Ref AWS::NoValue as the property or list item left out, and others to
+// a placeholder without wildcards — a reference to one resource, never "*".
+//
+// Conditions: a template whose IAM resources use Fn::If or a resource Condition is analysed
+// once per combination of those conditions (each taken as free: their definitions are not
+// evaluated, so a combination they exclude may be analysed too), and each finding says
+// which conditions enable it unless it holds in every combination. More than maxConditions
+// conditions are analysed one at a time against all others false.
 
 type template struct {
 	file      string
-	params    map[string]string
+	params    map[string]any        // string, or []any for list parameters
+	assume    map[string]bool       // the truth of each condition in this combination
 	resources map[string]*yaml.Node // logical ID → Properties
 	types     map[string]string     // IAM resources' types
 	kinds     map[string]string     // every resource's type, for Fn::GetAtt
 	order     []string
+	conds     map[string]string // IAM resources' Condition attribute
 }
+
+// maxConditions bounds the combinations analysed: 2^maxConditions.
+const maxConditions = 4
+
+// noValue is what Ref AWS::NoValue resolves to: the property or list item is left out.
+type noValueT struct{}
+
+var noValue any = noValueT{}
 
 var pseudo = map[string]string{
 	"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
@@ -49,12 +66,26 @@ func loadTemplate(name string, src []byte) (*Inventory, error) {
 	if top == nil || top.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: a template must be a mapping", name)
 	}
-	t := &template{file: name, params: map[string]string{}, resources: map[string]*yaml.Node{}, types: map[string]string{}, kinds: map[string]string{}}
+	t := &template{file: name, params: map[string]any{}, resources: map[string]*yaml.Node{}, types: map[string]string{}, kinds: map[string]string{}, conds: map[string]string{}}
 	if ps := mapGet(top, "Parameters"); ps != nil && ps.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(ps.Content); i += 2 {
-			if d := mapGet(ps.Content[i+1], "Default"); d != nil && d.Kind == yaml.ScalarNode {
-				t.params[ps.Content[i].Value] = d.Value
+			d := mapGet(ps.Content[i+1], "Default")
+			if d == nil || d.Kind != yaml.ScalarNode {
+				continue
 			}
+			typ := ""
+			if tn := mapGet(ps.Content[i+1], "Type"); tn != nil {
+				typ = tn.Value
+			}
+			if typ == "CommaDelimitedList" || strings.HasPrefix(typ, "List<") {
+				var list []any
+				for _, v := range strings.Split(d.Value, ",") {
+					list = append(list, strings.TrimSpace(v))
+				}
+				t.params[ps.Content[i].Value] = list
+				continue
+			}
+			t.params[ps.Content[i].Value] = d.Value
 		}
 	}
 	rs := mapGet(top, "Resources")
@@ -73,8 +104,94 @@ func loadTemplate(name string, src []byte) (*Inventory, error) {
 		t.types[id] = typ.Value
 		t.resources[id] = mapGet(r, "Properties")
 		t.order = append(t.order, id)
+		if c := mapGet(r, "Condition"); c != nil && c.Kind == yaml.ScalarNode {
+			t.conds[id] = c.Value
+		}
 	}
-	return t.inventory(), nil
+	return t.variants(), nil
+}
+
+// variants analyses the template once per combination of the conditions its IAM resources
+// use, each subject and document labelled with the combination.
+func (t *template) variants() *Inventory {
+	names := t.conditionNames()
+	if len(names) == 0 {
+		t.assume = map[string]bool{}
+		return t.inventory()
+	}
+	var combos []map[string]bool
+	if len(names) <= maxConditions {
+		for bits := 0; bits < 1<<len(names); bits++ {
+			a := map[string]bool{}
+			for i, n := range names {
+				a[n] = bits&(1<<i) != 0
+			}
+			combos = append(combos, a)
+		}
+	} else {
+		combos = append(combos, map[string]bool{})
+		for _, n := range names {
+			combos = append(combos, map[string]bool{n: true})
+		}
+	}
+	out := &Inventory{}
+	for _, a := range combos {
+		t.assume = a
+		inv := t.inventory()
+		when := describeCombo(names, a)
+		for _, s := range inv.Subjects {
+			s.When, s.Variants = when, len(combos)
+		}
+		for _, d := range inv.Documents {
+			d.When, d.Variants = when, len(combos)
+		}
+		out.Merge(inv)
+	}
+	return out
+}
+
+func describeCombo(names []string, a map[string]bool) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		if a[n] {
+			parts[i] = n
+		} else {
+			parts[i] = "not " + n
+		}
+	}
+	return strings.Join(parts, " and ")
+}
+
+// conditionNames lists, sorted, the conditions that IAM resources use: their Condition
+// attribute and the Fn::If functions in their properties.
+func (t *template) conditionNames() []string {
+	seen := map[string]bool{}
+	for _, c := range t.conds {
+		seen[c] = true
+	}
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		if n == nil || depth > 64 {
+			return
+		}
+		if fn, arg, ok := intrinsicParts(n); ok && fn == "Fn::If" && arg.Kind == yaml.SequenceNode && len(arg.Content) == 3 {
+			seen[arg.Content[0].Value] = true
+		}
+		for _, c := range n.Content {
+			walk(c, depth+1)
+		}
+	}
+	for _, id := range t.order {
+		walk(t.resources[id], 0)
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (t *template) inventory() *Inventory {
@@ -83,8 +200,8 @@ func (t *template) inventory() *Inventory {
 		kind     string
 		name     string
 		docs     []*policy.Document
-		managed  []string // ARNs or logical IDs of managed policies
-		boundary string
+		managed  []managedRef // ARNs or logical IDs of managed policies
+		boundary managedRef
 		groups   []string
 	}
 	holders := map[string]*holder{} // logical ID
@@ -99,7 +216,13 @@ func (t *template) inventory() *Inventory {
 		inv.Documents = append(inv.Documents, d)
 		return d
 	}
+	var order []string
 	for _, id := range t.order {
+		if c, ok := t.conds[id]; !ok || t.assume[c] {
+			order = append(order, id)
+		}
+	}
+	for _, id := range order {
 		props, typ := t.resources[id], t.types[id]
 		kind := map[string]string{"AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM::Group": "group"}[typ]
 		if kind == "" {
@@ -111,7 +234,7 @@ func (t *template) inventory() *Inventory {
 			byName[h.name] = id
 		}
 		if ps := mapGet(props, "Policies"); ps != nil {
-			for _, p := range ps.Content {
+			for _, p := range t.items(ps) {
 				d := doc(id, t.str(mapGet(p, "PolicyName")), mapGet(p, "PolicyDocument"))
 				if d.Doc != nil {
 					h.docs = append(h.docs, d.Doc)
@@ -119,16 +242,18 @@ func (t *template) inventory() *Inventory {
 			}
 		}
 		if ms := mapGet(props, "ManagedPolicyArns"); ms != nil {
-			for _, m := range ms.Content {
-				h.managed = append(h.managed, t.refOrValue(m))
+			for _, m := range t.items(ms) {
+				for _, ref := range t.refsOrValues(m) {
+					h.managed = append(h.managed, managedRef{ref, t.loc(m)})
+				}
 			}
 		}
-		if b := mapGet(props, "PermissionsBoundary"); b != nil {
-			h.boundary = t.refOrValue(b)
+		if b := mapGet(props, "PermissionsBoundary"); b != nil && !t.isNoValue(b) {
+			h.boundary = managedRef{t.refOrValue(b), t.loc(b)}
 		}
 		if gs := mapGet(props, "Groups"); gs != nil {
-			for _, g := range gs.Content {
-				h.groups = append(h.groups, t.refOrValue(g))
+			for _, g := range t.items(gs) {
+				h.groups = append(h.groups, t.refsOrValues(g)...)
 			}
 		}
 		holders[id] = h
@@ -140,7 +265,7 @@ func (t *template) inventory() *Inventory {
 		id, ok := byName[ref]
 		return id, ok
 	}
-	for _, id := range t.order {
+	for _, id := range order {
 		props, typ := t.resources[id], t.types[id]
 		switch typ {
 		case "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy":
@@ -154,8 +279,8 @@ func (t *template) inventory() *Inventory {
 			}
 			for _, k := range []string{"Roles", "Users", "Groups"} {
 				if ns := mapGet(props, k); ns != nil {
-					for _, n := range ns.Content {
-						attachedTo[id] = append(attachedTo[id], t.refOrValue(n))
+					for _, n := range t.items(ns) {
+						attachedTo[id] = append(attachedTo[id], t.refsOrValues(n)...)
 					}
 				}
 			}
@@ -173,7 +298,7 @@ func (t *template) inventory() *Inventory {
 		case "AWS::IAM::UserToGroupAddition":
 			g := t.refOrValue(mapGet(props, "GroupName"))
 			if us := mapGet(props, "Users"); us != nil {
-				for _, u := range us.Content {
+				for _, u := range t.items(us) {
 					if uid, ok := resolve(t.refOrValue(u)); ok {
 						holders[uid].groups = append(holders[uid].groups, g)
 					}
@@ -188,11 +313,11 @@ func (t *template) inventory() *Inventory {
 			}
 		}
 	}
-	managed := func(h *holder, ref string) []*policy.Document {
-		if d, ok := policyDocs[ref]; ok {
+	managed := func(s *checks.Subject, ref managedRef, boundary bool) []*policy.Document {
+		if d, ok := policyDocs[ref.ref]; ok {
 			return []*policy.Document{d}
 		}
-		inv.Warnings = append(inv.Warnings, fmt.Sprintf("%s: managed policy %s of %s is not in the template: %s is analysed without it", t.file, ref, h.name, h.name))
+		s.Missing = append(s.Missing, checks.MissingPolicy{ARN: ref.ref, Boundary: boundary, Loc: ref.loc})
 		return nil
 	}
 	ids := make([]string, 0, len(holders))
@@ -207,19 +332,19 @@ func (t *template) inventory() *Inventory {
 		}
 		s := &checks.Subject{Principal: id, Name: h.name, Kind: h.kind, Identity: h.docs}
 		for _, m := range h.managed {
-			s.Identity = append(s.Identity, managed(h, m)...)
+			s.Identity = append(s.Identity, managed(s, m, false)...)
 		}
 		for _, g := range h.groups {
 			if gid, ok := resolve(g); ok {
 				gh := holders[gid]
 				s.Identity = append(s.Identity, gh.docs...)
 				for _, m := range gh.managed {
-					s.Identity = append(s.Identity, managed(gh, m)...)
+					s.Identity = append(s.Identity, managed(s, m, false)...)
 				}
 			}
 		}
-		if h.boundary != "" {
-			s.Boundary = managed(h, h.boundary)
+		if h.boundary.ref != "" {
+			s.Boundary = managed(s, h.boundary, true)
 		}
 		inv.Subjects = append(inv.Subjects, s)
 	}
@@ -230,8 +355,8 @@ func (t *template) inventory() *Inventory {
 		referenced[pid] = len(targets) > 0
 	}
 	for _, h := range holders {
-		for _, m := range append(append([]string(nil), h.managed...), h.boundary) {
-			referenced[m] = true
+		for _, m := range append(append([]managedRef(nil), h.managed...), h.boundary) {
+			referenced[m.ref] = true
 		}
 	}
 	for i, d := range standaloneDocs {
@@ -312,10 +437,13 @@ func (e *emitter) write(s string) {
 }
 
 func (e *emitter) value(n *yaml.Node) {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
+	// Fn::If becomes the branch taken, emitted at its own place: a statement or a
+	// condition block inside a branch keeps its positions.
+	n = e.t.resolveIf(n)
 	if v, ok := e.t.intrinsic(n); ok {
+		if v == noValue {
+			v = nil // only where nothing can be left out: the document itself
+		}
 		e.moveTo(n)
 		b, _ := json.Marshal(v)
 		e.write(string(b))
@@ -342,10 +470,15 @@ func (e *emitter) value(n *yaml.Node) {
 			e.braces[[2]int{e.line, e.col}] = true
 		}
 		e.write("{")
+		first := true
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if i > 0 {
+			if e.t.isNoValue(n.Content[i+1]) {
+				continue
+			}
+			if !first {
 				e.write(",")
 			}
+			first = false
 			e.moveTo(n.Content[i])
 			b, _ := json.Marshal(n.Content[i].Value)
 			e.write(string(b) + ":")
@@ -355,10 +488,15 @@ func (e *emitter) value(n *yaml.Node) {
 	case yaml.SequenceNode:
 		e.moveTo(n)
 		e.write("[")
-		for i, c := range n.Content {
-			if i > 0 {
+		first := true
+		for _, c := range n.Content {
+			if e.t.isNoValue(c) {
+				continue
+			}
+			if !first {
 				e.write(",")
 			}
+			first = false
 			e.value(c)
 		}
 		e.write("]")
@@ -389,6 +527,15 @@ func scalarJSON(n *yaml.Node) string {
 
 // intrinsic resolves an intrinsic function node (short "!Ref" form or "Ref:"/"Fn::*" map).
 func (t *template) intrinsic(n *yaml.Node) (any, bool) {
+	fn, arg, ok := intrinsicParts(n)
+	if !ok {
+		return nil, false
+	}
+	return t.call(fn, arg), true
+}
+
+// intrinsicParts splits an intrinsic function node into its name and argument.
+func intrinsicParts(n *yaml.Node) (string, *yaml.Node, bool) {
 	fn, arg := "", (*yaml.Node)(nil)
 	switch {
 	case strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!"):
@@ -403,9 +550,9 @@ func (t *template) intrinsic(n *yaml.Node) (any, bool) {
 	case n.Kind == yaml.MappingNode && len(n.Content) == 2 && (n.Content[0].Value == "Ref" || strings.HasPrefix(n.Content[0].Value, "Fn::")):
 		fn, arg = n.Content[0].Value, n.Content[1]
 	default:
-		return nil, false
+		return "", nil, false
 	}
-	return t.call(fn, arg), true
+	return fn, arg, true
 }
 
 func (t *template) eval(n *yaml.Node) any {
@@ -417,9 +564,11 @@ func (t *template) eval(n *yaml.Node) any {
 	}
 	switch n.Kind {
 	case yaml.SequenceNode:
-		out := make([]any, len(n.Content))
-		for i, c := range n.Content {
-			out[i] = t.eval(c)
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			if v := t.eval(c); v != noValue {
+				out = append(out, v)
+			}
 		}
 		return out
 	case yaml.ScalarNode:
@@ -466,8 +615,8 @@ func (t *template) call(fn string, arg *yaml.Node) any {
 			return out
 		}
 	case "Fn::If":
-		if arg.Kind == yaml.SequenceNode && len(arg.Content) == 3 {
-			return t.eval(arg.Content[1])
+		if b := t.branch(arg); b != nil {
+			return t.eval(b)
 		}
 	case "Fn::GetAtt":
 		if arg.Kind == yaml.SequenceNode && len(arg.Content) == 2 {
@@ -493,7 +642,10 @@ func (t *template) getAtt(res, attr string) string {
 	return "arn:" + pseudo["AWS::Partition"] + ":" + service + ":" + pseudo["AWS::Region"] + ":" + pseudo["AWS::AccountId"] + ":" + kind + "/" + res
 }
 
-func (t *template) ref(name string) string {
+func (t *template) ref(name string) any {
+	if name == "AWS::NoValue" {
+		return noValue
+	}
 	if v, ok := pseudo[name]; ok {
 		return v
 	}
@@ -501,6 +653,85 @@ func (t *template) ref(name string) string {
 		return v
 	}
 	return "ref-" + name
+}
+
+// branch is the Fn::If branch the current combination of conditions takes.
+func (t *template) branch(arg *yaml.Node) *yaml.Node {
+	if arg == nil || arg.Kind != yaml.SequenceNode || len(arg.Content) != 3 {
+		return nil
+	}
+	if t.assume[arg.Content[0].Value] {
+		return arg.Content[1]
+	}
+	return arg.Content[2]
+}
+
+// resolveIf follows Fn::If to the node the current combination takes.
+func (t *template) resolveIf(n *yaml.Node) *yaml.Node {
+	for depth := 0; n != nil && depth < 64; depth++ {
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		fn, arg, ok := intrinsicParts(n)
+		if !ok || fn != "Fn::If" {
+			return n
+		}
+		b := t.branch(arg)
+		if b == nil {
+			return n
+		}
+		n = b
+	}
+	return n
+}
+
+// isNoValue reports whether the node, Fn::If followed, is Ref AWS::NoValue.
+func (t *template) isNoValue(n *yaml.Node) bool {
+	n = t.resolveIf(n)
+	if n == nil {
+		return false
+	}
+	fn, arg, ok := intrinsicParts(n)
+	return ok && fn == "Ref" && arg.Value == "AWS::NoValue"
+}
+
+// items are a list node's elements, Fn::If followed and AWS::NoValue left out; a node that
+// is not a list is one item.
+func (t *template) items(n *yaml.Node) []*yaml.Node {
+	n = t.resolveIf(n)
+	if n == nil || t.isNoValue(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return []*yaml.Node{n}
+	}
+	var out []*yaml.Node
+	for _, c := range n.Content {
+		if c = t.resolveIf(c); c != nil && !t.isNoValue(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// refsOrValues is refOrValue, with a list parameter's values each one.
+func (t *template) refsOrValues(n *yaml.Node) []string {
+	if fn, arg, ok := intrinsicParts(n); ok && fn == "Ref" {
+		if list, ok := t.params[arg.Value].([]any); ok {
+			return flatten(list)
+		}
+	}
+	return []string{t.refOrValue(n)}
+}
+
+func (t *template) loc(n *yaml.Node) policy.Location {
+	return policy.Location{File: t.file, Line: n.Line, Column: n.Column}
+}
+
+// managedRef is a managed policy named by a holder, where it is named.
+type managedRef struct {
+	ref string
+	loc policy.Location
 }
 
 // sub expands ${Name}, ${Resource.Attr} and ${!Literal} of a Fn::Sub template.
@@ -528,7 +759,7 @@ func (t *template) sub(s string, vars *yaml.Node) string {
 			res, attr, _ := strings.Cut(name, ".")
 			b.WriteString(t.getAtt(res, attr))
 		default:
-			b.WriteString(t.ref(name))
+			b.WriteString(strings.Join(flatten(t.ref(name)), ","))
 		}
 		s = s[i+j+1:]
 	}
@@ -544,6 +775,8 @@ func flatten(v any) []string {
 		return out
 	case string:
 		return []string{x}
+	case noValueT:
+		return nil
 	}
 	return []string{fmt.Sprint(v)}
 }
@@ -558,7 +791,7 @@ func (t *template) str(n *yaml.Node) string {
 
 // refOrValue names what a property points at: the logical ID of a Ref, else the value.
 func (t *template) refOrValue(n *yaml.Node) string {
-	if n == nil {
+	if n = t.resolveIf(n); n == nil {
 		return ""
 	}
 	if n.Tag == "!Ref" {

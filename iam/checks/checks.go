@@ -73,6 +73,8 @@ const (
 type Example struct {
 	Name   string
 	Policy string // a JSON policy document
+	// Attached are managed policies the principal also holds that the input lacks.
+	Attached []string
 }
 
 // Check is one guardrail.
@@ -116,6 +118,10 @@ type Document struct {
 	// boundary (from an authorization-details dump, a template, the live account or
 	// get-*-policy output); a plain policy file may be a resource-based policy.
 	Identity bool
+	// When and Variants are as in Subject: the template conditions under which the document
+	// deploys as analysed.
+	When     string
+	Variants int
 }
 
 // identityLike reports whether IAM's identity-policy grammar applies to the document: it is
@@ -134,24 +140,32 @@ func (d *Document) identityLike() bool {
 
 // Finding is one violation.
 type Finding struct {
-	ID        string          `json:"id"`
-	Severity  Severity        `json:"severity"`
-	Title     string          `json:"title"`
-	Principal string          `json:"principal"`
-	Policy    string          `json:"policy"`
-	Statement string          `json:"statement"`
-	Actions   []string        `json:"actions"`
-	Resources []string        `json:"resources"`
-	Message   string          `json:"message"`
-	Loc       policy.Location `json:"-"`
+	ID        string   `json:"id"`
+	Severity  Severity `json:"severity"`
+	Title     string   `json:"title"`
+	Principal string   `json:"principal"`
+	Policy    string   `json:"policy"`
+	Statement string   `json:"statement"`
+	Actions   []string `json:"actions"`
+	Resources []string `json:"resources"`
+	Message   string   `json:"message"`
+	// When names the CloudFormation conditions under which the grant deploys ("IsProd",
+	// "not IsProd"); empty when it deploys whatever they are.
+	When     string          `json:"when,omitempty"`
+	Loc      policy.Location `json:"-"`
+	variants int
 }
+
+// Variants is how many condition combinations of its template the finding's input was
+// analysed in (0 or 1: the input has no conditions).
+func (f *Finding) Variants() int { return f.variants }
 
 // RunDocument runs a document check; it returns nil for principal checks.
 func (c *Check) RunDocument(env *Env, d *Document) []Finding {
 	if c.document == nil {
 		return nil
 	}
-	return c.stamp(c.document(env, d))
+	return c.stampWhen(c.document(env, d), d.When, d.Variants)
 }
 
 // RunSubject runs a principal check; it returns nil for document checks.
@@ -163,7 +177,14 @@ func (c *Check) RunSubject(env *Env, s *Subject) ([]Finding, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s on %s: %w", c.ID, s.Label(), err)
 	}
-	return c.stamp(fs), nil
+	return c.stampWhen(fs, s.When, s.Variants), nil
+}
+
+func (c *Check) stampWhen(fs []Finding, when string, variants int) []Finding {
+	for i := range fs {
+		fs[i].When, fs[i].variants = when, variants
+	}
+	return c.stamp(fs)
 }
 
 func (c *Check) stamp(fs []Finding) []Finding {
@@ -185,7 +206,7 @@ func All() []*Check {
 		ec2Terminate, ec2RunImages, ec2Network, ec2Sensitive, ec2SecurityGroups,
 		ec2Retag, ec2Stop, ec2ModifyAttribute,
 		policyUnknownAction, policyNotAction, policyNotResource, policyMalformed,
-		policyDuplicateSid, policySidCharacters, policyIdentityPrincipal,
+		policyDuplicateSid, policySidCharacters, policyIdentityPrincipal, policyMissing,
 	}
 }
 

@@ -49,6 +49,9 @@ func writeExamples(b *strings.Builder, heading string, exs []Example) {
 	fmt.Fprintf(b, "\n**%s:**\n", heading)
 	for _, e := range exs {
 		fmt.Fprintf(b, "\n_%s_\n```json\n%s\n```\n", e.Name, e.Policy)
+		for _, a := range e.Attached {
+			fmt.Fprintf(b, "\nand attached, not in the input: `%s`\n", a)
+		}
 	}
 }
 

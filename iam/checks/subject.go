@@ -15,9 +15,24 @@ type Subject struct {
 	Kind      string // "user", "role", "group" or "policy"
 	Identity  []*policy.Document
 	Boundary  []*policy.Document
+	// Missing are managed policies the principal holds whose documents the input lacks
+	// (IAM-POLICY-8 reports them: the principal may hold more than is analysed).
+	Missing []MissingPolicy
+	// When names the template conditions under which the principal deploys as analysed
+	// ("" when it always does); Variants is how many condition combinations its template was
+	// analysed in (a finding in every one of them holds whatever the conditions).
+	When     string
+	Variants int
 
 	mu    sync.Mutex
 	cache map[string]*eval.Evaluator
+}
+
+// MissingPolicy is a managed policy a principal holds that the input does not contain.
+type MissingPolicy struct {
+	ARN      string
+	Boundary bool // attached as the permissions boundary
+	Loc      policy.Location
 }
 
 // Label is how findings name the subject.

@@ -83,6 +83,9 @@ func Text(w io.Writer, res *analyze.Result, color bool) error {
 		if len(f.Resources) > 0 {
 			fmt.Fprintf(&b, "  resources: %s\n", strings.Join(f.Resources, ", "))
 		}
+		if f.When != "" {
+			fmt.Fprintf(&b, "  when:      %s\n", f.When)
+		}
 		fmt.Fprintf(&b, "  %s\n\n", f.Message)
 	}
 	s := res.Summary
@@ -255,6 +258,9 @@ func SARIF(w io.Writer, res *analyze.Result, rules []*checks.Check, version stri
 		text := f.Message
 		if f.Principal != "" {
 			text = f.Principal + ": " + text
+		}
+		if f.When != "" {
+			text += " (when " + f.When + ")"
 		}
 		r := result{
 			RuleID: f.ID, RuleIndex: i, Level: level(f.Severity), Message: msg{Text: text},
