@@ -337,10 +337,12 @@ func (e *Engine) Handle(ctx context.Context, ev *event.Event) []Decision {
 // foreign is the record of an event whose source is not AWS's, which a rule's pattern
 // admitted: one skipped record per rule, its detail never read (PutEvents lets any principal
 // allowed it send any detail under a source of its own).
+var serviceOf = map[string]string{event.SourceEC2: "EC2", event.SourceSecurityHub: "Security Hub", event.SourceGuardDuty: "GuardDuty"}
+
 func (e *Engine) foreign(ev *event.Event, hits []int, base Decision, start time.Time) []Decision {
 	why := fmt.Sprintf("the event's source %q is not AWS's (%s...): not acted on, since any principal allowed events:PutEvents can send it", ev.Source, event.SourcePrefixAWS)
-	if ev.DetailType == event.DetailTypeStateChange {
-		why = fmt.Sprintf("the event's source %q is not EC2's (%s): not acted on, since any principal allowed events:PutEvents can send it", ev.Source, event.SourceEC2)
+	if s := event.SourceOf(ev.DetailType); s != "" {
+		why = fmt.Sprintf("the event's source %q is not %s's (%s): not acted on, since any principal allowed events:PutEvents can send it", ev.Source, serviceOf[s], s)
 	}
 	out := make([]Decision, 0, len(hits))
 	for _, ri := range hits {
@@ -361,7 +363,8 @@ func (e *Engine) ofRule(base Decision, ri int) Decision {
 
 func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t event.Target, base Decision) []Decision {
 	base.Resource = t.ID
-	ref := resource.Ref{Kind: t.Kind, ID: t.ID, Place: resource.Place{Account: ev.Account, Region: ev.Region}}
+	// A finding aggregated from another account or region names its own place.
+	ref := resource.Ref{Kind: t.Kind, ID: t.ID, Place: resource.Place{Account: cmp.Or(t.Place.Account, ev.Account), Region: cmp.Or(t.Place.Region, ev.Region)}}
 	res := &Resource{Ref: ref, Exists: true}
 	if e.needs[ri] != 0 {
 		if e.cfg.Inventory == nil {

@@ -1,5 +1,6 @@
 // Package event holds the EventBridge envelope and the typed details ec2guard reads from it:
-// EC2 instance state changes and CloudTrail API calls. Standard library only.
+// EC2 instance state changes, CloudTrail API calls and Security Hub and GuardDuty findings,
+// and the resources each concerns (Targets). Standard library only.
 package event
 
 import (

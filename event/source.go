@@ -8,12 +8,27 @@ import "strings"
 // source ("mallory.app") is whatever a principal allowed events:PutEvents chose to send.
 const SourcePrefixAWS = "aws."
 
-// FromAWS reports whether the event's source is an AWS service's — for an EC2 state change,
-// EC2's own (aws.ec2). Only such events carry CloudTrail and state-change details ec2guard
-// acts on.
+// SourceOf returns the one source that sends events of a detail type ec2guard reads the
+// resources of (EC2's state changes, Security Hub's and GuardDuty's findings), "" for
+// others (CloudTrail calls come from the source of the service called: aws.ec2 for EC2's).
+func SourceOf(detailType string) string {
+	switch detailType {
+	case DetailTypeStateChange:
+		return SourceEC2
+	case DetailTypeSecurityHubFindings:
+		return SourceSecurityHub
+	case DetailTypeGuardDutyFinding:
+		return SourceGuardDuty
+	}
+	return ""
+}
+
+// FromAWS reports whether the event's source is an AWS service's — for a state change or a
+// finding, the very service that sends them (SourceOf). Only such events carry the details
+// ec2guard acts on.
 func (e *Event) FromAWS() bool {
-	if e.DetailType == DetailTypeStateChange {
-		return e.Source == SourceEC2
+	if s := SourceOf(e.DetailType); s != "" {
+		return e.Source == s
 	}
 	return strings.HasPrefix(e.Source, SourcePrefixAWS)
 }

@@ -19,15 +19,16 @@ type Target struct {
 
 // CloudTrail is the part of a CloudTrail API-call detail ec2guard reads.
 type CloudTrail struct {
-	EventID           string          `json:"eventID"`
-	EventName         string          `json:"eventName"`
-	EventSource       string          `json:"eventSource"`
-	EventTime         string          `json:"eventTime"`
-	ErrorCode         string          `json:"errorCode"`
-	ErrorMessage      string          `json:"errorMessage"`
-	UserIdentity      UserIdentity    `json:"userIdentity"`
-	RequestParameters json.RawMessage `json:"requestParameters"`
-	ResponseElements  json.RawMessage `json:"responseElements"`
+	EventID            string          `json:"eventID"`
+	EventName          string          `json:"eventName"`
+	EventSource        string          `json:"eventSource"`
+	EventTime          string          `json:"eventTime"`
+	ErrorCode          string          `json:"errorCode"`
+	ErrorMessage       string          `json:"errorMessage"`
+	RecipientAccountID string          `json:"recipientAccountId"`
+	UserIdentity       UserIdentity    `json:"userIdentity"`
+	RequestParameters  json.RawMessage `json:"requestParameters"`
+	ResponseElements   json.RawMessage `json:"responseElements"`
 }
 
 // UserIdentity is CloudTrail's userIdentity element.
@@ -62,10 +63,11 @@ func (e *Event) CloudTrailDetail() (*CloudTrail, error) {
 	return &ct, nil
 }
 
-// Targets returns the resources an event concerns: the instance of a state change, or what a
-// successful RunInstances, CreateVolume, CreateSnapshot or CreateImage created. A failed call
-// (errorCode) and other events concern nothing; ok reports whether the event is of a kind
-// ec2guard knows how to read resources from.
+// Targets returns the resources an event concerns: the instance of a state change; what a
+// successful CloudTrail call of the table in calls.go created or changed (an account-level
+// call: the account, its ID the account id); the EC2 resources a Security Hub or GuardDuty
+// finding names (findings.go). A failed call (errorCode) and other events concern nothing;
+// known reports whether the event is of a kind ec2guard knows how to read resources from.
 func Targets(e *Event) (targets []Target, known bool, err error) {
 	switch e.DetailType {
 	case DetailTypeStateChange:
@@ -85,49 +87,16 @@ func Targets(e *Event) (targets []Target, known bool, err error) {
 			return nil, true, err
 		}
 		if ct.ErrorCode != "" {
-			return nil, true, nil
+			_, known := callByName[ct.EventName]
+			return nil, known, nil
 		}
-		var resp struct {
-			InstancesSet struct {
-				Items []struct {
-					InstanceID string `json:"instanceId"`
-				} `json:"items"`
-			} `json:"instancesSet"`
-			VolumeID   string `json:"volumeId"`
-			SnapshotID string `json:"snapshotId"`
-			ImageID    string `json:"imageId"`
-		}
-		if len(ct.ResponseElements) > 0 && string(ct.ResponseElements) != "null" {
-			if err := json.Unmarshal(ct.ResponseElements, &resp); err != nil {
-				return nil, true, fmt.Errorf("%s event %s: %w", ct.EventName, e.ID, JSONError(ct.ResponseElements, err, "detail.responseElements"))
-			}
-		}
-		switch ct.EventName {
-		case "RunInstances":
-			for _, it := range resp.InstancesSet.Items {
-				if it.InstanceID != "" {
-					targets = append(targets, Target{Kind: resource.Instance, ID: it.InstanceID})
-				}
-			}
-		case "CreateVolume":
-			targets = appendID(targets, resource.Volume, resp.VolumeID)
-		case "CreateSnapshot":
-			targets = appendID(targets, resource.Snapshot, resp.SnapshotID)
-		case "CreateImage":
-			targets = appendID(targets, resource.Image, resp.ImageID)
-		default:
-			return nil, false, nil
-		}
-		return targets, true, nil
+		return callTargets(e, ct)
+	case DetailTypeSecurityHubFindings:
+		return securityHubTargets(e)
+	case DetailTypeGuardDutyFinding:
+		return guardDutyTargets(e)
 	}
 	return nil, false, nil
-}
-
-func appendID(ts []Target, kind resource.Kind, id string) []Target {
-	if id == "" {
-		return ts
-	}
-	return append(ts, Target{Kind: kind, ID: id})
 }
 
 // Claim is what a CloudTrail event says its call created, in the values that can be checked
