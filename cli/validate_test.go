@@ -48,7 +48,7 @@ func TestValidate(t *testing.T) {
 		{"deploy template checks the topic as validate does", nil, []string{"deploy", "template", "-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=not-an-arn"}, 2, "",
 			`seeds.yaml:17:18: action "notify": parameter "topic": "not-an-arn" is not an SNS topic ARN`},
 		{"a rule that can never act", nil, []string{"validate", "-r", never}, 2, "",
-			"never.yaml:4:7: the pattern selects only events that name no resource ec2guard acts on: CloudTrail StopInstances; ec2guard acts on EC2 Instance State-change Notification events and the CloudTrail calls that create resources and succeed"},
+			"never.yaml:4:7: the pattern selects only events that name no resource ec2guard acts on: CloudTrail StopInstances; ec2guard acts on EC2 Instance State-change Notification events, the CloudTrail calls that create or change an EC2 resource and succeed"},
 		{"an acting rule open to any source", nil, []string{"validate", "-r", open}, 0, "4 rules valid",
 			`open.yaml:2:5: warning: rule "tag-any" acts (tag) but its pattern admits events whatever their source (it does not pin "source"): anyone allowed events:PutEvents can send those, and ec2guard does not act on them; add source: [aws.ec2] (or the aws.* sources it means)`},
 		{"a prefix that lets other sources in", nil, []string{"validate", "-r", open}, 0, "4 rules valid",

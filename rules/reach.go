@@ -4,81 +4,94 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/pattern"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // The reach check. The engine acts only on events that name a resource (event.Targets): EC2
-// state changes, and the successful CloudTrail calls that create instances, volumes, snapshots
-// and images. A rule whose pattern selects none of those never acts — its notify included,
-// since the engine skips such an event before any action — however its filters and actions
-// read. The check keeps, of each pattern, only the fields whose values such events fix
-// (source, detail-type, detail.state, detail.eventName, detail.eventSource, detail.errorCode;
-// the rest, ids, regions, callers, can be anything), and runs that weaker pattern on one event
-// of each kind: if it matches none, the pattern cannot either.
+// state changes, the successful CloudTrail calls of event.Calls (those that create or change
+// an EC2 resource a rule judges), and the Security Hub and GuardDuty findings that name one.
+// A rule whose pattern selects none of those never acts — its notify included, since the
+// engine skips such an event before any action — however its filters and actions read. The
+// check keeps, of each pattern, only the fields whose values such events fix (fixedFields:
+// source, detail-type, the state, the call's name, source and error code, the findings'
+// resource types and states; the rest, ids, regions, callers, can be anything), and runs
+// that weaker pattern on one event of each kind (probes): if it matches none, the pattern
+// cannot either. The same probes give a rule's default kinds (kinds.go).
 
-// createCalls are the CloudTrail calls whose created resources event.Targets returns; a test
-// holds the list to event.Targets over every EC2 action.
-var createCalls = []string{"RunInstances", "CreateVolume", "CreateSnapshot", "CreateImage"}
-
-// actedOn is one event of each kind the engine acts on, as AWS sends them, kept only if
-// event.Targets finds a resource in it.
-func actedOn() [][]byte {
-	var out [][]byte
-	add := func(ev map[string]any) {
-		ev["version"], ev["id"], ev["source"], ev["account"], ev["region"], ev["time"] = "0", "ec2guard-reach-check", "aws.ec2", "123456789012", "us-east-1", "2026-01-01T00:00:00Z"
-		raw, _ := json.Marshal(ev)
-		e, err := event.Parse(raw)
-		if err != nil {
-			return
-		}
-		if ts, known, err := event.Targets(e); err == nil && known && len(ts) > 0 {
-			out = append(out, raw)
-		}
-	}
-	for _, s := range instanceStates {
-		add(map[string]any{"detail-type": event.DetailTypeStateChange, "detail": map[string]any{"instance-id": "i-0123456789abcdef0", "state": s}})
-	}
-	for _, name := range createCalls {
-		add(map[string]any{"detail-type": event.DetailTypeAPICall, "detail": apiCall(name, "")})
-	}
-	return out
+// probe is one event of a kind the engine acts on, as AWS sends it, with the kinds of the
+// resources such an event concerns.
+type probe struct {
+	raw   []byte
+	kinds []resource.Kind
 }
 
-func apiCall(name, errorCode string) map[string]any {
-	d := map[string]any{
-		"eventSource": "ec2.amazonaws.com", "eventName": name,
-		"responseElements": map[string]any{
-			"instancesSet": map[string]any{"items": []any{map[string]any{"instanceId": "i-0123456789abcdef0"}}},
-			"volumeId":     "vol-0123456789abcdef0", "snapshotId": "snap-0123456789abcdef0", "imageId": "ami-0123456789abcdef0",
-		},
+// probes are built once: one per instance state, per call of event.Calls, per ASFF type
+// and workflow status of an active finding, and a GuardDuty finding on an instance.
+var probes = sync.OnceValue(func() []probe {
+	var out []probe
+	add := func(source, detailType string, detail map[string]any, kinds []resource.Kind) {
+		ev := map[string]any{"version": "0", "id": "ec2guard-reach-check", "source": source, "account": "123456789012", "region": "us-east-1",
+			"time": "2026-01-01T00:00:00Z", "detail-type": detailType, "detail": detail}
+		raw, _ := json.Marshal(ev)
+		out = append(out, probe{raw: raw, kinds: kinds})
 	}
+	for _, s := range instanceStates {
+		add(event.SourceEC2, event.DetailTypeStateChange, map[string]any{"instance-id": "i-0123456789abcdef0", "state": s}, []resource.Kind{resource.Instance})
+	}
+	for _, c := range event.Calls() {
+		add(event.SourceEC2, event.DetailTypeAPICall, apiCall(c.Name, ""), event.CallKinds(c.Name))
+	}
+	for _, typ := range slices.Sorted(maps.Keys(event.ASFFTypes)) {
+		for _, status := range []string{"NEW", "NOTIFIED"} {
+			add(event.SourceSecurityHub, event.DetailTypeSecurityHubFindings, map[string]any{"findings": []any{map[string]any{
+				"ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub", "RecordState": "ACTIVE", "Workflow": map[string]any{"Status": status},
+				"Resources": []any{map[string]any{"Type": typ}},
+			}}}, []resource.Kind{event.ASFFTypes[typ]})
+		}
+	}
+	add(event.SourceGuardDuty, event.DetailTypeGuardDutyFinding, map[string]any{
+		"resource": map[string]any{"resourceType": "Instance"}, "service": map[string]any{"archived": false},
+	}, event.GuardDutyKinds)
+	return out
+})
+
+// apiCall is the detail of a CloudTrail record of the call (failed, with errorCode).
+func apiCall(name, errorCode string) map[string]any {
+	d := map[string]any{"eventSource": "ec2.amazonaws.com", "eventName": name}
 	if errorCode != "" {
 		d["errorCode"] = errorCode
 	}
 	return d
 }
 
-// fixedFields are the fields whose values an event the engine acts on fixes.
-var fixedFields = map[string][]string{"": {"source", "detail-type", "detail"}, "detail": {"state", "eventName", "eventSource", "errorCode"}}
+// fixedFields are the paths whose values an event the engine acts on fixes.
+var fixedFields = []string{
+	"source", "detail-type",
+	"detail.state", "detail.eventName", "detail.eventSource", "detail.errorCode",
+	"detail.findings.Resources.Type", "detail.findings.Workflow.Status", "detail.findings.RecordState",
+	"detail.resource.resourceType", "detail.service.archived",
+}
 
 // reach reports rules whose patterns select no event the engine acts on, at the pattern.
 func (l *loader) reach(set *Set) {
-	events := actedOn()
 	for _, r := range set.Rules {
 		weak, ok := weaken(r.Pattern)
 		if !ok {
 			continue // unconstrained where it matters
 		}
-		if matchesAny(weak, events) {
+		if matchesAny(weak, probes()) {
 			continue
 		}
 		at := l.patternAt[r]
 		if failedOnly(weak) {
-			l.errs = append(l.errs, &Error{Loc: at, Msg: "the pattern selects only failed API calls (detail.errorCode), which create nothing: ec2guard acts on " +
+			l.errs = append(l.errs, &Error{Loc: at, Msg: "the pattern selects only failed API calls (detail.errorCode), which change nothing: ec2guard acts on " +
 				actsOnText + "; the rule would never run its actions"})
 			continue
 		}
@@ -87,21 +100,23 @@ func (l *loader) reach(set *Set) {
 	}
 }
 
-var actsOnText = "EC2 Instance State-change Notification events and the CloudTrail calls that create resources and succeed (" + strings.Join(createCalls, ", ") + ")"
+var actsOnText = fmt.Sprintf("EC2 Instance State-change Notification events, the CloudTrail calls that create or change an EC2 resource and succeed "+
+	"(%d calls: RunInstances, AuthorizeSecurityGroupIngress, ModifySnapshotAttribute...; the README lists them) "+
+	"and the Security Hub and GuardDuty findings that name an EC2 resource", len(event.Calls()))
 
-func matchesAny(p *pattern.Pattern, events [][]byte) bool {
-	for _, ev := range events {
-		if ok, err := p.Matches(ev); err == nil && ok {
+func matchesAny(p *pattern.Pattern, probes []probe) bool {
+	for _, pr := range probes {
+		if ok, err := p.Matches(pr.raw); err == nil && ok {
 			return true
 		}
 	}
 	return false
 }
 
-// failedOnly reports whether the weakened pattern selects create calls once they failed.
+// failedOnly reports whether the weakened pattern selects the calls once they failed.
 func failedOnly(p *pattern.Pattern) bool {
-	for _, name := range createCalls {
-		raw, _ := json.Marshal(map[string]any{"version": "0", "source": "aws.ec2", "detail-type": event.DetailTypeAPICall, "detail": apiCall(name, "Client.UnauthorizedOperation")})
+	for _, c := range event.Calls() {
+		raw, _ := json.Marshal(map[string]any{"version": "0", "source": "aws.ec2", "detail-type": event.DetailTypeAPICall, "detail": apiCall(c.Name, "Client.UnauthorizedOperation")})
 		if ok, err := p.Matches(raw); err == nil && ok {
 			return true
 		}
@@ -130,26 +145,25 @@ func weaken(src []byte) (*pattern.Pattern, bool) {
 	return wp, true
 }
 
-// keepFixed returns the part of pattern object p (at level: "" or "detail") on fixed fields.
-// A $or branch left with nothing matches anything, and so does its $or.
-func keepFixed(p map[string]any, level string) map[string]any {
+// keepFixed returns the part of pattern object p (at path prefix: "" or "detail." ...) on
+// fixed fields. A $or branch left with nothing matches anything, and so does its $or.
+func keepFixed(p map[string]any, prefix string) map[string]any {
 	out := map[string]any{}
 	for k, v := range p {
+		path := prefix + k
+		_, obj := v.(map[string]any)
 		switch {
 		case k == "$or":
-			if kept := weakenOr(v, func(b map[string]any) map[string]any { return keepFixed(b, level) }); kept != nil {
+			if kept := weakenOr(v, func(b map[string]any) map[string]any { return keepFixed(b, prefix) }); kept != nil {
 				out[k] = kept
 			}
-		case !slices.Contains(fixedFields[level], k):
-		case k == "detail":
-			if m, ok := v.(map[string]any); ok {
-				if d := keepFixed(m, "detail"); len(d) > 0 {
-					out[k] = d
-				}
-			}
-		default:
-			if _, obj := v.(map[string]any); !obj {
+		case slices.Contains(fixedFields, path):
+			if !obj {
 				out[k] = v
+			}
+		case obj && slices.ContainsFunc(fixedFields, func(f string) bool { return strings.HasPrefix(f, path+".") }):
+			if d := keepFixed(v.(map[string]any), path+"."); len(d) > 0 {
+				out[k] = d
 			}
 		}
 	}

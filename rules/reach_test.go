@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"encoding/json"
-	"slices"
 	"testing"
 
 	"github.com/ec2guard/ec2guard/event"
@@ -10,7 +8,7 @@ import (
 )
 
 func TestReach(t *testing.T) {
-	const acts = "ec2guard acts on EC2 Instance State-change Notification events and the CloudTrail calls that create resources and succeed (RunInstances, CreateVolume, CreateSnapshot, CreateImage); the rule would never run its actions"
+	const acts = "ec2guard acts on EC2 Instance State-change Notification events, the CloudTrail calls that create or change an EC2 resource and succeed (48 calls: RunInstances, AuthorizeSecurityGroupIngress, ModifySnapshotAttribute...; the README lists them) and the Security Hub and GuardDuty findings that name an EC2 resource; the rule would never run its actions"
 	tests := []struct {
 		name, pattern string
 		want          string // "" = the rule can act
@@ -20,7 +18,7 @@ func TestReach(t *testing.T) {
 		{"CreateTags and TerminateInstances", "{detail: {eventName: [CreateTags, TerminateInstances], eventSource: [ec2.amazonaws.com]}}",
 			"3:14: the pattern selects only events that name no resource ec2guard acts on: CloudTrail CreateTags, TerminateInstances;"},
 		{"another service's events", "{source: [aws.s3], detail-type: [Object Created]}", `3:14: the pattern selects only events that name no resource ec2guard acts on: "Object Created" events;`},
-		{"only failed calls", "{detail: {eventName: [RunInstances], errorCode: [{exists: true}]}}", "3:14: the pattern selects only failed API calls (detail.errorCode), which create nothing: " + acts},
+		{"only failed calls", "{detail: {eventName: [RunInstances], errorCode: [{exists: true}]}}", "3:14: the pattern selects only failed API calls (detail.errorCode), which change nothing: " + acts},
 		{"every branch of an $or names nothing", "{$or: [{detail: {eventName: [StopInstances]}}, {detail-type: [Scheduled Event]}]}", "3:14: the pattern selects only events that name no resource"},
 		{"not a state an instance has", "{source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [rebooting]}}", `"EC2 Instance State-change Notification" events;`},
 		{"RunInstances", "{detail-type: [AWS API Call via CloudTrail], detail: {eventName: [RunInstances], errorCode: [{exists: false}]}}", ""},
@@ -29,6 +27,14 @@ func TestReach(t *testing.T) {
 		{"anything from EC2", "{source: [aws.ec2]}", ""},
 		{"one branch acts", "{$or: [{detail: {eventName: [StopInstances]}}, {detail: {eventName: [CreateVolume]}}]}", ""},
 		{"a branch that says nothing fixed", "{$or: [{detail: {eventName: [StopInstances]}}, {region: [eu-west-1]}]}", ""},
+		{"a security group call", "{source: [aws.ec2], detail: {eventName: [AuthorizeSecurityGroupIngress], errorCode: [{exists: false}]}}", ""},
+		{"account settings", "{detail: {eventName: [DisableEbsEncryptionByDefault, ModifyInstanceMetadataDefaults]}}", ""},
+		{"Security Hub findings", "{source: [aws.securityhub], detail-type: [Security Hub Findings - Imported], detail: {findings: {Resources: {Type: [AwsEc2SecurityGroup]}, Compliance: {Status: [FAILED]}}}}", ""},
+		{"GuardDuty findings", "{source: [aws.guardduty], detail-type: [GuardDuty Finding], detail: {severity: [{numeric: ['>=', 7]}]}}", ""},
+		{"findings on no EC2 resource", "{source: [aws.securityhub], detail: {findings: {Resources: {Type: [AwsS3Bucket]}}}}", `3:14: the pattern selects only events that name no resource ec2guard acts on: events from aws.securityhub;`},
+		{"resolved findings only", "{detail-type: [Security Hub Findings - Imported], detail: {findings: {Workflow: {Status: [RESOLVED]}}}}", `"Security Hub Findings - Imported" events;`},
+		{"archived GuardDuty findings only", "{detail-type: [GuardDuty Finding], detail: {service: {archived: [true]}}}", `"GuardDuty Finding" events;`},
+		{"a route", "{detail: {eventName: [CreateRoute]}}", "CloudTrail CreateRoute;"},
 		{"fields any event may have", "{region: [eu-west-1], account: [\"111122223333\"], detail: {eventName: [CreateImage], userIdentity: {type: [IAMUser]}}}", ""},
 	}
 	for _, tt := range tests {
@@ -49,25 +55,21 @@ func TestReach(t *testing.T) {
 	}
 }
 
-// createCalls is what event.Targets reads resources from, over every EC2 action.
-func TestCreateCallsAreTargets(t *testing.T) {
-	var got []string
-	for _, a := range catalog.MustLoad().Expand("ec2:*") {
-		raw, _ := json.Marshal(map[string]any{"id": "e", "source": "aws.ec2", "detail-type": event.DetailTypeAPICall, "detail": apiCall(a.Name, "")})
-		e, err := event.Parse(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ts, known, err := event.Targets(e); err == nil && known && len(ts) > 0 {
-			got = append(got, a.Name)
+// The calls the probes stand for are EC2's actions, and the probes are one per state, call,
+// active finding of each ASFF type and GuardDuty finding.
+func TestProbes(t *testing.T) {
+	cat := catalog.MustLoad()
+	for _, c := range event.Calls() {
+		if len(cat.Expand("ec2:"+c.Name)) != 1 {
+			t.Errorf("%s is no EC2 action", c.Name)
 		}
 	}
-	slices.Sort(got)
-	want := slices.Sorted(slices.Values(createCalls))
-	if !slices.Equal(got, want) {
-		t.Fatalf("event.Targets reads resources from %v; createCalls is %v", got, want)
+	if n, want := len(probes()), len(instanceStates)+len(event.Calls())+2*len(event.ASFFTypes)+1; n != want {
+		t.Fatalf("%d probes, want %d", n, want)
 	}
-	if n := len(actedOn()); n != len(instanceStates)+len(createCalls) {
-		t.Fatalf("%d events the engine acts on, want %d", n, len(instanceStates)+len(createCalls))
+	for _, pr := range probes() {
+		if _, err := event.Parse(pr.raw); err != nil || len(pr.kinds) == 0 {
+			t.Fatalf("probe %s: %v, kinds %v", pr.raw, err, pr.kinds)
+		}
 	}
 }
