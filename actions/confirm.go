@@ -90,7 +90,7 @@ func recordDiff(ct *event.CloudTrail, cl event.Claim, kind, id, rec string) stri
 	differs("reservationId", cl.ReservationID, gc.ReservationID)
 	differs("volumeId", cl.VolumeID, gc.VolumeID)
 	wrapped := &event.Event{ID: cl.EventID, DetailType: event.DetailTypeAPICall, Detail: json.RawMessage(rec)}
-	targets, _, err := event.Targets(wrapped)
+	targets, err := event.Created(wrapped)
 	if err != nil || !slices.Contains(targets, event.Target{Kind: resource.Kind(kind), ID: id}) {
 		diffs = append(diffs, fmt.Sprintf("it did not create %s %s", kind, id))
 	}

@@ -192,6 +192,11 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 	if err != nil {
 		return m, "cannot check the event against the resource: " + err.Error(), nil
 	}
+	if created, err := event.Created(ev); err != nil || !slices.Contains(created, event.Target{Kind: inv.Resource.Kind, ID: id}) {
+		// A call that changed the resource (AttachVolume, ModifyInstanceAttribute...) did not
+		// make its caller the resource's creator.
+		return m, fmt.Sprintf("refused: %s did not create %s %s; the tag action writes only on what a call created", ct.EventName, kind, id), nil
+	}
 	cl, err := ct.Claim()
 	if err != nil {
 		return m, "does not match the resource: " + err.Error(), nil

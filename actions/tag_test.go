@@ -415,3 +415,14 @@ func TestTagKeyAddedSinceRead(t *testing.T) {
 		}
 	}
 }
+
+// A call that changed a resource, not created it, makes its caller no owner: a fresh
+// AttachVolume or ModifyInstanceAttribute tags nothing, before anything is read.
+func TestTagOnlyWhatACallCreated(t *testing.T) {
+	now := time.Now()
+	a := tagAction(t, nil, func() time.Time { return now }, ownerTags)
+	attach := ctEvent(t, "c-1", "AttachVolume", now, mallory, `{"volumeId":"vol-0123","instanceId":"i-0123","device":"/dev/sdf"}`, `{"volumeId":"vol-0123","status":"attaching"}`)
+	wantResult(t, a.Do(context.Background(), on("vol-0123", "volume", false, attach)), engine.Skipped, "refused: AttachVolume did not create volume vol-0123")
+	modify := ctEvent(t, "c-2", "ModifyInstanceAttribute", now, mallory, `{"instanceId":"i-0123","disableApiStop":{"value":false}}`, `{"_return":true}`)
+	wantResult(t, a.Do(context.Background(), on("i-0123", "instance", false, modify)), engine.Skipped, "refused: ModifyInstanceAttribute did not create instance i-0123")
+}
