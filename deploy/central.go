@@ -82,7 +82,7 @@ func Central(o Options) (*Template, error) {
 	}
 
 	stmts := []map[string]any{
-		readStatement(),
+		readStatement(o.Rules),
 	}
 	stmts = append(stmts, actionStatements(o.Rules, false)...)
 	stmts = append(stmts,

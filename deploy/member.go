@@ -34,7 +34,7 @@ func Member(o Options) (*Template, error) {
 	forwarder.Properties["RoleName"] = ForwarderRole
 	res["ForwarderRole"] = forwarder
 	res["ForwardDeadLetterQueue"] = deadLetterQueue()
-	stmts := []map[string]any{readStatement()}
+	stmts := []map[string]any{readStatement(o.Rules)}
 	stmts = append(stmts, actionStatements(o.Rules, true)...)
 	res["RemediationRole"] = Resource{
 		Type: "AWS::IAM::Role",

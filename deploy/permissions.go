@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -17,6 +18,26 @@ var arnOf = map[string]string{
 	"network-interface": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/",
 	"snapshot":          "arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/",
 	"image":             "arn:${AWS::Partition}:ec2:${AWS::Region}::image/",
+}
+
+// readActions are the reads the rules make: what every deployment's actions read
+// (actions.ReadPermissions), and for each kind a rule judges, the kind's Describe (a scan
+// lists it) and the calls of its filters' needs (resource.ReadActions) — as the engine reads
+// it, with the needs of all the rule's filters, which a kind's reader keeps of what it can
+// fetch.
+func readActions(set *rules.Set) []string {
+	acts := slices.Clone(actions.ReadPermissions)
+	for _, r := range set.Rules {
+		var needs resource.Needs
+		for _, f := range r.Filters {
+			needs |= f.Needs()
+		}
+		for _, k := range r.Resources {
+			acts = append(acts, resource.ReadActions(k, needs|resource.NeedDescribe)...)
+		}
+	}
+	slices.Sort(acts)
+	return slices.Compact(acts)
 }
 
 // actionStatements are the policy statements the rules' actions need: one per rule and

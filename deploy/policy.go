@@ -37,7 +37,7 @@ func Policy(o PolicyOptions) ([]byte, error) {
 	}
 	part, acct, region := orAny(o.Partition, "aws"), orAny(o.Account, "*"), orAny(o.Region, "*")
 	resolve := strings.NewReplacer("${AWS::Partition}", part, "${AWS::AccountId}", acct, "${AWS::Region}", region)
-	stmts := []map[string]any{readStatement()}
+	stmts := []map[string]any{readStatement(o.Rules)}
 	for _, st := range actionStatements(o.Rules, false) {
 		if res, ok := st["Resource"].([]any); ok {
 			var arns []string

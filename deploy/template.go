@@ -22,7 +22,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -219,7 +218,7 @@ func deadLetterQueue() Resource {
 	}
 }
 
-// readStatement grants the reads every deployment makes (actions.ReadPermissions).
-func readStatement() map[string]any {
-	return map[string]any{"Sid": "ReadResources", "Effect": "Allow", "Action": actions.ReadPermissions, "Resource": "*"}
+// readStatement grants the reads the rules make (readActions).
+func readStatement(set *rules.Set) map[string]any {
+	return map[string]any{"Sid": "ReadResources", "Effect": "Allow", "Action": readActions(set), "Resource": "*"}
 }

@@ -47,7 +47,13 @@ func loadRules(t testing.TB, src string) *rules.Set {
 func templates(t testing.TB) map[string]*Template {
 	t.Helper()
 	set, src := seeds(t)
-	o := Options{Rules: set, Vars: UsedVars(src, map[string]string{"topic": topic, "unused": "x"})}
+	return templatesOf(t, Options{Rules: set, Vars: UsedVars(src, map[string]string{"topic": topic, "unused": "x"})})
+}
+
+// templatesOf are the three templates of these options: single account, Organization
+// central, member.
+func templatesOf(t testing.TB, o Options) map[string]*Template {
+	t.Helper()
 	single, err := Central(o)
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +290,7 @@ func TestCfnLint(t *testing.T) {
 func TestFilterConditions(t *testing.T) {
 	set := loadRules(t, `rules:
   - name: scoped
-    pattern: {source: [aws.ec2]}
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification]}
     filters:
       - {tag: Env, one-of: [prod, staging]}
       - {tag: Env, equals: prod}
