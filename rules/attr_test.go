@@ -40,7 +40,7 @@ func res(kind resource.Kind, attrs map[string]any) *resource.Resource {
 // loadFilter loads one rule judging kinds with the filter given in flow YAML.
 func loadFilter(t *testing.T, kinds, filter string) (*Filter, error) {
 	t.Helper()
-	src := "rules:\n  - name: r\n    pattern: {source: [aws.ec2]}\n"
+	src := "rules:\n  - name: r\n    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification]}\n"
 	if kinds != "" {
 		src += "    resources: " + kinds + "\n"
 	}
