@@ -28,7 +28,7 @@ var arnOf = map[string]string{
 func readActions(set *rules.Set) []string {
 	acts := slices.Clone(actions.ReadPermissions)
 	for _, r := range set.Rules {
-		var needs resource.Needs
+		needs := r.Timing.Needs() // as the engine reads: min-age and exceptions read too
 		for _, f := range r.Filters {
 			needs |= f.Needs()
 		}
