@@ -394,13 +394,17 @@ func (e *Engine) apply(ctx context.Context, ev *event.Event, ri int, res *Resour
 			return []Decision{base}
 		}
 	}
-	if d, spared := e.spare(ev, r, res, base); spared { // timing.go
+	d, only, spared := e.spare(ev, r, res, base) // timing.go
+	if spared {
 		return []Decision{d}
 	}
 	var out []Decision
 	var earlier []Step // what the rule's actions did so far on this resource, for the later ones
 	incomplete, elsewhere := false, false
 	for ai, act := range e.actions[ri] {
+		if !only(act.Name()) {
+			continue // the rule's schedule takes the other of start and stop (timing.go)
+		}
 		d, refused := base, false
 		d.Action = act.Name()
 		key := ev.ID + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + ref.Key()

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -74,10 +75,10 @@ func TestTiming(t *testing.T) {
 	}
 }
 
-// grace and schedule are read and checked, but the engine refuses a rule with them rather
-// than act at once as if the rule said nothing.
+// grace is read and checked, but the engine refuses a rule with it rather than act at once
+// as if the rule said nothing.
 func TestTimingNotActedOnYet(t *testing.T) {
-	for _, key := range []string{"grace: 3d", "schedule: off=19:00"} {
+	for _, key := range []string{"grace: 3d", "grace: {business-days: 1}"} {
 		src := strings.Replace(timingRules, "    min-age: 10m\n", "    "+key+"\n", 1)
 		set, err := rules.Load("r.yaml", []byte(src), rules.Options{})
 		if err != nil {
@@ -86,6 +87,82 @@ func TestTimingNotActedOnYet(t *testing.T) {
 		_, err = New(Config{Rules: set, NewAction: func(s rules.ActionSpec) (Action, error) { return &recorder{name: s.Name}, nil }})
 		if word, _, _ := strings.Cut(key, ":"); err == nil || !strings.Contains(err.Error(), word+" is checked by validate but not yet acted on") {
 			t.Errorf("%s: %v", key, err)
+		}
+	}
+}
+
+const scheduleRules = `schedules:
+  office-hours: {off: "19:00", on: "08:00", timezone: Europe/Paris, days: mon-fri}
+rules:
+  - name: off-hours
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [running, stopped]}}
+    schedule: {tag: "ec2guard:schedule", default: office-hours}
+    actions: [stop, start, notify]
+    mode: enforce
+`
+
+// A rule's schedule picks which of its start and stop runs, or leaves the instance alone.
+func TestSchedule(t *testing.T) {
+	set, err := rules.Load("r.yaml", []byte(scheduleRules), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	ny, _ := time.LoadLocation("America/New_York")
+	at := func(l *time.Location, s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	var now time.Time
+	inv := &inventory{res: map[string]*Resource{}}
+	eng, err := New(Config{
+		Rules: set, Inventory: inv, Now: func() time.Time { return now },
+		NewAction: func(s rules.ActionSpec) (Action, error) {
+			return &recorder{name: s.Name, mutating: s.Name != "notify"}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		name  string
+		now   time.Time
+		state resource.State
+		since time.Time
+		tags  map[string]string
+		want  string // the actions run, or the skip reason
+	}{
+		{"Monday morning after the clocks went forward", at(paris, "2026-03-30 08:05"), resource.Stopped, at(paris, "2026-03-27 19:01"), nil, "start notify"},
+		{"a minute early", at(paris, "2026-03-30 07:59"), resource.Stopped, at(paris, "2026-03-27 19:01"), nil, "stopped since the scheduled stop at 2026-03-27 19:00 CET"},
+		{"a manual stop is respected", at(paris, "2026-03-30 10:00"), resource.Stopped, at(paris, "2026-03-30 09:30"), nil, "stopped by hand at 2026-03-30 09:30 CEST"},
+		{"until the next scheduled start", at(paris, "2026-03-31 08:00"), resource.Stopped, at(paris, "2026-03-30 09:30"), nil, "start notify"},
+		{"the evening stop", at(paris, "2026-03-30 19:05"), resource.Running, at(paris, "2026-03-30 08:01"), nil, "stop notify"},
+		{"an inline schedule in the tag, New York after its change", at(ny, "2026-03-09 18:00"), resource.Running, at(ny, "2026-03-09 08:00"),
+			map[string]string{"ec2guard:schedule": "off=17:30 tz=America/New_York"}, "stop notify"},
+		{"a tag naming no schedule", at(paris, "2026-03-30 19:05"), resource.Running, at(paris, "2026-03-30 08:01"),
+			map[string]string{"ec2guard:schedule": "weekend"}, `the instance's ec2guard:schedule tag: schedule "weekend": no schedule of that name`},
+		{"read without its transition time", at(paris, "2026-03-30 19:05"), resource.Running, time.Time{}, nil, "read without its StateTransitionTime"},
+	} {
+		id := fmt.Sprintf("i-%d", i)
+		now = tc.now
+		inv.res[id] = &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: id}, Exists: true, State: tc.state, Tags: tc.tags, Attrs: map[string]any{}}
+		if !tc.since.IsZero() {
+			inv.res[id].Attrs["StateTransitionTime"] = tc.since
+		}
+		ds := eng.Handle(t.Context(), stateEvent("e-"+id, id, string(tc.state)))
+		var got []string
+		for _, d := range ds {
+			if d.Outcome == Skipped {
+				got = append(got, d.Reason)
+			} else {
+				got = append(got, d.Action)
+			}
+		}
+		if g := strings.Join(got, " "); !strings.Contains(g, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, g, tc.want)
 		}
 	}
 }

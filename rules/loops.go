@@ -219,6 +219,9 @@ func (l *loader) loops(set *Set) {
 		}
 		var edges []edge
 		for a, ra := range set.Rules {
+			if ra.Schedule != nil {
+				continue // a schedule acts only against its last transition, never on a change made after it (owners.go)
+			}
 			for _, act := range ra.Actions {
 				from, to := l.opts.Transitions(act.Name, act.Params)
 				if !statesAdmit(ra.Filters, from) {
@@ -226,6 +229,9 @@ func (l *loader) loops(set *Set) {
 				}
 				for k, s := range to {
 					for _, b := range hits[s] {
+						if set.Rules[b].Schedule != nil {
+							continue // nor does it act on the change another rule made
+						}
 						if l.follows(ra, set.Rules[b], in, to[k:]) {
 							edges = append(edges, edge{from: a, to: b, action: act.Name, state: s})
 						}

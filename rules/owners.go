@@ -491,12 +491,8 @@ func (t Timing) Needs() resource.Needs {
 // NotActedOn says which of the timing's keys the engine does not act on yet ("" when none): a rule
 // that has one is refused where it would run, rather than run as if it said nothing.
 func (t Timing) NotActedOn() string {
-	var not []string
 	if !t.Grace.Zero() {
-		not = append(not, "grace")
+		return "grace"
 	}
-	if t.Schedule != nil {
-		not = append(not, "schedule")
-	}
-	return strings.Join(not, " and ")
+	return ""
 }

@@ -203,3 +203,15 @@ func FuzzLoadOwners(f *testing.F) {
 		}
 	})
 }
+
+// A rule whose schedule picks between its start and stop is no loop: it acts only against its
+// last transition, never on a change made after it. Without the schedule it is one.
+func TestScheduleIsNoLoop(t *testing.T) {
+	const rule = "rules:\n  - name: office\n    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [running, stopped]}}\n    actions: [stop, start]\n"
+	if _, err := Load("r.yaml", []byte(rule+"    schedule: off=19:00;on=08:00\n"), Options{Transitions: testTransitions}); err != nil {
+		t.Errorf("with a schedule: %v", err)
+	}
+	if _, err := Load("r.yaml", []byte(rule), Options{Transitions: testTransitions}); err == nil || !strings.Contains(err.Error(), "loop") {
+		t.Errorf("without a schedule: %v", err)
+	}
+}

@@ -173,17 +173,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("rules: [{name: a, pattern: " + strings.Repeat("{a: ", 120) + "[1]" + strings.Repeat("}", 120) + ", actions: [start]}]"))
 	// The loop and reach checks run too, on the start and stop transitions of package actions
 	// (which this package's tests cannot import).
-	transitions := func(name string, _ map[string]any) (from, to []string) {
-		switch name {
-		case "start":
-			return []string{"stopping", "stopped"}, []string{"pending", "running"}
-		case "stop":
-			return []string{"pending", "running"}, []string{"stopping", "stopped"}
-		}
-		return nil, nil
-	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		set, err := Load("f.yaml", src, Options{Vars: map[string]string{"topic": "t"}, Transitions: transitions, Reach: true})
+		set, err := Load("f.yaml", src, Options{Vars: map[string]string{"topic": "t"}, Transitions: testTransitions, Reach: true})
 		if err != nil {
 			var errs Errors
 			if !errors.As(err, &errs) || len(errs) == 0 {
@@ -195,4 +186,16 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal("a loaded set has no rules or no matcher")
 		}
 	})
+}
+
+// testTransitions are the start and stop transitions of package actions (which this
+// package's tests cannot import), for the loop and reach checks.
+func testTransitions(name string, _ map[string]any) (from, to []string) {
+	switch name {
+	case "start":
+		return []string{"stopping", "stopped"}, []string{"pending", "running"}
+	case "stop":
+		return []string{"pending", "running"}, []string{"stopping", "stopped"}
+	}
+	return nil, nil
 }
