@@ -114,6 +114,7 @@ AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).`,
 		newDemoCommand(streams),
 		newTestPatternCommand(streams),
 		newIAMCommand(streams),
+		newControlsCommand(streams),
 	)
 	return root
 }
