@@ -115,6 +115,7 @@ AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).`,
 		newTestPatternCommand(streams),
 		newIAMCommand(streams),
 		newControlsCommand(streams),
+		newReportCommand(streams),
 	)
 	return root
 }
