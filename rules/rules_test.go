@@ -171,6 +171,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("rules:\n  - name: a\n    pattern: &p {source: [*p]}\n    actions: [start]\n"))
 	f.Add([]byte("rules: [{name: a, pattern: {source: [x]}, actions: [&a {tag: {tags: {k: *a}}}]}]"))
 	f.Add([]byte("rules: [{name: a, pattern: " + strings.Repeat("{a: ", 120) + "[1]" + strings.Repeat("}", 120) + ", actions: [start]}]"))
+	f.Add([]byte("rules:\n  - name: a\n    pattern: {source: [aws.ec2]}\n    resources: [instance, security-group]\n    filters:\n      - {attr: 'NetworkInterfaces[].Groups[].GroupName', match: all, one-of: [web]}\n      - {attr: MetadataOptions.HttpTokens, not-equals: required}\n      - {attr: LaunchTime, older-than: 1d12h}\n      - {ingress: {ports: [22, \"8000-8100\"], protocol: tcp, from: [203.0.113.0/24]}}\n    actions: [start]\n"))
+	f.Add([]byte("rules: [{name: a, pattern: {source: [aws.ec2]}, resources: [instance], filters: [{exposed: {ports: [22]}}, {stopped-for: 30d}, {attr: UserData, contains: x}], actions: [stop]}, {name: b, pattern: {source: [aws.ec2]}, resources: [snapshot, volume], filters: [{public: true}], actions: [start]}]"))
 	// The loop and reach checks run too, on the start and stop transitions of package actions
 	// (which this package's tests cannot import).
 	f.Fuzz(func(t *testing.T, src []byte) {
