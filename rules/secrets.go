@@ -31,16 +31,19 @@ type secretDetector struct {
 	name       string
 	re         *regexp.Regexp
 	minEntropy float64
+	// keys are words (lower case) of which a match holds one: user data without any of
+	// them is not run through the pattern, which keeps a scan of plain scripts cheap.
+	keys []string
 }
 
 var secretDetectors = []secretDetector{
-	{"AWS secret access key", regexp.MustCompile(`(?i)(?:aws|amazon|amzn|secret[_-]?access|access[_-]?key)[\w.\-]{0,32}?["']?\s*(?:=|:|=>)\s*["']?([A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)`), 4.0},
-	{"AWS session token", regexp.MustCompile(`(?i)aws.?(?:session.?)?token["']?\s*(?:=|:|=>)\s*["']?([A-Za-z0-9/+=]{16,})`), 3.5},
-	{"private key", regexp.MustCompile(`(-----BEGIN [A-Z0-9 ]{0,20}PRIVATE KEY[A-Z0-9 ]{0,20}-----)`), 0},
-	{"private key (base64 PEM)", regexp.MustCompile(`(LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBEU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0|LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t|LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS)`), 0},
-	{"password", regexp.MustCompile(`(?i)pass(?:word|wd)?["']?\s*(?:=|:|=>)\s*["']?([^\s"'$<%{}()]{5,})`), 2.5},
-	{"password", regexp.MustCompile(`(?i)password\b.{0,16}?["']([^$<%@.,\s'"(){}&/#\-][^\s'"(){}/]{4,})["']`), 2.5},
-	{"secret or API key", regexp.MustCompile(`(?i)(?:secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token)[\w.\-]{0,20}?["']?\s*(?:=|:|=>)\s*["']?([0-9A-Za-z_\-]{32,64})\b`), 3.5},
+	{"AWS secret access key", regexp.MustCompile(`(?i)(?:aws|amazon|amzn|secret[_-]?access|access[_-]?key)[\w.\-]{0,32}?["']?\s*(?:=|:|=>)\s*["']?([A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)`), 4.0, []string{"aws", "amazon", "amzn", "secret", "access"}},
+	{"AWS session token", regexp.MustCompile(`(?i)aws.?(?:session.?)?token["']?\s*(?:=|:|=>)\s*["']?([A-Za-z0-9/+=]{16,})`), 3.5, []string{"token"}},
+	{"private key", regexp.MustCompile(`(-----BEGIN [A-Z0-9 ]{0,20}PRIVATE KEY[A-Z0-9 ]{0,20}-----)`), 0, []string{"private key"}},
+	{"private key (base64 PEM)", regexp.MustCompile(`(LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBEU0EgUFJJVkFURSBLRVktLS0t|LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0|LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t|LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS)`), 0, []string{"ls0tls1crudjti"}},
+	{"password", regexp.MustCompile(`(?i)pass(?:word|wd)?["']?\s*(?:=|:|=>)\s*["']?([^\s"'$<%{}()]{5,})`), 2.5, []string{"pass"}},
+	{"password", regexp.MustCompile(`(?i)password\b.{0,16}?["']([^$<%@.,\s'"(){}&/#\-][^\s'"(){}/]{4,})["']`), 2.5, []string{"pass"}},
+	{"secret or API key", regexp.MustCompile(`(?i)(?:secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token)[\w.\-]{0,20}?["']?\s*(?:=|:|=>)\s*["']?([0-9A-Za-z_\-]{32,64})\b`), 3.5, []string{"secret", "api", "token"}},
 }
 
 // maxUserData bounds what is read of compressed user data (AWS takes 16 KB of it, encoded).
@@ -109,7 +112,11 @@ func scanSecrets(ud string) string {
 		}
 		ud = b.String()
 	}
+	lower := strings.ToLower(ud)
 	for _, d := range secretDetectors {
+		if !containsAny(lower, d.keys) {
+			continue
+		}
 		for _, m := range d.re.FindAllStringSubmatchIndex(ud, -1) {
 			if d.minEntropy > 0 && entropy(ud[m[2]:m[3]]) < d.minEntropy {
 				continue
@@ -136,4 +143,13 @@ func entropy(s string) float64 {
 		}
 	}
 	return h
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
