@@ -79,7 +79,7 @@ func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
 			now = time.Now
 		}
 		t := &tag{base: b, templates: map[string]tmpl{}, now: now,
-			window: cmp.Or(f.Window, ClaimWindow), attach: cmp.Or(f.Attach, AttachWindow), reads: map[string]*eventRead{}}
+			window: cmp.Or(f.Window, ClaimWindow), attach: cmp.Or(f.Attach, AttachWindow)}
 		t.overwrite, _ = spec.Params["overwrite"].(bool)
 		t.confirm, _ = spec.Params["confirm"].(bool)
 		for k, v := range spec.Params["tags"].(map[string]any) {
@@ -146,7 +146,7 @@ func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Insta
 		r := skipped("%s acts on instances, not a %s", b.name, inv.Resource.Kind)
 		return nil, &r
 	}
-	if r := inv.Resource; r.Exists && r.State != "" && !inv.Reread {
+	if r := inv.Resource; r.Exists && r.State != "" && r.Read.Has(resource.NeedDescribe) && !inv.Reread {
 		return &awsapi.Instance{ID: r.ID, State: string(r.State), Tags: r.Tags}, nil
 	}
 	in, err := b.api.DescribeInstance(ctx, inv.Resource.Region, inv.Resource.ID)
@@ -227,7 +227,7 @@ func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	if in.State != "running" && in.State != "pending" {
 		return skipped("%s is %s: nothing to stop", in.ID, in.State)
 	}
-	protected, err := a.api.StopProtected(ctx, inv.Resource.Region, in.ID)
+	protected, err := a.stopProtected(ctx, inv)
 	if err != nil {
 		return failed("reading the stop protection of "+in.ID, err)
 	}
@@ -259,6 +259,22 @@ func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	}
 	return applied("stopped %s (it was %s)", in.ID, in.State)
 }
+
+// stopProtected reads DisableApiStop: from the engine's read where a filter had it read,
+// else with a call of its own (only an instance about to be stopped needs it).
+func (a *stop) stopProtected(ctx context.Context, inv engine.Invocation) (bool, error) {
+	if r := inv.Resource; r.Read.Has(resource.NeedProtection) && !inv.Reread {
+		v, _ := r.Attrs["DisableApiStop"].(bool)
+		return v, nil
+	}
+	return a.api.StopProtected(ctx, inv.Resource.Region, inv.Resource.ID)
+}
+
+// Needs implements engine.Reading: start, stop and protect decide on the instance's state,
+// which the engine's read of the target gives them.
+func (a *start) Needs() resource.Needs   { return resource.NeedDescribe }
+func (a *stop) Needs() resource.Needs    { return resource.NeedDescribe }
+func (a *protect) Needs() resource.Needs { return resource.NeedDescribe }
 
 type protect struct {
 	base
@@ -349,13 +365,13 @@ func (i Inventory) Get(ctx context.Context, ref resource.Ref, _ resource.Needs) 
 		if err != nil {
 			return nil, err
 		}
-		r.Exists, r.State, r.Tags = true, resource.State(in.State), in.Tags
+		r.Exists, r.State, r.Tags, r.Read = true, resource.State(in.State), in.Tags, resource.NeedDescribe
 		return r, nil
 	}
 	tags, err := i.API.ResourceTags(ctx, region, id)
 	if err != nil {
 		return nil, err
 	}
-	r.Exists, r.Tags = true, tags
+	r.Exists, r.Tags, r.Read = true, tags, resource.NeedDescribe
 	return r, nil
 }

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ec2guard/ec2guard/awsapi"
@@ -31,23 +30,7 @@ type tag struct {
 
 	now            func() time.Time
 	window, attach time.Duration
-	mu             sync.Mutex
-	reads          map[string]*eventRead // per event and kind, while its targets are handled
 }
-
-// eventRead is one event's read of the resources it names. The engine runs the action once
-// per target, and an event may name a whole fleet: the first target's run reads them all in
-// one Describe (and their parts in one more), the others reuse it.
-type eventRead struct {
-	once  sync.Once
-	at    time.Time
-	found map[string]*awsapi.Created
-	recs  []string // LookupEvents' records of the event (confirm)
-	err   error
-}
-
-// readReuse bounds how long an event's read serves its other targets.
-const readReuse = 30 * time.Second
 
 func (a *tag) Mutating() bool { return true }
 
@@ -115,7 +98,7 @@ func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 		if err != nil {
 			return failed(fmt.Sprintf("writing tag %s on %s (written before it: %s)", k, strings.Join(ids, ", "), describeWritten(written, want)), err)
 		}
-		a.remember(inv, done, k, want[k])
+		remember(m.read, done, k, want[k])
 	}
 	tail := ""
 	if len(refused) > 0 {
@@ -173,6 +156,7 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 			r := failed("reading "+kind+" "+id+" and what belongs to it", err)
 			return m, "", &r
 		}
+		m.read = now
 		r := now[id]
 		if r == nil {
 			return m, fmt.Sprintf("%s %s no longer exists", kind, id), nil
@@ -224,96 +208,45 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 		return m, "", &r
 	}
 	m, why = c.target(cl, kind, id, now[id])
+	m.read = now
 	return m, why, nil
 }
 
-// read returns the event's resources of the target's kind as they are now: every target of
-// the event in one read, shared by the runs of its other targets for a little while.
+// read returns the event's resources of the target's kind, in its place, as they are now:
+// every such target the engine hands the action (Invocation.Targets) in one read, done once
+// in the event's handling (Invocation.Once) and shared by the runs of its other targets.
 func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsapi.Created, error) {
-	kind, id := string(inv.Resource.Kind), inv.Resource.ID
-	ids := []string{id}
-	key := ""
-	if ev := inv.Event; ev != nil {
-		if ts, _, err := event.Targets(ev); err == nil {
-			for _, t := range ts {
-				if string(t.Kind) == kind {
-					ids = append(ids, t.ID)
-				}
-			}
+	r := inv.Resource
+	ids := []string{r.ID}
+	for _, t := range inv.Targets {
+		if t.Kind == r.Kind && t.Place == r.Place && t.ID != r.ID {
+			ids = append(ids, t.ID)
 		}
-		key = inv.Resource.Account + "|" + inv.Resource.Region + "|" + kind + "|" + ev.ID
 	}
-	if key == "" || len(ids) <= 2 {
-		// One target: nothing to share.
-		return a.api.CreatedResources(ctx, inv.Resource.Region, kind, ids)
-	}
-	r, err := a.shared(key, func(r *eventRead) error {
-		var err error
-		r.found, err = a.api.CreatedResources(ctx, inv.Resource.Region, kind, ids)
-		return err
+	v, err := inv.Once("tag read|"+r.Account+"|"+r.Region+"|"+string(r.Kind), func() (any, error) {
+		return a.api.CreatedResources(ctx, r.Region, string(r.Kind), ids)
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return copyFound(r.found), nil
+	return v.(map[string]*awsapi.Created), nil
 }
 
 // lookup returns CloudTrail's records of the event, asked once for all its targets.
 func (a *tag) lookup(ctx context.Context, inv engine.Invocation, eventID string) ([]string, error) {
-	key := "confirm|" + inv.Resource.Account + "|" + inv.Resource.Region + "|" + inv.Event.ID
-	r, err := a.shared(key, func(r *eventRead) error {
-		var err error
-		r.recs, err = a.api.LookupEvent(ctx, inv.Resource.Region, eventID)
-		return err
+	v, err := inv.Once("tag confirm|"+inv.Resource.Account+"|"+inv.Resource.Region, func() (any, error) {
+		return a.api.LookupEvent(ctx, inv.Resource.Region, eventID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return r.recs, nil
+	return v.([]string), nil
 }
 
-// shared runs load once for key among the runs of one event's targets (for readReuse); a load
-// that fails is not kept, so the next run tries again.
-func (a *tag) shared(key string, load func(*eventRead) error) (*eventRead, error) {
-	now := time.Now()
-	a.mu.Lock()
-	r := a.reads[key]
-	if r == nil || now.Sub(r.at) > readReuse {
-		for k, old := range a.reads {
-			if now.Sub(old.at) > readReuse {
-				delete(a.reads, k)
-			}
-		}
-		r = &eventRead{at: now}
-		a.reads[key] = r
-	}
-	a.mu.Unlock()
-	r.once.Do(func() { r.err = load(r) })
-	if r.err != nil {
-		a.mu.Lock()
-		if a.reads[key] == r {
-			delete(a.reads, key)
-		}
-		a.mu.Unlock()
-		return nil, r.err
-	}
-	return r, nil
-}
-
-// remember records what was written in the event's shared read, so that its other targets
-// (which may share a part) see it.
-func (a *tag) remember(inv engine.Invocation, ids []string, k, v string) {
-	if inv.Event == nil {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	r := a.reads[inv.Resource.Account+"|"+inv.Resource.Region+"|"+string(inv.Resource.Kind)+"|"+inv.Event.ID]
-	if r == nil || r.found == nil {
-		return
-	}
+// remember records what was written in the event's read (found), so that its other targets,
+// which may share a part, see it. A tag map is replaced, never changed: what an earlier run
+// took from the read stays as it was read.
+func remember(found map[string]*awsapi.Created, ids []string, k, v string) {
 	set := func(tags *map[string]string, id string) {
 		if slices.Contains(ids, id) {
 			m := maps.Clone(*tags)
@@ -324,23 +257,12 @@ func (a *tag) remember(inv engine.Invocation, ids []string, k, v string) {
 			*tags = m
 		}
 	}
-	for _, c := range r.found {
+	for _, c := range found {
 		set(&c.Tags, c.ID)
 		for i := range c.Parts {
 			set(&c.Parts[i].Tags, c.Parts[i].ID)
 		}
 	}
-}
-
-// copyFound copies a shared read, so one run's use of it cannot race another's update.
-func copyFound(in map[string]*awsapi.Created) map[string]*awsapi.Created {
-	out := make(map[string]*awsapi.Created, len(in))
-	for id, c := range in {
-		cc := *c
-		cc.Parts = slices.Clone(c.Parts)
-		out[id] = &cc
-	}
-	return out
 }
 
 // write adds tag k=v to ids in one call. Where IAM refuses it (a grant that allows adding a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/internal/faultproxy"
 	"github.com/ec2guard/ec2guard/internal/mototest"
+	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -90,9 +92,30 @@ func launched(t *testing.T, f *mototest.Fleet, id string) (reservation string, a
 	return *out.Reservations[0].ReservationId, *out.Reservations[0].Instances[0].LaunchTime, f.Attached(id)
 }
 
+// on is the invocation the engine makes of tag on one target of ev: with the event's other
+// targets, as the engine hands them, and the event's handling's Scope (one per event).
 func on(id, kind string, dry bool, ev *event.Event) engine.Invocation {
-	return inv(id, kind, dry, ev)
+	in := inv(id, kind, dry, ev)
+	if ev == nil {
+		return in
+	}
+	scopesMu.Lock()
+	defer scopesMu.Unlock()
+	if scopes[ev] == nil {
+		scopes[ev] = &engine.Scope{}
+	}
+	in.Scope = scopes[ev]
+	ts, _, _ := event.Targets(ev)
+	for _, t := range ts {
+		in.Targets = append(in.Targets, &engine.Resource{Ref: resource.Ref{Kind: t.Kind, ID: t.ID, Place: in.Resource.Place}})
+	}
+	return in
 }
+
+var (
+	scopesMu sync.Mutex
+	scopes   = map[*event.Event]*engine.Scope{}
+)
 
 func wantTags(t *testing.T, f *mototest.Fleet, owner, principal string, ids ...string) {
 	t.Helper()

@@ -56,7 +56,8 @@ func (c checker) stale(cl event.Claim, replay bool) string {
 // as read, and why the others do not.
 type match struct {
 	ok      []found
-	refused []string // "ID: why", for what came with the target but is not the call's
+	refused []string                   // "ID: why", for what came with the target but is not the call's
+	read    map[string]*awsapi.Created // the event's read the verification was made on
 }
 
 type found struct {

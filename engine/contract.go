@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 
 	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/resource"
@@ -37,8 +38,12 @@ const (
 type Invocation struct {
 	Rule     string
 	Event    *event.Event
-	Resource *Resource // as read for the filters
-	DryRun   bool      // decide and report, never call a mutating API
+	Resource *Resource // as read for the filters, with what the actions need (see Reading)
+	// Targets are every resource the event concerns that its rules judge, as the engine read
+	// them, Resource among them: for an action that acts on what a call did as a whole (tag:
+	// the instances of one launch, read together).
+	Targets []*Resource
+	DryRun  bool // decide and report, never call a mutating API
 	// Reread asks the action to read the resource again even if Resource holds a fresh state
 	// (set by actions themselves while they wait on a transition).
 	Reread bool
@@ -51,6 +56,42 @@ type Invocation struct {
 	// decided to act, and only then is the action counted against the loop budget and the
 	// blast-radius caps. An action that finds nothing to do is never counted.
 	BeforeMutating func(ctx context.Context) error
+
+	// Scope is the handling of one event (or one scan's resource) the invocation is part of:
+	// what its actions share through Once. The engine sets it; a caller that runs actions
+	// itself (a test) gives the invocations of one event one Scope.
+	Scope *Scope
+}
+
+// Scope holds what the actions of one event's handling share (Invocation.Once). The zero
+// value is ready to use.
+type Scope struct {
+	mu sync.Mutex
+	m  map[string]any
+}
+
+// Once runs load once per key within the invocation's Scope (every rule, action and target of
+// one event) and gives its value to every later call with that key: what an action reads of
+// all the event's targets together is read once. A load that fails is not kept, so the next
+// target tries again. Without a Scope it just loads.
+func (inv Invocation) Once(key string, load func() (any, error)) (any, error) {
+	s := inv.Scope
+	if s == nil {
+		return load()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.m[key]; ok {
+		return v, nil
+	}
+	v, err := load()
+	if err == nil {
+		if s.m == nil {
+			s.m = map[string]any{}
+		}
+		s.m[key] = v
+	}
+	return v, err
 }
 
 // MayMutate asks the budget whether the action may make its mutating call now. A non-nil
@@ -116,4 +157,11 @@ type Action interface {
 // with such an action (Engine.Unscanned says which, and why).
 type CallBound interface {
 	NeedsCall() bool
+}
+
+// Reading is an Action that says what it needs read of its resource (start, stop and protect:
+// the instance's state), so that the engine's one read of each target includes it and the
+// action reads again only what its check-before-act needs (a state after a wait).
+type Reading interface {
+	Needs() resource.Needs
 }

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -123,7 +124,7 @@ type Config struct {
 type Engine struct {
 	cfg     Config
 	actions [][]Action       // per rule, per action
-	needs   []resource.Needs // per rule: what its filters need read of a resource
+	needs   []resource.Needs // per rule: what its filters and actions need read of a resource
 	scans   []scanPlan       // per rule: whether and when a scan applies it
 
 	owner   string // this Engine's name in Ledger claims
@@ -213,9 +214,14 @@ func New(cfg Config) (*Engine, error) {
 		if not := r.NotActedOn(); not != "" {
 			return nil, fmt.Errorf("rule %q (%s): %s is checked by validate but not yet acted on; remove it to run the rule", r.Name, r.Loc, not)
 		}
-		needs := r.Timing.Needs()
+		needs := r.Timing.Needs() // the timing's, the filters', and what the actions say they read
 		for _, f := range r.Filters {
 			needs |= f.Needs()
+		}
+		for _, a := range acts {
+			if rd, ok := a.(Reading); ok {
+				needs |= rd.Needs()
+			}
 		}
 		e.needs = append(e.needs, needs)
 	}
@@ -308,24 +314,21 @@ func (e *Engine) Handle(ctx context.Context, ev *event.Event) []Decision {
 	}
 	targets, known, err := event.Targets(ev)
 	var out []Decision
-	for _, ri := range hits {
-		rb := e.ofRule(base, ri)
-		switch {
-		case err != nil:
-			out = append(out, withErr(rb, Rejected, "cannot read the resources of the event", err))
-			continue
-		case ct != nil && ct.ErrorCode != "":
-			rb.Outcome, rb.Reason = Skipped, "the API call failed ("+ct.ErrorCode+"): nothing was created"
-			out = append(out, rb)
-			continue
-		case !known || len(targets) == 0:
-			rb.Outcome, rb.Reason = Skipped, "the event names no resource ec2guard acts on"
-			out = append(out, rb)
-			continue
+	switch {
+	case err != nil:
+		for _, ri := range hits {
+			out = append(out, withErr(e.ofRule(base, ri), Rejected, "cannot read the resources of the event", err))
 		}
-		for _, t := range targets {
-			out = append(out, e.onResource(ctx, ev, ri, t, rb)...)
+	case ct != nil && ct.ErrorCode != "":
+		for _, ri := range hits {
+			out = append(out, skip(e.ofRule(base, ri), "the API call failed ("+ct.ErrorCode+"): nothing was created"))
 		}
+	case !known || len(targets) == 0:
+		for _, ri := range hits {
+			out = append(out, skip(e.ofRule(base, ri), "the event names no resource ec2guard acts on"))
+		}
+	default:
+		out = e.onTargets(ctx, ev, hits, targets, base)
 	}
 	now := e.cfg.Now()
 	for i := range out {
@@ -361,28 +364,121 @@ func (e *Engine) ofRule(base Decision, ri int) Decision {
 	return base
 }
 
-func (e *Engine) onResource(ctx context.Context, ev *event.Event, ri int, t event.Target, base Decision) []Decision {
-	base.Resource = t.ID
-	// A finding aggregated from another account or region names its own place.
-	ref := resource.Ref{Kind: t.Kind, ID: t.ID, Place: resource.Place{Account: cmp.Or(t.Place.Account, ev.Account), Region: cmp.Or(t.Place.Region, ev.Region)}}
-	res := &Resource{Ref: ref, Exists: true}
-	if e.needs[ri] != 0 {
-		if e.cfg.Inventory == nil {
-			return []Decision{withErr(base, Failed, "filters need the resource's current state", errors.New("no inventory configured"))}
+// onTargets reads each target of the event once, with what every matching rule that judges
+// its kind needs of it, and hands that one value to those rules' filters and actions. A rule
+// judges the targets of its kinds only (rules.Rule.Resources); one that judges none of them
+// yields one skipped record that says which kinds it judges and what the event names.
+func (e *Engine) onTargets(ctx context.Context, ev *event.Event, hits []int, targets []event.Target, base Decision) []Decision {
+	read := make([]*Resource, len(targets))
+	errs := make([]error, len(targets))
+	for ti, t := range targets {
+		var needs resource.Needs
+		judged := false
+		for _, ri := range hits {
+			if e.judges(ri, t.Kind) {
+				judged, needs = true, needs|e.needs[ri]
+			}
 		}
-		got, err := e.cfg.Inventory.Get(ctx, ref, e.needs[ri])
-		if err != nil {
-			return []Decision{withErr(base, Failed, "reading the resource", err)}
+		if !judged {
+			continue
 		}
-		res = got
+		read[ti], errs[ti] = e.read(ctx, e.refOf(ev, t), needs)
 	}
-	return e.apply(ctx, ev, ri, res, base)
+	var all []*Resource
+	for _, r := range read {
+		if r != nil {
+			all = append(all, r)
+		}
+	}
+	scope := &Scope{}
+	var out []Decision
+	for _, ri := range hits {
+		rb := e.ofRule(base, ri)
+		judged := false
+		for ti, t := range targets {
+			if !e.judges(ri, t.Kind) {
+				continue
+			}
+			judged = true
+			d := rb
+			d.Resource = t.ID
+			if errs[ti] != nil {
+				out = append(out, withErr(d, Failed, "reading the resource", errs[ti]))
+				continue
+			}
+			out = append(out, e.apply(ctx, invocation{ev: ev, targets: all, scope: scope}, ri, read[ti], d)...)
+		}
+		if !judged {
+			out = append(out, skip(rb, fmt.Sprintf("the rule judges %s; the event names %s", kindList(e.cfg.Rules.Rules[ri].Resources), targetList(targets))))
+		}
+	}
+	return out
+}
+
+// judges reports whether rule ri judges resources of kind.
+func (e *Engine) judges(ri int, kind resource.Kind) bool {
+	return slices.Contains(e.cfg.Rules.Rules[ri].Resources, kind)
+}
+
+// refOf is a target's name: its own place where the event gives one, else the event's.
+func (e *Engine) refOf(ev *event.Event, t event.Target) resource.Ref {
+	return resource.Ref{Kind: t.Kind, ID: t.ID, Place: resource.Place{
+		Account: cmp.Or(t.Place.Account, ev.Account), Region: cmp.Or(t.Place.Region, ev.Region)}}
+}
+
+// read reads a resource with what its rules need; nothing when they need nothing (its kind
+// and id are the event's).
+func (e *Engine) read(ctx context.Context, ref resource.Ref, needs resource.Needs) (*Resource, error) {
+	if needs == 0 {
+		return &Resource{Ref: ref, Exists: true}, nil
+	}
+	if e.cfg.Inventory == nil {
+		return nil, errors.New("the rules need the resource's current state, and no inventory is configured")
+	}
+	return e.cfg.Inventory.Get(ctx, ref, needs)
+}
+
+func skip(d Decision, why string) Decision {
+	d.Outcome, d.Reason = Skipped, why
+	return d
+}
+
+func kindList(kinds []resource.Kind) string {
+	if len(kinds) == 0 {
+		return "no kind"
+	}
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
+func targetList(ts []event.Target) string {
+	const most = 3
+	var parts []string
+	for i, t := range ts {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("and %d more", len(ts)-most))
+			break
+		}
+		parts = append(parts, string(t.Kind)+" "+t.ID)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// invocation is what the actions of one event's (or one scan's) handling share.
+type invocation struct {
+	ev      *event.Event
+	targets []*Resource
+	scope   *Scope
 }
 
 // apply runs rule ri on a resource read for it: its filters, then each of its actions under
 // the ledger, the budget and the caps. ev names the ledger keys (an event's id, or a scan's).
-func (e *Engine) apply(ctx context.Context, ev *event.Event, ri int, res *Resource, base Decision) []Decision {
+func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource, base Decision) []Decision {
 	r := e.cfg.Rules.Rules[ri]
+	ev := in.ev
 	ref := res.Ref
 	if !res.Exists {
 		base.Outcome, base.Reason = Skipped, "the resource no longer exists"
@@ -427,7 +523,7 @@ func (e *Engine) apply(ctx context.Context, ev *event.Event, ri int, res *Resour
 			d.Error, d.Again = ErrClaimed, AgainAfterClaim
 			elsewhere = elsewhere || act.Mutating()
 		default:
-			d, refused = e.run(ctx, act, key, Invocation{Rule: r.Name, Event: ev, Resource: res, DryRun: d.DryRun, Earlier: earlier}, d)
+			d, refused = e.run(ctx, act, key, Invocation{Rule: r.Name, Event: ev, Resource: res, Targets: in.targets, DryRun: d.DryRun, Earlier: earlier, Scope: in.scope}, d)
 			incomplete = incomplete || d.Outcome == Failed || d.Outcome == Suppressed
 		}
 		earlier = append(earlier, Step{Action: d.Action, Mutating: act.Mutating(), Outcome: d.Outcome, Reason: d.Reason, Error: d.Error, Refused: refused})
