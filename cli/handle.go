@@ -160,6 +160,11 @@ line on standard output (JSON; --format text aligns them for people); logs go to
 error. An input that is not a valid event is a "rejected" record that names where it was
 (file:line, file:#index in an array, file:Records[i] in a log).
 
+The events acted on are EC2 state changes, the CloudTrail calls that create or change an EC2
+resource (the README lists them: AuthorizeSecurityGroupIngress, ModifySnapshotAttribute,
+DisableEbsEncryptionByDefault...) and Security Hub and GuardDuty findings, each on the
+resources it names, read as they are now (a finding's in the account and region it names).
+
 Every action re-reads the resource before acting, mutating actions obey the per-resource loop
 budget and the blast-radius caps, and an event already acted on (by id) is reported as a
 duplicate — across runs, through the ledger (--state), which also carries the loop budget and
