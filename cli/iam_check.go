@@ -19,6 +19,7 @@ import (
 type iamCheckFlags struct {
 	config, format, failOn string
 	managed                string
+	explain                bool
 	live                   bool
 	only                   []string
 }
@@ -47,7 +48,11 @@ counted in the summary; a file named that is none of them is an error):
 
 A principal check fires only where the access is really granted: wildcards are expanded
 against the catalog of real actions, and explicit Deny, NotAction, NotResource, conditions
-and permissions boundaries are honoured by the same evaluator as iam simulate.
+and permissions boundaries are honoured by the same evaluator as iam simulate. Each such
+finding carries a witness: a concrete request (action, resource, principal, condition
+keys) that the principal's policies allow, decided again by that evaluator on the policies
+as written ("confirmed"); --explain prints the statements that allow it. The same request
+given to iam simulate is allowed.
 
 The configuration file (--config, YAML) sets approved_amis, approved_ami_owners,
 provisioning_principals, severity overrides and exclusions.
@@ -67,6 +72,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on
 	fl.StringVar(&f.format, "format", "text", "output format: "+strings.Join(report.Formats, ", "))
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding has this severity or higher: low, medium, high, critical or none")
 	fl.BoolVar(&f.live, "live", false, "analyse the account of the standard AWS configuration")
+	fl.BoolVar(&f.explain, "explain", false, "print, under each finding's witness, the statements that allow it")
 	fl.StringVar(&f.managed, "managed-policies", "", "folder of AWS managed policy documents (NAME.json) for policies templates attach by ARN")
 	fl.StringSliceVar(&f.only, "check", nil, "run only these checks (IDs, comma-separated or repeated)")
 	return cmd
@@ -137,7 +143,7 @@ func runIAMCheck(cmd *cobra.Command, streams *IO, f *iamCheckFlags, paths []stri
 		fmt.Fprintln(streams.ErrOut, "ec2guard: warning: findings of the live account have no file, only a logical location in SARIF, "+
 			"which GitHub code scanning rejects; to upload, check a saved `aws iam get-account-authorization-details` output instead")
 	}
-	if err := report.Write(streams.Out, f.format, res, report.Options{Version: buildVersion(), Color: colorOut(streams.Out)}); err != nil {
+	if err := report.Write(streams.Out, f.format, res, report.Options{Version: buildVersion(), Color: colorOut(streams.Out), Explain: f.explain}); err != nil {
 		return fmt.Errorf("iam check: %w", err)
 	}
 	if threshold != 0 {

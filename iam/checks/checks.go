@@ -151,7 +151,10 @@ type Finding struct {
 	Message   string   `json:"message"`
 	// When names the CloudFormation conditions under which the grant deploys ("IsProd",
 	// "not IsProd"); empty when it deploys whatever they are.
-	When     string          `json:"when,omitempty"`
+	When string `json:"when,omitempty"`
+	// Witness is, for a principal check, the request (one per resource the action
+	// authorizes) that shows the access is granted.
+	Witness  []Witness       `json:"witness,omitempty"`
 	Loc      policy.Location `json:"-"`
 	variants int
 }

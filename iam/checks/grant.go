@@ -48,6 +48,7 @@ type grant struct {
 	doc      *policy.Document
 	stmt     *policy.Statement
 	resource string
+	witness  []Witness
 }
 
 func (q *query) run(env *Env, s *Subject) ([]grant, error) {
@@ -72,16 +73,22 @@ func (q *query) run(env *Env, s *Subject) ([]grant, error) {
 	var out []grant
 	for _, a := range cands {
 		var first []grant
+		var witness []Witness
 		granted := true
 		for _, group := range q.probes(env, s, a) {
 			ok := false
 			for _, p := range group {
-				d := ev.Evaluate(eval.Request{Principal: s.Principal, Action: a.FullName(), Resource: p.resource, Context: p.context})
+				d := ev.Evaluate(eval.Request{Principal: s.Principal, Action: a.FullName(), Resource: p.resource, Context: s.probeContext(p.context)})
 				if d.Effect == eval.Allowed {
 					ok = true
 					if first == nil {
 						first = s.decidingGrants(a.FullName(), p.resource, d)
 					}
+					w, err := s.witness(a.FullName(), p, d)
+					if err != nil {
+						return nil, err
+					}
+					witness = append(witness, w)
 					break
 				}
 			}
@@ -91,6 +98,9 @@ func (q *query) run(env *Env, s *Subject) ([]grant, error) {
 			}
 		}
 		if granted {
+			for i := range first {
+				first[i].witness = witness
+			}
 			out = append(out, first...)
 		}
 	}
@@ -128,11 +138,17 @@ func (s *Subject) evaluator(q *query) (*eval.Evaluator, error) {
 		return ev, nil
 	}
 	set := eval.PolicySet{}
+	modelled := q.modelled
+	if s.arn() != "" {
+		// The keys AWS sets from the caller's ARN are known for a known principal: a Deny
+		// unless aws:PrincipalArn is some role decides for this one.
+		modelled = func(k string) bool { return q.modelled(k) || principalKey(k) }
+	}
 	for i, d := range s.Identity {
-		set.Identity = append(set.Identity, rewrite(d, fmt.Sprintf("#%d", i), q.modelled))
+		set.Identity = append(set.Identity, rewrite(d, fmt.Sprintf("#%d", i), modelled))
 	}
 	for i, d := range s.Boundary {
-		set.Boundary = append(set.Boundary, rewrite(d, fmt.Sprintf("boundary#%d", i), q.modelled))
+		set.Boundary = append(set.Boundary, rewrite(d, fmt.Sprintf("boundary#%d", i), modelled))
 	}
 	ev, err := eval.Compile(set)
 	if err != nil {
@@ -173,6 +189,17 @@ func rewrite(d *policy.Document, name string, modelled func(string) bool) *polic
 		out.Statements = append(out.Statements, &cp)
 	}
 	return &out
+}
+
+// principalKey reports the keys eval.PrincipalKeys sets from the caller's ARN.
+var principalKey = keyIn("aws:PrincipalArn", "aws:PrincipalAccount", "aws:username")
+
+// probeContext is a probe's context with the keys of a known principal's ARN.
+func (s *Subject) probeContext(ctx eval.Context) eval.Context {
+	if s.arn() == "" {
+		return ctx
+	}
+	return eval.PrincipalKeys(ctx, s.arn())
 }
 
 // keyIn returns a modelled-key predicate: exact keys and prefixes (ending in "/"),
@@ -388,11 +415,13 @@ func findings(s *Subject, grants []grant, message func(actions []string) string)
 		stmt *policy.Statement
 	}
 	byStmt := map[key][]string{}
+	witnessOf := map[key][]Witness{}
 	var order []key
 	for _, g := range grants {
 		k := key{g.doc, g.stmt}
 		if _, ok := byStmt[k]; !ok {
 			order = append(order, k)
+			witnessOf[k] = g.witness
 		}
 		if !contains(byStmt[k], g.action) {
 			byStmt[k] = append(byStmt[k], g.action)
@@ -403,6 +432,7 @@ func findings(s *Subject, grants []grant, message func(actions []string) string)
 		acts := byStmt[k]
 		sort.Strings(acts)
 		out = append(out, Finding{
+			Witness:   witnessOf[k],
 			Principal: s.Principal,
 			Policy:    k.doc.Name,
 			Statement: k.stmt.Ref(),

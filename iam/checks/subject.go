@@ -24,8 +24,9 @@ type Subject struct {
 	When     string
 	Variants int
 
-	mu    sync.Mutex
-	cache map[string]*eval.Evaluator
+	mu        sync.Mutex
+	cache     map[string]*eval.Evaluator
+	asWritten *eval.Evaluator
 }
 
 // MissingPolicy is a managed policy a principal holds that the input does not contain.

@@ -24,13 +24,15 @@ type Options struct {
 	// Color puts ANSI colours in the text report. The caller decides: only on a terminal,
 	// never when NO_COLOR is set.
 	Color bool
+	// Explain prints, under each finding's witness, the statements that decide it.
+	Explain bool
 }
 
 // Write writes the result in the format.
 func Write(w io.Writer, format string, res *analyze.Result, opts Options) error {
 	switch format {
 	case "text":
-		return Text(w, res, opts.Color)
+		return Text(w, res, opts)
 	case "json":
 		return JSON(w, res)
 	case "sarif":
@@ -54,8 +56,11 @@ var severityStyle = map[checks.Severity]string{
 
 // Text writes one block per finding — "file:line:col: ID [severity] title", then the
 // principal, policy and statement, actions, resources and message under aligned labels —
-// then the summary. With color the ID is bold and the severity coloured.
-func Text(w io.Writer, res *analyze.Result, color bool) error {
+// then the summary. With color the ID is bold and the severity coloured. A principal
+// finding's witness follows (the request that shows the access, with "confirmed" when the
+// evaluator allows it on the policies as written); with explain, its deciding statements.
+func Text(w io.Writer, res *analyze.Result, opts Options) error {
+	color := opts.Color
 	style := func(s, ansi string) string {
 		if !color || ansi == "" {
 			return s
@@ -86,6 +91,9 @@ func Text(w io.Writer, res *analyze.Result, color bool) error {
 		if f.When != "" {
 			fmt.Fprintf(&b, "  when:      %s\n", f.When)
 		}
+		for _, wi := range f.Witness {
+			writeWitness(&b, &wi, opts.Explain)
+		}
 		fmt.Fprintf(&b, "  %s\n\n", f.Message)
 	}
 	s := res.Summary
@@ -100,6 +108,36 @@ func Text(w io.Writer, res *analyze.Result, color bool) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeWitness writes "witness: ACTION on RESOURCE [as PRINCIPAL] [with k=v; ...] (confirmed)".
+func writeWitness(b *strings.Builder, w *checks.Witness, explain bool) {
+	fmt.Fprintf(b, "  witness:   %s on %s", w.Action, w.Resource)
+	if w.Principal != "" {
+		fmt.Fprintf(b, " as %s", w.Principal)
+	}
+	if len(w.Context) > 0 {
+		keys := make([]string, 0, len(w.Context))
+		for k := range w.Context {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + "=" + strings.Join(w.Context[k], ",")
+		}
+		fmt.Fprintf(b, " with %s", strings.Join(parts, "; "))
+	}
+	if w.Confirmed {
+		b.WriteString(" (confirmed)\n")
+	} else {
+		fmt.Fprintf(b, " (not confirmed: %s)\n", w.Note)
+	}
+	if explain {
+		for _, d := range w.Deciding {
+			fmt.Fprintf(b, "    decided by %s\n", d)
+		}
+	}
 }
 
 func bySeverity(m map[string]int) string {
