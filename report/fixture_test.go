@@ -9,10 +9,15 @@ import (
 // fleet makes n control records over a few accounts, regions, owners and controls, about a
 // quarter failing, and decisions over 30 days: the report's load, deterministic.
 func fleet(n int) Input {
-	controls := []struct{ id, sh, sev string }{
-		{"EC2G-NET-2", "EC2.13", "high"}, {"EC2G-ENC-1", "EC2.7", "medium"}, {"EC2G-IMDS-1", "EC2.8", "high"},
-		{"EC2G-PUB-1", "EC2.1", "critical"}, {"EC2G-IDLE-1", "EC2.4", "medium"}, {"EC2G-NET-1", "EC2.2", "high"},
-		{"EC2G-SECRET-1", "", "critical"}, {"EC2G-ENC-4", "", "low"},
+	controls := []struct{ id, sh, sev, title, why, action string }{
+		{"EC2G-NET-2", "EC2.13", "high", "Security groups should not allow ingress from 0.0.0.0/0 to port 22", "port 22 open to 0.0.0.0/0 in sg-0abc (entry 2)", "revoke-ingress"},
+		{"EC2G-ENC-1", "EC2.3", "medium", "Attached EBS volumes should be encrypted at rest", "the volume is not encrypted", "snapshot"},
+		{"EC2G-IMDS-1", "EC2.8", "high", "EC2 instances should use IMDSv2", "HttpTokens is optional", "require-imdsv2"},
+		{"EC2G-PUB-1", "EC2.1", "critical", "EBS snapshots should not be publicly restorable", "restorable by all", "make-private"},
+		{"EC2G-IDLE-1", "EC2.4", "medium", "Stopped EC2 instances should be removed after a specified time period", "stopped for 41 days (allowed 30)", "terminate"},
+		{"EC2G-NET-1", "EC2.2", "high", "VPC default security groups should not allow inbound or outbound traffic", "the default group has 2 rules", "revoke-ingress"},
+		{"EC2G-SECRET-1", "", "critical", "No secrets in instance user data", "an AWS secret access key on line 4", ""},
+		{"EC2G-ENC-4", "", "low", "EBS snapshots should be encrypted", "the snapshot is not encrypted", ""},
 	}
 	accounts := []string{"111122223333", "444455556666", "777788889999"}
 	regions := []string{"eu-west-1", "us-east-1", "ap-southeast-2"}
@@ -22,23 +27,24 @@ func fleet(n int) Input {
 	in.Controls = make([]Control, n)
 	for i := range in.Controls {
 		c := controls[i%len(controls)]
-		st, reason, action, outcome := Pass, "IMDSv2 is required", "", ""
-		switch i % 16 {
-		case 1, 5, 9:
-			st, reason, action, outcome = Fail, "port 22 open to 0.0.0.0/0 in sg-0abc (rule 2)", "revoke-ingress", "dry-run"
-		case 13:
-			st, reason = Fail, "the volume is not encrypted"
-		case 3:
-			st, reason = NotApplicable, "not a default group"
-		case 15:
-			if i%64 == 15 {
-				st, reason = Error, "DescribeInstanceAttribute: AccessDenied"
-			}
+		st, reason, action, outcome := Pass, "passes", "", ""
+		// A spread that does not follow the control: i*a mod a prime, folded.
+		switch h := (uint64(i)*2654435761 + 7) % 1009 % 20; {
+		case h < 3 && c.action != "":
+			st, reason, action, outcome = Fail, c.why, c.action, "dry-run"
+		case h < 5:
+			st, reason = Fail, c.why
+		case h == 5 && c.sev == "critical":
+			st, reason = Fail, c.why
+		case h == 6:
+			st, reason = NotApplicable, "out of scope"
+		case h == 7 && i%5 == 0:
+			st, reason = Error, "DescribeInstanceAttribute: AccessDenied"
 		}
 		in.Controls[i] = Control{
 			Time: base.Add(time.Duration(i) * time.Millisecond), Control: c.id, SecurityHub: c.sh, Severity: c.sev,
 			Account: accounts[i%len(accounts)], Region: regions[(i/3)%len(regions)], Kind: "instance",
-			Resource: fmt.Sprintf("i-%017x", i), Status: st, Reason: reason, Action: action, Outcome: outcome,
+			Resource: fmt.Sprintf("i-%017x", i), Status: st, Title: c.title, Reason: reason, Action: action, Outcome: outcome,
 			Owner: owners[(i/7)%len(owners)],
 		}
 	}
@@ -46,7 +52,7 @@ func fleet(n int) Input {
 	for i := range n / 10 {
 		in.Decisions = append(in.Decisions, Decision{
 			Time: base.Add(time.Duration(i%30)*24*time.Hour + time.Duration(i%7)*time.Hour), Account: accounts[i%3], Region: regions[i%3],
-			Rule: "stop-untagged", Resource: fmt.Sprintf("i-%017x", i), Action: "stop", Outcome: outcomes[(i*7/3)%len(outcomes)],
+			Rule: "stop-untagged", Resource: fmt.Sprintf("i-%017x", i), Action: "stop", Outcome: outcomes[(i+i/30)%len(outcomes)],
 		})
 	}
 	w, _ := json.Marshal(map[string]any{"action": "ec2:TerminateInstances", "resource": "arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc", "decision": "allow"})

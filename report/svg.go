@@ -120,8 +120,8 @@ type legendItem struct {
 const maxDays = 90
 
 func newDayChart(days []Day, outcomes []string) dayChart {
-	const plotH, left, barSpace = 180.0, 40.0, 12.0
-	c := dayChart{PlotH: plotH, Left: left, Height: plotH + 60}
+	const top, plotH, left, barSpace = 10.0, 180.0, 40.0, 12.0
+	c := dayChart{PlotH: top + plotH, Left: left, Height: top + plotH + 60}
 	if len(days) > maxDays {
 		c.More = len(days) - maxDays
 		days = days[len(days)-maxDays:]
@@ -136,11 +136,11 @@ func newDayChart(days []Day, outcomes []string) dayChart {
 	labelEvery := int(math.Ceil(70 / step))
 	for i, d := range days {
 		x := left + float64(i)*step
-		bar := dayBar{X: x + step/2, LabelY: plotH + 16}
+		bar := dayBar{X: x + step/2, LabelY: top + plotH + 16}
 		if i%labelEvery == 0 {
 			bar.Label = d.Day[5:] // MM-DD; the year is in the table
 		}
-		y := plotH
+		y := top + plotH
 		for _, o := range outcomes {
 			n := d.ByOutcome[o]
 			if n == 0 {
@@ -154,7 +154,7 @@ func newDayChart(days []Day, outcomes []string) dayChart {
 	}
 	if most > 0 {
 		for _, f := range []float64{0, 0.5, 1} {
-			c.Ticks = append(c.Ticks, tick{Y: plotH - plotH*f, Label: fmt.Sprint(int(math.Round(float64(most) * f)))})
+			c.Ticks = append(c.Ticks, tick{Y: top + plotH - plotH*f, Label: fmt.Sprint(int(math.Round(float64(most) * f)))})
 		}
 	}
 	for i, o := range outcomes {
