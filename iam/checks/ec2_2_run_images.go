@@ -67,7 +67,7 @@ func runImages(env *Env, s *Subject) ([]Finding, error) {
 // imageProbes tries an unscoped image and, when the configuration lists approved AMIs or
 // owners, every unapproved image or owner the subject's policies name.
 func imageProbes(env *Env, s *Subject, a *catalog.Action) [][]probe {
-	ps := arnProbes(s.unscopedARNs(a.Service, "image"), nil)
+	ps := s.freshProbes(a.Service, "image", nil)
 	set := env.Settings
 	if len(set.ApprovedAMIs) == 0 && len(set.ApprovedAMIOwners) == 0 {
 		return [][]probe{ps}

@@ -100,12 +100,12 @@ func everyRequiredResource(_ *Env, s *Subject, a *catalog.Action) [][]probe {
 	var groups [][]probe
 	for _, r := range a.Resources {
 		if r.Required {
-			groups = append(groups, arnProbes(s.unscopedARNs(a.Service, r.Type), nil))
+			groups = append(groups, s.freshProbes(a.Service, r.Type, nil))
 		}
 	}
 	if len(groups) == 0 {
 		if len(a.Resources) > 0 {
-			return [][]probe{arnProbes(s.unscopedARNs(a.Service, a.Resources[0].Type), nil)}
+			return [][]probe{s.freshProbes(a.Service, a.Resources[0].Type, nil)}
 		}
 		return [][]probe{{{resource: "*"}}}
 	}

@@ -84,7 +84,7 @@ func retagProbes(_ *Env, s *Subject, a *catalog.Action) [][]probe {
 			if strings.EqualFold(a.Name, "CreateTags") {
 				ctx["aws:RequestTag/"+k] = []string{v}
 			}
-			ps = append(ps, arnProbes(s.unscopedARNs(a.Service, "instance"), ctx)...)
+			ps = append(ps, s.freshProbes(a.Service, "instance", ctx)...)
 		}
 	}
 	return [][]probe{ps}

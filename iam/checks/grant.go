@@ -223,17 +223,20 @@ var resourceTagKeys = []string{"ec2:ResourceTag/", "aws:ResourceTag/"}
 
 // arnParts are the partition, region and account that probes use: those the subject's
 // resource patterns name literally (a grant limited to one region still reaches every
-// instance there), or a default.
+// instance there), and a region and an account that no policy names (a Deny limited to one
+// region or account leaves every other one to the Allow).
 func (s *Subject) arnParts() [][3]string {
 	seen := map[[3]string]bool{}
+	named := map[string]bool{}
 	var out [][3]string
-	for _, d := range s.Identity {
+	for _, d := range append(slices.Clone(s.Identity), s.Boundary...) {
 		for _, st := range d.Statements {
 			for _, r := range append(append([]string(nil), st.Resource...), st.NotResource...) {
 				f := strings.SplitN(r, ":", 6)
 				if len(f) < 6 || f[0] != "arn" {
 					continue
 				}
+				named[f[3]], named[f[4]] = true, true
 				p := [3]string{literalOr(f[1], "aws"), literalOr(f[3], "us-east-1"), literalOr(f[4], "123456789012")}
 				if !seen[p] && len(out) < 8 {
 					seen[p] = true
@@ -242,10 +245,21 @@ func (s *Subject) arnParts() [][3]string {
 			}
 		}
 	}
-	if len(out) == 0 {
-		out = append(out, [3]string{"aws", "us-east-1", "123456789012"})
+	fresh := [3]string{"aws", firstUnnamed(named, "us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1", "ca-central-1"),
+		firstUnnamed(named, "123456789012", "210987654321", "314159265358", "271828182845")}
+	if !seen[fresh] {
+		out = append(out, fresh)
 	}
 	return out
+}
+
+func firstUnnamed(named map[string]bool, candidates ...string) string {
+	for _, c := range candidates {
+		if !named[c] {
+			return c
+		}
+	}
+	return candidates[len(candidates)-1]
 }
 
 func literalOr(v, def string) string {
@@ -255,8 +269,9 @@ func literalOr(v, def string) string {
 	return v
 }
 
-// unscopedARNs returns, for a resource type of the service, the probe ARNs whose resource
-// id is a literal "*".
+// unscopedARNs returns, for a resource type of the service, probe ARNs of a resource no
+// policy names: a fresh id of the kind's own form (i-0…, ami-0…), so a pattern that covers
+// every id of the kind (instance/i-*) covers it and one naming resources does not.
 func (s *Subject) unscopedARNs(svc *catalog.Service, resourceType string) []string {
 	rt := svc.ResourceTypes[resourceType]
 	if rt == nil {
@@ -264,7 +279,51 @@ func (s *Subject) unscopedARNs(svc *catalog.Service, resourceType string) []stri
 	}
 	var out []string
 	for _, p := range s.arnParts() {
-		out = append(out, fillARN(rt.ARN, p, "*"))
+		out = append(out, fillARN(rt.ARN, p, freshID(resourceType)))
+	}
+	return out
+}
+
+// freshIDPrefixes are the id forms of EC2 resource types; others get a name-like id.
+var freshIDPrefixes = map[string]string{
+	"instance": "i-", "image": "ami-", "volume": "vol-", "snapshot": "snap-", "security-group": "sg-",
+	"security-group-rule": "sgr-", "subnet": "subnet-", "vpc": "vpc-", "network-interface": "eni-",
+	"network-acl": "acl-", "route-table": "rtb-", "internet-gateway": "igw-", "launch-template": "lt-",
+	"elastic-ip": "eipalloc-", "key-pair": "key-", "placement-group": "pg-", "dhcp-options": "dopt-",
+	"natgateway": "nat-", "vpc-endpoint": "vpce-", "transit-gateway": "tgw-", "prefix-list": "pl-",
+}
+
+// freshID is an id of the resource type that no policy names.
+func freshID(resourceType string) string {
+	const hex = "0e1c2d3b4a5f60718"
+	if p, ok := freshIDPrefixes[resourceType]; ok {
+		return p + hex
+	}
+	return "ec2guard-" + hex
+}
+
+// freshProbes are probes of a fresh resource of the type in each probe place, whose context
+// holds ctx and the keys every resource of the type carries (ec2:ImageID and ec2:Owner of an
+// image, ec2:InstanceID and ec2:Region of an instance), with values no policy names: a
+// condition on such a key is a real scope, ...IfExists included, and a wildcard value that
+// matches every value ("*") scopes nothing.
+func (s *Subject) freshProbes(svc *catalog.Service, resourceType string, ctx eval.Context) []probe {
+	arns := s.unscopedARNs(svc, resourceType)
+	out := make([]probe, len(arns))
+	for i, arn := range arns {
+		c := cloneContext(ctx)
+		f := strings.SplitN(arn, ":", 6)
+		switch resourceType {
+		case "image":
+			c["ec2:ImageID"] = []string{freshID("image")}
+			c["ec2:Owner"] = []string{"999988887777"}
+		case "instance":
+			c["ec2:InstanceID"] = []string{freshID("instance")}
+			if len(f) == 6 {
+				c["ec2:Region"] = []string{f[3]}
+			}
+		}
+		out[i] = probe{resource: arn, context: c}
 	}
 	return out
 }
