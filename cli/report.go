@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ec2guard/ec2guard/controls"
 	"github.com/ec2guard/ec2guard/report"
 )
 
@@ -28,7 +29,7 @@ func newReportCommand(streams *IO) *cobra.Command {
 		Short: "The posture as one offline HTML page, or a Markdown summary",
 		Long: `report reads what ec2guard wrote and shows the posture:
 
-  --scan FILE       control records of scan --controls --format json (one per line); the
+  --scan FILE       control records (of scan --controls --format json), one per line; the
                     latest verdict per control and resource counts, so scans may be concatenated
   --decisions FILE  decision records of handle, serve or scan (one per line): remediations by
                     day and outcome
@@ -46,10 +47,9 @@ resources with reason, owner and pending action, remediations over time and IAM 
 
 -o FILE writes there (default: standard output). Exit codes: 0 written; 2 a bad flag or an
 input that cannot be read (the file and line are named).`,
-		Example: `  ec2guard scan -r rules.yaml --controls all --format json > scan.ndjson
-  ec2guard iam check --format json policies/ > iam.json
-  ec2guard report --scan scan.ndjson --decisions decisions.ndjson --iam iam.json -o report.html
-  ec2guard report --scan scan.ndjson --format markdown`,
+		Example: `  ec2guard iam check --format json examples/iam/ > iam.json
+  ec2guard report --scan examples/report/scan.ndjson --decisions examples/report/decisions.ndjson --iam iam.json -o report.html
+  ec2guard report --scan examples/report/scan.ndjson --format markdown`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runReport(o, streams)
@@ -87,6 +87,14 @@ func runReport(o reportOptions, streams *IO) error {
 			return usageError(fmt.Errorf("report: --scan: %w", err))
 		}
 		in.Controls = append(in.Controls, cs...)
+	}
+	for i := range in.Controls {
+		// The records name a control; its title is the catalogue's.
+		if c := &in.Controls[i]; c.Title == "" {
+			if ctl, ok := controls.ByID(c.Control); ok {
+				c.Title = ctl.Title
+			}
+		}
 	}
 	for _, f := range o.decisions {
 		ds, err := readInput(f, streams, report.ReadDecisions)

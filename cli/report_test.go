@@ -40,7 +40,7 @@ func TestReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`id="n-pass">1<`, `id="n-fail">2<`, "revoke-ingress (dry-run)", "2026-12-03 07:00 UTC", "IAM-EC2-1", "BreakGlassRole", "examples/iam/ec2-roles.yaml:"} {
+	for _, want := range []string{`id="n-pass">1<`, `id="n-fail">2<`, "revoke-ingress (dry-run)", "2026-12-03 07:00 UTC", "IAM-EC2-1", "BreakGlassRole", "EBS default encryption should be enabled", "examples/iam/ec2-roles.yaml:"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("the page lacks %q", want)
 		}
@@ -70,5 +70,18 @@ func TestReportErrors(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, stderr, c.want)
 		}
+	}
+}
+
+// TestReportExamples runs the README's report commands on examples/report.
+func TestReportExamples(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "report.html")
+	code, _, stderr := runCLI(t, "", "report", "--scan", "../examples/report/scan.ndjson", "--decisions", "../examples/report/decisions.ndjson", "-o", out)
+	if code != 0 || !strings.Contains(stderr, "12 control records (6 fail), 16 decisions, 0 IAM findings") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, md, stderr := runCLI(t, "", "report", "--scan", "../examples/report/scan.ndjson", "--format", "markdown")
+	if code != 0 || !strings.Contains(md, "**4 pass, 6 fail, 1 error, 1 not applicable** over 12 control records") {
+		t.Errorf("exit %d: %s\n%s", code, stderr, md)
 	}
 }
