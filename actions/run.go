@@ -18,15 +18,15 @@ import (
 
 // API is what the actions need of AWS; *awsapi.Clients provides it.
 type API interface {
-	DescribeInstance(ctx context.Context, region, id string) (*awsapi.Instance, error)
-	ResourceTags(ctx context.Context, region, id string) (map[string]string, error)
-	StopProtected(ctx context.Context, region, id string) (bool, error)
-	StartInstance(ctx context.Context, region, id string) error
-	StopInstance(ctx context.Context, region, id string) error
-	SetProtection(ctx context.Context, region, id string, stop, termination *bool) error
-	CreateTags(ctx context.Context, region string, ids []string, tags map[string]string) error
-	CreatedResources(ctx context.Context, region, kind string, ids []string) (map[string]*awsapi.Created, error)
-	LookupEvent(ctx context.Context, region, eventID string) ([]string, error)
+	DescribeInstance(ctx context.Context, at resource.Place, id string) (*awsapi.Instance, error)
+	ResourceTags(ctx context.Context, at resource.Place, id string) (map[string]string, error)
+	StopProtected(ctx context.Context, at resource.Place, id string) (bool, error)
+	StartInstance(ctx context.Context, at resource.Place, id string) error
+	StopInstance(ctx context.Context, at resource.Place, id string) error
+	SetProtection(ctx context.Context, at resource.Place, id string, stop, termination *bool) error
+	CreateTags(ctx context.Context, at resource.Place, ids []string, tags map[string]string) error
+	CreatedResources(ctx context.Context, at resource.Place, kind string, ids []string) (map[string]*awsapi.Created, error)
+	LookupEvent(ctx context.Context, at resource.Place, eventID string) ([]string, error)
 	Publish(ctx context.Context, topicARN, subject, message string, attrs map[string]string) (string, error)
 }
 
@@ -149,7 +149,7 @@ func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Insta
 	if r := inv.Resource; r.Exists && r.State != "" && r.Read.Has(resource.NeedDescribe) && !inv.Reread {
 		return &awsapi.Instance{ID: r.ID, State: string(r.State), Tags: r.Tags}, nil
 	}
-	in, err := b.api.DescribeInstance(ctx, inv.Resource.Region, inv.Resource.ID)
+	in, err := b.api.DescribeInstance(ctx, inv.Resource.Place, inv.Resource.ID)
 	if errors.Is(err, awsapi.ErrNotFound) {
 		r := skipped("instance %s no longer exists", inv.Resource.ID)
 		return nil, &r
@@ -169,7 +169,6 @@ type start struct {
 func (a *start) Mutating() bool { return true }
 
 func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	in, res := a.current(ctx, inv)
 	if res != nil {
 		return *res
@@ -197,7 +196,7 @@ func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 		if err := inv.MayMutate(ctx); err != nil {
 			return engine.HeldBackResult(err)
 		}
-		if err := a.api.StartInstance(ctx, inv.Resource.Region, in.ID); err != nil {
+		if err := a.api.StartInstance(ctx, inv.Resource.Place, in.ID); err != nil {
 			return failed("starting "+in.ID, err)
 		}
 		return applied("started %s (it was stopped)", in.ID)
@@ -219,7 +218,6 @@ type stop struct {
 func (a *stop) Mutating() bool { return true }
 
 func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	in, res := a.current(ctx, inv)
 	if res != nil {
 		return *res
@@ -247,11 +245,11 @@ func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	}
 	if protected {
 		off := false
-		if err := a.api.SetProtection(ctx, inv.Resource.Region, in.ID, &off, nil); err != nil {
+		if err := a.api.SetProtection(ctx, inv.Resource.Place, in.ID, &off, nil); err != nil {
 			return failed("setting the stop protection of "+in.ID, err)
 		}
 	}
-	if err := a.api.StopInstance(ctx, inv.Resource.Region, in.ID); err != nil {
+	if err := a.api.StopInstance(ctx, inv.Resource.Place, in.ID); err != nil {
 		return failed("stopping "+in.ID, err)
 	}
 	if protected {
@@ -267,7 +265,7 @@ func (a *stop) stopProtected(ctx context.Context, inv engine.Invocation) (bool, 
 		v, _ := r.Attrs["DisableApiStop"].(bool)
 		return v, nil
 	}
-	return a.api.StopProtected(ctx, inv.Resource.Region, inv.Resource.ID)
+	return a.api.StopProtected(ctx, inv.Resource.Place, inv.Resource.ID)
 }
 
 // Needs implements engine.Reading: start, stop and protect decide on the instance's state,
@@ -284,7 +282,6 @@ type protect struct {
 func (a *protect) Mutating() bool { return true }
 
 func (a *protect) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	in, res := a.current(ctx, inv)
 	if res != nil {
 		return *res
@@ -299,7 +296,7 @@ func (a *protect) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	if err := inv.MayMutate(ctx); err != nil {
 		return engine.HeldBackResult(err)
 	}
-	if err := a.api.SetProtection(ctx, inv.Resource.Region, in.ID, a.stop, a.termination); err != nil {
+	if err := a.api.SetProtection(ctx, inv.Resource.Place, in.ID, a.stop, a.termination); err != nil {
 		return failed("setting "+what+" on "+in.ID, err)
 	}
 	return applied("set %s on %s", what, in.ID)
@@ -354,11 +351,10 @@ type Inventory struct{ API API }
 
 // Get implements engine.Inventory.
 func (i Inventory) Get(ctx context.Context, ref resource.Ref, _ resource.Needs) (*engine.Resource, error) {
-	ctx = awsapi.InAccount(ctx, ref.Account)
 	r := &engine.Resource{Ref: ref}
-	region, id := ref.Region, ref.ID
+	at, id := ref.Place, ref.ID
 	if ref.Kind == resource.Instance {
-		in, err := i.API.DescribeInstance(ctx, region, id)
+		in, err := i.API.DescribeInstance(ctx, at, id)
 		if errors.Is(err, awsapi.ErrNotFound) {
 			return r, nil
 		}
@@ -368,7 +364,7 @@ func (i Inventory) Get(ctx context.Context, ref resource.Ref, _ resource.Needs) 
 		r.Exists, r.State, r.Tags, r.Read = true, resource.State(in.State), in.Tags, resource.NeedDescribe
 		return r, nil
 	}
-	tags, err := i.API.ResourceTags(ctx, region, id)
+	tags, err := i.API.ResourceTags(ctx, at, id)
 	if err != nil {
 		return nil, err
 	}

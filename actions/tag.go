@@ -13,6 +13,7 @@ import (
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // tag writes the rule's tags on what the event's call created, and only on that (verify.go):
@@ -35,7 +36,6 @@ type tag struct {
 func (a *tag) Mutating() bool { return true }
 
 func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	ctx = awsapi.InAccount(ctx, inv.Resource.Account)
 	want, notes := a.values(valuesOf(inv))
 	if len(want) == 0 {
 		return skipped("nothing written: %s", strings.Join(notes, "; "))
@@ -78,7 +78,7 @@ func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 			return engine.HeldBackResult(err)
 		}
 	}
-	region := inv.Resource.Region
+	at := inv.Resource.Place
 	written := map[string][]string{} // id → keys written
 	for _, k := range slices.Sorted(maps.Keys(need)) {
 		ids := need[k]
@@ -88,7 +88,7 @@ func (a *tag) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 			}
 			continue
 		}
-		done, had, err := a.write(ctx, region, ids, k, want[k])
+		done, had, err := a.write(ctx, at, ids, k, want[k])
 		for _, id := range done {
 			written[id] = append(written[id], k)
 		}
@@ -224,7 +224,7 @@ func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsa
 		}
 	}
 	v, err := inv.Once("tag read|"+r.Account+"|"+r.Region+"|"+string(r.Kind), func() (any, error) {
-		return a.api.CreatedResources(ctx, r.Region, string(r.Kind), ids)
+		return a.api.CreatedResources(ctx, r.Place, string(r.Kind), ids)
 	})
 	if err != nil {
 		return nil, err
@@ -235,7 +235,7 @@ func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsa
 // lookup returns CloudTrail's records of the event, asked once for all its targets.
 func (a *tag) lookup(ctx context.Context, inv engine.Invocation, eventID string) ([]string, error) {
 	v, err := inv.Once("tag confirm|"+inv.Resource.Account+"|"+inv.Resource.Region, func() (any, error) {
-		return a.api.LookupEvent(ctx, inv.Resource.Region, eventID)
+		return a.api.LookupEvent(ctx, inv.Resource.Place, eventID)
 	})
 	if err != nil {
 		return nil, err
@@ -269,9 +269,9 @@ func remember(found map[string]*awsapi.Created, ids []string, k, v string) {
 // key only where it is absent refuses the call if any resource has it), each resource is
 // tried alone: one refused because it has k now (someone added it since it was read) is
 // reported in had; a refusal for any other reason is an error.
-func (a *tag) write(ctx context.Context, region string, ids []string, k, v string) (done, had []string, err error) {
+func (a *tag) write(ctx context.Context, at resource.Place, ids []string, k, v string) (done, had []string, err error) {
 	tags := map[string]string{k: v}
-	err = a.api.CreateTags(ctx, region, ids, tags)
+	err = a.api.CreateTags(ctx, at, ids, tags)
 	if err == nil {
 		return ids, nil, nil
 	}
@@ -280,7 +280,7 @@ func (a *tag) write(ctx context.Context, region string, ids []string, k, v strin
 	}
 	for _, id := range ids {
 		if len(ids) > 1 {
-			err = a.api.CreateTags(ctx, region, []string{id}, tags)
+			err = a.api.CreateTags(ctx, at, []string{id}, tags)
 		}
 		switch {
 		case err == nil:
@@ -289,7 +289,7 @@ func (a *tag) write(ctx context.Context, region string, ids []string, k, v strin
 		case !errors.Is(err, awsapi.ErrDenied):
 			return done, had, err
 		}
-		cur, rerr := a.api.ResourceTags(ctx, region, id)
+		cur, rerr := a.api.ResourceTags(ctx, at, id)
 		if rerr != nil {
 			return done, had, fmt.Errorf("%w (and reading its tags again: %w)", err, rerr)
 		}

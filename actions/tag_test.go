@@ -36,9 +36,9 @@ type counting struct {
 	reads atomic.Int32
 }
 
-func (c *counting) CreatedResources(ctx context.Context, region, kind string, ids []string) (map[string]*awsapi.Created, error) {
+func (c *counting) CreatedResources(ctx context.Context, at resource.Place, kind string, ids []string) (map[string]*awsapi.Created, error) {
 	c.reads.Add(1)
-	return c.Clients.CreatedResources(ctx, region, kind, ids)
+	return c.Clients.CreatedResources(ctx, at, kind, ids)
 }
 
 func tagAction(t *testing.T, api API, now func() time.Time, params map[string]any) engine.Action {

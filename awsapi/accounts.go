@@ -7,27 +7,11 @@ import (
 )
 
 // Acting in other accounts (an Organization's members): every EC2 call runs in the account
-// the context names (InAccount). For ec2guard's own account, or when no remediation role is
+// of the place it is given (resource.Place.Account). For ec2guard's own account, or when no remediation role is
 // set, that is the account of the standard configuration; for another account, the calls go
 // through the role SetAssumeRole names there (arn:PARTITION:iam::ACCOUNT:role/NAME, session
 // "ec2guard"), with credentials cached and refreshed by the SDK. SNS and the state table are
 // always ec2guard's own.
-
-type accountKey struct{}
-
-// InAccount returns a context whose EC2 calls act in account ("" or ec2guard's own account:
-// its own credentials).
-func InAccount(ctx context.Context, account string) context.Context {
-	if account == "" {
-		return ctx
-	}
-	return context.WithValue(ctx, accountKey{}, account)
-}
-
-func accountOf(ctx context.Context) string {
-	a, _ := ctx.Value(accountKey{}).(string)
-	return a
-}
 
 // SetAssumeRole names the role ec2guard assumes in other accounts (the member template's
 // RemediationRoleName); "" acts with its own credentials only.
@@ -37,9 +21,9 @@ func (c *Clients) SetAssumeRole(name string) {
 	c.mu.Unlock()
 }
 
-// roleFor is the role to act through for the context's account, if any.
-func (c *Clients) roleFor(ctx context.Context) string {
-	if accountOf(ctx) == "" {
+// roleFor is the role to act through in account, if any ("": ec2guard's own credentials).
+func (c *Clients) roleFor(account string) string {
+	if account == "" {
 		return ""
 	}
 	c.mu.Lock()

@@ -99,70 +99,64 @@ func (c *Clients) config(ctx context.Context) (aws.Config, error) {
 	return c.cfg, c.cfgErr
 }
 
-// accountConfig is the configuration of the account InAccount put in ctx, and the key its
-// clients are cached under: through the remediation role (SetAssumeRole) when that account
-// is not ec2guard's own, with one credentials cache per account for every service.
-func (c *Clients) accountConfig(ctx context.Context) (cfg aws.Config, account string, err error) {
+// accountConfig is the configuration of an account ("" or ec2guard's own: its own
+// credentials), and the key its clients are cached under: through the remediation role
+// (SetAssumeRole) when that account is not ec2guard's own, with one credentials cache per
+// account for every service.
+func (c *Clients) accountConfig(ctx context.Context, account string) (cfg aws.Config, key string, err error) {
 	cfg, err = c.config(ctx)
 	if err != nil {
 		return cfg, "", err
 	}
-	role := c.roleFor(ctx)
+	role := c.roleFor(account)
 	if role == "" {
 		return cfg, "", nil
 	}
 	own, err := c.ownAccount(ctx)
 	if err != nil {
-		return cfg, "", fmt.Errorf("acting in account %s: %w", accountOf(ctx), err)
+		return cfg, "", fmt.Errorf("acting in account %s: %w", account, err)
 	}
-	acct := accountOf(ctx)
-	if acct == own {
+	if account == own {
 		return cfg, "", nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	creds, ok := c.creds[acct]
+	creds, ok := c.creds[account]
 	if !ok {
-		roleARN := "arn:" + arnPartition(c.selfArn) + ":iam::" + acct + ":role/" + role
+		roleARN := "arn:" + arnPartition(c.selfArn) + ":iam::" + account + ":role/" + role
 		creds = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(c.cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "ec2guard"
 		}))
 		if c.creds == nil {
 			c.creds = map[string]aws.CredentialsProvider{}
 		}
-		c.creds[acct] = creds
+		c.creds[account] = creds
 	}
 	cfg = cfg.Copy()
 	cfg.Credentials = creds
-	return cfg, acct, nil
+	return cfg, account, nil
 }
 
-// ec2Client is the EC2 client of a region, in the account InAccount put in ctx.
-func (c *Clients) ec2Client(ctx context.Context, region string) (*ec2.Client, error) {
-	cfg, acct, err := c.accountConfig(ctx)
+// ec2At is the EC2 client of a place — its region ("" the configured one), in its account
+// (through the remediation role when that is not ec2guard's own): the only way to one.
+func (c *Clients) ec2At(ctx context.Context, at resource.Place) (*ec2.Client, error) {
+	cfg, acct, err := c.accountConfig(ctx, at.Account)
 	if err != nil {
 		return nil, err
 	}
-	key := acct + "/" + region
+	key := acct + "/" + at.Region
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cl, ok := c.ec2[key]; ok {
 		return cl, nil
 	}
 	cl := ec2.NewFromConfig(cfg, func(o *ec2.Options) {
-		if region != "" {
-			o.Region = region
+		if at.Region != "" {
+			o.Region = at.Region
 		}
 	})
 	c.ec2[key] = cl
 	return cl, nil
-}
-
-// ec2At is the EC2 client of a place: its region, in its account (through the remediation
-// role when that is not ec2guard's own). New code names the place; ec2Client's account in a
-// context value is on its way out.
-func (c *Clients) ec2At(ctx context.Context, at resource.Place) (*ec2.Client, error) {
-	return c.ec2Client(InAccount(ctx, at.Account), at.Region)
 }
 
 func (c *Clients) snsClient(ctx context.Context, region string) (*sns.Client, error) {
@@ -221,8 +215,8 @@ func notFound(err error) bool {
 }
 
 // DescribeInstance reads an instance; ErrNotFound when it does not exist.
-func (c *Clients) DescribeInstance(ctx context.Context, region, id string) (*Instance, error) {
-	cl, err := c.ec2Client(ctx, region)
+func (c *Clients) DescribeInstance(ctx context.Context, at resource.Place, id string) (*Instance, error) {
+	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return nil, err
 	}
@@ -271,8 +265,8 @@ func tagMap(tags []ec2types.Tag) map[string]string {
 }
 
 // ResourceTags returns the tags of any EC2 resource (volume, snapshot, image...).
-func (c *Clients) ResourceTags(ctx context.Context, region, id string) (map[string]string, error) {
-	cl, err := c.ec2Client(ctx, region)
+func (c *Clients) ResourceTags(ctx context.Context, at resource.Place, id string) (map[string]string, error) {
+	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return nil, err
 	}
@@ -291,8 +285,8 @@ func (c *Clients) ResourceTags(ctx context.Context, region, id string) (map[stri
 }
 
 // StopProtected reports whether the instance has DisableApiStop set.
-func (c *Clients) StopProtected(ctx context.Context, region, id string) (bool, error) {
-	cl, err := c.ec2Client(ctx, region)
+func (c *Clients) StopProtected(ctx context.Context, at resource.Place, id string) (bool, error) {
+	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return false, err
 	}
@@ -304,8 +298,8 @@ func (c *Clients) StopProtected(ctx context.Context, region, id string) (bool, e
 }
 
 // StartInstance starts an instance.
-func (c *Clients) StartInstance(ctx context.Context, region, id string) error {
-	cl, err := c.ec2Client(ctx, region)
+func (c *Clients) StartInstance(ctx context.Context, at resource.Place, id string) error {
+	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return err
 	}
@@ -316,8 +310,8 @@ func (c *Clients) StartInstance(ctx context.Context, region, id string) error {
 }
 
 // StopInstance stops an instance.
-func (c *Clients) StopInstance(ctx context.Context, region, id string) error {
-	cl, err := c.ec2Client(ctx, region)
+func (c *Clients) StopInstance(ctx context.Context, at resource.Place, id string) error {
+	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return err
 	}
@@ -328,8 +322,8 @@ func (c *Clients) StopInstance(ctx context.Context, region, id string) error {
 }
 
 // SetProtection sets DisableApiStop and/or DisableApiTermination (nil leaves one as it is).
-func (c *Clients) SetProtection(ctx context.Context, region, id string, stop, termination *bool) error {
-	cl, err := c.ec2Client(ctx, region)
+func (c *Clients) SetProtection(ctx context.Context, at resource.Place, id string, stop, termination *bool) error {
+	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return err
 	}
@@ -347,8 +341,8 @@ func (c *Clients) SetProtection(ctx context.Context, region, id string, stop, te
 }
 
 // CreateTags tags resources; ErrDenied when IAM refuses it.
-func (c *Clients) CreateTags(ctx context.Context, region string, ids []string, tags map[string]string) error {
-	cl, err := c.ec2Client(ctx, region)
+func (c *Clients) CreateTags(ctx context.Context, at resource.Place, ids []string, tags map[string]string) error {
+	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return err
 	}

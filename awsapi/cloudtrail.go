@@ -7,16 +7,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // LookupEvent returns the records CloudTrail's event history holds under an event ID, each
-// the CloudTrailEvent JSON of LookupEvents' answer, in the region and the account InAccount
-// put in ctx. The history covers 90 days and shows a call some minutes after it was made
+// the CloudTrailEvent JSON of LookupEvents' answer, in a place (its region and account). The history covers 90 days and shows a call some minutes after it was made
 // (AWS: "typically within 5 minutes", "not guaranteed"); none is an empty answer, not an
 // error. LookupEvents allows two requests per second per account and region: the SDK's
 // retryer backs off when it is throttled.
-func (c *Clients) LookupEvent(ctx context.Context, region, eventID string) ([]string, error) {
-	cfg, acct, err := c.accountConfig(ctx)
+func (c *Clients) LookupEvent(ctx context.Context, at resource.Place, eventID string) ([]string, error) {
+	cfg, acct, err := c.accountConfig(ctx, at.Account)
+	region := at.Region
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // Created is a resource as EC2 records its creation, read to check what a CloudTrail event
@@ -52,8 +54,8 @@ const batchSize = 200
 // filters rather than ids: an id EC2 does not know is absent from the answer, not an error
 // that hides the others. Snapshots and images are read among the account's own only (a
 // public image is not the account's to claim).
-func (c *Clients) CreatedResources(ctx context.Context, region, kind string, ids []string) (map[string]*Created, error) {
-	cl, err := c.ec2Client(ctx, region)
+func (c *Clients) CreatedResources(ctx context.Context, at resource.Place, kind string, ids []string) (map[string]*Created, error) {
+	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return nil, err
 	}

@@ -7,13 +7,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // ListInstances calls fn with every instance of the region and the account that owns it,
 // page by page (1,000 at a time), terminated instances left out: nothing can act on them.
 // fn returning an error stops the listing with that error.
-func (c *Clients) ListInstances(ctx context.Context, region string, fn func(account string, in *Instance) error) error {
-	cl, err := c.ec2Client(ctx, region)
+func (c *Clients) ListInstances(ctx context.Context, at resource.Place, fn func(account string, in *Instance) error) error {
+	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return err
 	}
@@ -21,7 +23,7 @@ func (c *Clients) ListInstances(ctx context.Context, region string, fn func(acco
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("listing instances in %s: %w", regionName(region), err)
+			return fmt.Errorf("listing instances in %s: %w", placeName(at), err)
 		}
 		for _, r := range out.Reservations {
 			for _, in := range r.Instances {
@@ -59,7 +61,7 @@ func (c *Clients) DefaultRegion(ctx context.Context) (string, error) {
 
 // Regions lists the regions enabled for the account (opted-in or not requiring it).
 func (c *Clients) Regions(ctx context.Context) ([]string, error) {
-	cl, err := c.ec2Client(ctx, "")
+	cl, err := c.ec2At(ctx, resource.Place{})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/internal/faultproxy"
 	"github.com/ec2guard/ec2guard/internal/mototest"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
@@ -29,7 +31,7 @@ func TestMaxAttempts(t *testing.T) {
 		before := len(p.Calls())
 		cl := awsapi.New()
 		cl.MaxBackoff = 1 // a nanosecond: no waiting between attempts
-		if _, err := cl.DescribeInstance(context.Background(), "us-east-1", "i-0123456789abcdef0"); err == nil {
+		if _, err := cl.DescribeInstance(context.Background(), resource.Place{Region: "us-east-1"}, "i-0123456789abcdef0"); err == nil {
 			t.Fatalf("AWS_MAX_ATTEMPTS=%q: the failing call succeeded", c.env)
 		}
 		if got := len(p.Calls()) - before; got != c.want {

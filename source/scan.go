@@ -18,7 +18,7 @@ var InstanceStates = []string{"pending", "running", "stopping", "stopped", "shut
 
 // Lister lists the resources a scan looks at.
 type Lister interface {
-	ListInstances(ctx context.Context, region string, fn func(account string, in *awsapi.Instance) error) error
+	ListInstances(ctx context.Context, at resource.Place, fn func(account string, in *awsapi.Instance) error) error
 }
 
 // Scanner is pull mode: it lists the instances of each region as they are now and feeds the
@@ -31,8 +31,8 @@ type Scanner struct {
 	Lister  Lister
 	Handler Handler
 	Regions []string // at least one
-	// Accounts are the accounts to scan, each through awsapi.InAccount (an Organization's
-	// members, with a remediation role); none: the account of the credentials.
+	// Accounts are the accounts to scan (an Organization's members, through the remediation
+	// role); none: the account of the credentials.
 	Accounts []string
 	Now      func() time.Time // default time.Now
 }
@@ -61,10 +61,9 @@ func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (
 		accounts = []string{""}
 	}
 	for _, acct := range accounts {
-		actx := awsapi.InAccount(ctx, acct)
 		for _, region := range s.Regions {
 			seen := false
-			err := s.Lister.ListInstances(actx, region, func(account string, in *awsapi.Instance) error {
+			err := s.Lister.ListInstances(ctx, resource.Place{Account: acct, Region: region}, func(account string, in *awsapi.Instance) error {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
