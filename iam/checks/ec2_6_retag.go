@@ -2,10 +2,13 @@ package checks
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/ec2guard/ec2guard/iam/catalog"
 	"github.com/ec2guard/ec2guard/iam/eval"
+	"github.com/ec2guard/ec2guard/iam/policy"
 )
 
 var retagActions = []string{"ec2:CreateTags", "ec2:DeleteTags"}
@@ -16,10 +19,13 @@ var ec2Retag = &Check{
 	Severity: Critical,
 	Scope:    ScopePrincipal,
 	Rationale: "When a principal's rights depend on resource tags (an Allow conditioned on ec2:ResourceTag/* or " +
-		"aws:ResourceTag/*), the tags are its access control. If it may also create or delete those tags on any " +
+		"aws:ResourceTag/*, a Deny unless such a tag matches, either in its policies or its permissions boundary), the " +
+		"tags are its access control. If it may also create or delete those tags on any " +
 		"instance, it can re-tag someone else's instance (PrincipalId = its own user id) and then stop, terminate " +
 		"or modify it: a two-step takeover (seed 004). The check tries, for every tag key the principal's rights " +
-		"depend on, to set that key on an untagged instance to the principal's own id; a condition on " +
+		"depend on, to set that key on an untagged instance to the principal's own id, alone and together with the " +
+		"other tags the policies ask for or allow (one required aws:RequestTag key, or ForAnyValue aws:TagKeys, says " +
+		"nothing of the key written beside it); a condition on " +
 		"aws:RequestTag, aws:TagKeys, ec2:CreateAction or the instance's tags or attributes that prevents it scopes " +
 		"the grant. Tag keys starting with \"aws:\" are reserved to AWS and cannot be written, so rights that " +
 		"depend only on them are not at risk.",
@@ -76,16 +82,75 @@ func retagProbes(_ *Env, s *Subject, a *catalog.Action) [][]probe {
 	if strings.EqualFold(a.Name, "CreateTags") {
 		keys = s.grantingTagKeys() // adding a key the rights need absent grants nothing
 	}
+	create := strings.EqualFold(a.Name, "CreateTags")
+	others := s.otherRequestTags()
 	for _, k := range keys {
 		// The new value is the caller's own identity, in either form a policy may compare
 		// it with.
 		for _, v := range []string{probeUserID, probeUserName} {
 			ctx := eval.Context{"aws:TagKeys": {k}, "aws:userid": {probeUserID}, "aws:username": {probeUserName}}
-			if strings.EqualFold(a.Name, "CreateTags") {
+			if create {
 				ctx["aws:RequestTag/"+k] = []string{v}
 			}
 			ps = append(ps, s.freshProbes(a.Service, "instance", ctx)...)
+			// The key written together with the tags the policies ask for or allow: a grant
+			// that requires one aws:RequestTag key, or ForAnyValue aws:TagKeys of another key,
+			// says nothing of the access key written beside it.
+			with := cloneContext(ctx)
+			for _, other := range slices.Sorted(maps.Keys(others)) {
+				if strings.EqualFold(other, k) {
+					continue
+				}
+				with["aws:TagKeys"] = append(slices.Clone(with["aws:TagKeys"]), other)
+				if create {
+					with["aws:RequestTag/"+other] = []string{others[other]}
+				}
+			}
+			if len(with["aws:TagKeys"]) > 1 {
+				ps = append(ps, s.freshProbes(a.Service, "instance", with)...)
+			}
 		}
 	}
 	return [][]probe{ps}
+}
+
+// otherRequestTags are the tag keys the subject's conditions name for a request's tags
+// (aws:RequestTag/KEY, and the literal values of aws:TagKeys conditions), each with a value
+// that meets the first condition naming it.
+func (s *Subject) otherRequestTags() map[string]string {
+	out := map[string]string{}
+	probeCtx := eval.Context{"aws:userid": {probeUserID}, "aws:username": {probeUserName}}
+	for _, d := range append(slices.Clone(s.Identity), s.Boundary...) {
+		for _, st := range d.Statements {
+			if st.Effect != policy.Allow {
+				continue
+			}
+			for _, c := range st.Conditions {
+				if k, ok := cutPrefixFold(c.Key, "aws:RequestTag/"); ok && k != "" {
+					if _, seen := out[k]; !seen {
+						v := "ec2guard-witness"
+						if vals, ok := satisfy(&c, probeCtx); ok && len(vals) > 0 {
+							v = vals[0]
+						}
+						out[k] = v
+					}
+				}
+				if strings.EqualFold(c.Key, "aws:TagKeys") && !c.Op.Family.Negated() {
+					for _, v := range c.Values {
+						if _, seen := out[v]; !seen && !strings.ContainsAny(v, "*?$") {
+							out[v] = "ec2guard-witness"
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return "", false
 }

@@ -32,3 +32,23 @@ func TestRetagReservedAndAttributes(t *testing.T) {
 		{name: "request-side condition does not", docs: []string{pol(`{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/Team":"x"}}}`, `{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"Bool":{"aws:ViaAWSService":"false"}}}`)}, want: []string{"ec2:CreateTags"}},
 	})
 }
+
+// The re-tag takeover shapes of issue 11 that one probe (the access key alone, on an
+// Allow's condition) missed.
+func TestRetagShapes(t *testing.T) {
+	const gate = `{"Effect":"Allow","Action":["ec2:StopInstances","ec2:TerminateInstances"],"Resource":"*"},` +
+		`{"Effect":"Deny","Action":["ec2:StopInstances","ec2:TerminateInstances"],"Resource":"*","Condition":{"StringNotEquals":{"ec2:ResourceTag/Owner":"${aws:username}"}}}`
+	const owner = `{"Effect":"Allow","Action":["ec2:StopInstances","ec2:TerminateInstances"],"Resource":"*","Condition":{"StringEquals":{"ec2:ResourceTag/PrincipalId":"${aws:userid}"}}}`
+	runTable(t, ec2Retag, []tcase{
+		{name: "ownership gate as a Deny unless the tag matches", docs: []string{pol(gate, `{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*"}`)}, want: []string{"ec2:CreateTags"}},
+		{name: "the gate with tagging only at creation", docs: []string{pol(gate, `{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"ec2:CreateAction":"RunInstances"}}}`)}},
+		{name: "ForAnyValue aws:TagKeys lets the access key through beside another", docs: []string{pol(owner,
+			`{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["Name"]}}}`)}, want: []string{"ec2:CreateTags"}},
+		{name: "one RequestTag key required says nothing of the others", docs: []string{pol(owner,
+			`{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/CostCenter":"42"}}}`)}, want: []string{"ec2:CreateTags"}},
+		{name: "one RequestTag key required and only it allowed", docs: []string{pol(owner,
+			`{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/CostCenter":"42"},"ForAllValues:StringEquals":{"aws:TagKeys":["CostCenter"]}}}`)}},
+		{name: "ABAC in the boundary", docs: []string{pol(`{"Effect":"Allow","Action":["ec2:StopInstances","ec2:CreateTags"],"Resource":"*"}`)},
+			boundary: pol(`{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*"}`, owner), want: []string{"ec2:CreateTags"}},
+	})
+}

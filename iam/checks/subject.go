@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -86,12 +87,16 @@ func (s *Subject) grantingTagKeys() []string { return s.tagKeys(true) }
 func (s *Subject) tagKeys(granting bool) []string {
 	var keys []string
 	seen := map[string]bool{}
-	for _, d := range s.Identity {
+	// The boundary's conditions count too: an ABAC boundary makes every right tag-based.
+	for _, d := range append(slices.Clone(s.Identity), s.Boundary...) {
 		for _, st := range d.Statements {
-			if st.Effect != policy.Allow {
-				continue
-			}
 			for _, c := range st.Conditions {
+				// A Deny unless a tag matches (StringNotEquals ec2:ResourceTag/Owner
+				// ${aws:username}) is an ownership gate: the tag decides the right as an
+				// Allow's condition does. A Deny when a tag has some value is not.
+				if st.Effect != policy.Allow && !(st.Effect == policy.Deny && c.Op.Family.Negated()) {
+					continue
+				}
 				absent := strings.EqualFold(c.Operator, "Null") && len(c.Values) == 1 && strings.EqualFold(c.Values[0], "true")
 				// Tag keys starting with "aws:" are reserved: nobody can create or delete them.
 				if k, ok := resourceTagKey(c.Key); ok && !(granting && absent) && !strings.HasPrefix(strings.ToLower(k), "aws:") && !seen[strings.ToLower(k)] {
