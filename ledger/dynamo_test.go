@@ -19,7 +19,9 @@ import (
 	"github.com/ec2guard/ec2guard/internal/mototest"
 )
 
-func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
+// The state table's claims and budgets rely on DynamoDB's atomic conditional writes, which
+// threaded moto does not make atomic: the tests run on a moto serving one request at a time.
+func TestMain(m *testing.M) { os.Exit(mototest.MainSerial(m)) }
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 

@@ -37,13 +37,40 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, errors.New(`moto_server not found on PATH: install it with pip install "moto[server]"`)
 	}
+	return start(func(port int) *exec.Cmd { return exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port)) })
+}
+
+// serialServer is moto's own server application, run by werkzeug one request at a time.
+const serialServer = `import sys
+from werkzeug.serving import run_simple
+from moto.server import DomainDispatcherApplication, create_backend_app
+run_simple(sys.argv[1], int(sys.argv[2]), DomainDispatcherApplication(create_backend_app), threaded=False)
+`
+
+// StartSerial launches moto serving one request at a time. moto_server serves requests on
+// threads, and its DynamoDB then checks a conditional write and makes it in two steps that
+// another request can come between; DynamoDB makes them one atomic step. Tests of what
+// relies on that atomicity (the state table's claims and budgets under concurrent writers)
+// run against this server, so that they test ec2guard and not moto's threading.
+func StartSerial() (*Server, error) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		return nil, errors.New(`python3 not found on PATH: moto runs on it (pip install "moto[server]")`)
+	}
+	if out, err := exec.Command(py, "-c", "import moto.server, werkzeug.serving").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf(`python3 cannot import moto's server (pip install "moto[server]"): %v: %s`, err, strings.TrimSpace(string(out)))
+	}
+	return start(func(port int) *exec.Cmd { return exec.Command(py, "-c", serialServer, "127.0.0.1", strconv.Itoa(port)) })
+}
+
+func start(command func(port int) *exec.Cmd) (*Server, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port, err := freePort()
 		if err != nil {
 			return nil, err
 		}
-		s, err := startOn(bin, port)
+		s, err := startOn(command(port), port)
 		if err == nil {
 			return s, nil
 		}
@@ -52,8 +79,7 @@ func Start() (*Server, error) {
 	return nil, lastErr
 }
 
-func startOn(bin string, port int) (*Server, error) {
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+func startOn(cmd *exec.Cmd, port int) (*Server, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	// The emulator must not inherit the AWS settings meant for its clients (an empty
 	// AWS_PROFILE, a config file of /dev/null, an endpoint pointing at another server).

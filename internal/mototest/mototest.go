@@ -31,8 +31,14 @@ var (
 )
 
 // Main starts a server, exports its environment, runs the package's tests and stops it.
-func Main(m *testing.M) int {
-	s, err := motoserver.Start()
+func Main(m *testing.M) int { return run(m, motoserver.Start) }
+
+// MainSerial is Main with a server that serves one request at a time
+// (motoserver.StartSerial): for tests of conditional writes under concurrency.
+func MainSerial(m *testing.M) int { return run(m, motoserver.StartSerial) }
+
+func run(m *testing.M, startServer func() (*Server, error)) int {
+	s, err := startServer()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mototest: %v\n", err)
 		return 1
