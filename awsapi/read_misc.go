@@ -167,6 +167,8 @@ func (r *reader) account(ctx context.Context, id string) *resource.Resource {
 	set := func(call, field string, v any, err error) {
 		if err != nil {
 			r.c.logger().Warn("account setting not read", "setting", field, "call", call, "account", id, "place", placeName(r.at), "err", err)
+			unread, _ := attrs["Unread"].([]any)
+			attrs["Unread"] = append(unread, field) // a judge of the setting must not take it for absent
 			return
 		}
 		if v != nil {

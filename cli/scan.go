@@ -127,6 +127,7 @@ the account. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS e
 	cmd.Flags().StringSliceVar(&regions, "region", nil, "region to scan (repeatable or comma-separated; default: the configured region)")
 	cmd.Flags().BoolVar(&allRegions, "all-regions", false, "scan every region enabled for the account (DescribeRegions)")
 	cmd.Flags().StringSliceVar(&accounts, "account", nil, "account to scan through --assume-role (repeatable or comma-separated; default: the account of the credentials)")
+	withControls(cmd, &f, &regions, &allRegions, &accounts, streams)
 	return cmd
 }
 

@@ -225,6 +225,9 @@ func (k *Check) Evaluate(r *resource.Resource, now time.Time) Verdict {
 	case !r.Read.Has(k.needs):
 		return Verdict{Status: Error, Severity: k.Severity, Reason: "the read of the resource lacks what the control needs (" + needNames(k.needs&^r.Read) + ")"}
 	}
+	if k.Setting != "" && unread(r, k.Setting) {
+		return Verdict{Status: Error, Severity: k.Severity, Reason: "AWS did not give the account's " + k.Setting + " (its call failed): the setting is unknown"}
+	}
 	for _, f := range k.scope {
 		if !f.Match(r, now) {
 			return Verdict{Status: NotApplicable, Severity: k.Severity, Reason: k.OutOfScope}
@@ -287,4 +290,14 @@ func needNames(n resource.Needs) string {
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+func unread(r *resource.Resource, setting string) bool {
+	list, _ := r.Attrs["Unread"].([]any)
+	for _, s := range list {
+		if s == setting {
+			return true
+		}
+	}
+	return false
 }

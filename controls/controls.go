@@ -42,6 +42,13 @@ func (s Severity) String() string {
 // MarshalText writes the severity's name.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a severity's name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	*s = v
+	return err
+}
+
 // ParseSeverity reads low, medium, high or critical (any case).
 func ParseSeverity(name string) (Severity, error) {
 	if i := slices.IndexFunc(severityNames[:], func(n string) bool { return n != "" && strings.EqualFold(n, name) }); i > 0 {
@@ -108,6 +115,9 @@ type Control struct {
 	Events  []string
 	Params  []Param
 	Actions []string // the remediation actions that fix a failing resource
+	// Setting is the account setting an account control judges: when its call failed (the
+	// read names it in Unread), the verdict is an error, not a failure.
+	Setting string
 	// Periodic says only a scan can judge it (an age): the events alone never make a
 	// resource fail.
 	Periodic bool

@@ -14,6 +14,7 @@ var encDefault = &Control{
 	Remediation: "Enable EBS encryption by default in every region (EnableEbsEncryptionByDefault); the default KMS key may stay AWS's.",
 	References:  []string{shPage + "ec2-7", configRule("ec2-ebs-encryption-by-default"), prowlerCheck("ec2_ebs_default_encryption")},
 	Kind:        resource.Account,
+	Setting:     "EbsEncryptionByDefault",
 	Fails:       []Case{{Why: "EBS encryption by default is off in the region", Filters: "- {attr: EbsEncryptionByDefault, not-equals: true}\n"}},
 	Pass:        "EBS encryption by default is on in the region",
 	Events:      []string{"DisableEbsEncryptionByDefault", "EnableEbsEncryptionByDefault"},

@@ -12,6 +12,7 @@ var imdsAccount = &Control{
 	Remediation: "Set the region's instance metadata defaults to require tokens (ModifyInstanceMetadataDefaults HttpTokens=required).",
 	References:  []string{prowlerCheck("ec2_instance_account_imdsv2_enabled")},
 	Kind:        resource.Account,
+	Setting:     "InstanceMetadataDefaults",
 	Fails: []Case{{Why: "the account's instance metadata defaults do not require IMDSv2",
 		Filters: "- {attr: InstanceMetadataDefaults.HttpTokens, not-equals: required}\n"}},
 	Pass:    "the account's instance metadata defaults require IMDSv2",

@@ -12,6 +12,7 @@ var pubImageBlock = &Control{
 	Remediation: "Enable block public access for AMIs (EnableImageBlockPublicAccess block-new-sharing).",
 	References:  []string{prowlerCheck("ec2_ami_account_block_public_access")},
 	Kind:        resource.Account,
+	Setting:     "ImageBlockPublicAccessState",
 	Fails: []Case{{Why: "AMI block public access is off",
 		Filters: "- {attr: ImageBlockPublicAccessState, not-equals: block-new-sharing}\n"}},
 	Pass:    "AMI block public access is on",

@@ -182,6 +182,7 @@ func derived() map[Kind]map[string]*Field {
 			"SnapshotBlockPublicAccessState": {Type: String, Enum: []string{"block-all-sharing", "block-new-sharing", "unblocked"}, Doc: "GetSnapshotBlockPublicAccessState State"},
 			"ImageBlockPublicAccessState":    {Type: String, Enum: []string{"block-new-sharing", "unblocked"}, Doc: "GetImageBlockPublicAccessState ImageBlockPublicAccessState"},
 			"InstanceMetadataDefaults":       shaped("GetInstanceMetadataDefaults AccountLevel", 0),
+			"Unread":                         {Type: List, Elem: &Field{Type: String}, Doc: "the settings whose call failed (their fields are absent): a control on one is an error, not a failure"},
 		},
 	}
 }
