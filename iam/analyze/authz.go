@@ -73,7 +73,7 @@ func loadAuthorization(name string, src []byte) (*Inventory, error) {
 	}
 	inv := &Inventory{}
 	ix := newLocator(name, src)
-	b := &principalBuilder{inv: inv, managed: map[string]*policy.Document{}, warned: map[string]bool{}}
+	b := &principalBuilder{inv: inv, managed: map[string]*policy.Document{}, warned: map[string]bool{}, ix: ix}
 
 	for _, p := range dump.Policies {
 		for _, v := range p.PolicyVersionList {
@@ -104,28 +104,34 @@ func loadAuthorization(name string, src []byte) (*Inventory, error) {
 		}
 		return out
 	}
-	groups := map[string][]*policy.Document{}
+	type group struct {
+		docs    []*policy.Document
+		missing []checks.MissingPolicy
+	}
+	groups := map[string]group{}
 	for _, g := range dump.GroupDetailList {
-		docs := inline("group/"+g.GroupName, g.GroupPolicyList)
-		groups[g.GroupName] = append(docs, b.attached(g.AttachedManagedPolicies)...)
+		docs, missing := b.attached(g.AttachedManagedPolicies)
+		groups[g.GroupName] = group{append(inline("group/"+g.GroupName, g.GroupPolicyList), docs...), missing}
 	}
 	for _, u := range dump.UserDetailList {
 		s := &checks.Subject{Principal: u.Arn, Name: u.UserName, Kind: "user"}
-		s.Identity = append(inline("user/"+u.UserName, u.UserPolicyList), b.attached(u.AttachedManagedPolicies)...)
+		docs, missing := b.attached(u.AttachedManagedPolicies)
+		s.Identity, s.Missing = append(inline("user/"+u.UserName, u.UserPolicyList), docs...), missing
 		for _, g := range u.GroupList {
 			gd, ok := groups[g]
 			if !ok {
 				b.warn(fmt.Sprintf("%s: group %s of user %s is not in the dump: its policies are not analysed", name, g, u.UserName))
 			}
-			s.Identity = append(s.Identity, gd...)
+			s.Identity, s.Missing = append(s.Identity, gd.docs...), append(s.Missing, gd.missing...)
 		}
-		s.Boundary = b.boundary(u.PermissionsBoundary)
+		b.bound(s, u.PermissionsBoundary)
 		inv.Subjects = append(inv.Subjects, s)
 	}
 	for _, r := range dump.RoleDetailList {
 		s := &checks.Subject{Principal: r.Arn, Name: r.RoleName, Kind: "role"}
-		s.Identity = append(inline("role/"+r.RoleName, r.RolePolicyList), b.attached(r.AttachedManagedPolicies)...)
-		s.Boundary = b.boundary(r.PermissionsBoundary)
+		docs, missing := b.attached(r.AttachedManagedPolicies)
+		s.Identity, s.Missing = append(inline("role/"+r.RoleName, r.RolePolicyList), docs...), missing
+		b.bound(s, r.PermissionsBoundary)
 		inv.Subjects = append(inv.Subjects, s)
 	}
 	sort.Strings(b.warnings)
@@ -138,6 +144,7 @@ type principalBuilder struct {
 	managed  map[string]*policy.Document
 	warned   map[string]bool
 	warnings []string
+	ix       *locator
 }
 
 func (b *principalBuilder) warn(msg string) {
@@ -147,31 +154,40 @@ func (b *principalBuilder) warn(msg string) {
 	}
 }
 
-func (b *principalBuilder) attached(ps []attachedPolicy) []*policy.Document {
+// attached returns the managed policies' documents, and those the dump lacks as missing
+// (IAM-POLICY-8; --managed-policies supplies AWS managed ones).
+func (b *principalBuilder) attached(ps []attachedPolicy) ([]*policy.Document, []checks.MissingPolicy) {
 	var out []*policy.Document
+	var missing []checks.MissingPolicy
 	for _, p := range ps {
 		d, ok := b.managed[p.PolicyArn]
 		if !ok {
-			b.warn(fmt.Sprintf("managed policy %s is not in the input: the principals it is attached to are analysed without it", p.PolicyArn))
+			missing = append(missing, checks.MissingPolicy{ARN: p.PolicyArn, Loc: b.where(p.PolicyArn)})
 			continue
 		}
 		out = append(out, d)
 	}
-	return out
+	return out, missing
 }
 
-// boundary returns the boundary documents; a boundary that cannot be found is replaced by
-// nothing (the identity policies alone), with a warning.
-func (b *principalBuilder) boundary(pb *permissionsBoundary) []*policy.Document {
+// bound sets the subject's boundary; one the dump lacks is missing.
+func (b *principalBuilder) bound(s *checks.Subject, pb *permissionsBoundary) {
 	if pb == nil || pb.PermissionsBoundaryArn == "" {
-		return nil
+		return
 	}
 	d, ok := b.managed[pb.PermissionsBoundaryArn]
 	if !ok {
-		b.warn(fmt.Sprintf("permissions boundary %s is not in the input: principals it bounds are analysed without it", pb.PermissionsBoundaryArn))
-		return nil
+		s.Missing = append(s.Missing, checks.MissingPolicy{ARN: pb.PermissionsBoundaryArn, Boundary: true, Loc: b.where(pb.PermissionsBoundaryArn)})
+		return
 	}
-	return []*policy.Document{d}
+	s.Boundary = []*policy.Document{d}
+}
+
+// where is the first place the dump names an ARN.
+func (b *principalBuilder) where(arn string) policy.Location {
+	raw, _ := json.Marshal(arn)
+	at, _ := b.ix.find(raw)
+	return at
 }
 
 // locator finds where embedded documents start in their file, so positions point into it.

@@ -356,3 +356,42 @@ func TestSimplifyWhen(t *testing.T) {
 		}
 	}
 }
+
+// A dump's user with an AWS managed policy the dump lacks: IAM-POLICY-8 where the dump
+// names it, and analysed once --managed-policies has it.
+func TestAuthorizationMissingManaged(t *testing.T) {
+	src := `{"UserDetailList":[{"UserName":"ops","Arn":"arn:aws:iam::111122223333:user/ops",
+  "AttachedManagedPolicies":[{"PolicyName":"AmazonEC2FullAccess","PolicyArn":"arn:aws:iam::aws:policy/AmazonEC2FullAccess"}],
+  "PermissionsBoundary":{"PermissionsBoundaryType":"Policy","PermissionsBoundaryArn":"arn:aws:iam::111122223333:policy/elsewhere"}}],
+  "GroupDetailList":[],"RoleDetailList":[],"Policies":[]}`
+	path := writeFile(t, "authz.json", src)
+	ids := func(resolve bool) []string {
+		inv, err := Load([]string{path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resolve {
+			if err := inv.ResolveManaged(testshared.Path(t, "corpus", "iam", "aws-managed")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := Run(env(t), nil, inv, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range res.Findings {
+			out = append(out, fmt.Sprintf("%s %s @%d", f.ID, f.Policy, f.Loc.Line))
+		}
+		sort.Strings(out)
+		return out
+	}
+	want := "IAM-POLICY-8 arn:aws:iam::111122223333:policy/elsewhere @3|IAM-POLICY-8 arn:aws:iam::aws:policy/AmazonEC2FullAccess @2"
+	if got := strings.Join(ids(false), "|"); got != want {
+		t.Errorf("without the folder: %s, want %s", got, want)
+	}
+	got := strings.Join(ids(true), "|")
+	if !strings.Contains(got, "IAM-EC2-1 arn:aws:iam::aws:policy/AmazonEC2FullAccess") || strings.Contains(got, "IAM-POLICY-8 arn:aws:iam::aws:policy/AmazonEC2FullAccess") || !strings.Contains(got, "IAM-POLICY-8 arn:aws:iam::111122223333:policy/elsewhere") {
+		t.Errorf("with the folder: %s", got)
+	}
+}

@@ -17,6 +17,21 @@ func Markdown(w io.Writer, checks []*Check) error {
 	b.WriteString("`ec2guard iam check` runs these checks. Principal checks ask the policy evaluator whether the access is really " +
 		"granted (explicit Deny, NotAction, NotResource, conditions and permission boundaries honoured); document checks " +
 		"look at each policy document once.\n\n")
+	b.WriteString("**How a principal check reasons.** It asks whether some request — the action, on a resource of the kind in " +
+		"any region and account, with any tags and context — is allowed. The resource is a fresh one of its kind: an id of " +
+		"the kind's own form that no policy names (so `instance/i-*` covers it and a list of instances does not), in each " +
+		"region and account the policies name and in one they do not, carrying the keys every such resource has " +
+		"(`ec2:Owner`, `ec2:ImageID` of an image) with values no policy names. Conditions on the keys the check is about " +
+		"are evaluated on those values and on the policies' own constants; conditions on other keys (MFA, source IP) are " +
+		"set aside: an Allow's are taken as met, a Deny's as possibly not met. The keys of a known principal's ARN " +
+		"(`aws:PrincipalArn`, a role session's being its role's) are known.\n\n")
+	b.WriteString("**The witness.** Each finding of a principal check carries the request that shows it: action, resource, " +
+		"principal and condition keys, the set-aside conditions given values that meet the allowing statement and defeat " +
+		"the Denys, decided again by the evaluator of `iam simulate` on the policies as written (`confirmed`). " +
+		"`iam check --explain` prints the deciding statements; `iam simulate` given the same request allows it.\n\n")
+	b.WriteString("**What is approximated.** The fresh resource stands for the whole language of ARN patterns: a pattern that " +
+		"matches it without matching every id of the kind (`instance/i-0*`) counts as covering it. CloudFormation " +
+		"conditions are taken as free (every combination of up to four is analysed).\n\n")
 	b.WriteString("| ID | Severity | Scope | Title |\n|:--|:--|:--|:--|\n")
 	for _, c := range checks {
 		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s |\n", c.ID, strings.ToLower(c.ID), c.Severity, c.Scope, c.Title)

@@ -8,8 +8,9 @@ var policyMissing = &Check{
 	Severity: Medium,
 	Scope:    ScopePrincipal,
 	Rationale: "A principal holds a managed policy (or a permissions boundary) whose document the input does not contain: an " +
-		"AWS managed policy a template attaches by ARN that is not in the --managed-policies folder, or a customer " +
-		"managed policy of another stack. Its grants are unknown, so the other checks judge the principal on less than " +
+		"AWS managed policy a template attaches by ARN, or an authorization-details dump lists as attached without " +
+		"its document, that is not in the --managed-policies folder; or a customer managed policy of another stack or " +
+		"left out of the dump. Its grants are unknown, so the other checks judge the principal on less than " +
 		"it holds: AdministratorAccess would grant everything, and nothing is reported of it.",
 	Remediation: "Give iam check the policy's document: for AWS managed policies, --managed-policies DIR with one " +
 		"NAME.json per policy (the default version's document); for customer managed ones, check the template or the " +
