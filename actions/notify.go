@@ -29,7 +29,7 @@ type told struct {
 
 // outcomeFields are the template fields that say what the rule's actions did: a subject
 // that uses none of them gets a prefix that does.
-var outcomeFields = []string{"Outcome", "Applied", "DryRun", "HeldBack", "Failed", "Skipped", "Actions"}
+var outcomeFields = []string{"Outcome", "Applied", "DryRun", "HeldBack", "Failed", "Skipped", "Pending", "Actions"}
 
 // tell sums up the earlier mutating actions. Their one word is the most pressing of their
 // outcomes: failed, then held back, dry run, applied, and skipped only when every one was.
@@ -50,7 +50,7 @@ func tell(earlier []engine.Step) told {
 		parts = append(parts, s.Action+" "+outcomeWord(s.Outcome)+": "+s.Why())
 	}
 	t.actions = strings.Join(parts, "; ")
-	for _, o := range []engine.Outcome{engine.Failed, engine.Suppressed, engine.DryRun, engine.Applied, engine.Skipped} {
+	for _, o := range []engine.Outcome{engine.Failed, engine.Suppressed, engine.DryRun, engine.Pending, engine.Applied, engine.Skipped} {
 		if len(t.names[o]) > 0 {
 			t.outcome = outcomeWord(o)
 			break
@@ -85,6 +85,8 @@ func (t told) get(field string) string {
 		return strings.Join(t.names[engine.Failed], ", ")
 	case "Skipped":
 		return strings.Join(t.names[engine.Skipped], ", ")
+	case "Pending":
+		return strings.Join(t.names[engine.Pending], ", ")
 	case "Actions":
 		return t.actions
 	}
@@ -141,10 +143,16 @@ func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 		if len(t.names[engine.DryRun]) > 0 {
 			subj.WriteString("[dry run] ")
 		}
+		if len(t.names[engine.Pending]) > 0 {
+			subj.WriteString("[pending] ")
+		}
 	}
 	a.subject.execute(&subj, v)
 	a.message.execute(&msg, v)
 	text := msg.String()
+	if pending := t.said(engine.Pending); len(pending) > 0 {
+		text = "ec2guard will act on " + v.ResourceID + " unless it is fixed by then: " + strings.Join(pending, "; ") + ".\n" + text
+	}
 	if len(held) > 0 {
 		text = "ec2guard held back actions on " + v.ResourceID + ": " + strings.Join(held, "; ") + ". A remediation loop or a runaway rule may be under way.\n" + text
 	}

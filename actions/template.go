@@ -25,7 +25,7 @@ type node struct {
 var fields = []string{
 	"Rule", "EventID", "DetailType", "EventName", "Account", "Region", "Time", "State", "ResourceID", "ResourceKind",
 	"Type", "UserName", "PrincipalID", "ARN", "SessionName", "RoleName",
-	"Outcome", "Applied", "DryRun", "HeldBack", "Failed", "Skipped", "Actions",
+	"Outcome", "Applied", "DryRun", "HeldBack", "Failed", "Skipped", "Pending", "Actions",
 }
 
 func (v values) get(field string) string {

@@ -75,6 +75,7 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 		DryRun: f.dryRun, Logger: slog.New(slog.NewTextHandler(errOut, nil)),
 		Self: f.self, MaxPerRun: f.maxPerRun, MaxPerMinute: f.maxPerMinute, LoopBudget: f.loopBudget,
 	}
+	cfg.Marker = clients // the pending actions of rules with a grace, as tags
 	if env := os.Getenv("EC2GUARD_SELF_ARNS"); env != "" {
 		cfg.Self = append(cfg.Self, strings.Split(env, ",")...)
 	}

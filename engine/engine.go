@@ -102,6 +102,7 @@ type Config struct {
 	Rules     *rules.Set
 	NewAction func(rules.ActionSpec) (Action, error) // builds each rule's actions once
 	Inventory Inventory                              // reads resources for filters
+	Marker    Marker                                 // ec2guard's own tags: pending actions (grace.go)
 	Ledger    Ledger                                 // nil: idempotency within this process only
 	Budget    Budget                                 // nil: loop budget and per-minute cap counted in this process only
 	DryRun    bool                                   // the --dry-run flag: no mutating call at all
@@ -211,8 +212,8 @@ func New(cfg Config) (*Engine, error) {
 			acts = append(acts, a)
 		}
 		e.actions = append(e.actions, acts)
-		if not := r.NotActedOn(); not != "" {
-			return nil, fmt.Errorf("rule %q (%s): %s is checked by validate but not yet acted on; remove it to run the rule", r.Name, r.Loc, not)
+		if !r.Grace.Zero() && cfg.Marker == nil {
+			return nil, fmt.Errorf("rule %q (%s) has a grace, which needs a Marker to record its pending actions on the resources", r.Name, r.Loc)
 		}
 		needs := r.Timing.Needs() // the timing's, the filters', and what the actions say they read
 		for _, f := range r.Filters {
@@ -487,12 +488,16 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 	for _, f := range r.Filters {
 		if !f.Match(res, e.cfg.Now()) {
 			base.Outcome, base.Reason = Skipped, "filter at "+f.Loc.String()+" ("+f.String()+") does not hold"
-			return []Decision{base}
+			return []Decision{e.cleared(ctx, r, res, base)} // grace.go
 		}
 	}
 	d, only, spared := e.spare(ev, r, res, base) // timing.go
 	if spared {
 		return []Decision{d}
+	}
+	g, held := e.grace(ctx, ri, r, res, base) // grace.go
+	if held != nil {
+		return held
 	}
 	var out []Decision
 	var earlier []Step // what the rule's actions did so far on this resource, for the later ones
@@ -503,7 +508,13 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 		}
 		d, refused := base, false
 		d.Action = act.Name()
-		key := ev.ID + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + ref.Key()
+		if g.pends(act) {
+			d.Outcome, d.Reason = Pending, g.reason
+			earlier = append(earlier, Step{Action: d.Action, Mutating: true, Outcome: Pending, Reason: d.Reason})
+			out = append(out, d)
+			continue
+		}
+		key := g.key(ev.ID) + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + ref.Key()
 		if !act.Mutating() && incomplete {
 			// A notification of what failed or was held back is not the one of a retry that
 			// succeeds: each is sent once.
@@ -529,7 +540,7 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 		earlier = append(earlier, Step{Action: d.Action, Mutating: act.Mutating(), Outcome: d.Outcome, Reason: d.Reason, Error: d.Error, Refused: refused})
 		out = append(out, d)
 	}
-	return out
+	return e.graceDone(ctx, g, res, out)
 }
 
 // Why words a decision for people: its reason (what was done, or being done), then its error

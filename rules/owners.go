@@ -487,12 +487,3 @@ func (t Timing) Needs() resource.Needs {
 	}
 	return 0
 }
-
-// NotActedOn says which of the timing's keys the engine does not act on yet ("" when none): a rule
-// that has one is refused where it would run, rather than run as if it said nothing.
-func (t Timing) NotActedOn() string {
-	if !t.Grace.Zero() {
-		return "grace"
-	}
-	return ""
-}

@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"context"
+	"maps"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ec2guard/ec2guard/resource"
+	"github.com/ec2guard/ec2guard/rules"
+)
+
+// marker is a Marker of our own interface: it edits the tags of an in-memory inventory's
+// resources, which later reads see.
+type marker struct {
+	mu  sync.Mutex
+	inv *inventory
+	log []string
+}
+
+func (m *marker) SetTag(_ context.Context, ref resource.Ref, k, v string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.inv.res[ref.ID]
+	r.Tags = maps.Clone(r.Tags)
+	if r.Tags == nil {
+		r.Tags = map[string]string{}
+	}
+	r.Tags[k] = v
+	m.log = append(m.log, "set "+ref.ID+" "+k+"="+v)
+	return nil
+}
+
+func (m *marker) DeleteTag(_ context.Context, ref resource.Ref, k string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.inv.res[ref.ID]
+	r.Tags = maps.Clone(r.Tags)
+	delete(r.Tags, k)
+	m.log = append(m.log, "delete "+ref.ID+" "+k)
+	return nil
+}
+
+const graceRules = `calendars:
+  fr: {timezone: Europe/Paris, dates: [2026-12-25]}
+rules:
+  - name: require-exception
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [running]}}
+    filters: [{tag: SPECIAL_EXCEPTION, absent: true}]
+    grace: {business-days: 2, calendar: fr}
+    actions: [stop, notify]
+    mode: enforce
+`
+
+type graceWorld struct {
+	t      *testing.T
+	now    time.Time
+	ledger *mapLedger
+	acts   map[string][]*recorder
+}
+
+// engine builds an engine on inv sharing the world's clock and ledger, as a second process
+// sharing the state table would.
+func (w *graceWorld) engine(inv *inventory, m *marker) *Engine {
+	set, err := rules.Load("r.yaml", []byte(graceRules), rules.Options{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	eng, err := New(Config{
+		Rules: set, Inventory: inv, Marker: m, Ledger: w.ledger, Now: func() time.Time { return w.now },
+		NewAction: func(s rules.ActionSpec) (Action, error) {
+			r := &recorder{name: s.Name, mutating: s.Name == "stop"}
+			w.acts[s.Name] = append(w.acts[s.Name], r)
+			return r, nil
+		},
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return eng
+}
+
+func summary(ds []Decision) string {
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, d.Action+" "+string(d.Outcome)+": "+d.Reason)
+	}
+	return strings.Join(parts, " | ")
+}
+
+func TestGrace(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	w := &graceWorld{t: t, ledger: &mapLedger{m: map[string]string{}}, acts: map[string][]*recorder{}}
+	running := func(id string, tags map[string]string) *Resource {
+		return &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: id}, Exists: true, State: resource.Running, Tags: tags}
+	}
+	inv := &inventory{res: map[string]*Resource{"i-1": running("i-1", nil), "i-2": running("i-2", nil),
+		"i-3": running("i-3", map[string]string{PendingTag("require-exception"): "stop@2027-06-01T00:00:00Z"})}}
+	m := &marker{inv: inv}
+	eng := w.engine(inv, m)
+	handle := func(eng *Engine, ev, id string) string {
+		return summary(eng.Handle(t.Context(), stateEvent(ev, id, "running")))
+	}
+
+	// Thursday 24 December, 10:00 in Paris: 2 business days skip Christmas and the weekend.
+	w.now = time.Date(2026, 12, 24, 10, 0, 0, 0, paris)
+	got := handle(eng, "e-1", "i-1")
+	if want := "stop pending: grace 2 business days (fr): due 2026-12-29T09:00:00Z, acted on then if the resource still fails (tag ec2guard:pending:require-exception) | notify applied"; got != want+": notifyed" {
+		t.Fatalf("first failure: %s", got)
+	}
+	if inv.res["i-1"].Tags[PendingTag("require-exception")] != "stop@2026-12-29T09:00:00Z" {
+		t.Fatalf("tag: %v", inv.res["i-1"].Tags)
+	}
+	told := w.acts["notify"][0].calls[0].Earlier
+	if len(told) != 1 || told[0].Outcome != Pending || !strings.Contains(told[0].Reason, "due 2026-12-29T09:00:00Z") {
+		t.Errorf("the notification was told %+v", told)
+	}
+
+	// Before it is due: left alone, nobody told again.
+	w.now = time.Date(2026, 12, 29, 9, 59, 0, 0, paris)
+	if got := handle(eng, "e-2", "i-1"); got != " skipped: pending: stop due 2026-12-29T09:00:00Z (tag ec2guard:pending:require-exception); acted on then if the resource still fails" {
+		t.Errorf("not yet due: %s", got)
+	}
+
+	// Due: two processes sharing the ledger read the resource at once; the stop is taken once.
+	w.now = time.Date(2026, 12, 29, 10, 0, 0, 0, paris)
+	stale := &inventory{res: map[string]*Resource{"i-1": running("i-1", maps.Clone(inv.res["i-1"].Tags))}}
+	other := w.engine(stale, &marker{inv: stale})
+	first, second := handle(eng, "scan-a", "i-1"), handle(other, "scan-b", "i-1")
+	if !strings.HasPrefix(first, "stop applied") || !strings.HasPrefix(second, "stop duplicate") {
+		t.Errorf("due:\n%s\n%s", first, second)
+	}
+	if _, ok := inv.res["i-1"].Tags[PendingTag("require-exception")]; ok {
+		t.Errorf("the tag stays after the stop: %v", inv.res["i-1"].Tags)
+	}
+	stops := 0
+	for _, r := range w.acts["stop"] {
+		stops += len(r.calls)
+	}
+	if stops != 1 {
+		t.Errorf("%d stops", stops)
+	}
+
+	// Fixed in time: the tag goes, the record says so.
+	w.now = time.Date(2026, 12, 29, 10, 0, 0, 0, paris)
+	handle(eng, "e-3", "i-2")
+	inv.res["i-2"].Tags["SPECIAL_EXCEPTION"] = "until=2027-01-31"
+	if got := handle(eng, "e-4", "i-2"); !strings.Contains(got, "does not hold; the pending actions are cancelled (tag ec2guard:pending:require-exception removed)") {
+		t.Errorf("fixed: %s", got)
+	}
+	if _, ok := inv.res["i-2"].Tags[PendingTag("require-exception")]; ok {
+		t.Errorf("the fixed resource keeps its tag")
+	}
+
+	// A due time later than the grace allows was not written by ec2guard: due now.
+	if got := handle(eng, "e-5", "i-3"); !strings.HasPrefix(got, "stop applied") {
+		t.Errorf("tampered: %s", got)
+	}
+}
