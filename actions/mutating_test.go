@@ -9,9 +9,10 @@ import (
 
 func TestMutatingAsBuilt(t *testing.T) {
 	params := map[string]map[string]any{
-		"protect": {"stop": true},
-		"tag":     {"tags": map[string]any{"Owner": "{{.UserName}}"}},
-		"notify":  {"topic": "arn:aws:sns:us-east-1:123456789012:ops"},
+		"protect":    {"stop": true},
+		"tag":        {"tags": map[string]any{"Owner": "{{.UserName}}"}},
+		"notify":     {"topic": "arn:aws:sns:us-east-1:123456789012:ops"},
+		"tell-owner": {"topic": "arn:aws:sns:us-east-1:123456789012:owners"},
 	}
 	f := &Factory{}
 	for _, name := range Names() {

@@ -65,6 +65,11 @@ func Permissions(name string, params map[string]any) []Permission {
 	case "notify":
 		topic, _ := params["topic"].(string)
 		return []Permission{{Actions: []string{"sns:Publish"}, Resources: []string{topic}}}
+	case "tell-owner":
+		// The owner map's topics are not parameters: a deployment grants them apart.
+		if topic, _ := params["topic"].(string); topic != "" {
+			return []Permission{{Actions: []string{"sns:Publish"}, Resources: []string{topic}}}
+		}
 	}
 	return nil
 }

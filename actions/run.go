@@ -12,6 +12,7 @@ import (
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
+	owner "github.com/ec2guard/ec2guard/notify"
 	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
@@ -39,6 +40,10 @@ type Factory struct {
 	// Window and Attach replace ClaimWindow and AttachWindow (tests).
 	Now            func() time.Time
 	Window, Attach time.Duration
+	// Owners routes tell-owner's messages (the rule file's owner map); Webhooks sends them to
+	// webhooks (nil: https only, the defaults). See owner.go.
+	Owners   *owner.Map
+	Webhooks *owner.Webhooks
 }
 
 // New builds the action a rule names; its parameters were checked by Check at load time.
@@ -61,6 +66,8 @@ func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
 	case "stop":
 		force, _ := spec.Params["force"].(bool)
 		return &stop{base: b, force: force}, nil
+	case "tell-owner":
+		return f.tellOwner(b, spec.Params)
 	case "protect":
 		p := &protect{base: b}
 		if v, ok := spec.Params["stop"].(bool); ok {

@@ -65,6 +65,17 @@ var specs = map[string]spec{
 			"confirm":   {kind: pBool, doc: "confirm the call by its eventID with CloudTrail's event history (cloudtrail:LookupEvents) before tagging"},
 		},
 	},
+	"tell-owner": {
+		doc: "tell the resource's owner what is wrong, what was or will be done when, how to fix it (the rule file's owner map, and/or a topic with message attributes)",
+		params: map[string]param{
+			"topic":     {kind: pTopicARN, doc: "an SNS topic for owners without one in the owner map (attributes owner, principal_id, rule, control, severity, account)"},
+			"problem":   {kind: pString, template: true, doc: "what is wrong (template)"},
+			"fix":       {kind: pString, template: true, doc: "how to fix it (template)"},
+			"exception": {kind: pString, template: true, doc: "how to ask for an exception (template)"},
+			"control":   {kind: pString, doc: "the guardrail's id, for filter policies"},
+			"severity":  {kind: pString, doc: "low, medium, high or critical, for filter policies"},
+		},
+	},
 	"notify": {
 		doc: "publish to an SNS topic",
 		params: map[string]param{

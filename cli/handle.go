@@ -69,7 +69,7 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	f.assumeRole = cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE"))
 	clients.SetAssumeRole(f.assumeRole)
 	f.api = clients
-	factory := &actions.Factory{API: clients}
+	factory := &actions.Factory{API: clients, Owners: set.Owners}
 	cfg := engine.Config{
 		Rules: set, NewAction: factory.New, Inventory: actions.Inventory{API: clients},
 		DryRun: f.dryRun, Logger: slog.New(slog.NewTextHandler(errOut, nil)),

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -74,9 +75,16 @@ func (e *Engine) grace(ctx context.Context, ri int, r *rules.Rule, res *Resource
 			g.reason = "dry run: " + g.reason + " not written"
 			return g, nil
 		}
-		if err := e.cfg.Marker.SetTag(ctx, res.Ref, tag, strings.Join(acts, ",")+"@"+due); err != nil {
+		value := strings.Join(acts, ",") + "@" + due
+		if err := e.cfg.Marker.SetTag(ctx, res.Ref, tag, value); err != nil {
 			return nil, []Decision{withErr(base, Failed, "recording the pending actions in tag "+tag, err)}
 		}
+		// The resource as the rule's later actions (tell-owner) see it: tagged.
+		res.Tags = maps.Clone(res.Tags)
+		if res.Tags == nil {
+			res.Tags = map[string]string{}
+		}
+		res.Tags[tag] = value
 		return g, nil
 	}
 	_, at, _ := strings.Cut(value, "@")

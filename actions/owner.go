@@ -1,0 +1,114 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ec2guard/ec2guard/engine"
+	owner "github.com/ec2guard/ec2guard/notify"
+)
+
+// tellOwner tells the resource's owner what is wrong, what ec2guard did or will do when, and
+// how to fix it or ask for an exception: to the recipients the rule file's owner map routes
+// the resource to (by its PrincipalId tag, else its Owner tag, else the map's fallback),
+// and to a topic when the action names one, with message attributes for subscription
+// filter policies (owner, principal_id, rule, control, severity, account).
+type tellOwner struct {
+	base
+	owners                  *owner.Map
+	webhooks                *owner.Webhooks
+	topic                   string
+	problem, fix, exception tmpl
+	control, severity       string
+}
+
+func (f *Factory) tellOwner(b base, params map[string]any) (*tellOwner, error) {
+	a := &tellOwner{base: b, owners: f.Owners, webhooks: f.Webhooks}
+	a.topic, _ = params["topic"].(string)
+	a.control, _ = params["control"].(string)
+	a.severity, _ = params["severity"].(string)
+	if a.owners == nil && a.topic == "" {
+		return nil, errors.New("tell-owner needs an owner map (owners: in the rule file) or a topic")
+	}
+	for k, dst := range map[string]*tmpl{"problem": &a.problem, "fix": &a.fix, "exception": &a.exception} {
+		if s, ok := params[k].(string); ok {
+			t, err := parseTemplate(s)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			*dst = t
+		}
+	}
+	return a, nil
+}
+
+func (a *tellOwner) Mutating() bool { return false }
+
+func (a *tellOwner) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	v := valuesOf(inv)
+	t := v.told
+	if t.outcome == "skipped" && !t.refused {
+		return skipped("not sent: every earlier action of the rule was skipped, so there is nothing to tell (%s)", t.actions)
+	}
+	res := inv.Resource
+	m := owner.Message{
+		Rule: inv.Rule, Control: a.control, Severity: a.severity,
+		ResourceID: res.ID, ResourceKind: string(res.Kind), Account: v.Account, Region: v.Region,
+		Owner: res.Tags["Owner"], PrincipalID: res.Tags["PrincipalId"],
+		Problem: a.problem.String(v), Fix: a.fix.String(v), Exception: a.exception.String(v),
+	}
+	if m.PrincipalID == "" {
+		m.PrincipalID = v.PrincipalID // the event's caller, on a call's event
+	}
+	var acted []string
+	for _, s := range t.steps {
+		acted = append(acted, s.Action)
+	}
+	m.Action = strings.Join(acted, ", ")
+	switch {
+	case len(t.names[engine.Pending]) > 0:
+		if tag := res.Tags[engine.PendingTag(inv.Rule)]; tag != "" {
+			_, at, _ := strings.Cut(tag, "@")
+			m.Due, _ = time.Parse(time.RFC3339, at)
+		}
+	case len(t.names[engine.Applied]) > 0:
+		m.Done = true
+	}
+	var to owner.Recipient
+	by := "the topic"
+	if a.owners != nil {
+		var key string
+		to, key = a.owners.Route(m.PrincipalID, m.Owner)
+		by = "the owner map's fallback"
+		if key != "" {
+			by = "owner " + key
+		}
+	}
+	if a.topic != "" && to.SNS == "" {
+		to.SNS = a.topic
+	}
+	if inv.DryRun {
+		return dryRun("tell %s: %s", by, m.Subject())
+	}
+	s := &owner.Sender{Webhooks: a.webhooks, SNS: a.api}
+	if a.owners != nil {
+		s.EmailTopic = a.owners.EmailTopic
+	}
+	var sent, failures []string
+	var errs []error
+	for _, d := range s.Deliver(ctx, to, m) {
+		if d.Err != nil {
+			failures = append(failures, d.Channel+" "+d.To)
+			errs = append(errs, d.Err)
+			continue
+		}
+		sent = append(sent, d.Channel+" "+d.To)
+	}
+	if len(errs) > 0 {
+		return failed(fmt.Sprintf("telling %s (sent: %s; failed: %s)", by, strings.Join(sent, ", "), strings.Join(failures, ", ")), errors.Join(errs...))
+	}
+	return applied("told %s: %s", by, strings.Join(sent, ", "))
+}
