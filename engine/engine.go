@@ -125,7 +125,7 @@ type Config struct {
 type Engine struct {
 	cfg     Config
 	actions [][]Action       // per rule, per action
-	needs   []resource.Needs // per rule: what its filters and actions need read of a resource
+	needs   []resource.Needs // per rule: what its timing and actions need read of a resource (needsOf adds the filters')
 	scans   []scanPlan       // per rule: whether and when a scan applies it
 
 	owner   string // this Engine's name in Ledger claims
@@ -215,10 +215,7 @@ func New(cfg Config) (*Engine, error) {
 		if !r.Grace.Zero() && cfg.Marker == nil {
 			return nil, fmt.Errorf("rule %q (%s) has a grace, which needs a Marker to record its pending actions on the resources", r.Name, r.Loc)
 		}
-		needs := r.Timing.Needs() // the timing's, the filters', and what the actions say they read
-		for _, f := range r.Filters {
-			needs |= f.Needs()
-		}
+		needs := r.Timing.Needs() // the timing's and what the actions say they read; the filters' per kind: needsOf
 		for _, a := range acts {
 			if rd, ok := a.(Reading); ok {
 				needs |= rd.Needs()
@@ -228,6 +225,14 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.planScans()
 	return e, nil
+}
+
+// needsOf is what rule ri needs read of a resource of kind k: what its timing and actions
+// read, and what its filters judge of that kind (rules.Rule.NeedsFor). The union of the
+// filters' needs over the rule's kinds would ask a security group's read for an instance's
+// exposure, which no read of a group fetches, and a scan would read every group again.
+func (e *Engine) needsOf(ri int, k resource.Kind) resource.Needs {
+	return e.needs[ri] | e.cfg.Rules.Rules[ri].NeedsFor(k)
 }
 
 // Decision is one decision record (PRODUCT §4).
@@ -377,7 +382,7 @@ func (e *Engine) onTargets(ctx context.Context, ev *event.Event, hits []int, tar
 		judged := false
 		for _, ri := range hits {
 			if e.judges(ri, t.Kind) {
-				judged, needs = true, needs|e.needs[ri]
+				judged, needs = true, needs|e.needsOf(ri, t.Kind)
 			}
 		}
 		if !judged {

@@ -74,7 +74,7 @@ func (e *Engine) ScanNeeds(kind resource.Kind) resource.Needs {
 	var n resource.Needs
 	for ri, p := range e.scans {
 		if p.unscanned == "" && slices.Contains(e.cfg.Rules.Rules[ri].Resources, kind) {
-			n |= e.needs[ri]
+			n |= e.needsOf(ri, kind)
 		}
 	}
 	return n
@@ -159,7 +159,7 @@ func (e *Engine) scanCandidates(kind resource.Kind) (out []int, needs resource.N
 			continue
 		}
 		out = append(out, ri)
-		needs |= e.needs[ri]
+		needs |= e.needsOf(ri, kind)
 		if p.states && kind == resource.Instance {
 			needs |= resource.NeedDescribe
 		}
