@@ -308,6 +308,12 @@ func SARIF(w io.Writer, res *analyze.Result, rules []*checks.Check, version stri
 				"resources": f.Resources, "security-severity": securitySeverity[f.Severity],
 			},
 		}
+		if len(f.Witness) > 0 {
+			r.Properties["witness"] = f.Witness
+		}
+		if f.When != "" {
+			r.Properties["when"] = f.When
+		}
 		loc := location{LogicalLocations: []map[string]string{{"name": f.Policy + "/" + f.Statement, "kind": "policy"}}}
 		if f.Loc.File != "" {
 			line := max(f.Loc.Line, 1)
