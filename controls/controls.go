@@ -112,7 +112,10 @@ type Control struct {
 	Grades     []Grade
 	// Events are the CloudTrail calls (of ec2.amazonaws.com) that can make a resource fail:
 	// EventBridge then brings the control's rules the resource to judge at once.
-	Events  []string
+	Events []string
+	// States are instance states whose EC2 Instance State-change Notification can make an
+	// instance fail (EC2.4: stopped); the pattern selects those instead of CloudTrail calls.
+	States  []string
 	Params  []Param
 	Actions []string // the remediation actions that fix a failing resource
 	// Setting is the account setting an account control judges: when its call failed (the
@@ -178,14 +181,24 @@ func unknownControl(id string) error {
 // Pattern is the EventBridge pattern of the control's events: the CloudTrail calls that can
 // make a resource fail it.
 func (c *Control) Pattern() []byte {
-	p := map[string]any{
+	if len(c.States) > 0 {
+		return mustJSON(map[string]any{
+			"source":      []string{"aws.ec2"},
+			"detail-type": []string{"EC2 Instance State-change Notification"},
+			"detail":      map[string]any{"state": c.States},
+		})
+	}
+	return mustJSON(map[string]any{
 		"source":      []string{"aws.ec2"},
 		"detail-type": []string{"AWS API Call via CloudTrail"},
 		"detail": map[string]any{
 			"eventSource": []string{"ec2.amazonaws.com"},
 			"eventName":   c.Events,
 		},
-	}
+	})
+}
+
+func mustJSON(p map[string]any) []byte {
 	b, err := json.Marshal(p)
 	if err != nil { // strings and lists of strings always marshal
 		panic(err)

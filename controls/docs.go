@@ -55,11 +55,14 @@ func Markdown(w io.Writer, cs []*Control) error {
 			}
 			b.WriteString("\n")
 		}
-		events := code(c.Events)
+		events := "CloudTrail (ec2.amazonaws.com) " + code(c.Events)
+		if len(c.States) > 0 {
+			events = "EC2 Instance State-change Notification of " + code(c.States)
+		}
 		if c.Periodic {
 			events += " (and a scan: only time makes a resource fail it)"
 		}
-		fmt.Fprintf(&b, "**Events** (CloudTrail, ec2.amazonaws.com): %s\n\n", events)
+		fmt.Fprintf(&b, "**Events**: %s\n\n", events)
 		fmt.Fprintf(&b, "**Remediation.** %s\n\n", c.Remediation)
 		if len(c.Actions) > 0 {
 			fmt.Fprintf(&b, "**Actions.** %s\n\n", code(c.Actions))

@@ -20,7 +20,7 @@ var idleStopped = &Control{
 	Fails: []Case{{Why: "the instance has been stopped for more than the allowed days",
 		Filters: "- {stopped-for: ${param:allowed-days}d}\n"}},
 	Pass:     "the instance was stopped within the allowed days",
-	Events:   []string{"StopInstances"},
+	States:   []string{"stopped"},
 	Periodic: true,
 	Params: []Param{{Name: "allowed-days", AWSName: "AllowedDays", Type: ParamInt, Min: 1, Max: 365, Default: 30,
 		Doc: "the days an instance may stay stopped"}},

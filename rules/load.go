@@ -85,16 +85,14 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 	default:
 		names := map[string]Location{}
 		for _, n := range rulesNode.Content {
-			r := l.rule(resolve(n))
-			if r == nil {
-				continue
+			for _, r := range l.entry(resolve(n)) { // a rule, or a control's rules (control.go)
+				if first, dup := names[r.Name]; dup {
+					l.errs = append(l.errs, &Error{Loc: r.Loc, Msg: fmt.Sprintf("duplicate rule name %q (first at %s)", r.Name, first)})
+					continue
+				}
+				names[r.Name] = r.Loc
+				set.Rules = append(set.Rules, r)
 			}
-			if first, dup := names[r.Name]; dup {
-				l.errs = append(l.errs, &Error{Loc: r.Loc, Msg: fmt.Sprintf("duplicate rule name %q (first at %s)", r.Name, first)})
-				continue
-			}
-			names[r.Name] = r.Loc
-			set.Rules = append(set.Rules, r)
 		}
 	}
 	if len(l.errs) > 0 {
@@ -195,12 +193,7 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 		case "actions":
 			actionsNode = v
 		case "mode":
-			switch m := Mode(l.str(v, "mode")); m {
-			case Enforce, DryRun:
-				r.Mode = m
-			default:
-				l.errorf(v, "mode must be enforce or dry-run, not %q", m)
-			}
+			l.mode(v, &r.Mode)
 		default:
 			if !l.timingKey(r, k, v) {
 				l.errorf(k, "unknown rule key %q (known: %s)", k.Value, strings.Join(ruleKeys, ", "))

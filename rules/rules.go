@@ -75,6 +75,10 @@ type Options struct {
 	ReadFile func(path string) ([]byte, error)
 	// AllowLoopbackHTTP admits http:// webhook URLs to loopback hosts (tests only).
 	AllowLoopbackHTTP bool
+	// Controls gives the rules a control of the catalogue stands for, with parameters
+	// (package controls supplies it: controls.RuleSource); a `- control: ID` entry is an
+	// error without it. An error with ParamName() is reported at that parameter.
+	Controls func(id string, params map[string]any) ([]ControlRule, error)
 }
 
 // Set is a loaded rule file: its rules and one matcher for all their patterns.
