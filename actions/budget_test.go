@@ -30,7 +30,7 @@ func newEngine(t *testing.T, src string, vars map[string]string, tweak func(*eng
 		t.Fatal(err)
 	}
 	api := awsapi.New()
-	cfg := engine.Config{Rules: set, NewAction: (&Factory{API: api, Poll: 10}).New, Inventory: Inventory{API: api}}
+	cfg := engine.Config{Rules: set, NewAction: (&Factory{API: api, Poll: 10}).New, Inventory: api}
 	if tweak != nil {
 		tweak(&cfg)
 	}

@@ -352,29 +352,3 @@ func valuesOf(inv engine.Invocation) values {
 	}
 	return v
 }
-
-// Inventory reads resources over the API for the engine's filters.
-type Inventory struct{ API API }
-
-// Get implements engine.Inventory.
-func (i Inventory) Get(ctx context.Context, ref resource.Ref, _ resource.Needs) (*engine.Resource, error) {
-	r := &engine.Resource{Ref: ref}
-	at, id := ref.Place, ref.ID
-	if ref.Kind == resource.Instance {
-		in, err := i.API.DescribeInstance(ctx, at, id)
-		if errors.Is(err, awsapi.ErrNotFound) {
-			return r, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		r.Exists, r.State, r.Tags, r.Read = true, resource.State(in.State), in.Tags, resource.NeedDescribe
-		return r, nil
-	}
-	tags, err := i.API.ResourceTags(ctx, at, id)
-	if err != nil {
-		return nil, err
-	}
-	r.Exists, r.Tags, r.Read = true, tags, resource.NeedDescribe
-	return r, nil
-}

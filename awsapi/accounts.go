@@ -50,3 +50,6 @@ func arnPartition(arn string) string {
 	}
 	return "aws"
 }
+
+// OwnAccount is the account of ec2guard's own credentials (STS, asked once).
+func (c *Clients) OwnAccount(ctx context.Context) (string, error) { return c.ownAccount(ctx) }

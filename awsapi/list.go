@@ -11,35 +11,6 @@ import (
 	"github.com/ec2guard/ec2guard/resource"
 )
 
-// ListInstances calls fn with every instance of the region and the account that owns it,
-// page by page (1,000 at a time), terminated instances left out: nothing can act on them.
-// fn returning an error stops the listing with that error.
-func (c *Clients) ListInstances(ctx context.Context, at resource.Place, fn func(account string, in *Instance) error) error {
-	cl, err := c.ec2At(ctx, at)
-	if err != nil {
-		return err
-	}
-	p := ec2.NewDescribeInstancesPaginator(cl, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(1000)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("listing instances in %s: %w", placeName(at), err)
-		}
-		for _, r := range out.Reservations {
-			for _, in := range r.Instances {
-				inst := instanceOf(in)
-				if inst.State == "terminated" {
-					continue
-				}
-				if err := fn(aws.ToString(r.OwnerId), inst); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
-}
-
 func regionName(region string) string {
 	if region == "" {
 		return "the configured region"

@@ -46,6 +46,8 @@ func readers() map[resource.Kind]kindReader {
 		resource.Subnet:         {getSubnet, listSubnets, 0},
 		resource.NetworkACL:     {getNetworkACL, listNetworkACLs, 0},
 		resource.Account:        {getAccount, listAccount, 0},
+		// Judged by no rule; read for the tags of what an instance launched with.
+		resource.NetworkInterface: {getNetworkInterface, listNetworkInterfaces, 0},
 	}
 }
 
@@ -56,6 +58,7 @@ type reader struct {
 	at    resource.Place
 	kind  resource.Kind
 	needs resource.Needs // what the caller asked, less what the kind cannot fetch
+	asked resource.Needs
 }
 
 func (c *Clients) reader(ctx context.Context, kind resource.Kind, at resource.Place, needs resource.Needs) (*reader, kindReader, error) {
@@ -67,7 +70,7 @@ func (c *Clients) reader(ctx context.Context, kind resource.Kind, at resource.Pl
 	if err != nil {
 		return nil, kr, err
 	}
-	return &reader{c: c, cl: cl, at: at, kind: kind, needs: needs & kr.needs}, kr, nil
+	return &reader{c: c, cl: cl, at: at, kind: kind, needs: needs & kr.needs, asked: needs}, kr, nil
 }
 
 // Get reads one resource as it is now, with what needs asks for; Exists is false when AWS
@@ -99,14 +102,16 @@ func (c *Clients) List(ctx context.Context, kind resource.Kind, at resource.Plac
 	return kr.list(ctx, r, fn)
 }
 
-// newResource is a resource of the reader's kind read by its Describe call.
+// newResource is a resource of the reader's kind read by its Describe call. Its Read is what
+// was asked: a need that means nothing for the kind (exposure of a volume) has nothing to
+// fetch, so it is read as soon as asked, and the engine does not read the resource again.
 func (r *reader) newResource(id string, attrs map[string]any, tags []ec2types.Tag) *resource.Resource {
 	return &resource.Resource{
 		Ref:    resource.Ref{Kind: r.kind, ID: id, Place: r.at},
 		Exists: true,
 		Tags:   tagMap(tags),
 		Attrs:  attrs,
-		Read:   resource.NeedDescribe | r.needs,
+		Read:   resource.NeedDescribe | r.asked,
 	}
 }
 

@@ -306,3 +306,25 @@ func (n *network) exposure(in ec2types.Instance) map[string]any {
 	exp["SecurityGroups"] = groups
 	return exp
 }
+
+func getNetworkInterface(ctx context.Context, r *reader, id string) (*resource.Resource, error) {
+	var res *resource.Resource
+	err := r.eachInterface(ctx, []string{id}, func(n *resource.Resource) error { res = n; return nil })
+	return res, err
+}
+
+func listNetworkInterfaces(ctx context.Context, r *reader, fn func(*resource.Resource) error) error {
+	return r.eachInterface(ctx, nil, fn)
+}
+
+func (r *reader) eachInterface(ctx context.Context, ids []string, fn func(*resource.Resource) error) error {
+	in := &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: ids}
+	if ids == nil {
+		in.MaxResults = r.c.pageSize(1000)
+	}
+	return eachItem(ctx, r, "DescribeNetworkInterfaces", ids != nil, ec2.NewDescribeNetworkInterfacesPaginator(r.cl, in),
+		func(o *ec2.DescribeNetworkInterfacesOutput) []ec2types.NetworkInterface { return o.NetworkInterfaces },
+		func(ni ec2types.NetworkInterface) error {
+			return fn(r.newResource(aws.ToString(ni.NetworkInterfaceId), Tree(&ni), ni.TagSet))
+		})
+}

@@ -134,8 +134,8 @@ func TestReadEveryKind(t *testing.T) {
 		expect(t, v1, m.OpenGroup, "Exposure", "SecurityGroups", 0, "GroupId")
 		expect(t, v1, "0.0.0.0/0", "Exposure", "SecurityGroups", 0, "IpPermissions", 0, "IpRanges", 0, "CidrIp")
 		expect(t, v2, m.ClosedGroup, "Exposure", "SecurityGroups", 0, "GroupId")
-		if want := resource.NeedDescribe | resource.NeedUserData | resource.NeedExposure | resource.NeedProtection; v1.Read != want {
-			t.Errorf("Read = %b, want %b (what an instance can fetch of what was asked)", v1.Read, want)
+		if v1.Read != allNeeds {
+			t.Errorf("Read = %b, want %b (what was asked: the needs an instance has nothing of count as read)", v1.Read, allNeeds)
 		}
 		same(v1)
 		same(v2)

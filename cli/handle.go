@@ -71,7 +71,7 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	f.api = clients
 	factory := &actions.Factory{API: clients, Owners: set.Owners}
 	cfg := engine.Config{
-		Rules: set, NewAction: factory.New, Inventory: actions.Inventory{API: clients},
+		Rules: set, NewAction: factory.New, Inventory: clients,
 		DryRun: f.dryRun, Logger: slog.New(slog.NewTextHandler(errOut, nil)),
 		Self: f.self, MaxPerRun: f.maxPerRun, MaxPerMinute: f.maxPerMinute, LoopBudget: f.loopBudget,
 	}

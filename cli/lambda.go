@@ -47,7 +47,7 @@ Configuration, from the environment:
 				return err
 			}
 			defer closeFn()
-			handler := source.Lambda(eng, streams.Out, &source.Scanner{Lister: awsapi.New(), Handler: eng})
+			handler := source.Lambda(eng, streams.Out, &source.Scanner{Lister: awsapi.New(), Engine: eng})
 			return source.ServeRuntimeAPI(cmd.Context(), os.Getenv("AWS_LAMBDA_RUNTIME_API"), handler)
 		},
 	}

@@ -205,7 +205,7 @@ func TestLambdaScheduledScanOnMoto(t *testing.T) {
 	}
 	defer closeFn()
 	var log bytes.Buffer
-	handler := source.Lambda(eng, &log, &source.Scanner{Lister: awsapi.New(), Handler: eng})
+	handler := source.Lambda(eng, &log, &source.Scanner{Lister: awsapi.New(), Engine: eng})
 	scheduled := `{"version":"0","id":"sched-1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-22T10:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/scan"],"detail":{}}`
 	res, err := handler(context.Background(), json.RawMessage(scheduled))
 	if err != nil || len(res.Decisions) != 0 {

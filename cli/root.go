@@ -137,8 +137,14 @@ func newIAMCommand(streams *IO) *cobra.Command {
 // colorOut reports whether text for people written to w may carry ANSI colours: only when w
 // is a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb.
 func colorOut(w io.Writer) bool {
+	return os.Getenv("NO_COLOR") == "" && terminal(w)
+}
+
+// terminal reports whether w is a terminal that understands a carriage return and ANSI
+// sequences (not TERM=dumb): where scan shows its progress.
+func terminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+	if !ok || os.Getenv("TERM") == "dumb" {
 		return false
 	}
 	st, err := f.Stat()

@@ -3,12 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/source"
 )
 
@@ -16,29 +16,36 @@ func newScanCommand(streams *IO) *cobra.Command {
 	var f engineFlags
 	var regions, accounts []string
 	var allRegions bool
+	parallel := source.DefaultParallel
 	cmd := &cobra.Command{
-		Use:   "scan -r RULES [--dry-run] [--region REGION... | --all-regions] [--account ID... --assume-role NAME] [--format json|text]",
-		Short: "Apply the rules to the instances as they are now (pull mode)",
-		Long: `scan lists the instances of each region (terminated ones aside) and runs the rules on each as if
-EventBridge had just sent its "EC2 Instance State-change Notification" for the state it is in:
-a rule selecting stopped instances sees every stopped instance, one selecting running
-instances every running one. Filters, check-before-act (every matched instance is read again
-just before its filters), the ledger, the loop budget and the blast-radius caps
-(--max-actions, --max-actions-per-minute) apply as they do to events, so a first scan of a
-large fleet acts on at most --max-actions instances and reports the rest as suppressed.
+		Use:   "scan -r RULES [--dry-run] [--region REGION... | --all-regions] [--account ID... --assume-role NAME] [--parallel N] [--format json|text]",
+		Short: "Apply the rules to every resource as it is now (pull mode)",
+		Long: `scan lists, in each region of each account, every resource of each kind the rules judge
+(their resources:, or the kinds their events concern: instances for state changes) and runs
+each through the rules a scan can apply to it. A rule on instance state changes sees the
+instances in the state it selects (a rule on stopped instances, every stopped instance);
+other rules see every resource of their kinds. Each kind is listed page by page, one call
+sequence per kind and place, fetching what the rules' filters need (exposure, usage, sharing,
+user data, protection) in bulk where AWS allows it. Filters, the ledger, the loop budget and
+the blast-radius caps (--max-actions, --max-actions-per-minute) apply as they do to events,
+so a first scan of a large fleet acts on at most --max-actions resources and reports the rest
+as suppressed.
 
 --account scans an Organization's member accounts through the role --assume-role names there
-(the member stack's ec2guard-remediation), and acts there the same way.
+(the member stack's ec2guard-remediation), and acts there the same way. Places (account and
+region pairs) are listed --parallel at a time (default 4); progress is shown on standard error
+when it is a terminal.
 
-Rules that select CloudTrail API calls (auto-tagging: the caller of RunInstances) need the
-call itself and are not evaluated; they are named on standard error.
+Rules whose actions need the CloudTrail call itself (tag: the caller of RunInstances, what it
+created) are not evaluated; they are named on standard error with why.
 
 One decision record per line on standard output, as handle prints them (JSON, or --format
-text for people); a summary on standard error. --all-regions scans every region enabled for
-the account. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS error.`,
+text for people; event_source ec2guard.scan), naming the resource; a summary on standard
+error. --all-regions scans every region enabled for the account. Exit codes: 0 done; 1 an
+action failed; 2 usage, rule-file or AWS error.`,
 		Example: `  ec2guard scan -r examples/seeds.yaml --var topic=arn:aws:sns:us-east-1:123456789012:ops --dry-run
-  ec2guard scan -r rules.yaml --region eu-west-1 --region us-east-1
-  ec2guard scan -r rules.yaml --assume-role ec2guard-remediation --account 111122223333,444455556666`,
+  ec2guard scan -r examples/resources.yaml --region eu-west-1 --region us-east-1 --dry-run
+  ec2guard scan -r rules.yaml --assume-role ec2guard-remediation --account 111122223333,444455556666 --parallel 8`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			eng, closeFn, err := f.build(streams.ErrOut)
@@ -62,6 +69,9 @@ the account. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS e
 				}
 				regions = []string{r}
 			}
+			if parallel < 1 {
+				return usageError(fmt.Errorf("scan: --parallel %d: at least 1", parallel))
+			}
 			text, err := recordFormat(f.format)
 			if err != nil {
 				return err
@@ -75,7 +85,10 @@ the account. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS e
 					return usageError(errors.New("scan: --account needs --assume-role NAME, the role ec2guard assumes in those accounts"))
 				}
 			}
-			sc := &source.Scanner{Lister: clients, Handler: eng, Regions: regions, Accounts: accounts}
+			sc := &source.Scanner{Lister: clients, Engine: eng, Regions: regions, Accounts: accounts, Parallel: parallel}
+			if terminal(streams.ErrOut) {
+				sc.Progress = streams.ErrOut
+			}
 			st, err := sc.Run(cmd.Context(), func(ds []engine.Decision) error {
 				for _, d := range ds {
 					counts[d.Outcome]++
@@ -96,26 +109,19 @@ the account. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS e
 			if err != nil {
 				return usageError(fmt.Errorf("scan: %w", err))
 			}
-			set := eng.Rules()
-			applicable, err := source.ScanRules(set.Matcher, st.Places)
-			if err != nil {
-				return fmt.Errorf("scan: %w", err)
-			}
 			var skipped []string
-			for i, r := range set.Rules {
-				if !slices.Contains(applicable, i) {
-					skipped = append(skipped, r.Name)
-				}
+			for _, u := range eng.Unscanned() {
+				skipped = append(skipped, u.Rule+" ("+u.Why+")")
 			}
 			if len(skipped) > 0 {
-				fmt.Fprintf(streams.ErrOut, "ec2guard: scan: not evaluated (these rules select events a scan cannot reconstruct, such as CloudTrail API calls, or other regions or accounts): %s\n", strings.Join(skipped, ", "))
+				fmt.Fprintf(streams.ErrOut, "ec2guard: scan: not evaluated: %s\n", strings.Join(skipped, "; "))
 			}
 			where := strings.Join(regions, ", ")
 			if len(regions) > 3 {
 				where = fmt.Sprintf("%d regions", len(regions))
 			}
 			fmt.Fprintf(streams.ErrOut, "ec2guard: scan: %s in %s, %d selected by a rule; %s\n",
-				counted(st.Instances, "instance", "instances"), where, st.Matched, outcomeSummary(counts))
+				listedSummary(eng.ScanKinds(), st), where, st.Judged, outcomeSummary(counts))
 			if failed > 0 {
 				return exitCode(ExitFindings, fmt.Errorf("%s (see the failed records)", counted(failed, "action failed", "actions failed")))
 			}
@@ -126,6 +132,7 @@ the account. Exit codes: 0 done; 1 an action failed; 2 usage, rule-file or AWS e
 	cmd.Flags().StringVar(&f.format, "format", "json", "decision records as json (one object per line) or text (aligned, for people)")
 	cmd.Flags().StringSliceVar(&regions, "region", nil, "region to scan (repeatable or comma-separated; default: the configured region)")
 	cmd.Flags().BoolVar(&allRegions, "all-regions", false, "scan every region enabled for the account (DescribeRegions)")
+	cmd.Flags().IntVar(&parallel, "parallel", source.DefaultParallel, "places (account and region pairs) listed at once")
 	cmd.Flags().StringSliceVar(&accounts, "account", nil, "account to scan through --assume-role (repeatable or comma-separated; default: the account of the credentials)")
 	withControls(cmd, &f, &regions, &allRegions, &accounts, streams)
 	return cmd
@@ -142,4 +149,30 @@ func outcomeSummary(counts map[engine.Outcome]int) string {
 		return "no decisions"
 	}
 	return "decisions: " + strings.Join(parts, ", ")
+}
+
+// listedSummary counts what a scan listed, kind by kind, in the order it lists them.
+func listedSummary(kinds []resource.Kind, st source.Stats) string {
+	if len(kinds) == 0 {
+		return "nothing listed (no rule a scan applies)"
+	}
+	parts := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		parts = append(parts, counted(st.Listed[k], kindNoun(k, false), kindNoun(k, true)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// kindNoun names a kind in a count: "security group", "addresses".
+func kindNoun(k resource.Kind, plural bool) string {
+	n := strings.ReplaceAll(string(k), "-", " ")
+	switch {
+	case !plural:
+		return n
+	case k == resource.Address:
+		return "addresses"
+	case k == resource.Account:
+		return "accounts"
+	}
+	return n + "s"
 }

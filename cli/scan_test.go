@@ -34,7 +34,7 @@ func TestScanSeedsOnMoto(t *testing.T) {
 	outcomes := func(out string) map[string]string {
 		m := map[string]string{}
 		for _, d := range decisions(t, out) {
-			if !strings.HasPrefix(d.EventID, "scan-") || d.DetailType != "EC2 Instance State-change Notification" || d.Region != "us-east-1" || d.Account == "" {
+			if !strings.HasPrefix(d.EventID, "scan-") || d.DetailType != engine.ScanDetailType || d.Region != "us-east-1" || d.Account == "" {
 				t.Errorf("record does not name the scan's state event: %+v", d)
 			}
 			act := d.Action

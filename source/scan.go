@@ -3,130 +3,176 @@ package source
 import (
 	"context"
 	"fmt"
-	"slices"
+	"io"
+	"sync"
 	"time"
 
-	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
-	"github.com/ec2guard/ec2guard/event"
-	"github.com/ec2guard/ec2guard/pattern"
 	"github.com/ec2guard/ec2guard/resource"
 )
 
-// InstanceStates are the states a scanned instance can be in (terminated ones are not listed).
-var InstanceStates = []string{"pending", "running", "stopping", "stopped", "shutting-down"}
-
-// Lister lists the resources a scan looks at.
+// Lister lists the resources a scan judges, in a place, page by page.
 type Lister interface {
-	ListInstances(ctx context.Context, at resource.Place, fn func(account string, in *awsapi.Instance) error) error
+	List(ctx context.Context, kind resource.Kind, at resource.Place, needs resource.Needs, fn func(*resource.Resource) error) error
+	// OwnAccount is the account of ec2guard's own credentials, for the places of a scan
+	// that names no account.
+	OwnAccount(ctx context.Context) (string, error)
 }
 
-// Scanner is pull mode: it lists the instances of each region as they are now and feeds the
-// engine, for each, the "EC2 Instance State-change Notification" EventBridge would have sent
-// when the instance entered its current state. Rules on state changes thus apply to the fleet
-// as it is — a protected instance that was stopped before ec2guard was deployed is started
-// — through the same filters, check-before-act and safety caps as events. Rules that select
-// CloudTrail API calls need the call (its caller, what it created) and are not evaluated.
+// Judge is the engine as a scan uses it (engine.Engine).
+type Judge interface {
+	Judge(ctx context.Context, run string, res *engine.Resource) []engine.Decision
+	ScanKinds() []resource.Kind
+	ScanNeeds(kind resource.Kind) resource.Needs
+}
+
+// DefaultParallel is how many places a scan lists at once unless told.
+const DefaultParallel = 4
+
+// Scanner is pull mode: it lists, in each place (account × region), every resource of each
+// kind the rules judge, as it is now, and has the engine judge each with the rules a scan
+// may apply (engine.Engine.Judge: the same filters, check-before-act, ledger, budget and
+// caps as events; a rule on instance state changes sees the instances in the state it
+// selects). The listing asks for what those rules' filters need (ScanNeeds), so nothing is
+// read again per resource. Places are listed concurrently, at most Parallel at once; the
+// engine judges one resource at a time, in the order the lists give them.
 type Scanner struct {
 	Lister  Lister
-	Handler Handler
+	Engine  Judge
 	Regions []string // at least one
 	// Accounts are the accounts to scan (an Organization's members, through the remediation
 	// role); none: the account of the credentials.
 	Accounts []string
+	Parallel int              // places listed at once; 0: DefaultParallel
 	Now      func() time.Time // default time.Now
+	// Progress, when set, gets a line of progress as each place is done, each line
+	// starting with a carriage return (for a terminal), and a clearing one at the end.
+	Progress io.Writer
 }
 
 // Stats counts what a scan saw.
 type Stats struct {
-	Instances int     // listed (not terminated)
-	Matched   int     // whose state event at least one rule selected
-	Places    []Place // the regions scanned, with each account an instance belonged to
+	Listed  map[resource.Kind]int // resources listed, by kind
+	Judged  int                   // resources at least one rule judged
+	Places  []resource.Place      // the places scanned, accounts resolved
+	Records int
 }
 
-// Place is a region of an account ("" when no instance told which).
-type Place struct{ Region, Account string }
+// Total is the number of resources listed.
+func (s Stats) Total() int {
+	n := 0
+	for _, c := range s.Listed {
+		n += c
+	}
+	return n
+}
 
-// Run scans every region in turn and passes each instance's decisions to emit. It stops at the
-// first listing error or emit error.
+// Run scans every place and passes each resource's decisions to emit, one resource at a
+// time. It stops at the first listing or emit error (the other places' listings with it).
 func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (Stats, error) {
-	var st Stats
+	st := Stats{Listed: map[resource.Kind]int{}}
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
 	run := now().UTC().Format("20060102T150405.000Z")
+	places, err := s.places(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Places = places
+	kinds := s.Engine.ScanKinds()
+	needs := map[resource.Kind]resource.Needs{}
+	for _, k := range kinds {
+		needs[k] = s.Engine.ScanNeeds(k)
+	}
+	parallel := s.Parallel
+	if parallel <= 0 {
+		parallel = DefaultParallel
+	}
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex // the engine, emit and the counts: one resource at a time
+		firstErr error
+		done     int
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, parallel)
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+		mu.Unlock()
+	}
+	judge := func(res *resource.Resource) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr != nil {
+			return firstErr
+		}
+		st.Listed[res.Kind]++
+		ds := s.Engine.Judge(ctx, run, res)
+		if len(ds) != 1 || ds[0].Rule != "" {
+			st.Judged++
+		}
+		st.Records += len(ds)
+		return emit(ds)
+	}
+	for _, at := range places {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-slots }()
+			for _, k := range kinds {
+				if err := s.Lister.List(ctx, k, at, needs[k], judge); err != nil {
+					fail(fmt.Errorf("scanning %s: %w", at, err))
+					return
+				}
+			}
+			mu.Lock()
+			done++
+			if s.Progress != nil {
+				fmt.Fprintf(s.Progress, "\rec2guard: scan: %d of %d places, %d resources", done, len(places), st.Total())
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if s.Progress != nil {
+		fmt.Fprint(s.Progress, "\r\033[K")
+	}
+	if firstErr == nil {
+		firstErr = parent.Err() // places never started when the caller gave up
+	}
+	return st, firstErr
+}
+
+// places are the accounts × regions to scan; the credentials' own account is named, so
+// that records and state-change patterns see it.
+func (s *Scanner) places(ctx context.Context) ([]resource.Place, error) {
 	accounts := s.Accounts
 	if len(accounts) == 0 {
-		accounts = []string{""}
+		own, err := s.Lister.OwnAccount(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("scanning: %w", err)
+		}
+		accounts = []string{own}
 	}
-	for _, acct := range accounts {
-		for _, region := range s.Regions {
-			seen := false
-			err := s.Lister.ListInstances(ctx, resource.Place{Account: acct, Region: region}, func(account string, in *awsapi.Instance) error {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if p := (Place{region, account}); !slices.Contains(st.Places, p) {
-					st.Places = append(st.Places, p)
-				}
-				seen = true
-				st.Instances++
-				ev, err := StateEvent("scan-"+run+"-"+in.ID, account, region, in.ID, in.State, now())
-				if err != nil {
-					return err
-				}
-				ds := s.Handler.Handle(ctx, ev)
-				if len(ds) == 1 && ds[0].Rule == "" {
-					ds[0].Resource = in.ID // a scan's "no rule matched" names what it looked at
-				} else {
-					st.Matched++
-				}
-				return emit(ds)
-			})
-			if !seen {
-				st.Places = append(st.Places, Place{Region: region, Account: acct})
-			}
-			if err != nil {
-				where := region
-				if acct != "" {
-					where = "account " + acct + " in " + region
-				}
-				return st, fmt.Errorf("scanning %s: %w", where, err)
-			}
+	var out []resource.Place
+	for _, a := range accounts {
+		for _, r := range s.Regions {
+			out = append(out, resource.Place{Account: a, Region: r})
 		}
 	}
-	return st, nil
-}
-
-// StateEvent builds the EventBridge state-change notification of an instance in a state.
-func StateEvent(id, account, region, instanceID, state string, at time.Time) (*event.Event, error) {
-	return event.StateChange(id, resource.Place{Account: account, Region: region}, instanceID, resource.State(state), at)
-}
-
-// ScanRules returns the indexes of the rules a scan of these places can apply: those whose
-// pattern selects the state-change notification of an instance there in some state. The
-// others select CloudTrail API calls or other events, which a scan cannot reconstruct (or
-// name other regions or accounts).
-func ScanRules(m *pattern.Matcher, places []Place) ([]int, error) {
-	var out []int
-	for _, pl := range places {
-		for _, st := range InstanceStates {
-			ev, err := StateEvent("probe", pl.Account, pl.Region, "i-00000000000000000", st, time.Unix(0, 0))
-			if err != nil {
-				return nil, err
-			}
-			hits, err := m.Match(ev.Raw, nil)
-			if err != nil {
-				return nil, err
-			}
-			for _, h := range hits {
-				if !slices.Contains(out, h) {
-					out = append(out, h)
-				}
-			}
-		}
-	}
-	slices.Sort(out)
 	return out, nil
 }
