@@ -2,6 +2,7 @@ package awsapi_test
 
 import (
 	"context"
+	"os"
 	"reflect"
 	"slices"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/internal/faultproxy"
 	"github.com/ec2guard/ec2guard/internal/mototest"
 	"github.com/ec2guard/ec2guard/resource"
 )
@@ -293,5 +295,55 @@ func TestMotoIgnoresRestorableBy(t *testing.T) {
 	}
 	if !slices.Contains(ids, m.PrivateSnap) {
 		t.Fatalf("moto now honours RestorableByUserIds (%v): drop this test and check NeedSharing on moto", ids)
+	}
+}
+
+// A list's calls grow with its pages, not its resources: with pages of 5, DescribeInstances
+// is called once per 5 instances; the bulk needs (exposure, usage) add one call sequence per
+// place, whatever the number of instances and groups.
+func TestListCallsGrowWithPages(t *testing.T) {
+	f := mototest.NewFleet(t)
+	proxy, err := faultproxy.Start(os.Getenv("AWS_ENDPOINT_URL"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	t.Setenv("AWS_ENDPOINT_URL", proxy.URL)
+	count := func() map[string]int {
+		t.Helper()
+		c := newClients()
+		c.PageSize = 5
+		before := len(proxy.Calls())
+		n := 0
+		for _, k := range []resource.Kind{resource.Instance, resource.SecurityGroup} {
+			if err := c.List(context.Background(), k, resource.Place{Region: mototest.Region}, resource.NeedDescribe|resource.NeedExposure|resource.NeedUsage, func(*resource.Resource) error { n++; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		calls := map[string]int{}
+		for _, c := range proxy.Calls()[before:] {
+			calls[c.Operation]++
+		}
+		t.Logf("%d resources: %v", n, calls)
+		return calls
+	}
+	for range 3 {
+		f.Mixed() // 2 instances each
+	}
+	n := count() // 6 instances: 2 pages
+	for range 6 {
+		f.Mixed()
+	}
+	n3 := count() // 18 instances: 4 pages
+	if n["DescribeInstances"] != 2 || n3["DescribeInstances"] != 4 {
+		t.Errorf("DescribeInstances: %d calls for 6 instances, %d for 18, want 2 and 4 (pages of 5)", n["DescribeInstances"], n3["DescribeInstances"])
+	}
+	for _, op := range []string{"DescribeSubnets", "DescribeRouteTables", "DescribeNetworkAcls", "DescribeSecurityGroups", "DescribeNetworkInterfaces"} {
+		if n[op] != n3[op] || n[op] == 0 || n[op] > 2 {
+			t.Errorf("%s: %d calls for N, %d for 3N (moto answers these in one page)", op, n[op], n3[op])
+		}
+	}
+	if n["DescribeInstanceAttribute"]+n3["DescribeInstanceAttribute"] != 0 {
+		t.Errorf("a per-instance call though no need asked it")
 	}
 }

@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"reflect"
+	"sync"
 	"time"
 
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -68,9 +69,17 @@ var timeType = reflect.TypeFor[time.Time]()
 // isEnum reports whether t is an SDK enum: a string type with a Values method (on the zero
 // value) that lists its values, as []T.
 func isEnum(t reflect.Type) bool {
+	if v, ok := enums.Load(t); ok {
+		return v.(bool)
+	}
 	m, ok := t.MethodByName("Values")
-	return ok && t.Kind() == reflect.String && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 && m.Type.Out(0) == reflect.SliceOf(t)
+	is := ok && t.Kind() == reflect.String && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 && m.Type.Out(0) == reflect.SliceOf(t)
+	enums.Store(t, is)
+	return is
 }
+
+// enums caches isEnum per type: MethodByName is slow, and Tree asks it of every string.
+var enums sync.Map // reflect.Type → bool
 
 // maxDepth bounds the walk: EC2's shapes are not recursive, but nothing here relies on it.
 const maxDepth = 16
