@@ -22,18 +22,14 @@ var arnOf = map[string]string{
 
 // readActions are the reads the rules make: what every deployment's actions read
 // (actions.ReadPermissions), and for each kind a rule judges, the kind's Describe (a scan
-// lists it) and the calls of its filters' needs (resource.ReadActions) — as the engine reads
-// it, with the needs of all the rule's filters, which a kind's reader keeps of what it can
-// fetch.
+// lists it) and the calls of what the rule needs read of that kind (its timing's, and its
+// filters' of that kind: rules.Rule.NeedsFor, as the engine reads it), from
+// resource.ReadActions.
 func readActions(set *rules.Set) []string {
 	acts := slices.Clone(actions.ReadPermissions)
 	for _, r := range set.Rules {
-		needs := r.Timing.Needs() // as the engine reads: min-age and exceptions read too
-		for _, f := range r.Filters {
-			needs |= f.Needs()
-		}
 		for _, k := range r.Resources {
-			acts = append(acts, resource.ReadActions(k, needs|resource.NeedDescribe)...)
+			acts = append(acts, resource.ReadActions(k, resource.NeedDescribe|r.Timing.Needs()|r.NeedsFor(k))...)
 		}
 	}
 	slices.Sort(acts)

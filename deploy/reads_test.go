@@ -107,3 +107,4 @@ func TestReadsOfSeveralKinds(t *testing.T) {
 		t.Errorf("%d EventBridge rules for %d rules", n, len(set.Rules))
 	}
 }
+
