@@ -29,9 +29,13 @@ func Markdown(w io.Writer, checks []*Check) error {
 		"principal and condition keys, the set-aside conditions given values that meet the allowing statement and defeat " +
 		"the Denys, decided again by the evaluator of `iam simulate` on the policies as written (`confirmed`). " +
 		"`iam check --explain` prints the deciding statements; `iam simulate` given the same request allows it.\n\n")
-	b.WriteString("**What is approximated.** The fresh resource stands for the whole language of ARN patterns: a pattern that " +
-		"matches it without matching every id of the kind (`instance/i-0*`) counts as covering it. CloudFormation " +
-		"conditions are taken as free (every combination of up to four is analysed).\n\n")
+	b.WriteString("**Exact where it models.** Resource patterns with `*` and `?` are regular languages, and so are the ids " +
+		"of a kind (`i-0` and 16 hex digits, the form AWS issues): the fresh id is found by running the policies' patterns " +
+		"together over the kind's ids, so it escapes every pattern that covers only some of them (`instance/i-0e*`) and " +
+		"is matched by those that cover them all, alone (`instance/i-0*`) or together.\n\n")
+	b.WriteString("**What is approximated.** Kinds without an id form of their own (names) get a name no policy uses. " +
+		"Condition values are the policies' constants and fresh ones for the keys each check models, not every value. " +
+		"CloudFormation conditions are taken as free (every combination of up to four is analysed).\n\n")
 	b.WriteString("| ID | Severity | Scope | Title |\n|:--|:--|:--|:--|\n")
 	for _, c := range checks {
 		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s |\n", c.ID, strings.ToLower(c.ID), c.Severity, c.Scope, c.Title)

@@ -279,7 +279,11 @@ func (s *Subject) unscopedARNs(svc *catalog.Service, resourceType string) []stri
 	}
 	var out []string
 	for _, p := range s.arnParts() {
-		out = append(out, fillARN(rt.ARN, p, freshID(resourceType)))
+		arn := fillARN(rt.ARN, p, freshID(resourceType))
+		if prefix, ok := strings.CutSuffix(arn, freshID(resourceType)); ok {
+			arn = prefix + s.freshIn(resourceType, prefix)
+		}
+		out = append(out, arn)
 	}
 	return out
 }
@@ -313,12 +317,13 @@ func (s *Subject) freshProbes(svc *catalog.Service, resourceType string, ctx eva
 	for i, arn := range arns {
 		c := cloneContext(ctx)
 		f := strings.SplitN(arn, ":", 6)
+		id := arn[strings.LastIndexByte(arn, '/')+1:]
 		switch resourceType {
 		case "image":
-			c["ec2:ImageID"] = []string{freshID("image")}
+			c["ec2:ImageID"] = []string{id}
 			c["ec2:Owner"] = []string{"999988887777"}
 		case "instance":
-			c["ec2:InstanceID"] = []string{freshID("instance")}
+			c["ec2:InstanceID"] = []string{id}
 			if len(f) == 6 {
 				c["ec2:Region"] = []string{f[3]}
 			}

@@ -1,6 +1,9 @@
 package checks
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The blind spots of issue 11 that probing with a fresh resource of the kind, in a region
 // and account no policy names, with the keys every such resource carries, closes.
@@ -35,4 +38,30 @@ func TestFreshResources(t *testing.T) {
 		{name: "IfExists on the owner every image has is a scope", settings: amazon, docs: []string{run(`{"StringEqualsIfExists":{"ec2:Owner":"amazon"}}`)}},
 		{name: "an approved owner", settings: amazon, docs: []string{run(`{"StringEquals":{"ec2:Owner":"amazon"}}`)}},
 	})
+}
+
+// The fresh instance escapes every pattern that covers only some instance ids, so the
+// probe is matched exactly by the patterns that cover them all, alone or together.
+func TestFreshIDExact(t *testing.T) {
+	term := func(res ...string) string {
+		return `{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":["` + strings.Join(res, `","`) + `"]}`
+	}
+	var sixteen []string
+	for _, c := range "0123456789abcdef" {
+		sixteen = append(sixteen, "arn:aws:ec2:*:*:instance/i-0"+string(c)+"*")
+	}
+	runTable(t, ec2Terminate, []tcase{
+		{name: "i-0* is every instance AWS issues", docs: []string{pol(term("arn:aws:ec2:*:*:instance/i-0*"))}, want: []string{"ec2:TerminateInstances"}},
+		{name: "i-0e* is some", docs: []string{pol(term("arn:aws:ec2:*:*:instance/i-0e*"))}},
+		{name: "i-0?1* is some", docs: []string{pol(term("arn:aws:ec2:*:*:instance/i-0?1*"))}},
+		{name: "sixteen prefixes together are every one", docs: []string{pol(term(sixteen...))}, want: []string{"ec2:TerminateInstances"}},
+		{name: "fifteen are not", docs: []string{pol(term(sixteen[1:]...))}},
+		{name: "a Deny on some leaves the others", docs: []string{pol(term("*"), `{"Effect":"Deny","Action":"ec2:TerminateInstances","Resource":"arn:aws:ec2:*:*:instance/i-0e1c*"}`)}, want: []string{"ec2:TerminateInstances"}},
+	})
+	if id, ok := avoidingID("i-0", []string{"i-0*"}, 16); ok {
+		t.Errorf("i-0* escaped by %s", id)
+	}
+	if id, ok := avoidingID("i-0", []string{"i-0e*", "i-0?1*"}, 16); !ok || strings.HasPrefix(id, "e") || (len(id) > 1 && id[1] == '1') {
+		t.Errorf("avoidingID = %q, %v", id, ok)
+	}
 }

@@ -28,6 +28,9 @@ type Subject struct {
 	mu        sync.Mutex
 	cache     map[string]*eval.Evaluator
 	asWritten *eval.Evaluator
+
+	freshMu sync.Mutex
+	fresh   map[string]string // resource type and ARN prefix → the id probes use
 }
 
 // MissingPolicy is a managed policy a principal holds that the input does not contain.
