@@ -30,6 +30,8 @@ type controlFlags struct {
 func withControls(cmd *cobra.Command, f *engineFlags, regions *[]string, allRegions *bool, accounts *[]string, streams *IO) {
 	var cf controlFlags
 	cmd.Flags().StringVar(&cf.list, "controls", "", "evaluate EC2 controls: all, or IDs (ours or Security Hub's: EC2.8,EC2G-NET-2), comma-separated; with or without -r")
+	var toHub bool
+	cmd.Flags().BoolVar(&toHub, "to-securityhub", false, "with --controls: send the findings to Security Hub (BatchImportFindings) and close the ones that are fixed")
 	cmd.Flags().StringVar(&cf.failOn, "fail-on", "", "with --controls: exit 1 when a resource fails a control of this severity or higher (low, medium, high, critical)")
 	cmd.Use = strings.Replace(cmd.Use, "scan -r RULES", "scan [-r RULES] [--controls all|ID,...] [--fail-on SEVERITY]", 1)
 	cmd.Use = strings.Replace(cmd.Use, "[--format json|text]", "[--format json|text|asff]", 1)
@@ -43,16 +45,26 @@ not-applicable) and reason. --format json writes one object per line; text group
 control, failures first, with counts; asff writes Security Hub findings (ASFF), a JSON array
 of at most 100 per line, as BatchImportFindings takes them (aws securityhub
 batch-import-findings --findings). With -r the rules are scanned first (json or text
-records), then the controls. --fail-on SEVERITY exits 1 when a failure reaches it.`
+records), then the controls. --fail-on SEVERITY exits 1 when a failure reaches it.
+
+--to-securityhub also sends the findings to Security Hub in each place (BatchImportFindings,
+as the account's default product): a passing or out-of-scope resource's finding is imported
+archived, an active ec2guard finding of a scanned control whose resource is gone is archived
+as passed, and both are marked RESOLVED (BatchUpdateFindings). Findings of controls the scan
+did not judge are left alone. A finding Security Hub refuses, or a failed call, exits 1.`
 	cmd.Example += `
   ec2guard scan --controls all --format text
   ec2guard scan --controls EC2.8,EC2.13 --fail-on high --all-regions
-  ec2guard scan --controls all --format asff > findings.jsonl`
+  ec2guard scan --controls all --format asff > findings.jsonl
+  ec2guard scan --controls all --to-securityhub --all-regions`
 	rulesScan := cmd.RunE
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if cf.list == "" {
 			if cf.failOn != "" {
 				return usageError(errors.New("scan: --fail-on goes with --controls"))
+			}
+			if toHub {
+				return usageError(errors.New("scan: --to-securityhub goes with --controls"))
 			}
 			return rulesScan(c, args)
 		}
@@ -83,10 +95,15 @@ records), then the controls. --fail-on SEVERITY exits 1 when a failure reaches i
 		if err != nil {
 			return err
 		}
-		cs := &controlScan{list: clients, checks: checks, now: time.Now}
+		cs := &controlScan{list: clients, checks: checks, now: time.Now, keep: toHub}
 		st, err := cs.run(c.Context(), places, f.format, colorOut(streams.Out), streams.Out)
 		if err != nil {
 			return usageError(fmt.Errorf("scan: %w", err))
+		}
+		if toHub {
+			if err := sendToSecurityHub(c.Context(), clients, checks, places, st.recs, time.Now(), streams.ErrOut); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(streams.ErrOut, "ec2guard: scan: %s of %s over %s in %s: %s\n", counted(st.records, "record", "records"),
 			counted(len(checks), "control", "controls"), counted(st.resources, "resource", "resources"), counted(len(places), "place", "places"), statusSummary(st.byStatus))
@@ -176,12 +193,14 @@ type controlScan struct {
 	list   lister
 	checks []*controls.Check
 	now    func() time.Time
+	keep   bool // keep the records in the stats (--to-securityhub)
 }
 
 type controlStats struct {
 	records, resources int
 	byStatus           map[controls.Status]int
 	worst              controls.Severity // of the failures
+	recs               []controls.Record // with keep
 }
 
 func (s *controlScan) run(ctx context.Context, places []resource.Place, format string, colour bool, w io.Writer) (controlStats, error) {
@@ -215,8 +234,10 @@ func (s *controlScan) run(ctx context.Context, places []resource.Place, format s
 					if rec.Status == controls.Fail && rec.Severity > st.worst {
 						st.worst = rec.Severity
 					}
-					if format != "json" {
+					if format != "json" || s.keep {
 						kept = append(kept, rec)
+					}
+					if format != "json" {
 						continue
 					}
 					if err := enc.Encode(&rec); err != nil {
@@ -229,6 +250,9 @@ func (s *controlScan) run(ctx context.Context, places []resource.Place, format s
 				return st, fmt.Errorf("listing %s in %s: %w", kind, at, err)
 			}
 		}
+	}
+	if s.keep {
+		st.recs = kept
 	}
 	switch format {
 	case "text":
