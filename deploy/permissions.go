@@ -89,8 +89,31 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 				out = appendOnce(out, seen, sids, r.Name+" "+spec.Name, st)
 			}
 		}
+		if !r.Grace.Zero() {
+			out = appendOnce(out, seen, sids, r.Name+" grace", graceStatement(r))
+		}
 	}
 	return out
+}
+
+// graceStatement lets the role write and remove the one tag that records a rule's pending
+// actions (rules.PendingTag), on the kinds the rule judges, and no other key: exactly that
+// key, ForAllValues (no other) and ForAnyValue (ForAllValues holds of no keys at all).
+func graceStatement(r *rules.Rule) map[string]any {
+	var res []any
+	for _, k := range r.Resources {
+		if arn, ok := arnOf[string(k)]; ok {
+			res = append(res, sub(arn+"*"))
+		}
+	}
+	keys := []string{rules.PendingTag(r.Name)}
+	return map[string]any{
+		"Effect": "Allow", "Action": []string{"ec2:CreateTags", "ec2:DeleteTags"}, "Resource": res,
+		"Condition": map[string]map[string]any{
+			"ForAllValues:StringEquals": {"aws:TagKeys": keys},
+			"ForAnyValue:StringEquals":  {"aws:TagKeys": keys},
+		},
+	}
 }
 
 // appendOnce appends the statements not already in out (identical ones merged), each with a

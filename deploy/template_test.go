@@ -531,3 +531,53 @@ func TestPolicyAssumeRoleNeedsTheOrganization(t *testing.T) {
 		}
 	}
 }
+
+// A rule with a grace may write and remove its pending tag, and only that key.
+func TestGraceGrant(t *testing.T) {
+	set := loadRules(t, `rules:
+  - name: late
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification]}
+    grace: 3d
+    actions: [stop]
+`)
+	sts := actionStatements(set, true)
+	got, _ := json.Marshal(sts[len(sts)-1])
+	want := `{"Action":["ec2:CreateTags","ec2:DeleteTags"],"Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["ec2guard:pending:late"]},"ForAnyValue:StringEquals":{"aws:TagKeys":["ec2guard:pending:late"]}},"Effect":"Allow","Resource":[{"Fn::Sub":"arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"}],"Sid":"LateGrace"}`
+	if string(got) != want {
+		t.Errorf("grace statement\n%s\nwant\n%s", got, want)
+	}
+}
+
+// The templates of examples/owners.yaml (a grace, exceptions, a schedule) pass cfn-lint, and
+// iam check finds one thing only: the stop of the rule that spares instances by expiring
+// exceptions, not by a tag filter, is not scoped by a tag condition (IAM-EC2-7) — an
+// instance whose exception expired carries the tag and must be stoppable.
+func TestOwnerExampleTemplates(t *testing.T) {
+	file := filepath.Join("..", "examples", "owners.yaml")
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := rules.Load(file, src, rules.Options{CheckAction: actions.Check, Transitions: actions.Transitions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := write(t, templatesOf(t, Options{Rules: set}))
+	_, res := iamCheck(t, dir)
+	for _, f := range res.Findings {
+		if f.ID != "IAM-EC2-7" || f.Statement != "StopWithoutExceptionStop" {
+			t.Errorf("%s %s %s: %s (%v)", f.ID, f.Principal, f.Statement, f.Message, f.Loc)
+		}
+	}
+	if len(res.Findings) != 3 { // the function role of the single and central templates, the member's role
+		t.Errorf("%d findings, want IAM-EC2-7 of the three roles", len(res.Findings))
+	}
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if out, err := exec.Command(lint, files...).CombinedOutput(); err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
+	}
+}

@@ -32,7 +32,7 @@ type Marker interface {
 }
 
 // PendingTag is the tag that records a rule's pending actions on a resource.
-func PendingTag(rule string) string { return "ec2guard:pending:" + rule }
+func PendingTag(rule string) string { return rules.PendingTag(rule) }
 
 // graceRun is what a rule's grace makes of one resource's actions this time.
 type graceRun struct {

@@ -479,6 +479,9 @@ func (l *loader) namedOrInline(n *yaml.Node) *schedule.Schedule {
 // oneLine joins errors.Join's lines.
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
+// PendingTag is the tag that records a rule's pending actions (its grace) on a resource.
+func PendingTag(rule string) string { return "ec2guard:pending:" + rule }
+
 // Needs is what a read of the resource must fetch to judge the timing: its tags for an
 // exception by tag or a schedule tag, its creation time for min-age, its state for a schedule.
 func (t Timing) Needs() resource.Needs {
