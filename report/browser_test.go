@@ -3,13 +3,11 @@ package report
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,54 +17,20 @@ import (
 // watched is a page with what it logged and asked for recorded.
 type watched struct {
 	*cdp.Page
-	mu       sync.Mutex
-	problems []string // console errors, uncaught exceptions, log errors
-	requests []string // every URL the page asked for
-	pages    []string // the reports it loaded: the requests it may make
+	*cdp.Watcher
+	pages []string // the reports it loaded: the requests it may make
 }
 
 func watch(t *testing.T, ctx context.Context) *watched {
-	w := &watched{Page: cdp.Launch(t)}
-	note := func(list *[]string, s string) {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		*list = append(*list, s)
-	}
-	w.On("Runtime.consoleAPICalled", func(p json.RawMessage) {
-		var e struct {
-			Type string            `json:"type"`
-			Args []json.RawMessage `json:"args"`
-		}
-		if json.Unmarshal(p, &e) == nil && (e.Type == "error" || e.Type == "warning" || e.Type == "assert") {
-			note(&w.problems, fmt.Sprintf("console.%s %s", e.Type, e.Args))
-		}
-	})
-	w.On("Runtime.exceptionThrown", func(p json.RawMessage) { note(&w.problems, "exception "+string(p)) })
-	w.On("Log.entryAdded", func(p json.RawMessage) {
-		var e struct {
-			Entry struct{ Level, Text, URL string } `json:"entry"`
-		}
-		if json.Unmarshal(p, &e) == nil && (e.Entry.Level == "error" || e.Entry.Level == "warning") {
-			note(&w.problems, "log "+e.Entry.Level+": "+e.Entry.Text+" "+e.Entry.URL)
-		}
-	})
-	w.On("Network.requestWillBeSent", func(p json.RawMessage) {
-		var e struct {
-			Request struct{ URL string } `json:"request"`
-		}
-		if json.Unmarshal(p, &e) == nil {
-			note(&w.requests, e.Request.URL)
-		}
-	})
-	for _, domain := range []string{"Runtime.enable", "Log.enable", "Network.enable"} {
-		if err := w.Call(ctx, domain, nil, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Call(ctx, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}, nil); err != nil {
+	p := cdp.Launch(t)
+	w, err := p.Watch(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return w
+	if err := p.Call(ctx, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return &watched{Page: p, Watcher: w}
 }
 
 // open writes the report of in to a file, loads it and waits for its script; it returns the
@@ -85,9 +49,7 @@ func (w *watched) open(t *testing.T, ctx context.Context, p *Posture) (string, t
 		t.Fatal(err)
 	}
 	u := "file://" + path
-	w.mu.Lock()
 	w.pages = append(w.pages, u)
-	w.mu.Unlock()
 	start := time.Now()
 	if _, err := w.Load(ctx, u); err != nil {
 		t.Fatal(err)
@@ -102,12 +64,10 @@ func (w *watched) open(t *testing.T, ctx context.Context, p *Posture) (string, t
 // offline fails the test for anything the page logged as a problem or asked for beyond itself.
 func (w *watched) offline(t *testing.T) {
 	t.Helper()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, p := range w.problems {
+	for _, p := range w.Problems() {
 		t.Errorf("the page reported a problem: %s", p)
 	}
-	for _, r := range w.requests {
+	for _, r := range w.Requests() {
 		if !slices.Contains(w.pages, r) {
 			t.Errorf("the page made a request: %s", r)
 		}
