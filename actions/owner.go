@@ -25,22 +25,11 @@ type tellOwner struct {
 	control, severity       string
 }
 
-func (f *Factory) tellOwner(b base, params map[string]any) (*tellOwner, error) {
-	a := &tellOwner{base: b, owners: f.Owners, webhooks: f.Webhooks}
-	a.topic, _ = params["topic"].(string)
-	a.control, _ = params["control"].(string)
-	a.severity, _ = params["severity"].(string)
+func (f *Factory) tellOwner(b base, c TellOwnerConfig) (*tellOwner, error) {
+	a := &tellOwner{base: b, owners: f.Owners, webhooks: f.Webhooks, topic: c.Topic, control: c.Control, severity: c.Severity,
+		problem: c.Problem, fix: c.Fix, exception: c.Exception}
 	if a.owners == nil && a.topic == "" {
 		return nil, errors.New("tell-owner needs an owner map (owners: in the rule file) or a topic")
-	}
-	for k, dst := range map[string]*tmpl{"problem": &a.problem, "fix": &a.fix, "exception": &a.exception} {
-		if s, ok := params[k].(string); ok {
-			t, err := parseTemplate(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", k, err)
-			}
-			*dst = t
-		}
 	}
 	return a, nil
 }

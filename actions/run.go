@@ -48,76 +48,43 @@ type Factory struct {
 
 // New builds the action a rule names; its parameters were checked by Check at load time.
 func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
-	if err := Check(spec.Name, spec.Params); err != nil {
-		return nil, err
+	cfg, ok := spec.Config.(Config)
+	if !ok || cfg.Action() != spec.Name {
+		var err error // a spec built by hand, or loaded without Options.ParseAction
+		if cfg, err = Parse(spec.Name, spec.Params); err != nil {
+			return nil, err
+		}
 	}
+	return f.Build(cfg)
+}
+
+// Build makes the action of a configuration (Parse's).
+func (f *Factory) Build(cfg Config) (engine.Action, error) {
 	poll := f.Poll
 	if poll == 0 {
 		poll = 2 * time.Second
 	}
-	b := base{name: spec.Name, api: f.API}
-	switch spec.Name {
-	case "start":
-		wait := 2 * time.Minute
-		if s, ok := spec.Params["wait"].(string); ok {
-			wait, _ = parseDuration(s)
-		}
-		return &start{base: b, wait: wait, poll: poll}, nil
-	case "stop":
-		force, _ := spec.Params["force"].(bool)
-		return &stop{base: b, force: force}, nil
-	case "tell-owner":
-		return f.tellOwner(b, spec.Params)
-	case "protect":
-		p := &protect{base: b}
-		if v, ok := spec.Params["stop"].(bool); ok {
-			p.stop = &v
-		}
-		if v, ok := spec.Params["termination"].(bool); ok {
-			p.termination = &v
-		}
-		if p.stop == nil && p.termination == nil {
-			return nil, errors.New("protect needs stop: true and/or termination: true")
-		}
-		return p, nil
-	case "tag":
+	b := base{name: cfg.Action(), api: f.API}
+	switch c := cfg.(type) {
+	case StartConfig:
+		return &start{base: b, wait: c.Wait, poll: poll}, nil
+	case StopConfig:
+		return &stop{base: b, force: c.Force}, nil
+	case TellOwnerConfig:
+		return f.tellOwner(b, c)
+	case ProtectConfig:
+		return &protect{base: b, stop: c.Stop, termination: c.Termination}, nil
+	case TagConfig:
 		now := f.Now
 		if now == nil {
 			now = time.Now
 		}
-		t := &tag{base: b, templates: map[string]tmpl{}, now: now,
-			window: cmp.Or(f.Window, ClaimWindow), attach: cmp.Or(f.Attach, AttachWindow)}
-		t.overwrite, _ = spec.Params["overwrite"].(bool)
-		t.confirm, _ = spec.Params["confirm"].(bool)
-		for k, v := range spec.Params["tags"].(map[string]any) {
-			tpl, err := parseTemplate(v.(string))
-			if err != nil {
-				return nil, fmt.Errorf("tag %q: %w", k, err)
-			}
-			t.templates[k] = tpl
-		}
-		return t, nil
-	case "notify":
-		n := &notify{base: b, topic: spec.Params["topic"].(string)}
-		n.always, _ = spec.Params["always"].(bool)
-		subject, _ := spec.Params["subject"].(string)
-		if subject == "" {
-			subject = defaultSubject
-		}
-		message, _ := spec.Params["message"].(string)
-		if message == "" {
-			message = defaultMessage
-		}
-		var err error
-		if n.subject, err = parseTemplate(subject); err != nil {
-			return nil, fmt.Errorf("subject: %w", err)
-		}
-		if n.message, err = parseTemplate(message); err != nil {
-			return nil, fmt.Errorf("message: %w", err)
-		}
-		return n, nil
+		return &tag{base: b, templates: c.Tags, overwrite: c.Overwrite, confirm: c.Confirm, now: now,
+			window: cmp.Or(f.Window, ClaimWindow), attach: cmp.Or(f.Attach, AttachWindow)}, nil
+	case NotifyConfig:
+		return &notify{base: b, topic: c.Topic, subject: c.Subject, message: c.Message, always: c.Always}, nil
 	}
-	return nil, fmt.Errorf("unknown action %q", spec.Name)
+	return nil, fmt.Errorf("no action for a %T", cfg)
 }
 
 type base struct {

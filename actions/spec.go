@@ -97,8 +97,9 @@ func Names() []string {
 	return names
 }
 
-// Check validates an action's name and parameters.
-func Check(name string, params map[string]any) error {
+// check validates an action's name and each of its parameters (Parse adds what needs them
+// together).
+func check(name string, params map[string]any) error {
 	s, ok := specs[name]
 	if !ok {
 		return fmt.Errorf("unknown action (known: %s)", strings.Join(Names(), ", "))

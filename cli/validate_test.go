@@ -26,6 +26,9 @@ func TestValidate(t *testing.T) {
     pattern: {source: [aws.ec2], detail: {state: [stopped]}}
     actions: [{protect: {termination: true}}]
 `)
+	// Parameters a run would refuse: validate, deploy template and handle refuse them alike.
+	idle := writeFile(t, dir, "idle.yaml", "rules:\n  - name: p\n    pattern: {source: [aws.ec2], detail: {state: [stopped]}}\n    actions: [{protect: {}}]\n")
+	const idleErr = `idle.yaml:4:15: action "protect": protect needs stop and/or termination`
 	tests := []struct {
 		name     string
 		env      map[string]string
@@ -58,6 +61,9 @@ func TestValidate(t *testing.T) {
 			"3 rules valid", ""},
 		{"no rule file", nil, []string{"validate"}, 2, "", "a rule file is required"},
 		{"bad var", nil, []string{"validate", "-r", bad, "--var", "x"}, 2, "", `--var "x": want NAME=VALUE`},
+		{"an action with nothing to do", nil, []string{"validate", "-r", idle}, 2, "", idleErr},
+		{"deploy template refuses it as validate does", nil, []string{"deploy", "template", "-r", idle}, 2, "", idleErr},
+		{"and handle", nil, []string{"handle", "-r", idle, "--dry-run", filepath.Join("..", "examples", "events", "instance-stopped.json")}, 2, "", idleErr},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

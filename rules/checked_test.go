@@ -14,17 +14,19 @@ import (
 // Errors of the checks package actions supplies, as validate, deploy and the run see them.
 func TestLoadChecked(t *testing.T) {
 	tests := []struct {
-		name, src string
+		name, src string   // loaded as validate, deploy and the run load it
 		want      []string // "line:col: message part"
 	}{
 		{"notify topic not an ARN, at the value", "rules:\n  - name: a\n    pattern: {source: [x]}\n    actions:\n      - notify:\n          subject: hi\n          topic: not-an-arn\n",
 			[]string{`7:18: action "notify": parameter "topic": "not-an-arn" is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME)`}},
 		{"notify topic an SQS ARN after the variable is filled", "rules:\n  - name: a\n    pattern: {source: [x]}\n    actions:\n      - notify: {topic: \"${var:queue}\"}\n",
 			[]string{`5:25: action "notify": parameter "topic": "arn:aws:sqs:us-east-1:123456789012:q" is an ARN of sqs, not of an SNS topic`}},
+		{"protect with nothing to do: refused where it is loaded, not only when built", "rules:\n  - name: a\n    pattern: {source: [x]}\n    actions: [{protect: {}}]\n",
+			[]string{`4:15: action "protect": protect needs stop and/or termination`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := rules.Load("f.yaml", []byte(tt.src), rules.Options{CheckAction: actions.Check, Transitions: actions.Transitions,
+			_, err := rules.Load("f.yaml", []byte(tt.src), rules.Options{ParseAction: actions.ParseSpec, Transitions: actions.Transitions,
 				Vars: map[string]string{"queue": "arn:aws:sqs:us-east-1:123456789012:q"}})
 			rules.WantErrors(t, err, tt.want)
 		})
@@ -65,5 +67,20 @@ func TestReachIsTheEnginesTruth(t *testing.T) {
 	ds := eng.Handle(context.Background(), ev)
 	if c.n != 0 || len(ds) != 1 || ds[0].Rule != "tell" || ds[0].Outcome != engine.Skipped || ds[0].Reason != "the event names no resource ec2guard acts on" {
 		t.Fatalf("%d runs, decisions %+v", c.n, ds)
+	}
+}
+
+// The run builds what the loader parsed: the typed configuration, parsed once.
+func TestLoadKeepsTheParsedConfig(t *testing.T) {
+	set, err := rules.Load("f.yaml", []byte("rules:\n  - name: a\n    pattern: {source: [aws.ec2]}\n    actions: [{start: {wait: 30s}}, {protect: {stop: false}}]\n"), rules.Options{ParseAction: actions.ParseSpec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := set.Rules[0].Actions
+	if c, ok := specs[0].Config.(actions.StartConfig); !ok || c.Wait.Seconds() != 30 {
+		t.Fatalf("start: %#v", specs[0].Config)
+	}
+	if c, ok := specs[1].Config.(actions.ProtectConfig); !ok || c.Stop == nil || *c.Stop || c.Termination != nil {
+		t.Fatalf("protect: %#v", specs[1].Config)
 	}
 }

@@ -400,8 +400,14 @@ func (l *loader) actions(n *yaml.Node) []ActionSpec {
 			l.errorf(item, "an action is a name (- start) or a name with parameters (- notify: {topic: ARN})")
 			continue
 		}
-		if l.opts.CheckAction != nil {
-			if err := l.opts.CheckAction(spec.Name, spec.Params); err != nil {
+		parse := l.opts.ParseAction
+		if parse == nil && l.opts.CheckAction != nil {
+			parse = func(name string, params map[string]any) (any, error) { return nil, l.opts.CheckAction(name, params) }
+		}
+		if parse != nil {
+			cfg, err := parse(spec.Name, spec.Params)
+			spec.Config = cfg
+			if err != nil {
 				at := item
 				var pe interface{ ParamName() string }
 				if errors.As(err, &pe) && item.Kind == yaml.MappingNode {

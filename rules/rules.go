@@ -63,6 +63,11 @@ type Options struct {
 	// CheckAction validates an action's name and parameters (package actions supplies it);
 	// nil accepts any action.
 	CheckAction func(name string, params map[string]any) error
+	// ParseAction checks an action as CheckAction does and parses its parameters into their
+	// typed configuration, kept in ActionSpec.Config, so that what validate checks is what a
+	// run builds (package actions supplies it: actions.ParseSpec); it is used instead of
+	// CheckAction when set.
+	ParseAction func(name string, params map[string]any) (any, error)
 	// Transitions returns the instance states in which an action changes an instance and the
 	// states it moves it to (package actions supplies it); Load reports rules whose actions
 	// trigger each other. Nil skips the check.
@@ -107,9 +112,11 @@ type Rule struct {
 	Timing    // grace, min-age, exceptions, schedule (owners.go)
 }
 
-// ActionSpec is an action as written: its name and parameters (variables filled in).
+// ActionSpec is an action as written: its name and parameters (variables filled in), and
+// their typed configuration as Options.ParseAction made it (nil without one).
 type ActionSpec struct {
 	Name   string
 	Params map[string]any
+	Config any
 	Loc    Location
 }
