@@ -197,18 +197,42 @@ func treeOf(v reflect.Value, depth int) any {
 		}
 		return out
 	case v.Kind() == reflect.Struct:
-		t := v.Type()
-		out := make(map[string]any, t.NumField())
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if !sf.IsExported() || sf.Type.Kind() == reflect.Interface || sf.Type.Kind() == reflect.Map {
-				continue
-			}
-			if e := treeOf(v.Field(i), depth+1); e != nil {
-				out[sf.Name] = e
+		fields := fieldsOf(v.Type())
+		out := make(map[string]any, len(fields))
+		for _, f := range fields {
+			if e := treeOf(v.Field(f.index), depth+1); e != nil {
+				out[f.name] = e
 			}
 		}
 		return out
 	}
 	return nil
+}
+
+// treeField is a field of an SDK struct that goes into a tree.
+type treeField struct {
+	index int
+	name  string
+}
+
+// structFields caches fieldsOf per type: asking reflect of every field of every value is
+// most of Tree's time otherwise.
+var structFields sync.Map // reflect.Type → []treeField
+
+// fieldsOf lists the exported fields of a struct type that a tree holds (not the SDK's
+// interfaces and maps: result metadata, document types).
+func fieldsOf(t reflect.Type) []treeField {
+	if f, ok := structFields.Load(t); ok {
+		return f.([]treeField)
+	}
+	var fields []treeField
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() || sf.Type.Kind() == reflect.Interface || sf.Type.Kind() == reflect.Map {
+			continue
+		}
+		fields = append(fields, treeField{i, sf.Name})
+	}
+	structFields.Store(t, fields)
+	return fields
 }
