@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/controls"
 	"github.com/ec2guard/ec2guard/report"
 )
@@ -20,12 +22,18 @@ var reportNow = time.Now
 type reportOptions struct {
 	scans, decisions []string
 	iam, out, format string
+	// --live: the controls scanned here and now
+	live       bool
+	controls   string
+	regions    []string
+	allRegions bool
+	awsBackoff time.Duration
 }
 
 func newReportCommand(streams *IO) *cobra.Command {
 	var o reportOptions
 	cmd := &cobra.Command{
-		Use:   "report [--scan FILE...] [--decisions FILE...] [--iam FILE] [-o report.html] [--format html|markdown]",
+		Use:   "report [--scan FILE... | --live [--controls IDS] [--region R... | --all-regions]] [--decisions FILE...] [--iam FILE] [-o report.html] [--format html|markdown]",
 		Short: "The posture as one offline HTML page, or a Markdown summary",
 		Long: `report reads what ec2guard wrote and shows the posture:
 
@@ -35,6 +43,8 @@ func newReportCommand(streams *IO) *cobra.Command {
                     day and outcome
   --iam FILE        the output of iam check --format json: findings by check and principal,
                     with their witness where a finding carries one
+  --live            scan the controls here and now instead of --scan (as scan --controls
+                    does: --controls all by default, --region R... or --all-regions)
 
 Each flag may be repeated (except --iam) and "-" reads standard input. At least one is needed.
 
@@ -49,10 +59,11 @@ resources with reason, owner and pending action, remediations over time and IAM 
 input that cannot be read (the file and line are named).`,
 		Example: `  ec2guard iam check --format json examples/iam/ > iam.json
   ec2guard report --scan examples/report/scan.ndjson --decisions examples/report/decisions.ndjson --iam iam.json -o report.html
-  ec2guard report --scan examples/report/scan.ndjson --format markdown`,
+  ec2guard report --scan examples/report/scan.ndjson --format markdown
+  ec2guard report --live --all-regions --decisions decisions.ndjson -o report.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runReport(o, streams)
+			return runReport(cmd.Context(), o, streams)
 		},
 	}
 	fl := cmd.Flags()
@@ -61,15 +72,23 @@ input that cannot be read (the file and line are named).`,
 	fl.StringVar(&o.iam, "iam", "", "iam check --format json output")
 	fl.StringVarP(&o.out, "output", "o", "-", "the file to write; - for standard output")
 	fl.StringVar(&o.format, "format", "html", "html or markdown")
+	fl.BoolVar(&o.live, "live", false, "scan the controls now (AWS configuration applies) instead of reading --scan")
+	fl.StringVar(&o.controls, "controls", "all", "with --live: the controls to scan (all, or IDs)")
+	fl.StringArrayVar(&o.regions, "region", nil, "with --live: a region to scan; repeatable (default: the configured one)")
+	fl.BoolVar(&o.allRegions, "all-regions", false, "with --live: scan every region enabled for the account")
+	fl.DurationVar(&o.awsBackoff, "aws-max-backoff", 20*time.Second, "with --live: longest pause between retries of a failed AWS call")
 	return cmd
 }
 
-func runReport(o reportOptions, streams *IO) error {
+func runReport(ctx context.Context, o reportOptions, streams *IO) error {
 	if o.format != "html" && o.format != "markdown" {
 		return usageError(fmt.Errorf("report: --format %q: html or markdown", o.format))
 	}
-	if len(o.scans)+len(o.decisions) == 0 && o.iam == "" {
-		return usageError(errors.New("report: nothing to report: give --scan, --decisions or --iam"))
+	if len(o.scans)+len(o.decisions) == 0 && o.iam == "" && !o.live {
+		return usageError(errors.New("report: nothing to report: give --scan, --live, --decisions or --iam"))
+	}
+	if o.live && len(o.scans) > 0 {
+		return usageError(errors.New("report: --live or --scan, not both"))
 	}
 	stdin := 0
 	for _, f := range append(append([]string{o.iam}, o.scans...), o.decisions...) {
@@ -87,6 +106,13 @@ func runReport(o reportOptions, streams *IO) error {
 			return usageError(fmt.Errorf("report: --scan: %w", err))
 		}
 		in.Controls = append(in.Controls, cs...)
+	}
+	if o.live {
+		recs, err := liveControls(ctx, o)
+		if err != nil {
+			return err
+		}
+		in.Controls = recs
 	}
 	for i := range in.Controls {
 		// The records name a control; its title is the catalogue's.
@@ -144,4 +170,32 @@ func readInput[T any](name string, streams *IO, read func(io.Reader, string) ([]
 	}
 	defer f.Close()
 	return read(f, name)
+}
+
+// liveControls scans the controls --controls names over the places --region and
+// --all-regions name, as scan --controls does, and returns the records as report reads them.
+func liveControls(ctx context.Context, o reportOptions) ([]report.Control, error) {
+	cf := controlFlags{list: o.controls}
+	checks, _, err := cf.parse()
+	if err != nil {
+		return nil, err
+	}
+	clients := awsapi.New()
+	clients.MaxBackoff = o.awsBackoff
+	places, err := scanPlaces(ctx, clients, o.regions, o.allRegions, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	cs := &controlScan{list: clients, checks: checks, now: time.Now, keep: true}
+	st, err := cs.run(ctx, places, "", false, io.Discard) // format "": the records kept, none written
+	if err != nil {
+		return nil, usageError(fmt.Errorf("report: --live: %w", err))
+	}
+	out := make([]report.Control, len(st.recs))
+	for i, r := range st.recs {
+		out[i] = report.Control{Time: r.Time, Control: r.Control, SecurityHub: r.SecurityHub, CIS: r.CIS, Prowler: r.Prowler,
+			Severity: r.Severity.String(), Account: r.Account, Region: r.Region, Kind: r.Kind, Resource: r.Resource,
+			Status: string(r.Status), Reason: r.Reason, Action: r.Action, Outcome: r.Outcome, Owner: r.Owner, Title: r.Title}
+	}
+	return out, nil
 }

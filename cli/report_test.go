@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ec2guard/ec2guard/internal/mototest"
 )
 
 const scanRecords = `{"time":"2026-12-01T10:00:00Z","control":"EC2G-NET-2","securityhub":"EC2.13","cis":["v3.0.0 5.2"],"prowler":["ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22"],"severity":"high","account":"111122223333","region":"eu-west-1","kind":"security-group","resource":"sg-0a1","status":"fail","reason":"port 22 open to 0.0.0.0/0","action":"revoke-ingress","outcome":"dry-run","owner":"alice"}
@@ -83,5 +85,18 @@ func TestReportExamples(t *testing.T) {
 	code, md, stderr := runCLI(t, "", "report", "--scan", "../examples/report/scan.ndjson", "--format", "markdown")
 	if code != 0 || !strings.Contains(md, "**4 pass, 6 fail, 1 error, 1 not applicable** over 12 control records") {
 		t.Errorf("exit %d: %s\n%s", code, stderr, md)
+	}
+}
+
+// TestReportLive scans the controls on moto in-process (--live), as scan --controls does.
+func TestReportLive(t *testing.T) {
+	w := newWorld(t)
+	m := w.Mixed()
+	code, md, stderr := runCLI(t, "", "report", "--live", "--controls", "EC2G-NET-2", "--region", mototest.Region, "--aws-max-backoff", "1ms", "--format", "markdown")
+	if code != 0 || !strings.Contains(md, "| EC2G-NET-2 | EC2.13 | high |") || !strings.Contains(md, m.OpenGroup) || strings.Contains(md, m.ClosedGroup) {
+		t.Errorf("exit %d %s\n%s", code, stderr, md)
+	}
+	if code, _, stderr := runCLI(t, "", "report", "--live", "--scan", "x.ndjson"); code != ExitUsage || !strings.Contains(stderr, "--live or --scan") {
+		t.Errorf("--live and --scan: exit %d %s", code, stderr)
 	}
 }

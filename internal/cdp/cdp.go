@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -52,13 +53,23 @@ func Launch(t testing.TB) *Page {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The profile is removed after the browser and its children are gone (they write to it
+	// to the end), not by t.TempDir's cleanup, which could race them.
+	profile, err := os.MkdirTemp("", "ec2guard-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-		"--user-data-dir="+t.TempDir(), "--no-first-run", "--no-default-browser-check",
+		"--user-data-dir="+profile, "--no-first-run", "--no-default-browser-check",
 		"--disable-extensions", "--disable-background-networking", "--disable-component-update",
 		"--disable-sync", "--disable-default-apps", "--hide-scrollbars", "about:blank")
+	// Its own process group, killed whole: the renderers and helpers go with the browser.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +80,12 @@ func Launch(t testing.TB) *Page {
 	t.Cleanup(func() {
 		cancel()
 		_ = cmd.Wait()
+		for range 20 { // a helper may still be exiting
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	found := make(chan []string, 1)
 	go func() {
