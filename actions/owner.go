@@ -42,6 +42,35 @@ func (a *tellOwner) Do(ctx context.Context, inv engine.Invocation) engine.Result
 	if t.outcome == "skipped" && !t.refused {
 		return skipped("not sent: every earlier action of the rule was skipped, so there is nothing to tell (%s)", t.actions)
 	}
+	m := a.message(inv, v)
+	var acted []string
+	for _, st := range t.steps {
+		acted = append(acted, st.Action)
+	}
+	m.Action = strings.Join(acted, ", ")
+	switch {
+	case len(t.names[engine.Pending]) > 0:
+		if tag := inv.Resource.Tags[engine.PendingTag(inv.Rule)]; tag != "" {
+			_, at, _ := strings.Cut(tag, "@")
+			m.Due, _ = time.Parse(time.RFC3339, at)
+		}
+	case len(t.names[engine.Applied]) > 0:
+		m.Done = true
+	}
+	return a.send(ctx, inv, m)
+}
+
+// Clear tells the owner that the rule's pending actions are cancelled: the resource no
+// longer fails it (the engine calls it then, with the pending tag as it was).
+func (a *tellOwner) Clear(ctx context.Context, inv engine.Invocation) engine.Result {
+	m := a.message(inv, valuesOf(inv))
+	acts, _, _ := strings.Cut(inv.Resource.Tags[engine.PendingTag(inv.Rule)], "@")
+	m.Action, m.Cleared = strings.ReplaceAll(acts, ",", ", "), true
+	return a.send(ctx, inv, m)
+}
+
+// message is what is told of the resource, whatever was done.
+func (a *tellOwner) message(inv engine.Invocation, v values) owner.Message {
 	res := inv.Resource
 	m := owner.Message{
 		Rule: inv.Rule, Control: a.control, Severity: a.severity,
@@ -52,20 +81,11 @@ func (a *tellOwner) Do(ctx context.Context, inv engine.Invocation) engine.Result
 	if m.PrincipalID == "" {
 		m.PrincipalID = v.PrincipalID // the event's caller, on a call's event
 	}
-	var acted []string
-	for _, s := range t.steps {
-		acted = append(acted, s.Action)
-	}
-	m.Action = strings.Join(acted, ", ")
-	switch {
-	case len(t.names[engine.Pending]) > 0:
-		if tag := res.Tags[engine.PendingTag(inv.Rule)]; tag != "" {
-			_, at, _ := strings.Cut(tag, "@")
-			m.Due, _ = time.Parse(time.RFC3339, at)
-		}
-	case len(t.names[engine.Applied]) > 0:
-		m.Done = true
-	}
+	return m
+}
+
+// send delivers m to the recipient the owner map routes it to, or the topic.
+func (a *tellOwner) send(ctx context.Context, inv engine.Invocation, m owner.Message) engine.Result {
 	var to owner.Recipient
 	by := "the topic"
 	if a.owners != nil {

@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	owner "github.com/ec2guard/ec2guard/notify"
@@ -79,6 +83,21 @@ rules:
 		got[0]["severity"] != "high" || got[0]["control"] != "EC2-2" || got[0]["problem"] != alices+" runs without the SPECIAL_EXCEPTION tag" ||
 		!strings.Contains(got[0]["text"].(string), "What will happen: stop on Sun 6 Dec 2026 10:00 UTC if it still fails then.\nHow to fix it: stop it, or tag it SPECIAL_EXCEPTION=until=YYYY-MM-DD;reason=WHY.\nTo ask for an exception: ask cloud-ops@example.com.") {
 		t.Fatalf("alice's webhook got %v", got)
+	}
+
+	// Fixed in time: the pending stop is cancelled and the owner told so.
+	if _, err := f.EC2.CreateTags(f.Ctx, &ec2.CreateTagsInput{Resources: []string{alices}, Tags: []ec2types.Tag{{Key: aws.String("SPECIAL_EXCEPTION"), Value: aws.String("until=2027-01-31")}}}); err != nil {
+		t.Fatal(err)
+	}
+	ds = eng.Handle(f.Ctx, stateChangeEvent(t, "e-1b", alices, "running"))
+	if len(ds) != 2 || !strings.Contains(ds[0].Reason, "the pending actions are cancelled") || ds[1].Action != "tell-owner" || ds[1].Outcome != engine.Applied {
+		t.Fatalf("fixed: %+v", ds)
+	}
+	mu.Lock()
+	got = bodies
+	mu.Unlock()
+	if len(got) != 2 || got[1]["cleared"] != true || !strings.Contains(got[1]["text"].(string), "no longer fails rule require-exception: the pending stop is cancelled.") {
+		t.Fatalf("the cancellation told %v", got[1:])
 	}
 
 	nobodys := f.Run(nil, false)

@@ -493,7 +493,7 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 	for _, f := range r.Filters {
 		if !f.Match(res, e.cfg.Now()) {
 			base.Outcome, base.Reason = Skipped, "filter at "+f.Loc.String()+" ("+f.String()+") does not hold"
-			return []Decision{e.cleared(ctx, r, res, base)} // grace.go
+			return e.cleared(ctx, ev, ri, r, res, base) // grace.go
 		}
 	}
 	d, only, spared := e.spare(ev, r, res, base) // timing.go

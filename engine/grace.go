@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
@@ -135,20 +136,48 @@ func (e *Engine) graceDone(ctx context.Context, g *graceRun, res *Resource, out 
 	return out
 }
 
-// cleared removes the pending tag of a resource that no longer fails the rule.
-func (e *Engine) cleared(ctx context.Context, r *rules.Rule, res *Resource, d Decision) Decision {
+// Clearer is an action that tells of pending actions cancelled because the resource no
+// longer fails the rule (tell-owner): the engine calls Clear instead of Do then.
+type Clearer interface {
+	Clear(ctx context.Context, inv Invocation) Result
+}
+
+// cleared removes the pending tag of a resource that no longer fails the rule, and has the
+// rule's Clearer actions tell of it, once across processes (the ledger key names the pending
+// tag's value).
+func (e *Engine) cleared(ctx context.Context, ev *event.Event, ri int, r *rules.Rule, res *Resource, d Decision) []Decision {
 	tag := PendingTag(r.Name)
-	if r.Grace.Zero() || d.DryRun {
-		return d
-	}
-	if _, ok := res.Tags[tag]; !ok {
-		return d
+	value, ok := res.Tags[tag]
+	if r.Grace.Zero() || d.DryRun || !ok {
+		return []Decision{d}
 	}
 	if err := e.cfg.Marker.DeleteTag(ctx, res.Ref, tag); err != nil {
 		d.Reason += "; removing its pending tag " + tag + " failed"
 		d.Error = err.Error()
-		return d
+		return []Decision{d}
 	}
 	d.Reason += "; the pending actions are cancelled (tag " + tag + " removed)"
-	return d
+	out := []Decision{d}
+	for ai, act := range e.actions[ri] {
+		c, ok := act.(Clearer)
+		if !ok {
+			continue
+		}
+		td := d
+		td.Action, td.Error = act.Name(), ""
+		key := "grace-cleared|" + value + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + res.Ref.Key()
+		switch e.claim(ctx, key, false) {
+		case Claimed:
+			result := c.Clear(ctx, Invocation{Rule: r.Name, Event: ev, Resource: res})
+			e.finish(ctx, key, result.Outcome)
+			td.Outcome, td.Reason = result.Outcome, result.Reason
+			if result.Err != nil {
+				td.Error = result.Err.Error()
+			}
+		default:
+			td.Outcome, td.Reason = Duplicate, "the cancellation was already told"
+		}
+		out = append(out, td)
+	}
+	return out
 }

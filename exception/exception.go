@@ -236,10 +236,9 @@ func glob(pat, s string) bool {
 // (the one that expired last), else an invalid tag; else none.
 func Evaluate(list []Exception, s Subject, now time.Time) Verdict {
 	var best Verdict
-	rank := map[Status]int{None: 0, Invalid: 1, Expired: 2, Honoured: 3}
 	for i := range list {
 		v := list[i].Match(s, now)
-		if rank[v.Status] > rank[best.Status] || v.Status == Expired && best.Status == Expired && v.Until.After(best.Until) {
+		if rank(v.Status) > rank(best.Status) || v.Status == Expired && best.Status == Expired && v.Until.After(best.Until) {
 			best = v
 		}
 		if best.Status == Honoured {
@@ -247,4 +246,17 @@ func Evaluate(list []Exception, s Subject, now time.Time) Verdict {
 		}
 	}
 	return best
+}
+
+// rank orders the statuses by which one a verdict reports.
+func rank(s Status) int {
+	switch s {
+	case Invalid:
+		return 1
+	case Expired:
+		return 2
+	case Honoured:
+		return 3
+	}
+	return 0
 }
