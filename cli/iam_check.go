@@ -27,7 +27,7 @@ type iamCheckFlags struct {
 func newIAMCheckCommand(streams *IO) *cobra.Command {
 	var f iamCheckFlags
 	cmd := &cobra.Command{
-		Use:   "check [PATH... | --live] [--config FILE] [--managed-policies DIR] [--format text|json|sarif] [--fail-on SEVERITY] [--check IDS]",
+		Use:   "check [PATH... | --live] [--config FILE] [--managed-policies DIR] [--format text|json|sarif] [--fail-on SEVERITY] [--check IDS] [--explain]",
 		Short: "Check IAM policies, accounts and templates against the EC2 guardrails",
 		Long: `check analyses IAM policies against the EC2 guardrails and policy hygiene checks
 (ec2guard iam checks lists them). PATHs are files or folders (walked for .json, .yaml, .yml
