@@ -163,9 +163,9 @@ func callTargets(e *Event, ct *CloudTrail) (targets []Target, known bool, err er
 				}
 				ids = []string{id}
 			case strings.HasPrefix(p, "req."):
-				ids = strings_(req, strings.Split(p[len("req."):], "."))
+				ids = stringsAt(req, strings.Split(p[len("req."):], "."))
 			case strings.HasPrefix(p, "resp."):
-				ids = strings_(resp, strings.Split(p[len("resp."):], "."))
+				ids = stringsAt(resp, strings.Split(p[len("resp."):], "."))
 			}
 			for _, id := range ids {
 				targets = appendTarget(targets, Target{Kind: cc.Kind, ID: id})
@@ -178,20 +178,20 @@ func callTargets(e *Event, ct *CloudTrail) (targets []Target, known bool, err er
 	return targets, true, nil
 }
 
-// strings_ returns the non-empty strings at path under v, through lists element by element.
-func strings_(v any, path []string) []string {
+// stringsAt returns the non-empty strings at path under v, through lists element by element.
+func stringsAt(v any, path []string) []string {
 	switch t := v.(type) {
 	case []any:
 		var out []string
 		for _, el := range t {
-			out = append(out, strings_(el, path)...)
+			out = append(out, stringsAt(el, path)...)
 		}
 		return out
 	case map[string]any:
 		if len(path) == 0 {
 			return nil
 		}
-		return strings_(t[path[0]], path[1:])
+		return stringsAt(t[path[0]], path[1:])
 	case string:
 		if len(path) == 0 && t != "" {
 			return []string{t}
