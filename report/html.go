@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,8 +60,9 @@ func pending(action, outcome string) string {
 	return action + " (" + outcome + ")"
 }
 
-// witness shows what a finding carries to prove itself: a string as it is, anything else
-// as compact JSON.
+// witness shows what a finding carries to prove itself: iam check's requests (principal,
+// action, resource, context, confirmed or why not) one per line, a string as it is,
+// anything else as compact JSON.
 func witness(w json.RawMessage) string {
 	if len(w) == 0 || string(w) == "null" {
 		return ""
@@ -67,6 +70,38 @@ func witness(w json.RawMessage) string {
 	var s string
 	if json.Unmarshal(w, &s) == nil {
 		return s
+	}
+	var reqs []struct {
+		Principal, Action, Resource, Note string
+		Context                           map[string][]string
+		Confirmed                         *bool
+	}
+	if json.Unmarshal(w, &reqs) == nil && len(reqs) > 0 && reqs[0].Action != "" {
+		var b strings.Builder
+		for i, r := range reqs {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			if r.Principal != "" {
+				b.WriteString(r.Principal + " ")
+			}
+			b.WriteString(r.Action + " on " + r.Resource)
+			keys := slices.Sorted(maps.Keys(r.Context))
+			for _, k := range keys {
+				b.WriteString(" " + k + "=" + strings.Join(r.Context[k], ","))
+			}
+			switch {
+			case r.Confirmed != nil && *r.Confirmed:
+				b.WriteString(" (allowed, confirmed)")
+			case r.Confirmed != nil:
+				b.WriteString(" (not confirmed")
+				if r.Note != "" {
+					b.WriteString(": " + r.Note)
+				}
+				b.WriteString(")")
+			}
+		}
+		return b.String()
 	}
 	var v any
 	if json.Unmarshal(w, &v) != nil {

@@ -117,6 +117,21 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
+func TestWitness(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{``, ``},
+		{`null`, ``},
+		{`"a request"`, `a request`},
+		{`[{"principal":"arn:aws:iam::1:role/B","action":"ec2:TerminateInstances","resource":"arn:aws:ec2:us-east-1:1:instance/i-1","context":{"b":["2"],"a":["1","x"]},"confirmed":true},{"action":"ec2:StopInstances","resource":"*","confirmed":false,"note":"a condition on ec2:Region"}]`,
+			"arn:aws:iam::1:role/B ec2:TerminateInstances on arn:aws:ec2:us-east-1:1:instance/i-1 a=1,x b=2 (allowed, confirmed)\nec2:StopInstances on * (not confirmed: a condition on ec2:Region)"},
+		{`{"x": [1, 2]}`, `{"x":[1,2]}`},
+	} {
+		if got := witness(json.RawMessage(c.in)); got != c.want {
+			t.Errorf("witness(%s) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func firstFailing(in Input) int {
