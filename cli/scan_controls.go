@@ -33,6 +33,9 @@ func withControls(cmd *cobra.Command, f *engineFlags, regions *[]string, allRegi
 	var toHub bool
 	cmd.Flags().BoolVar(&toHub, "to-securityhub", false, "with --controls: send the findings to Security Hub (BatchImportFindings) and close the ones that are fixed")
 	cmd.Flags().StringVar(&cf.failOn, "fail-on", "", "with --controls: exit 1 when a resource fails a control of this severity or higher (low, medium, high, critical)")
+	if fl := cmd.Flags().Lookup("format"); fl != nil {
+		fl.Usage += "; with --controls, control records as json, text (grouped by control) or asff (Security Hub findings)"
+	}
 	cmd.Use = strings.Replace(cmd.Use, "scan -r RULES", "scan [-r RULES] [--controls all|ID,...] [--fail-on SEVERITY]", 1)
 	cmd.Use = strings.Replace(cmd.Use, "[--format json|text]", "[--format json|text|asff]", 1)
 	cmd.Long += `
