@@ -158,10 +158,11 @@ func (r *reader) accountID(ctx context.Context) (string, error) {
 }
 
 // account reads the account's settings in the region, one call each. A setting whose call
-// fails is left out of Attrs and the log says which call and why: a filter on it does not
-// hold (absent does), and one setting AWS does not offer in a region or partition (or an
-// emulator lacks) does not hide the others. moto 5.2 answers four of the five calls with a
-// 500: only EbsEncryptionByDefault is read there.
+// fails is left out of Attrs, named in Attrs.Unread (so that a judge of it does not take it
+// for absent), and the log says which call failed and why; one setting AWS does not offer in
+// a region or partition (or an emulator lacks) does not hide the others. moto 5.2 answers
+// four of the five calls with a 500 (retried as any 500 is): only EbsEncryptionByDefault is
+// read there.
 func (r *reader) account(ctx context.Context, id string) *resource.Resource {
 	attrs := map[string]any{}
 	set := func(call, field string, v any, err error) {
