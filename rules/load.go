@@ -95,6 +95,7 @@ func Load(file string, src []byte, opts Options) (*Set, error) {
 			}
 		}
 	}
+	l.recipients(set) // owners.go
 	if len(l.errs) > 0 {
 		return nil, l.sorted()
 	}

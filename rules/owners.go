@@ -490,3 +490,22 @@ func (t Timing) Needs() resource.Needs {
 	}
 	return 0
 }
+
+// TellOwner is the action that tells a resource's owner (package actions): it needs the
+// file's owner map or a topic of its own.
+const TellOwner = "tell-owner"
+
+// recipients reports a tell-owner that would have nobody to tell: no topic, and no owner map
+// in the file. Checked here, where the map is known, so validate says what a run would.
+func (l *loader) recipients(set *Set) {
+	if set.Owners != nil || l.owning.owners != nil {
+		return
+	}
+	for _, r := range set.Rules {
+		for _, a := range r.Actions {
+			if _, ok := a.Params["topic"]; a.Name == TellOwner && !ok {
+				l.errs = append(l.errs, &Error{Loc: a.Loc, Msg: "tell-owner has nobody to tell: give it a topic, or the file an owner map (owners: FILE)"})
+			}
+		}
+	}
+}

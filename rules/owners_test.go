@@ -173,6 +173,11 @@ func TestLoadOwnersErrors(t *testing.T) {
 			}
 		})
 	}
+	// A tell-owner without a topic needs the file's owner map.
+	if _, err := Load("dir/r.yaml", []byte("rules:\n  - name: a\n    pattern: {source: [aws.ec2]}\n    actions: [stop, tell-owner]\n"), Options{}); err == nil ||
+		!strings.Contains(err.Error(), "dir/r.yaml:4:21: tell-owner has nobody to tell") {
+		t.Errorf("tell-owner without recipients: %v", err)
+	}
 	// http to loopback passes with the test option alone.
 	src := "owners: o.yaml\n" + head
 	fs := files(map[string]string{"dir/o.yaml": "fallback: {webhook: \"http://127.0.0.1:9/hook\"}\n"})
