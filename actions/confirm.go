@@ -34,7 +34,7 @@ const (
 )
 
 // confirm checks an event's call against the records LookupEvents returned for its eventID.
-func confirm(now time.Time, ct *event.CloudTrail, cl event.Claim, kind, id string, records []string) (confirmation, string) {
+func confirm(now time.Time, ct *event.CloudTrail, cl event.Claim, kind resource.Kind, id string, records []string) (confirmation, string) {
 	if cl.EventID == "" {
 		return refuted, "the event has no eventID to confirm with CloudTrail"
 	}
@@ -61,7 +61,7 @@ func confirm(now time.Time, ct *event.CloudTrail, cl event.Claim, kind, id strin
 
 // recordDiff says how a CloudTrail record differs from the event's call ("" when it is the
 // same call: name, time, caller, reservation or volume, and the target among what it created).
-func recordDiff(ct *event.CloudTrail, cl event.Claim, kind, id, rec string) string {
+func recordDiff(ct *event.CloudTrail, cl event.Claim, kind resource.Kind, id, rec string) string {
 	var got event.CloudTrail
 	if err := json.Unmarshal([]byte(rec), &got); err != nil {
 		return "its record cannot be read: " + err.Error()
@@ -91,7 +91,7 @@ func recordDiff(ct *event.CloudTrail, cl event.Claim, kind, id, rec string) stri
 	differs("volumeId", cl.VolumeID, gc.VolumeID)
 	wrapped := &event.Event{ID: cl.EventID, DetailType: event.DetailTypeAPICall, Detail: json.RawMessage(rec)}
 	targets, err := event.Created(wrapped)
-	if err != nil || !slices.Contains(targets, event.Target{Kind: resource.Kind(kind), ID: id}) {
+	if err != nil || !slices.Contains(targets, event.Target{Kind: kind, ID: id}) {
 		diffs = append(diffs, fmt.Sprintf("it did not create %s %s", kind, id))
 	}
 	return strings.Join(diffs, ", ")

@@ -3,6 +3,8 @@ package actions
 import (
 	"slices"
 	"sort"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // Permission is what an action needs from IAM to do its work, for a deployment to grant it
@@ -11,7 +13,7 @@ type Permission struct {
 	Actions []string // IAM actions
 	// On lists the EC2 resource types the actions act on (instance, volume, network-interface,
 	// snapshot, image); Resources lists literal ARNs instead (an SNS topic).
-	On        []string
+	On        []resource.Kind
 	Resources []string
 	// FilterScoped: the action acts on the very resource the rule's filters read, so the
 	// filters' tag conditions (ec2:ResourceTag/...) may narrow the grant. An action that also
@@ -34,15 +36,15 @@ var ReadPermissions = []string{"ec2:DescribeImages", "ec2:DescribeInstanceAttrib
 func Permissions(name string, params map[string]any) []Permission {
 	switch name {
 	case "start":
-		return []Permission{{Actions: []string{"ec2:StartInstances"}, On: []string{"instance"}, FilterScoped: true}}
+		return []Permission{{Actions: []string{"ec2:StartInstances"}, On: []resource.Kind{resource.Instance}, FilterScoped: true}}
 	case "stop":
 		acts := []string{"ec2:StopInstances"}
 		if force, _ := params["force"].(bool); force {
 			acts = append(acts, "ec2:ModifyInstanceAttribute") // turns DisableApiStop off first
 		}
-		return []Permission{{Actions: acts, On: []string{"instance"}, FilterScoped: true}}
+		return []Permission{{Actions: acts, On: []resource.Kind{resource.Instance}, FilterScoped: true}}
 	case "protect":
-		return []Permission{{Actions: []string{"ec2:ModifyInstanceAttribute"}, On: []string{"instance"}, FilterScoped: true}}
+		return []Permission{{Actions: []string{"ec2:ModifyInstanceAttribute"}, On: []resource.Kind{resource.Instance}, FilterScoped: true}}
 	case "tag":
 		var keys []string
 		if m, ok := params["tags"].(map[string]any); ok {
@@ -53,7 +55,7 @@ func Permissions(name string, params map[string]any) []Permission {
 		sort.Strings(keys)
 		perms := []Permission{{
 			Actions: []string{"ec2:CreateTags"},
-			On:      []string{"instance", "volume", "network-interface", "snapshot", "image"},
+			On:      []resource.Kind{resource.Instance, resource.Volume, resource.NetworkInterface, resource.Snapshot, resource.Image},
 			TagKeys: slices.Compact(keys),
 		}}
 		perms[0].Overwrite, _ = params["overwrite"].(bool)

@@ -26,7 +26,7 @@ type API interface {
 	StopInstance(ctx context.Context, at resource.Place, id string) error
 	SetProtection(ctx context.Context, at resource.Place, id string, stop, termination *bool) error
 	CreateTags(ctx context.Context, at resource.Place, ids []string, tags map[string]string) error
-	CreatedResources(ctx context.Context, at resource.Place, kind string, ids []string) (map[string]*awsapi.Created, error)
+	CreatedResources(ctx context.Context, at resource.Place, kind resource.Kind, ids []string) (map[string]*awsapi.Created, error)
 	LookupEvent(ctx context.Context, at resource.Place, eventID string) ([]string, error)
 	Publish(ctx context.Context, topicARN, subject, message string, attrs map[string]string) (string, error)
 }
@@ -116,12 +116,12 @@ func failed(doing string, err error) engine.Result {
 // the action decides on the instance's state, never the event's. A state the engine read for
 // the filters moments ago, in this same handling, is current enough; otherwise it re-reads.
 func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Instance, *engine.Result) {
-	if inv.Resource.Kind != "instance" {
+	if inv.Resource.Kind != resource.Instance {
 		r := skipped("%s acts on instances, not a %s", b.name, inv.Resource.Kind)
 		return nil, &r
 	}
 	if r := inv.Resource; r.Exists && r.State != "" && r.Read.Has(resource.NeedDescribe) && !inv.Reread {
-		return &awsapi.Instance{ID: r.ID, State: string(r.State), Tags: r.Tags}, nil
+		return &awsapi.Instance{ID: r.ID, State: r.State, Tags: r.Tags}, nil
 	}
 	in, err := b.api.DescribeInstance(ctx, inv.Resource.Place, inv.Resource.ID)
 	if errors.Is(err, awsapi.ErrNotFound) {
@@ -147,9 +147,9 @@ func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	if res != nil {
 		return *res
 	}
-	if in.State == "stopping" && !inv.DryRun {
+	if in.State == resource.Stopping && !inv.DryRun {
 		deadline := time.Now().Add(a.wait)
-		for in.State == "stopping" && time.Now().Before(deadline) {
+		for in.State == resource.Stopping && time.Now().Before(deadline) {
 			select {
 			case <-ctx.Done():
 				return failed("waiting for "+in.ID+" to stop, to start it", ctx.Err())
@@ -163,7 +163,7 @@ func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 		}
 	}
 	switch in.State {
-	case "stopped":
+	case resource.Stopped:
 		if inv.DryRun {
 			return dryRun("start %s (stopped)", in.ID)
 		}
@@ -174,7 +174,7 @@ func (a *start) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 			return failed("starting "+in.ID, err)
 		}
 		return applied("started %s (it was stopped)", in.ID)
-	case "stopping":
+	case resource.Stopping:
 		if inv.DryRun {
 			return dryRun("start %s once it has stopped", in.ID)
 		}
@@ -196,7 +196,7 @@ func (a *stop) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	if res != nil {
 		return *res
 	}
-	if in.State != "running" && in.State != "pending" {
+	if in.State != resource.Running && in.State != resource.Pending {
 		return skipped("%s is %s: nothing to stop", in.ID, in.State)
 	}
 	protected, err := a.stopProtected(ctx, inv)
@@ -260,7 +260,7 @@ func (a *protect) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	if res != nil {
 		return *res
 	}
-	if in.State == "terminated" || in.State == "shutting-down" {
+	if in.State == resource.Terminated || in.State == resource.ShuttingDown {
 		return skipped("%s is %s", in.ID, in.State)
 	}
 	what := describeProtection(a.stop, a.termination)

@@ -6,9 +6,10 @@ package actions
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 type paramKind int
@@ -34,21 +35,21 @@ type spec struct {
 	// actsIn lists the instance states in which the action changes the instance (elsewhere
 	// it checks and skips); drives lists the states it moves the instance to, in order: the
 	// events it causes, which other rules may select (the loop check reads both).
-	actsIn, drives []string
+	actsIn, drives []resource.State
 }
 
 var specs = map[string]spec{
 	"start": {
 		doc:    "start the instance if it is stopped (waits, bounded, while it is stopping)",
 		params: map[string]param{"wait": {kind: pDuration, doc: "how long to wait for a stopping instance (default 2m)"}},
-		actsIn: []string{"stopping", "stopped"},
-		drives: []string{"pending", "running"},
+		actsIn: []resource.State{resource.Stopping, resource.Stopped},
+		drives: []resource.State{resource.Pending, resource.Running},
 	},
 	"stop": {
 		doc:    "stop the instance if it is running",
 		params: map[string]param{"force": {kind: pBool, doc: "turn DisableApiStop off first instead of reporting the instance"}},
-		actsIn: []string{"pending", "running"},
-		drives: []string{"stopping", "stopped"},
+		actsIn: []resource.State{resource.Pending, resource.Running},
+		drives: []resource.State{resource.Stopping, resource.Stopped},
 	},
 	"protect": {
 		doc: "set stop and/or termination protection",
@@ -230,5 +231,17 @@ func checkTopicARN(s string) error {
 // Transitions returns the instance states in which the action changes an instance (from) and
 // the states it moves it to (to); both nil for actions that do not change instance state.
 func Transitions(name string, _ map[string]any) (from, to []string) {
-	return slices.Clone(specs[name].actsIn), slices.Clone(specs[name].drives)
+	return names(specs[name].actsIn), names(specs[name].drives)
+}
+
+// names are the states' names, for the rule loader's loop check (nil for none).
+func names(states []resource.State) []string {
+	if states == nil {
+		return nil
+	}
+	out := make([]string, len(states))
+	for i, st := range states {
+		out[i] = string(st)
+	}
+	return out
 }

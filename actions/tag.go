@@ -146,14 +146,14 @@ func (a *tag) values(v values) (want map[string]string, notes []string) {
 // the target is refused; res when the action cannot go on (a read failed).
 func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why string, res *engine.Result) {
 	c := checker{now: a.now(), window: a.window, attach: a.attach}
-	kind, id := string(inv.Resource.Kind), inv.Resource.ID
+	kind, id := inv.Resource.Kind, inv.Resource.ID
 	ev := inv.Event
 	if ev == nil || ev.DetailType != event.DetailTypeAPICall {
 		// No call to check against (a state-change rule tagging what is there now): the
 		// resource and its parts as they are, unless they are going.
 		now, err := a.read(ctx, inv)
 		if err != nil {
-			r := failed("reading "+kind+" "+id+" and what belongs to it", err)
+			r := failed("reading "+string(kind)+" "+id+" and what belongs to it", err)
 			return m, "", &r
 		}
 		m.read = now
@@ -204,7 +204,7 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 	}
 	now, err := a.read(ctx, inv)
 	if err != nil {
-		r := failed("reading "+kind+" "+id+" and what belongs to it", err)
+		r := failed("reading "+string(kind)+" "+id+" and what belongs to it", err)
 		return m, "", &r
 	}
 	m, why = c.target(cl, kind, id, now[id])
@@ -224,7 +224,7 @@ func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsa
 		}
 	}
 	v, err := inv.Once("tag read|"+r.Account+"|"+r.Region+"|"+string(r.Kind), func() (any, error) {
-		return a.api.CreatedResources(ctx, r.Place, string(r.Kind), ids)
+		return a.api.CreatedResources(ctx, r.Place, r.Kind, ids)
 	})
 	if err != nil {
 		return nil, err

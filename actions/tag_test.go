@@ -36,7 +36,7 @@ type counting struct {
 	reads atomic.Int32
 }
 
-func (c *counting) CreatedResources(ctx context.Context, at resource.Place, kind string, ids []string) (map[string]*awsapi.Created, error) {
+func (c *counting) CreatedResources(ctx context.Context, at resource.Place, kind resource.Kind, ids []string) (map[string]*awsapi.Created, error) {
 	c.reads.Add(1)
 	return c.Clients.CreatedResources(ctx, at, kind, ids)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // An event is a claim, not a fact: anyone who can write to an event source (a queue, a bus, a
@@ -67,7 +68,7 @@ type found struct {
 
 // target checks the resource the event names (r nil: EC2 does not know it) and what came
 // with it; a non-empty why means the target itself does not match, and nothing is tagged.
-func (c checker) target(cl event.Claim, kind, id string, r *awsapi.Created) (m match, why string) {
+func (c checker) target(cl event.Claim, kind resource.Kind, id string, r *awsapi.Created) (m match, why string) {
 	if r == nil {
 		return m, fmt.Sprintf("does not match the resource: EC2 has no %s %s that is this account's", kind, id)
 	}
@@ -76,18 +77,18 @@ func (c checker) target(cl event.Claim, kind, id string, r *awsapi.Created) (m m
 		diffs = append(diffs, fmt.Sprintf("%s %s %s", id, verbOf(kind), d))
 	}
 	switch kind {
-	case "instance":
+	case resource.Instance:
 		switch {
 		case cl.ReservationID == "":
 			diffs = append(diffs, "the event has no responseElements.reservationId")
 		case r.Reservation != cl.ReservationID:
 			diffs = append(diffs, fmt.Sprintf("%s is in reservation %s, the event's is %s", id, r.Reservation, cl.ReservationID))
 		}
-	case "image":
+	case resource.Image:
 		if r.Source != "" && cl.InstanceID != "" && r.Source != cl.InstanceID {
 			diffs = append(diffs, fmt.Sprintf("%s was made of instance %s, the event's is %s", id, r.Source, cl.InstanceID))
 		}
-	case "snapshot":
+	case resource.Snapshot:
 		switch {
 		case cl.VolumeID == "":
 			diffs = append(diffs, "the event names no volumeId")
@@ -123,21 +124,21 @@ func (c checker) part(cl event.Claim, r *awsapi.Created, p awsapi.Part) string {
 	}
 	var diffs []string
 	switch p.Kind {
-	case "volume":
+	case resource.Volume:
 		if d := c.created(r.Time, p.Time, c.attach, r.ID+"'s launch"); d != "" {
 			diffs = append(diffs, "created "+d)
 		}
 		if d := c.created(r.Time, p.Attached, c.attach, r.ID+"'s launch"); d != "" {
 			diffs = append(diffs, "attached "+d)
 		}
-	case "network-interface":
+	case resource.NetworkInterface:
 		if slices.Contains(cl.NamedENIs, p.ID) {
 			diffs = append(diffs, "the call attached it by id: it existed before")
 		}
 		if d := c.created(r.Time, p.Attached, c.attach, r.ID+"'s launch"); d != "" {
 			diffs = append(diffs, "attached "+d)
 		}
-	case "snapshot":
+	case resource.Snapshot:
 		if d := c.created(cl.Time, p.Time, c.window, "eventTime"); d != "" {
 			diffs = append(diffs, "started "+d)
 		}
@@ -164,26 +165,26 @@ func (c checker) created(want, got time.Time, w time.Duration, what string) stri
 	return fmt.Sprintf("at %s, %s %s %s (window ±%s)", stamp(got), d.Round(time.Second), rel, what, w)
 }
 
-func verbOf(kind string) string {
+func verbOf(kind resource.Kind) string {
 	switch kind {
-	case "instance":
+	case resource.Instance:
 		return "was first launched"
-	case "snapshot":
+	case resource.Snapshot:
 		return "was started"
 	}
 	return "was created"
 }
 
 // gone reports a state in which a resource is never tagged: it is going or gone.
-func gone(kind, state string) bool {
+func gone(kind resource.Kind, state string) bool {
 	switch kind {
-	case "instance":
-		return state == "shutting-down" || state == "terminated"
-	case "volume":
+	case resource.Instance:
+		return state == string(resource.ShuttingDown) || state == string(resource.Terminated)
+	case resource.Volume:
 		return state == "deleting" || state == "deleted" || state == "error"
-	case "snapshot":
+	case resource.Snapshot:
 		return state == "error"
-	case "image":
+	case resource.Image:
 		return state == "deregistered" || state == "failed" || state == "invalid" || state == "error"
 	}
 	return false

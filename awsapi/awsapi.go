@@ -181,7 +181,7 @@ func (c *Clients) snsClient(ctx context.Context, region string) (*sns.Client, er
 // Instance is what ec2guard reads of an instance.
 type Instance struct {
 	ID         string
-	State      string
+	State      resource.State
 	Tags       map[string]string
 	VolumeIDs  []string
 	NetworkIDs []string // network interface ids
@@ -241,7 +241,7 @@ func (c *Clients) DescribeInstance(ctx context.Context, at resource.Place, id st
 func instanceOf(in ec2types.Instance) *Instance {
 	inst := &Instance{ID: aws.ToString(in.InstanceId), Tags: tagMap(in.Tags)}
 	if in.State != nil {
-		inst.State = string(in.State.Name)
+		inst.State = resource.State(in.State.Name)
 	}
 	for _, b := range in.BlockDeviceMappings {
 		if b.Ebs != nil && b.Ebs.VolumeId != nil {

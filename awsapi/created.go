@@ -16,8 +16,9 @@ import (
 // Created is a resource as EC2 records its creation, read to check what a CloudTrail event
 // claims a call created (the tag action).
 type Created struct {
-	Kind, ID string
-	State    string // instance, volume, snapshot or image state
+	Kind  resource.Kind
+	ID    string
+	State string // instance, volume, snapshot or image state
 	// Time is when EC2 says the resource came to be: an instance's first launch (the attach
 	// time of its primary network interface: LaunchTime is its last start), a volume's
 	// CreateTime, a snapshot's StartTime, an image's CreationDate.
@@ -33,7 +34,8 @@ type Created struct {
 // Part is a resource that came with another: a volume or network interface attached to an
 // instance, a snapshot behind an image.
 type Part struct {
-	Kind, ID string    // volume, network-interface, snapshot
+	Kind     resource.Kind // volume, network-interface, snapshot
+	ID       string
 	Attached time.Time // volumes and network interfaces: when attached to the instance
 	Time     time.Time // volume CreateTime, snapshot StartTime; zero for a network interface
 	// Device is a volume's device name or "eth" and a network interface's device index.
@@ -54,7 +56,7 @@ const batchSize = 200
 // filters rather than ids: an id EC2 does not know is absent from the answer, not an error
 // that hides the others. Snapshots and images are read among the account's own only (a
 // public image is not the account's to claim).
-func (c *Clients) CreatedResources(ctx context.Context, at resource.Place, kind string, ids []string) (map[string]*Created, error) {
+func (c *Clients) CreatedResources(ctx context.Context, at resource.Place, kind resource.Kind, ids []string) (map[string]*Created, error) {
 	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return nil, err
@@ -62,13 +64,13 @@ func (c *Clients) CreatedResources(ctx context.Context, at resource.Place, kind 
 	out := map[string]*Created{}
 	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), batchSize) {
 		switch kind {
-		case "instance":
+		case resource.Instance:
 			err = launches(ctx, cl, chunk, out)
-		case "volume":
+		case resource.Volume:
 			err = volumes(ctx, cl, chunk, func(v *Created) { out[v.ID] = v })
-		case "snapshot":
+		case resource.Snapshot:
 			err = snapshots(ctx, cl, chunk, func(s *Created) { out[s.ID] = s })
-		case "image":
+		case resource.Image:
 			err = images(ctx, cl, chunk, out)
 		default:
 			return nil, fmt.Errorf("reading a %s: not a kind a call creates", kind)
@@ -94,7 +96,7 @@ func launches(ctx context.Context, cl *ec2.Client, ids []string, out map[string]
 		}
 		for _, r := range page.Reservations {
 			for _, in := range r.Instances {
-				c := &Created{Kind: "instance", ID: aws.ToString(in.InstanceId), Reservation: aws.ToString(r.ReservationId), Tags: tagMap(in.Tags), Time: aws.ToTime(in.LaunchTime)}
+				c := &Created{Kind: resource.Instance, ID: aws.ToString(in.InstanceId), Reservation: aws.ToString(r.ReservationId), Tags: tagMap(in.Tags), Time: aws.ToTime(in.LaunchTime)}
 				if in.State != nil {
 					c.State = string(in.State.Name)
 				}
@@ -102,7 +104,7 @@ func launches(ctx context.Context, cl *ec2.Client, ids []string, out map[string]
 					if b.Ebs == nil || b.Ebs.VolumeId == nil {
 						continue
 					}
-					c.Parts = append(c.Parts, Part{Kind: "volume", ID: *b.Ebs.VolumeId, Device: aws.ToString(b.DeviceName),
+					c.Parts = append(c.Parts, Part{Kind: resource.Volume, ID: *b.Ebs.VolumeId, Device: aws.ToString(b.DeviceName),
 						Attached: aws.ToTime(b.Ebs.AttachTime), DeleteOnTermination: aws.ToBool(b.Ebs.DeleteOnTermination)})
 					vols = append(vols, *b.Ebs.VolumeId)
 				}
@@ -110,7 +112,7 @@ func launches(ctx context.Context, cl *ec2.Client, ids []string, out map[string]
 					if n.NetworkInterfaceId == nil {
 						continue
 					}
-					part := Part{Kind: "network-interface", ID: *n.NetworkInterfaceId}
+					part := Part{Kind: resource.NetworkInterface, ID: *n.NetworkInterfaceId}
 					if a := n.Attachment; a != nil {
 						part.Attached, part.DeleteOnTermination = aws.ToTime(a.AttachTime), aws.ToBool(a.DeleteOnTermination)
 						part.Device = fmt.Sprint("eth", aws.ToInt32(a.DeviceIndex))
@@ -157,11 +159,11 @@ func launches(ctx context.Context, cl *ec2.Client, ids []string, out map[string]
 		for i := range c.Parts {
 			pt := &c.Parts[i]
 			switch pt.Kind {
-			case "volume":
+			case resource.Volume:
 				if v := vol[pt.ID]; v != nil {
 					pt.Time, pt.Tags, pt.State, pt.Read = v.Time, v.Tags, v.State, true
 				}
-			case "network-interface":
+			case resource.NetworkInterface:
 				pt.Tags, pt.Read = eniTags[pt.ID], true
 			}
 			if pt.Tags == nil {
@@ -180,7 +182,7 @@ func volumes(ctx context.Context, cl *ec2.Client, ids []string, add func(*Create
 			return fmt.Errorf("describing volumes %v: %w", ids, err)
 		}
 		for _, v := range page.Volumes {
-			add(&Created{Kind: "volume", ID: aws.ToString(v.VolumeId), State: string(v.State), Time: aws.ToTime(v.CreateTime), Tags: tagMap(v.Tags)})
+			add(&Created{Kind: resource.Volume, ID: aws.ToString(v.VolumeId), State: string(v.State), Time: aws.ToTime(v.CreateTime), Tags: tagMap(v.Tags)})
 		}
 	}
 	return nil
@@ -194,7 +196,7 @@ func snapshots(ctx context.Context, cl *ec2.Client, ids []string, add func(*Crea
 			return fmt.Errorf("describing snapshots %v: %w", ids, err)
 		}
 		for _, s := range page.Snapshots {
-			add(&Created{Kind: "snapshot", ID: aws.ToString(s.SnapshotId), State: string(s.State), Time: aws.ToTime(s.StartTime),
+			add(&Created{Kind: resource.Snapshot, ID: aws.ToString(s.SnapshotId), State: string(s.State), Time: aws.ToTime(s.StartTime),
 				VolumeID: aws.ToString(s.VolumeId), Tags: tagMap(s.Tags)})
 		}
 	}
@@ -209,13 +211,13 @@ func images(ctx context.Context, cl *ec2.Client, ids []string, out map[string]*C
 	}
 	var snaps []string
 	for _, img := range res.Images {
-		c := &Created{Kind: "image", ID: aws.ToString(img.ImageId), State: string(img.State), Tags: tagMap(img.Tags), Source: aws.ToString(img.SourceInstanceId)}
+		c := &Created{Kind: resource.Image, ID: aws.ToString(img.ImageId), State: string(img.State), Tags: tagMap(img.Tags), Source: aws.ToString(img.SourceInstanceId)}
 		if t, err := time.Parse(time.RFC3339, aws.ToString(img.CreationDate)); err == nil {
 			c.Time = t
 		}
 		for _, b := range img.BlockDeviceMappings {
 			if b.Ebs != nil && b.Ebs.SnapshotId != nil {
-				c.Parts = append(c.Parts, Part{Kind: "snapshot", ID: *b.Ebs.SnapshotId, Device: aws.ToString(b.DeviceName)})
+				c.Parts = append(c.Parts, Part{Kind: resource.Snapshot, ID: *b.Ebs.SnapshotId, Device: aws.ToString(b.DeviceName)})
 				snaps = append(snaps, *b.Ebs.SnapshotId)
 			}
 		}

@@ -12,12 +12,12 @@ import (
 
 // arnOf is the ARN pattern of an EC2 resource type in the stack's account and region, for
 // Fn::Sub. Snapshots and images carry no account in their ARN.
-var arnOf = map[string]string{
-	"instance":          "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/",
-	"volume":            "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/",
-	"network-interface": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/",
-	"snapshot":          "arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/",
-	"image":             "arn:${AWS::Partition}:ec2:${AWS::Region}::image/",
+var arnOf = map[resource.Kind]string{
+	resource.Instance:         "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/",
+	resource.Volume:           "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/",
+	resource.NetworkInterface: "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/",
+	resource.Snapshot:         "arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/",
+	resource.Image:            "arn:${AWS::Partition}:ec2:${AWS::Region}::image/",
 }
 
 // readActions are the reads the rules make: what every deployment's actions read
@@ -62,7 +62,7 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 					}
 					var res []any
 					for _, typ := range p.On {
-						if typ == "instance" && ids != nil {
+						if typ == resource.Instance && ids != nil {
 							for _, id := range ids {
 								res = append(res, sub(arnOf[typ]+id))
 							}
@@ -102,7 +102,7 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 func graceStatement(r *rules.Rule) map[string]any {
 	var res []any
 	for _, k := range r.Resources {
-		if arn, ok := arnOf[string(k)]; ok {
+		if arn, ok := arnOf[k]; ok {
 			res = append(res, sub(arn+"*"))
 		}
 	}

@@ -107,4 +107,3 @@ func TestReadsOfSeveralKinds(t *testing.T) {
 		t.Errorf("%d EventBridge rules for %d rules", n, len(set.Rules))
 	}
 }
-
