@@ -145,6 +145,10 @@ func (s *Subject) freshIn(resourceType, arnPrefix string) string {
 	lead := arnPrefix + kind + "0"
 	var partial []string
 	for _, p := range s.resourcePatterns() {
+		// Most patterns name other services or kinds: they cannot match past the lead.
+		if g := glob(p); len(p) > 62 || g.run(g.closure(1), lead) == 0 {
+			continue
+		}
 		if _, escapes := avoidingID(lead, []string{p}, len(freshTail)); escapes {
 			partial = append(partial, p)
 		}

@@ -226,6 +226,15 @@ var resourceTagKeys = []string{"ec2:ResourceTag/", "aws:ResourceTag/"}
 // instance there), and a region and an account that no policy names (a Deny limited to one
 // region or account leaves every other one to the Allow).
 func (s *Subject) arnParts() [][3]string {
+	s.freshMu.Lock()
+	defer s.freshMu.Unlock()
+	if s.parts == nil {
+		s.parts = s.computeArnParts()
+	}
+	return s.parts
+}
+
+func (s *Subject) computeArnParts() [][3]string {
 	seen := map[[3]string]bool{}
 	named := map[string]bool{}
 	var out [][3]string

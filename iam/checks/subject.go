@@ -31,6 +31,7 @@ type Subject struct {
 
 	freshMu sync.Mutex
 	fresh   map[string]string // resource type and ARN prefix → the id probes use
+	parts   [][3]string       // the probe places, once computed
 }
 
 // MissingPolicy is a managed policy a principal holds that the input does not contain.
