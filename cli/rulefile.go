@@ -50,9 +50,14 @@ func (f *ruleFlags) loadWithSource() (*rules.Set, []byte, map[string]string, err
 			return nil, nil, nil, usageError(fmt.Errorf("reading rule file: %w", err))
 		}
 	}
-	set, err := rules.Load(f.file, src, rules.Options{Vars: vars, ParseAction: actions.ParseSpec, Transitions: actions.Transitions, Reach: true, Controls: controls.RuleSource})
+	set, err := rules.Load(f.file, src, rules.Options{Vars: vars, ParseAction: actions.ParseSpec, Transitions: actions.Transitions, Reach: true, Controls: controls.RuleSource,
+		AllowLoopbackHTTP: loopbackHTTP()})
 	if err != nil {
 		return nil, nil, nil, usageError(err)
 	}
 	return set, src, vars, nil
 }
+
+// loopbackHTTP says whether the owner map's webhooks may be http:// to a loopback host: only
+// when EC2GUARD_TEST_LOOPBACK_HTTP=1, for trying rules against a local webhook server.
+func loopbackHTTP() bool { return os.Getenv("EC2GUARD_TEST_LOOPBACK_HTTP") == "1" }
