@@ -63,6 +63,17 @@ func (g glob) run(set uint64, s string) uint64 {
 
 func (g glob) accepts(set uint64) bool { return set&(1<<len(g)) != 0 }
 
+// coversRest reports whether, from the set, the pattern matches whatever follows: some
+// position's rest is all "*".
+func (g glob) coversRest(set uint64) bool {
+	for i := 0; i < len(g); i++ {
+		if set&(1<<i) != 0 && strings.Trim(string(g[i:]), "*") == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // avoidingID returns a suffix of n hex digits such that no pattern matches prefix+suffix,
 // or false when every such suffix is matched by one of them. Patterns with policy
 // variables or longer than 62 characters are left out (their language depends on the
@@ -146,8 +157,13 @@ func (s *Subject) freshIn(resourceType, arnPrefix string) string {
 	var partial []string
 	for _, p := range s.resourcePatterns() {
 		// Most patterns name other services or kinds: they cannot match past the lead.
-		if g := glob(p); len(p) > 62 || g.run(g.closure(1), lead) == 0 {
+		g := glob(p)
+		if len(p) > 62 {
 			continue
+		}
+		set := g.run(g.closure(1), lead)
+		if set == 0 || g.coversRest(set) {
+			continue // matches nothing of the kind, or everything (…/*): no search needed
 		}
 		if _, escapes := avoidingID(lead, []string{p}, len(freshTail)); escapes {
 			partial = append(partial, p)
