@@ -12,7 +12,14 @@ import (
 	"github.com/ec2guard/ec2guard/resource"
 )
 
-var instanceStates = []string{"pending", "running", "stopping", "stopped", "shutting-down", "terminated"}
+// instanceStates are the names of resource.States(), as rule files write them.
+var instanceStates = func() []string {
+	var out []string
+	for _, st := range resource.States() {
+		out = append(out, string(st))
+	}
+	return out
+}()
 
 // filterKinds are the kinds a kind filter may name: those rules judge, and the network
 // interface (which the tag action reaches through its instance).
