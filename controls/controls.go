@@ -17,45 +17,22 @@ import (
 	"strings"
 
 	"github.com/ec2guard/ec2guard/resource"
+	"github.com/ec2guard/ec2guard/severity"
 )
 
-// Severity ranks a control, and a failing resource.
-type Severity int
+// Severity ranks a control, and a failing resource: the scale package severity defines for checks and controls alike.
+type Severity = severity.Level
 
-// Severities, lowest first; Security Hub's labels (ASFF's Severity.Label, upper case).
+// Severities, lowest first.
 const (
-	Low Severity = iota + 1
-	Medium
-	High
-	Critical
+	Low      = severity.Low
+	Medium   = severity.Medium
+	High     = severity.High
+	Critical = severity.Critical
 )
 
-var severityNames = [...]string{Low: "low", Medium: "medium", High: "high", Critical: "critical"}
-
-func (s Severity) String() string {
-	if s < Low || s > Critical {
-		return fmt.Sprintf("severity(%d)", int(s))
-	}
-	return severityNames[s]
-}
-
-// MarshalText writes the severity's name.
-func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText reads a severity's name.
-func (s *Severity) UnmarshalText(b []byte) error {
-	v, err := ParseSeverity(string(b))
-	*s = v
-	return err
-}
-
-// ParseSeverity reads low, medium, high or critical (any case).
-func ParseSeverity(name string) (Severity, error) {
-	if i := slices.IndexFunc(severityNames[:], func(n string) bool { return n != "" && strings.EqualFold(n, name) }); i > 0 {
-		return Severity(i), nil
-	}
-	return 0, fmt.Errorf("unknown severity %q (low, medium, high or critical)", name)
-}
+// ParseSeverity reads a severity's name, in any case.
+func ParseSeverity(name string) (Severity, error) { return severity.Parse(name) }
 
 // Case is one way to fail a control: filters as a rule file writes them (a YAML list), all
 // of which hold of a failing resource. ${param:NAME} stands for a parameter's value.

@@ -12,50 +12,22 @@ import (
 
 	"github.com/ec2guard/ec2guard/iam/catalog"
 	"github.com/ec2guard/ec2guard/iam/policy"
+	"github.com/ec2guard/ec2guard/severity"
 )
 
-// Severity ranks findings.
-type Severity int
+// Severity ranks findings: the scale package severity defines for checks and controls alike.
+type Severity = severity.Level
 
 // Severities, lowest first.
 const (
-	Low Severity = iota + 1
-	Medium
-	High
-	Critical
+	Low      = severity.Low
+	Medium   = severity.Medium
+	High     = severity.High
+	Critical = severity.Critical
 )
 
-var severityNames = [...]string{Low: "low", Medium: "medium", High: "high", Critical: "critical"}
-
-func (s Severity) String() string {
-	if s < Low || s > Critical {
-		return fmt.Sprintf("severity(%d)", int(s))
-	}
-	return severityNames[s]
-}
-
-// MarshalText writes the severity's name.
-func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText reads a severity name (case-insensitive).
-func (s *Severity) UnmarshalText(b []byte) error {
-	v, err := ParseSeverity(string(b))
-	if err != nil {
-		return err
-	}
-	*s = v
-	return nil
-}
-
-// ParseSeverity reads "low", "medium", "high" or "critical" (case-insensitive).
-func ParseSeverity(name string) (Severity, error) {
-	for s := Low; s <= Critical; s++ {
-		if strings.EqualFold(name, severityNames[s]) {
-			return s, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown severity %q (want low, medium, high or critical)", name)
-}
+// ParseSeverity reads a severity's name, in any case.
+func ParseSeverity(name string) (Severity, error) { return severity.Parse(name) }
 
 // Scope says what a check looks at.
 type Scope int
