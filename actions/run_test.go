@@ -19,7 +19,10 @@ import (
 	"github.com/ec2guard/ec2guard/rules"
 )
 
-func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
+// The grace test has two engines claim one due action in the state table at once, which
+// relies on DynamoDB's atomic conditional writes: threaded moto does not make them atomic,
+// so the package runs on a moto serving one request at a time (motoserver.StartSerial).
+func TestMain(m *testing.M) { os.Exit(mototest.MainSerial(m)) }
 
 func newFleet(t *testing.T) *mototest.Fleet { return mototest.NewFleet(t) }
 
