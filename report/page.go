@@ -69,6 +69,18 @@ func (p *pageWriter) tdPct(f float64) {
 	p.raw(`<td class="num" data-v="`, pct(f), `">`, pct(f), "%</td>")
 }
 
+// counts writes a posture's verdict cells: pass, fail, error, not applicable (when na), and
+// the compliance.
+func (p *pageWriter) counts(c Counts, na bool) {
+	p.tdNum(c.Pass)
+	p.tdNum(c.Fail)
+	p.tdNum(c.Error)
+	if na {
+		p.tdNum(c.NotApplicable)
+	}
+	p.tdPct(c.Compliance())
+}
+
 // rect writes one segment of a chart.
 func (p *pageWriter) rect(s segment, withY bool) {
 	p.raw(`<rect class="`)
@@ -213,11 +225,7 @@ func writeControls(p *pageWriter, v *Posture) {
 		p.td(dash(c.SecurityHub))
 		p.td(dash(c.Title))
 		p.sev(c.Severity)
-		p.tdNum(c.Pass)
-		p.tdNum(c.Fail)
-		p.tdNum(c.Error)
-		p.tdNum(c.NotApplicable)
-		p.tdPct(c.Compliance())
+		p.counts(c.Counts, true)
 		p.raw("</tr>\n")
 	}
 	p.raw("</tbody>\n</table>\n</section>\n\n")
@@ -238,11 +246,7 @@ func writePlaces(p *pageWriter, v *Posture) {
 		p.raw("<tr>")
 		p.td(dash(c.Account))
 		p.td(dash(c.Region))
-		p.tdNum(c.Pass)
-		p.tdNum(c.Fail)
-		p.tdNum(c.Error)
-		p.tdNum(c.NotApplicable)
-		p.tdPct(c.Compliance())
+		p.counts(c.Counts, true)
 		p.raw("</tr>\n")
 	}
 	p.raw("</tbody>\n</table>\n</section>\n\n")
@@ -268,10 +272,7 @@ func writeOwners(p *pageWriter, v *Posture) {
 		}
 		p.raw("</td>")
 		p.sev(o.Worst)
-		p.tdNum(o.Pass)
-		p.tdNum(o.Fail)
-		p.tdNum(o.Error)
-		p.tdPct(o.Compliance())
+		p.counts(o.Counts, false)
 		p.raw("</tr>\n")
 	}
 	p.raw("</tbody>\n</table>\n</section>\n\n")
