@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/internal/mototest"
 )
 
@@ -249,7 +251,8 @@ func TestEveryCallJudgedOnMoto(t *testing.T) {
 			if !c.holds {
 				want = engine.Skipped
 			}
-			if !ok || d.Outcome != want || d.EventName != c.call || !c.holds && !strings.Contains(d.Reason, "Encrypted") {
+			if !ok || d.Outcome != want || d.EventName != c.call || !c.holds && !strings.Contains(d.Reason, "Encrypted") ||
+				!slices.Contains(event.CallKinds(c.call), d.Kind) {
 				t.Errorf("%s on %s: %+v (found %v)", c.call, id, d, ok)
 			}
 		}

@@ -22,6 +22,7 @@ func appendRecord(b []byte, d engine.Decision) []byte {
 	b = appendField(b, `,"account":`, d.Account)
 	b = appendField(b, `,"region":`, d.Region)
 	b = appendField(b, `,"rule":`, d.Rule)
+	b = appendField(b, `,"kind":`, string(d.Kind))
 	b = appendField(b, `,"resource":`, d.Resource)
 	b = appendField(b, `,"action":`, d.Action)
 	b = appendField(b, `,"outcome":`, string(d.Outcome))

@@ -237,21 +237,25 @@ func (e *Engine) needsOf(ri int, k resource.Kind) resource.Needs {
 
 // Decision is one decision record (PRODUCT §4).
 type Decision struct {
-	Time        string  `json:"time"`
-	EventID     string  `json:"event_id"`
-	EventSource string  `json:"event_source"`
-	DetailType  string  `json:"detail_type"`
-	EventName   string  `json:"event_name"`
-	Account     string  `json:"account"`
-	Region      string  `json:"region"`
-	Rule        string  `json:"rule"`
-	Resource    string  `json:"resource"`
-	Action      string  `json:"action"`
-	Outcome     Outcome `json:"outcome"`
-	Reason      string  `json:"reason"`
-	Error       string  `json:"error"`
-	DryRun      bool    `json:"dry_run"`
-	DurationMS  float64 `json:"duration_ms"`
+	Time        string `json:"time"`
+	EventID     string `json:"event_id"`
+	EventSource string `json:"event_source"`
+	DetailType  string `json:"detail_type"`
+	EventName   string `json:"event_name"`
+	Account     string `json:"account"`
+	Region      string `json:"region"`
+	Rule        string `json:"rule"`
+	// Kind is the resource's kind, so that an account's id (an account-level record's
+	// resource) is not taken for another kind's, and records group by kind; "" where the
+	// record names no resource.
+	Kind       resource.Kind `json:"kind"`
+	Resource   string        `json:"resource"`
+	Action     string        `json:"action"`
+	Outcome    Outcome       `json:"outcome"`
+	Reason     string        `json:"reason"`
+	Error      string        `json:"error"`
+	DryRun     bool          `json:"dry_run"`
+	DurationMS float64       `json:"duration_ms"`
 
 	// Again tells a source whose events can come again (an SQS queue, EventBridge's retries
 	// of a Lambda function) whether this decision wants the event again, and why. It is not
@@ -407,7 +411,7 @@ func (e *Engine) onTargets(ctx context.Context, ev *event.Event, hits []int, tar
 			}
 			judged = true
 			d := rb
-			d.Resource = t.ID
+			d.Kind, d.Resource = t.Kind, t.ID
 			if errs[ti] != nil {
 				out = append(out, withErr(d, Failed, "reading the resource", errs[ti]))
 				continue

@@ -105,7 +105,7 @@ func (e *Engine) Judge(ctx context.Context, run string, res *Resource) []Decisio
 	id := ScanID(run, res.Ref)
 	base := Decision{
 		Time: start.UTC().Format(time.RFC3339Nano), EventID: id, EventSource: ScanSource, DetailType: ScanDetailType,
-		Account: res.Account, Region: res.Region, Resource: res.ID, DryRun: e.cfg.DryRun,
+		Account: res.Account, Region: res.Region, Kind: res.Kind, Resource: res.ID, DryRun: e.cfg.DryRun,
 	}
 	finish := func(out []Decision) []Decision {
 		now := e.cfg.Now()
