@@ -182,12 +182,12 @@ func liveControls(ctx context.Context, o reportOptions) ([]report.Control, error
 	}
 	clients := awsapi.New()
 	clients.MaxBackoff = o.awsBackoff
-	places, err := scanPlaces(ctx, clients, o.regions, o.allRegions, nil, "")
+	sc, err := controlScanner(ctx, clients, o.regions, o.allRegions, nil, "")
 	if err != nil {
 		return nil, err
 	}
-	cs := &controlScan{list: clients, checks: checks, now: time.Now, keep: true}
-	st, err := cs.run(ctx, places, "", false, io.Discard) // format "": the records kept, none written
+	cs := &controlScan{scan: sc, checks: checks, now: time.Now, keep: true}
+	st, err := cs.run(ctx, "", false, io.Discard) // format "": the records kept, none written
 	if err != nil {
 		return nil, usageError(fmt.Errorf("report: --live: %w", err))
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/controls"
 	"github.com/ec2guard/ec2guard/resource"
+	"github.com/ec2guard/ec2guard/source"
 )
 
 // controlFlags are scan's flags for the control catalogue.
@@ -48,7 +49,9 @@ not-applicable) and reason. --format json writes one object per line; text group
 control, failures first, with counts; asff writes Security Hub findings (ASFF), a JSON array
 of at most 100 per line, as BatchImportFindings takes them (aws securityhub
 batch-import-findings --findings). With -r the rules are scanned first (json or text
-records), then the controls. --fail-on SEVERITY exits 1 when a failure reaches it.
+records), then the controls. Places are listed --parallel at a time by the same scanner as
+the rules', in every --account and region. --fail-on SEVERITY exits 1 when a failure
+reaches it.
 
 --to-securityhub also sends the findings to Security Hub in each place (BatchImportFindings,
 as the account's default product): a passing or out-of-scope resource's finding is imported
@@ -94,15 +97,24 @@ did not judge are left alone. A finding Security Hub refuses, or a failed call, 
 			f.assumeRole = cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE"))
 			clients.SetAssumeRole(f.assumeRole)
 		}
-		places, err := scanPlaces(c.Context(), clients, *regions, *allRegions, *accounts, f.assumeRole)
+		parallel, _ := c.Flags().GetInt("parallel")
+		if parallel < 1 {
+			return usageError(fmt.Errorf("scan: --parallel %d: at least 1", parallel))
+		}
+		sc, err := controlScanner(c.Context(), clients, *regions, *allRegions, *accounts, f.assumeRole)
 		if err != nil {
 			return err
 		}
-		cs := &controlScan{list: clients, checks: checks, now: time.Now, keep: toHub}
-		st, err := cs.run(c.Context(), places, f.format, colorOut(streams.Out), streams.Out)
+		sc.Parallel = parallel
+		if terminal(streams.ErrOut) {
+			sc.Progress = streams.ErrOut
+		}
+		cs := &controlScan{scan: sc, checks: checks, now: time.Now, keep: toHub}
+		st, err := cs.run(c.Context(), f.format, colorOut(streams.Out), streams.Out)
 		if err != nil {
 			return usageError(fmt.Errorf("scan: %w", err))
 		}
+		places := st.places
 		if toHub {
 			if err := sendToSecurityHub(c.Context(), clients, checks, places, st.recs, time.Now(), streams.ErrOut); err != nil {
 				return err
@@ -147,9 +159,10 @@ func (cf *controlFlags) parse() ([]*controls.Check, controls.Severity, error) {
 	return checks, failOn, nil
 }
 
-// scanPlaces are the accounts × regions a scan covers; with no account, the credentials'
-// own (its id asked of STS, so records name it).
-func scanPlaces(ctx context.Context, clients *awsapi.Clients, regions []string, all bool, accounts []string, role string) ([]resource.Place, error) {
+// controlScanner is the scanner of the accounts × regions a control scan covers: the regions
+// named, all of the account's or the configured one; the accounts named (through role), or
+// the credentials' own (asked of STS, so records name it).
+func controlScanner(ctx context.Context, clients *awsapi.Clients, regions []string, all bool, accounts []string, role string) (*source.Scanner, error) {
 	var err error
 	switch {
 	case all && len(regions) > 0:
@@ -168,32 +181,12 @@ func scanPlaces(ctx context.Context, clients *awsapi.Clients, regions []string, 
 	if len(accounts) > 0 && role == "" {
 		return nil, usageError(errors.New("scan: --account needs --assume-role NAME, the role ec2guard assumes in those accounts"))
 	}
-	own := accounts
-	if len(own) == 0 {
-		own = []string{""}
-		if arn, err := clients.CallerARN(ctx); err == nil {
-			if parts := strings.Split(arn, ":"); len(parts) > 4 {
-				own = []string{parts[4]}
-			}
-		}
-	}
-	var out []resource.Place
-	for _, a := range own {
-		for _, r := range regions {
-			out = append(out, resource.Place{Account: a, Region: r})
-		}
-	}
-	return out, nil
+	return &source.Scanner{Lister: clients, Regions: regions, Accounts: accounts}, nil
 }
 
-// lister lists a place's resources of a kind (awsapi.Clients).
-type lister interface {
-	List(ctx context.Context, kind resource.Kind, at resource.Place, needs resource.Needs, fn func(*resource.Resource) error) error
-}
-
-// controlScan evaluates checks over the resources a lister gives, place by place.
+// controlScan evaluates checks over the resources a scanner lists.
 type controlScan struct {
-	list   lister
+	scan   *source.Scanner
 	checks []*controls.Check
 	now    func() time.Time
 	keep   bool // keep the records in the stats (--to-securityhub)
@@ -204,56 +197,54 @@ type controlStats struct {
 	byStatus           map[controls.Status]int
 	worst              controls.Severity // of the failures
 	recs               []controls.Record // with keep
+	places             []resource.Place  // scanned, accounts resolved
 }
 
-func (s *controlScan) run(ctx context.Context, places []resource.Place, format string, colour bool, w io.Writer) (controlStats, error) {
+func (s *controlScan) run(ctx context.Context, format string, colour bool, w io.Writer) (controlStats, error) {
 	st := controlStats{byStatus: map[controls.Status]int{}}
 	byKind := map[resource.Kind][]*controls.Check{}
 	var kinds []resource.Kind
+	needs := map[resource.Kind]resource.Needs{}
 	for _, k := range s.checks {
 		if _, ok := byKind[k.Kind]; !ok {
 			kinds = append(kinds, k.Kind)
 		}
 		byKind[k.Kind] = append(byKind[k.Kind], k)
+		needs[k.Kind] |= k.Needs()
 	}
 	var kept []controls.Record // text and asff write at the end
 	enc := json.NewEncoder(w)
-	for _, at := range places {
-		for _, kind := range kinds {
-			var needs resource.Needs
-			for _, k := range byKind[kind] {
-				needs |= k.Needs()
+	listed, err := s.scan.Each(ctx, kinds, needs, func(r *resource.Resource) error {
+		st.resources++
+		now := s.now().UTC()
+		for _, k := range byKind[r.Kind] {
+			rec := k.NewRecord(r, k.Evaluate(r, now), now)
+			st.records++
+			st.byStatus[rec.Status]++
+			if rec.Status == controls.Fail && rec.Severity > st.worst {
+				st.worst = rec.Severity
 			}
-			err := s.list.List(ctx, kind, at, needs, func(r *resource.Resource) error {
-				if r.Account == "" {
-					r.Account = at.Account
-				}
-				st.resources++
-				now := s.now().UTC()
-				for _, k := range byKind[kind] {
-					rec := k.NewRecord(r, k.Evaluate(r, now), now)
-					st.records++
-					st.byStatus[rec.Status]++
-					if rec.Status == controls.Fail && rec.Severity > st.worst {
-						st.worst = rec.Severity
-					}
-					if format != "json" || s.keep {
-						kept = append(kept, rec)
-					}
-					if format != "json" {
-						continue
-					}
-					if err := enc.Encode(&rec); err != nil {
-						return fmt.Errorf("writing records: %w", err)
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return st, fmt.Errorf("listing %s in %s: %w", kind, at, err)
+			if format != "json" || s.keep {
+				kept = append(kept, rec)
+			}
+			if format != "json" {
+				continue
+			}
+			if err := enc.Encode(&rec); err != nil {
+				return fmt.Errorf("writing records: %w", err)
 			}
 		}
+		return nil
+	})
+	st.places = listed.Places
+	if err != nil {
+		return st, err
 	}
+	// Places are listed concurrently: what is written at the end is in place order, each
+	// place's records in the order it listed them.
+	slices.SortStableFunc(kept, func(a, b controls.Record) int {
+		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Region, b.Region))
+	})
 	if s.keep {
 		st.recs = kept
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -86,5 +87,46 @@ func TestScanControlsOnMoto(t *testing.T) {
 		if code, _, errOut := runCLI(t, "", append([]string{"scan", "--region", mototest.Region}, bad...)...); code != ExitUsage {
 			t.Errorf("%v: exit %d: %s", bad, code, errOut)
 		}
+	}
+}
+
+// scan --controls lists its places through the scanner, as scan -r does: two member accounts
+// and two regions, --parallel 4, each (account, region) listed once; text in place order.
+func TestScanControlsAccountsAndRegionsOnMoto(t *testing.T) {
+	w := newWorld(t)
+	const role = "ec2guard-remediation"
+	want := map[string]string{} // instance → its place
+	for _, acct := range []string{"222222222222", "333333333333"} {
+		for _, region := range []string{mototest.Region, "eu-west-1"} {
+			want[w.InAccount(acct, role).InRegion(region).Run(nil, false)] = acct + "/" + region
+		}
+	}
+	args := []string{"scan", "--controls", "EC2.8", "--account", "222222222222,333333333333", "--assume-role", role,
+		"--region", mototest.Region + ",eu-west-1", "--parallel", "4", "--aws-max-backoff", "1ms"}
+	code, out, errOut := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rec controls.Record
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if _, dup := got[rec.Resource]; dup {
+			t.Errorf("%s judged twice", rec.Resource)
+		}
+		got[rec.Resource] = rec.Account + "/" + rec.Region
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("records by place:\n%v\nwant\n%v", got, want)
+	}
+	if !strings.Contains(errOut, "in 4 places") {
+		t.Errorf("summary: %s", errOut)
+	}
+	code, text, _ := runCLI(t, "", append(args, "--format", "text")...)
+	first, last := strings.Index(text, "222222222222 "+mototest.Region), strings.LastIndex(text, "333333333333 eu-west-1")
+	if code != 0 || first < 0 || last < first {
+		t.Errorf("text not in place order (%d):\n%s", code, text)
 	}
 }

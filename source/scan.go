@@ -70,22 +70,48 @@ func (s Stats) Total() int {
 // Run scans every place and passes each resource's decisions to emit, one resource at a
 // time. It stops at the first listing or emit error (the other places' listings with it).
 func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (Stats, error) {
-	st := Stats{Listed: map[resource.Kind]int{}}
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
-	run := now().UTC().Format("20060102T150405.000Z")
+	return s.judge(ctx, now().UTC().Format("20060102T150405.000Z"), emit, func(visit func(*resource.Resource) error) (Stats, error) {
+		kinds := s.Engine.ScanKinds()
+		needs := map[resource.Kind]resource.Needs{}
+		for _, k := range kinds {
+			needs[k] = s.Engine.ScanNeeds(k)
+		}
+		return s.Each(ctx, kinds, needs, visit)
+	})
+}
+
+// judge has the engine judge each resource list gives, as scan run, counting what it decided
+// in the Stats list returns. list calls visit one resource at a time.
+func (s *Scanner) judge(ctx context.Context, run string, emit func([]engine.Decision) error, list func(visit func(*resource.Resource) error) (Stats, error)) (Stats, error) {
+	judged, records := 0, 0
+	st, err := list(func(res *resource.Resource) error {
+		ds := s.Engine.Judge(ctx, run, res)
+		if len(ds) != 1 || ds[0].Rule != "" {
+			judged++
+		}
+		records += len(ds)
+		return emit(ds)
+	})
+	st.Judged, st.Records = judged, records
+	return st, err
+}
+
+// Each lists, in every place (Parallel at once), every resource of each kind with what needs
+// says of that kind, and passes each resource to visit, one at a time (visit need not be safe
+// for concurrent use), its account and region filled in. It stops at the first listing or
+// visit error (the other places' listings with it). Run is Each with the engine judging; scan
+// --controls visits with the control catalogue.
+func (s *Scanner) Each(ctx context.Context, kinds []resource.Kind, needs map[resource.Kind]resource.Needs, visit func(*resource.Resource) error) (Stats, error) {
+	st := Stats{Listed: map[resource.Kind]int{}}
 	places, err := s.places(ctx)
 	if err != nil {
 		return st, err
 	}
 	st.Places = places
-	kinds := s.Engine.ScanKinds()
-	needs := map[resource.Kind]resource.Needs{}
-	for _, k := range kinds {
-		needs[k] = s.Engine.ScanNeeds(k)
-	}
 	parallel := s.Parallel
 	if parallel <= 0 {
 		parallel = DefaultParallel
@@ -95,7 +121,7 @@ func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		mu       sync.Mutex // the engine, emit and the counts: one resource at a time
+		mu       sync.Mutex // visit and the counts: one resource at a time
 		firstErr error
 		done     int
 		wg       sync.WaitGroup
@@ -109,20 +135,6 @@ func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (
 		}
 		mu.Unlock()
 	}
-	judge := func(res *resource.Resource) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr != nil {
-			return firstErr
-		}
-		st.Listed[res.Kind]++
-		ds := s.Engine.Judge(ctx, run, res)
-		if len(ds) != 1 || ds[0].Rule != "" {
-			st.Judged++
-		}
-		st.Records += len(ds)
-		return emit(ds)
-	}
 	for _, at := range places {
 		wg.Add(1)
 		go func() {
@@ -133,8 +145,23 @@ func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (
 				return
 			}
 			defer func() { <-slots }()
+			one := func(res *resource.Resource) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if firstErr != nil {
+					return firstErr
+				}
+				if res.Account == "" {
+					res.Account = at.Account
+				}
+				if res.Region == "" {
+					res.Region = at.Region
+				}
+				st.Listed[res.Kind]++
+				return visit(res)
+			}
 			for _, k := range kinds {
-				if err := s.Lister.List(ctx, k, at, needs[k], judge); err != nil {
+				if err := s.Lister.List(ctx, k, at, needs[k], one); err != nil {
 					fail(fmt.Errorf("scanning %s: %w", at, err))
 					return
 				}
