@@ -169,29 +169,8 @@ func (l *mapLoader) recipient(n *yaml.Node, who string) Recipient {
 			l.add(v, fmt.Sprintf("%s: %s is a string", who, k.Value))
 			continue
 		}
-		var err error
-		switch k.Value {
-		case "email":
-			var a *mail.Address
-			if a, err = mail.ParseAddress(v.Value); err == nil && a.Address != v.Value {
-				err = errors.New("give the address alone")
-			}
-			if err != nil {
-				err = fmt.Errorf("%q is not an e-mail address: %v", v.Value, err)
-			}
-			r.Email = v.Value
-		case "slack":
-			r.Slack, err = v.Value, CheckURL(v.Value, l.opts.AllowLoopbackHTTP)
-		case "teams":
-			r.Teams, err = v.Value, CheckURL(v.Value, l.opts.AllowLoopbackHTTP)
-		case "webhook":
-			r.Webhook, err = v.Value, CheckURL(v.Value, l.opts.AllowLoopbackHTTP)
-		case "sns":
-			if !topicARN.MatchString(v.Value) {
-				err = fmt.Errorf("%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", v.Value)
-			}
-			r.SNS = v.Value
-		default:
+		known, err := r.set(k.Value, v.Value, l.opts)
+		if !known {
 			l.add(k, fmt.Sprintf("%s: unknown channel %q: email, slack, teams, webhook or sns", who, k.Value))
 			continue
 		}
@@ -203,6 +182,36 @@ func (l *mapLoader) recipient(n *yaml.Node, who string) Recipient {
 		l.add(n, who+": no channel: give email, slack, teams, webhook or sns")
 	}
 	return r
+}
+
+// set gives the recipient a channel's value, checked as every owner map checks it (a file's
+// entry, a table's item); known is false for a channel that does not exist.
+func (r *Recipient) set(channel, v string, opts Options) (known bool, err error) {
+	switch channel {
+	case "email":
+		var a *mail.Address
+		if a, err = mail.ParseAddress(v); err == nil && a.Address != v {
+			err = errors.New("give the address alone")
+		}
+		if err != nil {
+			err = fmt.Errorf("%q is not an e-mail address: %v", v, err)
+		}
+		r.Email = v
+	case "slack":
+		r.Slack, err = v, CheckURL(v, opts.AllowLoopbackHTTP)
+	case "teams":
+		r.Teams, err = v, CheckURL(v, opts.AllowLoopbackHTTP)
+	case "webhook":
+		r.Webhook, err = v, CheckURL(v, opts.AllowLoopbackHTTP)
+	case "sns":
+		if !topicARN.MatchString(v) {
+			err = fmt.Errorf("%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", v)
+		}
+		r.SNS = v
+	default:
+		return false, nil
+	}
+	return true, err
 }
 
 // CheckURL says whether a webhook URL may be used: https, with a host and no user
