@@ -19,5 +19,5 @@ var encVolume = &Control{
 	Fails:      []Case{{Why: "the attached volume is not encrypted", Filters: "- {attr: Encrypted, equals: false}\n"}},
 	Pass:       "the attached volume is encrypted",
 	Events:     []string{"AttachVolume", "RunInstances", "CreateVolume"},
-	Actions:    []string{"snapshot", "enable-ebs-encryption-by-default"},
+	Actions:    []string{"snapshot"},
 }

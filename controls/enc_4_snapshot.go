@@ -16,5 +16,4 @@ var encSnapshot = &Control{
 	Fails:      []Case{{Why: "the snapshot is not encrypted", Filters: "- {attr: Encrypted, equals: false}\n"}},
 	Pass:       "the snapshot is encrypted",
 	Events:     []string{"CreateSnapshot", "CreateSnapshots", "CopySnapshot", "CreateImage"},
-	Actions:    []string{"enable-ebs-encryption-by-default"},
 }
