@@ -57,6 +57,12 @@ type Invocation struct {
 	// blast-radius caps. An action that finds nothing to do is never counted.
 	BeforeMutating func(ctx context.Context) error
 
+	// Matched tells which rules of a security group (of an instance's groups) the rule's
+	// filters matched of r — the resource as the action reads it now — on the engine's clock
+	// (rules.Rule.MatchedRules): what revoke-ingress and restrict-ingress change, and nothing
+	// else. ok is false when no filter of the rule tells. Nil outside the engine.
+	Matched func(r *Resource) (matched []resource.GroupRule, ok bool)
+
 	// Scope is the handling of one event (or one scan's resource) the invocation is part of:
 	// what its actions share through Once. The engine sets it; a caller that runs actions
 	// itself (a test) gives the invocations of one event one Scope.

@@ -543,7 +543,7 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 			d.Error, d.Again = ErrClaimed, AgainAfterClaim
 			elsewhere = elsewhere || act.Mutating()
 		default:
-			d, refused = e.run(ctx, act, key, Invocation{Rule: r.Name, Event: ev, Resource: res, Targets: in.targets, DryRun: d.DryRun, Earlier: earlier, Scope: in.scope}, d)
+			d, refused = e.run(ctx, act, key, Invocation{Rule: r.Name, Event: ev, Resource: res, Targets: in.targets, DryRun: d.DryRun, Earlier: earlier, Scope: in.scope, Matched: e.matched(r)}, d)
 			incomplete = incomplete || d.Outcome == Failed || d.Outcome == Suppressed
 		}
 		earlier = append(earlier, Step{Action: d.Action, Mutating: act.Mutating(), Outcome: d.Outcome, Reason: d.Reason, Error: d.Error, Refused: refused})
@@ -562,6 +562,11 @@ func (d Decision) Why() string {
 		return d.Error
 	}
 	return d.Reason + ": " + d.Error
+}
+
+// matched is an Invocation's Matched for rule r.
+func (e *Engine) matched(r *rules.Rule) func(*Resource) ([]resource.GroupRule, bool) {
+	return func(res *Resource) ([]resource.GroupRule, bool) { return r.MatchedRules(res, e.cfg.Now()) }
 }
 
 // run runs one claimed action under the budget and records its outcome; refused is the

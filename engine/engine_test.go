@@ -190,6 +190,12 @@ func TestHandle(t *testing.T) {
 		if c := f.acts["start"].calls; len(c) != 1 || c[0].Resource.Tags["Protected"] != "true" || c[0].DryRun {
 			t.Fatalf("start calls = %+v", c)
 		}
+		// the action may ask what its rule's filters matched: a tag filter tells no group rules
+		if m := f.acts["start"].calls[0].Matched; m == nil {
+			t.Fatal("the invocation has no Matched")
+		} else if got, ok := m(f.acts["start"].calls[0].Resource); ok || got != nil {
+			t.Fatalf("Matched = %v, %v; want nothing told", got, ok)
+		}
 	})
 	t.Run("filter says no", func(t *testing.T) {
 		f := newFixture(t, nil)

@@ -84,6 +84,22 @@ func (p *exceptPred) detail(r *resource.Resource) string { return p.first(r.Attr
 // first describes the first permission that lets in more than the authorized ports, "" when
 // none does.
 func (p *exceptPred) first(sg map[string]any) string {
+	desc := ""
+	p.each(sg, func(_ map[string]any, proto string, open portRange, cidr string) bool {
+		if proto == "all" {
+			desc = "every protocol and port from " + cidr
+		} else {
+			desc = fmt.Sprintf("%s %s from %s", proto, open, cidr)
+		}
+		return false
+	})
+	return desc
+}
+
+// each calls yield with every source from 0.0.0.0/0 or ::/0 of a permission that lets in
+// more than the authorized ports — the permission, its protocol (normalized), its port range
+// and the source — until yield returns false.
+func (p *exceptPred) each(sg map[string]any, yield func(perm map[string]any, proto string, open portRange, cidr string) bool) {
 	perms, _ := sg["IpPermissions"].([]any)
 	for _, e := range perms {
 		m, _ := e.(map[string]any)
@@ -114,14 +130,10 @@ func (p *exceptPred) first(sg map[string]any) string {
 			ranges, _ := m[src.list].([]any)
 			for _, x := range ranges {
 				rm, _ := x.(map[string]any)
-				if cidr, _ := rm[src.field].(string); isInternet(cidr) {
-					if proto == "all" {
-						return "every protocol and port from " + cidr
-					}
-					return fmt.Sprintf("%s %s from %s", proto, open, cidr)
+				if cidr, _ := rm[src.field].(string); isInternet(cidr) && !yield(m, proto, open, cidr) {
+					return
 				}
 			}
 		}
 	}
-	return ""
 }

@@ -490,11 +490,23 @@ func openRanges(v any, field string, spec *trafficSpec) bool {
 	for _, e := range list {
 		m, _ := e.(map[string]any)
 		cidr, _ := m[field].(string)
-		if spec.ranges != nil && overlapsAny(cidr, spec.ranges) || spec.ranges == nil && (spec.public && isPublicCIDR(cidr) || !spec.public && isInternet(cidr)) {
+		if spec.source(cidr) {
 			return true
 		}
 	}
 	return false
+}
+
+// source reports a source range that spec's from selects: one overlapping its CIDRs, a
+// public range (from: public), or else 0.0.0.0/0 or ::/0.
+func (spec *trafficSpec) source(cidr string) bool {
+	if spec.ranges != nil {
+		return overlapsAny(cidr, spec.ranges)
+	}
+	if spec.public {
+		return isPublicCIDR(cidr)
+	}
+	return isInternet(cidr)
 }
 
 // --- ingress ---
@@ -508,16 +520,9 @@ func compileIngress(l *loader, v *yaml.Node) (func(resource.Kind) (pred, resourc
 	}
 	return func(k resource.Kind) (pred, resource.Needs) {
 		if k == resource.Instance {
-			return predFunc(func(r *resource.Resource, _ time.Time) bool {
-				for _, sg := range instanceGroups(r.Attrs) {
-					if ingressOpen(sg, &spec, spec.family) {
-						return true
-					}
-				}
-				return false
-			}), resource.NeedExposure
+			return &ingressPred{spec: &spec, instance: true}, resource.NeedExposure
 		}
-		return predFunc(func(r *resource.Resource, _ time.Time) bool { return ingressOpen(r.Attrs, &spec, spec.family) }), 0
+		return &ingressPred{spec: &spec}, 0
 	}, param, true
 }
 
