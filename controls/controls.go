@@ -95,6 +95,9 @@ type Control struct {
 	States  []string
 	Params  []Param
 	Actions []string // the remediation actions that fix a failing resource
+	// ActionParams are parameters the control gives an action of a `- control:` entry where
+	// the entry does not (by the action's name): which part of a setting it fixes.
+	ActionParams map[string]map[string]any
 	// Setting is the account setting an account control judges: when its call failed (the
 	// read names it in Unread), the verdict is an error, not a failure.
 	Setting string

@@ -20,4 +20,6 @@ var pubSnapshotBlock = &Control{
 	Pass:    "snapshot block public access blocks all sharing",
 	Events:  []string{"DisableSnapshotBlockPublicAccess", "EnableSnapshotBlockPublicAccess"},
 	Actions: []string{"block-public-access"},
+	// the snapshots' setting, not the images' (EC2G-PUB-4)
+	ActionParams: map[string]map[string]any{"block-public-access": {"for": []any{"snapshots"}}},
 }

@@ -18,4 +18,6 @@ var pubImageBlock = &Control{
 	Pass:    "AMI block public access is on",
 	Events:  []string{"DisableImageBlockPublicAccess", "EnableImageBlockPublicAccess"},
 	Actions: []string{"block-public-access"},
+	// the images' setting, not the snapshots' (EC2.182)
+	ActionParams: map[string]map[string]any{"block-public-access": {"for": []any{"images"}}},
 }

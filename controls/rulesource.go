@@ -20,7 +20,7 @@ func RuleSource(id string, params map[string]any) ([]rules.ControlRule, error) {
 	}
 	var out []rules.ControlRule
 	for i, fs := range k.Filters() {
-		cr := rules.ControlRule{Description: c.Title + ": " + c.Fails[i].Why, Pattern: c.Pattern(), Kind: c.Kind, Filters: fs}
+		cr := rules.ControlRule{Description: c.Title + ": " + c.Fails[i].Why, Pattern: c.Pattern(), Kind: c.Kind, Filters: fs, ActionParams: c.ActionParams}
 		if len(c.Fails) > 1 {
 			cr.Suffix = fmt.Sprintf("/%d", i+1)
 		}

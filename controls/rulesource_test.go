@@ -1,6 +1,7 @@
 package controls
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -80,5 +81,53 @@ func TestEveryControlLoads(t *testing.T) {
 	}
 	if _, err := rules.Load("all.yaml", []byte(b.String()), rules.Options{Controls: RuleSource, Reach: true}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A control gives its actions what they are to fix of what it judges (block-public-access:
+// EC2.182 the snapshots' setting, EC2G-PUB-4 the images'), where the entry does not say; the
+// action's parameters are parsed again with it, and a refusal is the control entry's error.
+func TestControlGivesActionParams(t *testing.T) {
+	var parsed []map[string]any
+	opts := rules.Options{Controls: RuleSource, ParseAction: func(name string, params map[string]any) (any, error) {
+		if f, ok := params["for"].([]any); ok && len(f) == 1 && f[0] == "nothing" {
+			return nil, fmt.Errorf("for: nothing is not a part")
+		}
+		parsed = append(parsed, params)
+		return name, nil
+	}}
+	set, err := rules.Load("r.yaml", []byte(`rules:
+  - control: EC2.182
+    actions: [block-public-access, notify: {topic: t}]
+  - control: EC2G-PUB-4
+    actions: [block-public-access: {for: [snapshots, images]}]
+  - control: EC2.8
+    actions: [notify: {topic: t}]
+`), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"EC2.182": "map[for:[snapshots]] map[topic:t]", "EC2G-PUB-4": "map[for:[snapshots images]]", "EC2.8": "map[topic:t]"}
+	for _, r := range set.Rules {
+		var got []string
+		for _, a := range r.Actions {
+			got = append(got, fmt.Sprint(a.Params))
+			if a.Config != a.Name {
+				t.Errorf("%s %s: config %v", r.Name, a.Name, a.Config)
+			}
+		}
+		if strings.Join(got, " ") != want[r.Name] {
+			t.Errorf("%s: actions' parameters %v, want %s", r.Name, got, want[r.Name])
+		}
+	}
+	_, err = rules.Load("r.yaml", []byte("rules:\n  - control: EC2.182\n    actions: [notify: {topic: t}]\n  - control: EC2G-PUB-4\n    actions: [block-public-access]\n"), rules.Options{Controls: func(id string, p map[string]any) ([]rules.ControlRule, error) {
+		crs, err := RuleSource(id, p)
+		for i := range crs {
+			crs[i].ActionParams = map[string]map[string]any{"block-public-access": {"for": []any{"nothing"}}}
+		}
+		return crs, err
+	}, ParseAction: opts.ParseAction})
+	if err == nil || !strings.Contains(err.Error(), `r.yaml:4:14: action "block-public-access" with the parameters control EC2G-PUB-4 gives it: for: nothing is not a part`) {
+		t.Errorf("a refused parameter: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"maps"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -27,6 +28,10 @@ type ControlRule struct {
 	Pattern     []byte // EventBridge, as JSON
 	Kind        resource.Kind
 	Filters     []Filter // compiled (ParseFilters) for Kind
+	// ActionParams are parameters the control gives an action of the entry (by the action's
+	// name) where the entry does not: what the action is to fix of what this control judges
+	// (block-public-access under EC2.182: for: [snapshots]).
+	ActionParams map[string]map[string]any
 }
 
 var controlKeys = []string{"control", "name", "description", "parameters", "actions", "mode", "grace", "min-age", "exceptions", "schedule"}
@@ -121,6 +126,9 @@ func (l *loader) controlRules(n *yaml.Node) []*Rule {
 			r.Description = cr.Description
 		}
 		r.Pattern, r.Resources, r.Filters = cr.Pattern, []resource.Kind{cr.Kind}, cr.Filters
+		if r.Actions = l.controlActions(tmpl.Actions, cr.ActionParams, id, idNode); r.Actions == nil && tmpl.Actions != nil {
+			return nil
+		}
 		p, err := pattern.Parse(cr.Pattern)
 		if err != nil {
 			l.errorf(idNode, "control %s: its pattern: %v", id, err)
@@ -129,6 +137,49 @@ func (l *loader) controlRules(n *yaml.Node) []*Rule {
 		r.Parsed = p
 		l.patternAt[&r] = l.at(idNode)
 		out = append(out, &r)
+	}
+	return out
+}
+
+// controlActions are the entry's actions with the parameters the control gives them where
+// the entry gives none, parsed again (nil after an error, at the control's id).
+func (l *loader) controlActions(specs []ActionSpec, given map[string]map[string]any, id string, at *yaml.Node) []ActionSpec {
+	if len(given) == 0 {
+		return specs
+	}
+	out := make([]ActionSpec, len(specs))
+	for i, spec := range specs {
+		out[i] = spec
+		add := given[spec.Name]
+		if len(add) == 0 {
+			continue
+		}
+		params := maps.Clone(spec.Params)
+		if params == nil {
+			params = map[string]any{}
+		}
+		changed := false
+		for k, v := range add {
+			if _, ok := params[k]; !ok {
+				params[k], changed = v, true
+			}
+		}
+		if !changed || l.opts.ParseAction == nil && l.opts.CheckAction == nil {
+			out[i].Params = params
+			continue
+		}
+		var cfg any
+		var err error
+		if l.opts.ParseAction != nil {
+			cfg, err = l.opts.ParseAction(spec.Name, params)
+		} else {
+			err = l.opts.CheckAction(spec.Name, params)
+		}
+		if err != nil {
+			l.errorf(at, "action %q with the parameters control %s gives it: %v", spec.Name, id, err)
+			return nil
+		}
+		out[i].Params, out[i].Config = params, cfg
 	}
 	return out
 }
