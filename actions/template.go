@@ -7,67 +7,37 @@ import (
 	"strings"
 )
 
-// A tmpl (template) is the text of a tag value, a notification subject or message, with the event's
+// A Template is the text of a tag value, a notification subject or message, with the event's
 // values in it: {{.Field}} inserts a value, {{if .Field}}...{{else}}...{{end}} keeps a part only
 // when a value is not empty. Nothing else: a rule file is data, and fields are checked when it
 // is loaded. (text/template would do, but it calls methods by name through reflection, which
 // stops the linker from dropping unused code: the binary was three times the size.)
-type tmpl []node
+type Template []node
 
 type node struct {
-	text        string // literal text, when field and cond are empty
-	field       string // {{.field}}
-	cond        string // {{if .cond}}
-	then, else_ tmpl   // the branches of an if
+	text        string   // literal text, when field and cond are empty
+	field       string   // {{.field}}
+	cond        string   // {{if .cond}}
+	then, else_ Template // the branches of an if
 }
 
-// fields are the names templates may use, the fields of values.
+// Fields gives a template the values of its fields: the package that runs actions fills them
+// from the event, the resource and what the rule's earlier actions did.
+type Fields interface {
+	Field(name string) string
+}
+
+// TemplateFields are the names templates may use; a Fields has a value for each.
+func TemplateFields() []string { return slices.Clone(fields) }
+
 var fields = []string{
 	"Rule", "EventID", "DetailType", "EventName", "Account", "Region", "Time", "State", "ResourceID", "ResourceKind",
 	"Type", "UserName", "PrincipalID", "ARN", "SessionName", "RoleName",
 	"Outcome", "Applied", "DryRun", "HeldBack", "Failed", "Skipped", "Pending", "Actions",
 }
 
-func (v values) get(field string) string {
-	switch field {
-	case "Rule":
-		return v.Rule
-	case "EventID":
-		return v.EventID
-	case "DetailType":
-		return v.DetailType
-	case "EventName":
-		return v.EventName
-	case "Account":
-		return v.Account
-	case "Region":
-		return v.Region
-	case "Time":
-		return v.Time
-	case "State":
-		return v.State
-	case "ResourceID":
-		return v.ResourceID
-	case "ResourceKind":
-		return v.ResourceKind
-	case "Type":
-		return v.Identity.Type
-	case "UserName":
-		return v.UserName
-	case "PrincipalID":
-		return v.PrincipalID
-	case "ARN":
-		return v.ARN
-	case "SessionName":
-		return v.SessionName
-	case "RoleName":
-		return v.RoleName
-	}
-	return v.told.get(field)
-}
-
-// parseTemplate reads a template.
-func parseTemplate(src string) (tmpl, error) {
+// ParseTemplate reads a template.
+func ParseTemplate(src string) (Template, error) {
 	p := &tparser{src: src}
 	t, stop, err := p.nodes(0)
 	if err != nil {
@@ -87,7 +57,7 @@ const maxTemplateDepth = 20
 
 // nodes reads until the end of the text, or an {{else}} or {{end}} inside an {{if}}, which it
 // returns.
-func (p *tparser) nodes(depth int) (t tmpl, stop string, err error) {
+func (p *tparser) nodes(depth int) (t Template, stop string, err error) {
 	for {
 		i := strings.Index(p.src, "{{")
 		if i < 0 {
@@ -153,17 +123,17 @@ func fieldName(action string) (string, error) {
 	return name, nil
 }
 
-// execute writes the template with v's values.
-func (t tmpl) execute(b *strings.Builder, v values) {
+// Execute writes the template with f's values.
+func (t Template) Execute(b *strings.Builder, f Fields) {
 	for _, n := range t {
 		switch {
 		case n.field != "":
-			b.WriteString(v.get(n.field))
+			b.WriteString(f.Field(n.field))
 		case n.cond != "":
-			if v.get(n.cond) != "" {
-				n.then.execute(b, v)
+			if f.Field(n.cond) != "" {
+				n.then.Execute(b, f)
 			} else {
-				n.else_.execute(b, v)
+				n.else_.Execute(b, f)
 			}
 		default:
 			b.WriteString(n.text)
@@ -171,24 +141,25 @@ func (t tmpl) execute(b *strings.Builder, v values) {
 	}
 }
 
-// uses reports whether the template inserts or tests one of fields.
-func (t tmpl) uses(fields ...string) bool {
+// Uses reports whether the template inserts or tests one of fields.
+func (t Template) Uses(fields ...string) bool {
 	for _, n := range t {
-		if slices.Contains(fields, n.field) || slices.Contains(fields, n.cond) || n.then.uses(fields...) || n.else_.uses(fields...) {
+		if slices.Contains(fields, n.field) || slices.Contains(fields, n.cond) || n.then.Uses(fields...) || n.else_.Uses(fields...) {
 			return true
 		}
 	}
 	return false
 }
 
-func (t tmpl) String(v values) string {
+// String is the template written with f's values.
+func (t Template) String(f Fields) string {
 	var b strings.Builder
-	t.execute(&b, v)
+	t.Execute(&b, f)
 	return b.String()
 }
 
 // The notify action's subject and message when the rule gives none.
 const (
-	defaultSubject = "ec2guard: {{.Rule}} on {{.ResourceID}}{{if .Outcome}}: {{.Outcome}}{{end}}"
-	defaultMessage = "ec2guard rule {{.Rule}} on {{.ResourceKind}} {{.ResourceID}} in {{if .Account}}account {{.Account}}, {{end}}{{.Region}} after event {{.EventID}} ({{.DetailType}}{{if .State}}: {{.State}}{{end}}){{if .Actions}}: {{.Actions}}{{end}}."
+	DefaultSubject = "ec2guard: {{.Rule}} on {{.ResourceID}}{{if .Outcome}}: {{.Outcome}}{{end}}"
+	DefaultMessage = "ec2guard rule {{.Rule}} on {{.ResourceKind}} {{.ResourceID}} in {{if .Account}}account {{.Account}}, {{end}}{{.Region}} after event {{.EventID}} ({{.DetailType}}{{if .State}}: {{.State}}{{end}}){{if .Actions}}: {{.Actions}}{{end}}."
 )

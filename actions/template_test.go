@@ -1,16 +1,17 @@
 package actions
 
 import (
-	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/ec2guard/ec2guard/engine"
-	"github.com/ec2guard/ec2guard/event"
 )
 
+// fieldMap gives templates their values in the tests.
+type fieldMap map[string]string
+
+func (m fieldMap) Field(name string) string { return m[name] }
+
 func TestTemplate(t *testing.T) {
-	v := values{Rule: "r", ResourceID: "i-1", Region: "eu-west-1", Identity: event.Identity{UserName: "alice", Type: "AssumedRole"}}
+	v := fieldMap{"Rule": "r", "ResourceID": "i-1", "Region": "eu-west-1", "UserName": "alice", "Type": "AssumedRole"}
 	for _, c := range []struct{ src, want string }{
 		{"", ""},
 		{"plain", "plain"},
@@ -21,7 +22,7 @@ func TestTemplate(t *testing.T) {
 		{"{{if .Account}}{{.Account}}{{else}}no account{{if .Region}} ({{.Region}}){{end}}{{end}}!", "no account (eu-west-1)!"},
 		{"{ {.Rule} } {{.Rule}}}", "{ {.Rule} } r}"},
 	} {
-		tpl, err := parseTemplate(c.src)
+		tpl, err := ParseTemplate(c.src)
 		if err != nil {
 			t.Errorf("%q: %v", c.src, err)
 			continue
@@ -40,21 +41,9 @@ func TestTemplate(t *testing.T) {
 		{"{{.Rule", "unclosed action"},
 		{"{{if .Nope}}x{{end}}", "{{.Nope}}"},
 	} {
-		_, err := parseTemplate(c.src)
+		_, err := ParseTemplate(c.src)
 		if err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%q: error %v, want %q", c.src, err, c.err)
-		}
-	}
-	// Every field a template may name has a value.
-	full := values{Rule: "1", EventID: "2", DetailType: "3", EventName: "4", Account: "5", Region: "6", Time: "7", State: "8", ResourceID: "9", ResourceKind: "10",
-		Identity: event.Identity{Type: "11", UserName: "12", PrincipalID: "13", ARN: "14", SessionName: "15", RoleName: "16"}}
-	for i, o := range []engine.Outcome{engine.Applied, engine.DryRun, engine.Suppressed, engine.Failed, engine.Skipped, engine.Pending} {
-		full.told.steps = append(full.told.steps, engine.Step{Action: fmt.Sprint("a", i), Mutating: true, Outcome: o, Reason: "why"})
-	}
-	full.told = tell(full.told.steps)
-	for i, f := range fields {
-		if got := full.get(f); got == "" {
-			t.Errorf("field %s (#%d) has no value", f, i+1)
 		}
 	}
 }
@@ -75,11 +64,11 @@ func TestCheckTemplates(t *testing.T) {
 // Nesting is bounded: a million {{if}}s overflowed the stack.
 func TestTemplateDepth(t *testing.T) {
 	deep := func(n int) string { return strings.Repeat("{{if .Rule}}", n) + "x" + strings.Repeat("{{end}}", n) }
-	if tpl, err := parseTemplate(deep(20)); err != nil || tpl.String(values{Rule: "r"}) != "x" {
+	if tpl, err := ParseTemplate(deep(20)); err != nil || tpl.String(fieldMap{"Rule": "r"}) != "x" {
 		t.Fatalf("20 levels: %v", err)
 	}
 	for _, n := range []int{21, 1000000} {
-		if _, err := parseTemplate(deep(n)); err == nil || err.Error() != "{{if}} nested deeper than 20" {
+		if _, err := ParseTemplate(deep(n)); err == nil || err.Error() != "{{if}} nested deeper than 20" {
 			t.Fatalf("%d levels: %v", n, err)
 		}
 	}
@@ -87,12 +76,12 @@ func TestTemplateDepth(t *testing.T) {
 
 func FuzzTemplate(f *testing.F) {
 	deep := func(n int) string { return strings.Repeat("{{if .Rule}}", n) + "x" + strings.Repeat("{{end}}", n) }
-	for _, s := range []string{"{{.Rule}}", "{{if .Account}}a{{else}}b{{end}}", "{{", "}}{{end}}", defaultMessage, deep(20), deep(21), deep(100000)} {
+	for _, s := range []string{"{{.Rule}}", "{{if .Account}}a{{else}}b{{end}}", "{{", "}}{{end}}", DefaultMessage, deep(20), deep(21), deep(100000)} {
 		f.Add(s)
 	}
-	v := values{Rule: "r", Account: "a"}
+	v := fieldMap{"Rule": "r", "Account": "a"}
 	f.Fuzz(func(t *testing.T, src string) {
-		tpl, err := parseTemplate(src)
+		tpl, err := ParseTemplate(src)
 		if err != nil {
 			return
 		}

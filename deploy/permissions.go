@@ -47,7 +47,11 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 	sids := map[string]bool{}
 	for _, r := range set.Rules {
 		for _, spec := range r.Actions {
-			for _, p := range actions.Permissions(spec.Name, spec.Params) {
+			perms := actions.Permissions(spec.Name, spec.Params)
+			if cfg, ok := spec.Config.(actions.Config); ok { // the loader's parse, variables filled
+				perms = actions.PermissionsOf(cfg)
+			}
+			for _, p := range perms {
 				st := map[string]any{"Effect": "Allow", "Action": p.Actions}
 				switch {
 				case len(p.Resources) > 0:

@@ -1,10 +1,11 @@
-package actions
+package act
 
 import (
 	"context"
 	"fmt"
 	"testing"
 
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
@@ -25,7 +26,7 @@ const restartRule = `rules:
 // newEngine is the engine over the real actions on moto, with cfg's budgets.
 func newEngine(t *testing.T, src string, vars map[string]string, tweak func(*engine.Config)) *engine.Engine {
 	t.Helper()
-	set, err := rules.Load("r.yaml", []byte(src), rules.Options{Vars: vars, CheckAction: Check})
+	set, err := rules.Load("r.yaml", []byte(src), rules.Options{Vars: vars, CheckAction: actions.Check})
 	if err != nil {
 		t.Fatal(err)
 	}

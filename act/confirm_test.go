@@ -1,10 +1,11 @@
-package actions
+package act
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
@@ -81,7 +82,7 @@ func TestConfirmFailsClosedOnMoto(t *testing.T) {
 
 func TestConfirmNeedsLookupEvents(t *testing.T) {
 	has := func(params map[string]any) bool {
-		for _, p := range Permissions("tag", params) {
+		for _, p := range actions.Permissions("tag", params) {
 			if len(p.Actions) == 1 && p.Actions[0] == "cloudtrail:LookupEvents" && len(p.Resources) == 1 && p.Resources[0] == "*" {
 				return true
 			}

@@ -1,4 +1,4 @@
-package actions
+package act
 
 import (
 	"cmp"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
@@ -46,42 +47,42 @@ type Factory struct {
 	Webhooks *owner.Webhooks
 }
 
-// New builds the action a rule names; its parameters were checked by Check at load time.
+// New builds the action a rule names; its parameters were checked by actions.Check at load time.
 func (f *Factory) New(spec rules.ActionSpec) (engine.Action, error) {
-	cfg, ok := spec.Config.(Config)
+	cfg, ok := spec.Config.(actions.Config)
 	if !ok || cfg.Action() != spec.Name {
 		var err error // a spec built by hand, or loaded without Options.ParseAction
-		if cfg, err = Parse(spec.Name, spec.Params); err != nil {
+		if cfg, err = actions.Parse(spec.Name, spec.Params); err != nil {
 			return nil, err
 		}
 	}
 	return f.Build(cfg)
 }
 
-// Build makes the action of a configuration (Parse's).
-func (f *Factory) Build(cfg Config) (engine.Action, error) {
+// Build makes the action of a configuration (actions.Parse's).
+func (f *Factory) Build(cfg actions.Config) (engine.Action, error) {
 	poll := f.Poll
 	if poll == 0 {
 		poll = 2 * time.Second
 	}
 	b := base{name: cfg.Action(), api: f.API}
 	switch c := cfg.(type) {
-	case StartConfig:
+	case actions.StartConfig:
 		return &start{base: b, wait: c.Wait, poll: poll}, nil
-	case StopConfig:
+	case actions.StopConfig:
 		return &stop{base: b, force: c.Force}, nil
-	case TellOwnerConfig:
+	case actions.TellOwnerConfig:
 		return f.tellOwner(b, c)
-	case ProtectConfig:
+	case actions.ProtectConfig:
 		return &protect{base: b, stop: c.Stop, termination: c.Termination}, nil
-	case TagConfig:
+	case actions.TagConfig:
 		now := f.Now
 		if now == nil {
 			now = time.Now
 		}
 		return &tag{base: b, templates: c.Tags, overwrite: c.Overwrite, confirm: c.Confirm, now: now,
 			window: cmp.Or(f.Window, ClaimWindow), attach: cmp.Or(f.Attach, AttachWindow)}, nil
-	case NotifyConfig:
+	case actions.NotifyConfig:
 		return &notify{base: b, topic: c.Topic, subject: c.Subject, message: c.Message, always: c.Always}, nil
 	}
 	return nil, fmt.Errorf("no action for a %T", cfg)
@@ -318,4 +319,43 @@ func valuesOf(inv engine.Invocation) values {
 		v.Account = v.Identity.Account
 	}
 	return v
+}
+
+// Field implements actions.Fields.
+func (v values) Field(field string) string {
+	switch field {
+	case "Rule":
+		return v.Rule
+	case "EventID":
+		return v.EventID
+	case "DetailType":
+		return v.DetailType
+	case "EventName":
+		return v.EventName
+	case "Account":
+		return v.Account
+	case "Region":
+		return v.Region
+	case "Time":
+		return v.Time
+	case "State":
+		return v.State
+	case "ResourceID":
+		return v.ResourceID
+	case "ResourceKind":
+		return v.ResourceKind
+	case "Type":
+		return v.Identity.Type
+	case "UserName":
+		return v.UserName
+	case "PrincipalID":
+		return v.PrincipalID
+	case "ARN":
+		return v.ARN
+	case "SessionName":
+		return v.SessionName
+	case "RoleName":
+		return v.RoleName
+	}
+	return v.told.get(field)
 }

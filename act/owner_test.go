@@ -1,4 +1,4 @@
-package actions
+package act
 
 import (
 	"encoding/json"
@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	owner "github.com/ec2guard/ec2guard/notify"
@@ -58,7 +59,7 @@ rules:
           control: EC2-2
     mode: enforce
 `
-	set, err := rules.Load("dir/r.yaml", []byte(src), rules.Options{CheckAction: Check, AllowLoopbackHTTP: true,
+	set, err := rules.Load("dir/r.yaml", []byte(src), rules.Options{CheckAction: actions.Check, AllowLoopbackHTTP: true,
 		ReadFile: func(p string) ([]byte, error) { return []byte(files[p]), nil }})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,3 @@
-// Package actions holds what ec2guard can do to a resource: start, stop, protect, tag and
-// notify. This file is the part the rule loader needs without touching AWS: each action's
-// parameters and the instance states it drives resources to.
 package actions
 
 import (
@@ -8,8 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	"github.com/ec2guard/ec2guard/resource"
+	"time"
 )
 
 type paramKind int
@@ -29,79 +25,10 @@ type param struct {
 	template bool // the value (each value, for a map) is a template: its fields are checked
 }
 
-type spec struct {
-	doc    string
-	params map[string]param
-	// actsIn lists the instance states in which the action changes the instance (elsewhere
-	// it checks and skips); drives lists the states it moves the instance to, in order: the
-	// events it causes, which other rules may select (the loop check reads both).
-	actsIn, drives []resource.State
-}
-
-var specs = map[string]spec{
-	"start": {
-		doc:    "start the instance if it is stopped (waits, bounded, while it is stopping)",
-		params: map[string]param{"wait": {kind: pDuration, doc: "how long to wait for a stopping instance (default 2m)"}},
-		actsIn: []resource.State{resource.Stopping, resource.Stopped},
-		drives: []resource.State{resource.Pending, resource.Running},
-	},
-	"stop": {
-		doc:    "stop the instance if it is running",
-		params: map[string]param{"force": {kind: pBool, doc: "turn DisableApiStop off first instead of reporting the instance"}},
-		actsIn: []resource.State{resource.Pending, resource.Running},
-		drives: []resource.State{resource.Stopping, resource.Stopped},
-	},
-	"protect": {
-		doc: "set stop and/or termination protection",
-		params: map[string]param{
-			"stop":        {kind: pBool, doc: "set DisableApiStop"},
-			"termination": {kind: pBool, doc: "set DisableApiTermination"},
-		},
-	},
-	"tag": {
-		doc: "tag what the event created (an instance's volumes and network interfaces too)",
-		params: map[string]param{
-			"tags":      {kind: pStringMap, required: true, template: true, doc: "tag keys and value templates ({{.UserName}}, {{.PrincipalID}}, ...)"},
-			"overwrite": {kind: pBool, doc: "replace tags that already exist"},
-			"confirm":   {kind: pBool, doc: "confirm the call by its eventID with CloudTrail's event history (cloudtrail:LookupEvents) before tagging"},
-		},
-	},
-	"tell-owner": {
-		doc: "tell the resource's owner what is wrong, what was or will be done when, how to fix it (the rule file's owner map, and/or a topic with message attributes)",
-		params: map[string]param{
-			"topic":     {kind: pTopicARN, doc: "an SNS topic for owners without one in the owner map (attributes owner, principal_id, rule, control, severity, account)"},
-			"problem":   {kind: pString, template: true, doc: "what is wrong (template)"},
-			"fix":       {kind: pString, template: true, doc: "how to fix it (template)"},
-			"exception": {kind: pString, template: true, doc: "how to ask for an exception (template)"},
-			"control":   {kind: pString, doc: "the guardrail's id, for filter policies"},
-			"severity":  {kind: pString, doc: "low, medium, high or critical, for filter policies"},
-		},
-	},
-	"notify": {
-		doc: "publish to an SNS topic",
-		params: map[string]param{
-			"topic":   {kind: pTopicARN, required: true, doc: "the SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME)"},
-			"subject": {kind: pString, template: true, doc: "subject template"},
-			"message": {kind: pString, template: true, doc: "message template"},
-			"always":  {kind: pBool, doc: "notify even when every earlier action of the rule was skipped (nothing was done)"},
-		},
-	},
-}
-
-// Names returns the action names, sorted.
-func Names() []string {
-	names := make([]string, 0, len(specs))
-	for n := range specs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // check validates an action's name and each of its parameters (Parse adds what needs them
 // together).
 func check(name string, params map[string]any) error {
-	s, ok := specs[name]
+	s, ok := lookup(name)
 	if !ok {
 		return fmt.Errorf("unknown action (known: %s)", strings.Join(Names(), ", "))
 	}
@@ -157,7 +84,7 @@ func (p param) check(v any) error {
 			}
 		}
 		if p.template {
-			if _, err := parseTemplate(s); err != nil {
+			if _, err := ParseTemplate(s); err != nil {
 				return err
 			}
 		}
@@ -174,7 +101,7 @@ func (p param) check(v any) error {
 				return fmt.Errorf("tag key %q is not allowed (1-128 characters, not aws:)", k)
 			}
 			if p.template {
-				if _, err := parseTemplate(e.(string)); err != nil {
+				if _, err := ParseTemplate(e.(string)); err != nil {
 					return fmt.Errorf("value of %q: %w", k, err)
 				}
 			}
@@ -228,20 +155,16 @@ func checkTopicARN(s string) error {
 	return nil
 }
 
-// Transitions returns the instance states in which the action changes an instance (from) and
-// the states it moves it to (to); both nil for actions that do not change instance state.
-func Transitions(name string, _ map[string]any) (from, to []string) {
-	return names(specs[name].actsIn), names(specs[name].drives)
-}
+// maxWait bounds how long an action may wait for an instance to settle.
+const maxWait = 15 * time.Minute
 
-// names are the states' names, for the rule loader's loop check (nil for none).
-func names(states []resource.State) []string {
-	if states == nil {
-		return nil
+func parseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("not a duration like 90s or 2m: %q", s)
 	}
-	out := make([]string, len(states))
-	for i, st := range states {
-		out[i] = string(st)
+	if d <= 0 || d > maxWait {
+		return 0, fmt.Errorf("must be between 0 and %s, got %s", maxWait, d)
 	}
-	return out
+	return d, nil
 }

@@ -1,4 +1,4 @@
-package actions
+package act
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/engine"
 	owner "github.com/ec2guard/ec2guard/notify"
 )
@@ -21,11 +22,11 @@ type tellOwner struct {
 	owners                  *owner.Map
 	webhooks                *owner.Webhooks
 	topic                   string
-	problem, fix, exception tmpl
+	problem, fix, exception actions.Template
 	control, severity       string
 }
 
-func (f *Factory) tellOwner(b base, c TellOwnerConfig) (*tellOwner, error) {
+func (f *Factory) tellOwner(b base, c actions.TellOwnerConfig) (*tellOwner, error) {
 	a := &tellOwner{base: b, owners: f.Owners, webhooks: f.Webhooks, topic: c.Topic, control: c.Control, severity: c.Severity,
 		problem: c.Problem, fix: c.Fix, exception: c.Exception}
 	if a.owners == nil && a.topic == "" {

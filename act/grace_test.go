@@ -1,4 +1,4 @@
-package actions
+package act
 
 import (
 	"strings"

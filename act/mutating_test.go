@@ -1,8 +1,9 @@
-package actions
+package act
 
 import (
 	"testing"
 
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/rules"
 )
@@ -15,20 +16,20 @@ func TestMutatingAsBuilt(t *testing.T) {
 		"tell-owner": {"topic": "arn:aws:sns:us-east-1:123456789012:owners"},
 	}
 	f := &Factory{}
-	for _, name := range Names() {
+	for _, name := range actions.Names() {
 		act, err := f.New(rules.ActionSpec{Name: name, Params: params[name]})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if Mutating(name) != act.Mutating() {
-			t.Errorf("Mutating(%q) = %v, the built action says %v", name, Mutating(name), act.Mutating())
+		if actions.Mutating(name) != act.Mutating() {
+			t.Errorf("Mutating(%q) = %v, the built action says %v", name, actions.Mutating(name), act.Mutating())
 		}
 		cb, ok := act.(engine.CallBound)
 		if needs := ok && cb.NeedsCall(); needs != (name == "tag") {
 			t.Errorf("%s: NeedsCall %v: only tag acts on what a CloudTrail call did", name, needs)
 		}
 	}
-	if Mutating("nope") {
+	if actions.Mutating("nope") {
 		t.Error("an unknown action is mutating")
 	}
 }
