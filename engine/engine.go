@@ -500,7 +500,7 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 			return e.cleared(ctx, ev, ri, r, res, base) // grace.go
 		}
 	}
-	d, only, spared := e.spare(ev, r, res, base) // timing.go
+	d, sched, spared := e.spare(ctx, ev, ri, res, base) // timing.go
 	if spared {
 		return []Decision{d}
 	}
@@ -512,7 +512,7 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 	var earlier []Step // what the rule's actions did so far on this resource, for the later ones
 	incomplete, elsewhere := false, false
 	for ai, act := range e.actions[ri] {
-		if !only(act.Name()) {
+		if !sched.takes(act.Name()) {
 			continue // the rule's schedule takes the other of start and stop (timing.go)
 		}
 		d, refused := base, false
@@ -523,7 +523,7 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 			out = append(out, d)
 			continue
 		}
-		key := g.key(ev.ID) + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + ref.Key()
+		key := actionKey(g.key(sched.key(ev.ID)), r.Name, ai, act, ref)
 		if !act.Mutating() && incomplete {
 			// A notification of what failed or was held back is not the one of a retry that
 			// succeeds: each is sent once.
@@ -550,6 +550,12 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 		out = append(out, d)
 	}
 	return e.graceDone(ctx, g, res, out)
+}
+
+// actionKey is the ledger key of a rule's action on a resource, handled under id: an event's,
+// a scheduled transition's (timing.go) or a grace's (grace.go).
+func actionKey(id, rule string, ai int, act Action, ref resource.Ref) string {
+	return id + "|" + rule + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + ref.Key()
 }
 
 // Why words a decision for people: its reason (what was done, or being done), then its error

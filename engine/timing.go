@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -14,26 +15,49 @@ import (
 // This file applies what a rule says of its timing (rules.Timing) on the resource as read:
 // min-age, exceptions and schedule, after the filters and before any action.
 
-// spare says whether rule r leaves res alone: an honoured exception, a resource younger than
+// spare says whether rule ri leaves res alone: an honoured exception, a resource younger than
 // the rule's min-age (judged again by a later scan, once older: not dropped), or a schedule
 // that says to leave the instance as it is. An expired exception, or an exception tag that
-// cannot be read, is logged and spares nothing. only says which of the rule's actions run:
-// of start and stop, the one the schedule decided; every other action.
-func (e *Engine) spare(ev *event.Event, r *rules.Rule, res *Resource, base Decision) (_ Decision, only func(action string) bool, spared bool) {
+// cannot be read, is logged and spares nothing. sched says which of the rule's actions run
+// (of start and stop, the one the schedule decided; every other action) and under which
+// ledger key: nil for a rule without a schedule.
+func (e *Engine) spare(ctx context.Context, ev *event.Event, ri int, res *Resource, base Decision) (_ Decision, sched *scheduleRun, spared bool) {
+	r := e.cfg.Rules.Rules[ri]
 	d, spared := e.except(ev, r, res, base)
 	if spared || r.Schedule == nil {
-		return d, all, spared
+		return d, nil, spared
 	}
-	return e.scheduled(r, res, base)
+	return e.scheduled(ctx, ri, res, base)
 }
 
-func all(string) bool { return true }
+// scheduleRun is what a rule's schedule makes of one instance's actions this time.
+type scheduleRun struct {
+	other  string // the one of start and stop the schedule did not choose
+	prefix string // the scheduled transition, which replaces the event's id in the ledger keys
+}
 
-// scheduled applies the rule's schedule to an instance.
-func (e *Engine) scheduled(r *rules.Rule, res *Resource, base Decision) (Decision, func(string) bool, bool) {
-	skip := func(reason string) (Decision, func(string) bool, bool) {
+// takes says whether the rule's action runs: every one but the other of start and stop.
+func (s *scheduleRun) takes(action string) bool { return s == nil || action != s.other }
+
+// key is the ledger key's first part: the event's id, or the scheduled transition's. The
+// action of a transition is taken once per instance, whichever event or scan meets it first.
+func (s *scheduleRun) key(eventID string) string {
+	if s == nil {
+		return eventID
+	}
+	return s.prefix
+}
+
+// scheduled applies rule ri's schedule to an instance. A person's change after the last
+// scheduled transition is told two ways: the instance entered its state after the transition
+// (its StateTransitionTime, on AWS's clock), or ec2guard took that transition's action on it
+// already (the ledger's record, on ec2guard's own clock), so the state it is in now is not
+// the one ec2guard left it in. The second holds whatever AWS's and ec2guard's clocks say.
+func (e *Engine) scheduled(ctx context.Context, ri int, res *Resource, base Decision) (Decision, *scheduleRun, bool) {
+	r := e.cfg.Rules.Rules[ri]
+	skip := func(reason string) (Decision, *scheduleRun, bool) {
 		base.Outcome, base.Reason = Skipped, reason
-		return base, all, true
+		return base, nil, true
 	}
 	if res.Kind != resource.Instance {
 		return skip("a schedule starts and stops instances, not a " + string(res.Kind))
@@ -50,16 +74,46 @@ func (e *Engine) scheduled(r *rules.Rule, res *Resource, base Decision) (Decisio
 		// Without it a person's manual stop cannot be told from an old one: leave it.
 		return skip("the instance was read without its StateTransitionTime, which a schedule needs")
 	}
-	dec := s.Decide(e.cfg.Now(), res.State, since)
+	now := e.cfg.Now()
+	dec := s.Decide(now, res.State, since)
 	if dec.Action == schedule.Leave {
 		return skip("schedule " + s.String() + ": " + dec.Reason)
 	}
-	other := "start"
+	run := &scheduleRun{other: "start", prefix: "schedule|" + dec.Last.At.UTC().Format(time.RFC3339)}
+	want := "stop"
 	if dec.Action == schedule.Start {
-		other = "stop"
+		run.other, want = "stop", "start"
+	}
+	if !base.DryRun {
+		for ai, act := range e.actions[ri] {
+			if act.Name() == want && e.took(ctx, actionKey(run.prefix, r.Name, ai, act, res.Ref)) {
+				how := "by someone else (ec2guard's ledger records its " + want + ")"
+				return skip("schedule " + s.String() + ": " + s.Overridden(now, res.State, dec.Last, how).Reason)
+			}
+		}
 	}
 	base.Reason = dec.Reason
-	return base, func(action string) bool { return action != other }, false
+	return base, run, false
+}
+
+// took says whether the action of key was applied: in this process, or by the ledger's
+// record. A ledger that cannot answer says no (the action's own claim then decides).
+func (e *Engine) took(ctx context.Context, key string) bool {
+	now := e.cfg.Now()
+	e.mu.Lock()
+	when, ok := e.done[key]
+	e.mu.Unlock()
+	if ok && now.Sub(when) < e.cfg.LedgerTTL {
+		return true
+	}
+	if e.cfg.Ledger == nil {
+		return false
+	}
+	seen, err := e.cfg.Ledger.Seen(ctx, key, now)
+	if err != nil {
+		e.cfg.Logger.Warn("idempotency ledger unavailable; a schedule judges a manual change by the instance's transition time alone", "error", err)
+	}
+	return seen
 }
 
 // except applies min-age and exceptions.

@@ -163,3 +163,60 @@ func TestSchedule(t *testing.T) {
 		}
 	}
 }
+
+// A schedule's transition is taken once per instance, and an instance changed after ec2guard
+// took it is left alone until the next transition of the other kind — told by the ledger's
+// record, whatever the instance's StateTransitionTime says (here it stays before every
+// transition, as an AWS clock behind ec2guard's would leave it). Two engines share the ledger.
+func TestScheduleTakenOnce(t *testing.T) {
+	set, err := rules.Load("r.yaml", []byte(scheduleRules), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	var now time.Time
+	inv := &inventory{res: map[string]*Resource{}}
+	l := &mapLedger{m: map[string]string{}}
+	newEngine := func() *Engine {
+		eng, err := New(Config{Rules: set, Inventory: inv, Ledger: l, Now: func() time.Time { return now },
+			NewAction: func(s rules.ActionSpec) (Action, error) { return &recorder{name: s.Name, mutating: s.Name != "notify"}, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return eng
+	}
+	a, b := newEngine(), newEngine()
+	old := time.Date(2026, 1, 5, 8, 0, 0, 0, paris) // the instance's transition time, long before
+	for i, tc := range []struct {
+		eng   *Engine
+		now   string
+		state resource.State
+		want  string
+	}{
+		{a, "2026-03-27 19:05", resource.Running, "stop notify"}, // Friday's stop, CET
+		{b, "2026-03-27 19:06", resource.Running, "started by someone else (ec2guard's ledger records its stop), after the scheduled stop at 2026-03-27 19:00 CET: left alone until the scheduled stop at 2026-03-30 19:00 CEST"},
+		{a, "2026-03-28 12:00", resource.Running, "started by someone else"},
+		{b, "2026-03-30 07:59", resource.Stopped, "stopped since the scheduled stop at 2026-03-27 19:00 CET"},
+		{b, "2026-03-30 08:00", resource.Stopped, "start notify"}, // Monday's start, CEST: 06:00 UTC
+		{a, "2026-03-30 10:00", resource.Stopped, "stopped by someone else (ec2guard's ledger records its start), after the scheduled start at 2026-03-30 08:00 CEST: left alone until the scheduled start at 2026-03-31 08:00 CEST"},
+		{a, "2026-03-30 19:00", resource.Stopped, "stopped since the scheduled stop at 2026-03-30 19:00 CEST"},
+		{b, "2026-03-31 08:01", resource.Stopped, "start notify"},
+	} {
+		now, _ = time.ParseInLocation("2006-01-02 15:04", tc.now, paris)
+		inv.res["i-1"] = &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: "i-1"}, Exists: true, State: tc.state, Attrs: map[string]any{"StateTransitionTime": old}}
+		var got []string
+		for _, d := range tc.eng.Handle(t.Context(), stateEvent(fmt.Sprint("e-", i), "i-1", string(tc.state))) {
+			if d.Outcome == Skipped {
+				got = append(got, d.Reason)
+			} else {
+				got = append(got, d.Action)
+			}
+		}
+		if g := strings.Join(got, " "); !strings.Contains(g, tc.want) {
+			t.Errorf("step %d at %s: %q, want %q", i, tc.now, g, tc.want)
+		}
+	}
+	if k := "schedule|2026-03-30T06:00:00Z|off-hours|1:start|instance:i-1"; l.m[k] == "" {
+		t.Errorf("the ledger has no key %s: %v", k, l.m)
+	}
+}

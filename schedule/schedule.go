@@ -381,23 +381,33 @@ func (s *Schedule) Decide(now time.Time, state resource.State, since time.Time) 
 	}
 	if since.After(last.At) {
 		// A manual stop holds until the next start, a manual start until the next stop.
-		manualStop := state == resource.Stopped
-		until := "no scheduled " + map[bool]string{true: "start", false: "stop"}[manualStop]
-		if t, ok := s.next(now, &manualStop); ok {
-			until = "the " + t.String()
-		}
-		how := "started"
-		if manualStop {
-			how = "stopped"
-		}
-		dec.Reason = fmt.Sprintf("%s by hand at %s, after the %s: left alone until %s",
-			how, since.In(s.Location).Format("2006-01-02 15:04 MST"), last, until)
-		return dec
+		return s.Overridden(now, state, last, "by hand at "+since.In(s.Location).Format("2006-01-02 15:04 MST"))
 	}
 	dec.Action = Stop
 	if last.Start {
 		dec.Action = Start
 	}
 	dec.Reason = fmt.Sprintf("%s, after the %s", state, last)
+	return dec
+}
+
+// Overridden is the decision on an instance that someone changed to state after the last
+// transition (how says how that is known): left alone, a manual stop until the next
+// scheduled start and a manual start until the next scheduled stop.
+func (s *Schedule) Overridden(now time.Time, state resource.State, last Transition, how string) Decision {
+	dec := Decision{Last: last}
+	if next, ok := s.Next(now); ok {
+		dec.Next = next
+	}
+	manualStop := state == resource.Stopped
+	until := "no scheduled " + map[bool]string{true: "start", false: "stop"}[manualStop]
+	if t, ok := s.next(now, &manualStop); ok {
+		until = "the " + t.String()
+	}
+	word := "started"
+	if manualStop {
+		word = "stopped"
+	}
+	dec.Reason = fmt.Sprintf("%s %s, after the %s: left alone until %s", word, how, last, until)
 	return dec
 }
