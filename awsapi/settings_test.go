@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -202,5 +203,49 @@ func TestSettingsCallsErrors(t *testing.T) {
 	t.Logf("moto on a snapshot that does not exist: %v", err)
 	if _, err := c.SetInstanceMetadataOptions(f.Ctx, place, "i-0123456789abcdef0", awsapi.MetadataOptions{HttpTokens: "required"}); err == nil {
 		t.Errorf("an instance that does not exist: no error")
+	}
+}
+
+// The account calls moto lacks, on mototest's stand-in (AWS's shapes, kept per region): the
+// account read sees each change, in its region only.
+func TestSettingsCallsOnStandIn(t *testing.T) {
+	mototest.NewFleet(t)
+	s := mototest.NewAccountSettings(t)
+	ctx, c := context.Background(), newClients()
+	place, other := resource.Place{Region: mototest.Region}, resource.Place{Region: "eu-west-1"}
+	read := func(at resource.Place) map[string]any {
+		t.Helper()
+		r, err := c.Get(ctx, resource.Ref{Kind: resource.Account, ID: mototest.AccountID, Place: at}, resource.NeedDescribe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := r.Attrs["Unread"]; ok {
+			t.Fatalf("settings unread: %v", r.Attrs)
+		}
+		return r.Attrs
+	}
+	before := read(place)
+	if before["SnapshotBlockPublicAccessState"] != "unblocked" || before["ImageBlockPublicAccessState"] != "unblocked" || len(before["InstanceMetadataDefaults"].(map[string]any)) != 0 {
+		t.Errorf("a new account: %v", before)
+	}
+	if err := c.SetInstanceMetadataDefaults(ctx, place, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.EnableSnapshotBlockPublicAccess(ctx, place, "block-all-sharing"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.EnableImageBlockPublicAccess(ctx, place); err != nil {
+		t.Fatal(err)
+	}
+	after := read(place)
+	if after["SnapshotBlockPublicAccessState"] != "block-all-sharing" || after["ImageBlockPublicAccessState"] != "block-new-sharing" ||
+		!reflect.DeepEqual(after["InstanceMetadataDefaults"], map[string]any{"HttpTokens": "required", "HttpPutResponseHopLimit": float64(2)}) {
+		t.Errorf("after: %v", after)
+	}
+	if o := read(other); o["SnapshotBlockPublicAccessState"] != "unblocked" {
+		t.Errorf("another region changed: %v", o)
+	}
+	if s.Calls("ModifyInstanceMetadataDefaults") != 1 || s.In(mototest.Region).HopLimit != 2 {
+		t.Errorf("calls %d, settings %+v", s.Calls("ModifyInstanceMetadataDefaults"), s.In(mototest.Region))
 	}
 }
