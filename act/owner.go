@@ -1,6 +1,7 @@
 package act
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/engine"
 	owner "github.com/ec2guard/ec2guard/notify"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // tellOwner tells the resource's owner what is wrong, what ec2guard did or will do when, and
@@ -19,7 +21,7 @@ import (
 // filter policies (owner, principal_id, rule, control, severity, account).
 type tellOwner struct {
 	base
-	owners                  *owner.Map
+	owners                  owner.Directory // nil: the topic alone
 	webhooks                *owner.Webhooks
 	topic                   string
 	problem, fix, exception actions.Template
@@ -27,8 +29,11 @@ type tellOwner struct {
 }
 
 func (f *Factory) tellOwner(b base, c actions.TellOwnerConfig) (*tellOwner, error) {
-	a := &tellOwner{base: b, owners: f.Owners, webhooks: f.Webhooks, topic: c.Topic, control: c.Control, severity: c.Severity,
+	a := &tellOwner{base: b, webhooks: f.Webhooks, topic: c.Topic, control: c.Control, severity: c.Severity,
 		problem: c.Problem, fix: c.Fix, exception: c.Exception}
+	if m, ok := f.Owners.(*owner.Map); !ok || m != nil { // a nil *Map is no map
+		a.owners = f.Owners
+	}
 	if a.owners == nil && a.topic == "" {
 		return nil, errors.New("tell-owner needs an owner map (owners: in the rule file) or a topic")
 	}
@@ -36,6 +41,10 @@ func (f *Factory) tellOwner(b base, c actions.TellOwnerConfig) (*tellOwner, erro
 }
 
 func (a *tellOwner) Mutating() bool { return false }
+
+// Needs: the resource's Owner and PrincipalId tags route the message, so the engine's read
+// includes them in a rule whose filters need no read.
+func (a *tellOwner) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *tellOwner) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	v := valuesOf(inv)
@@ -88,27 +97,36 @@ func (a *tellOwner) message(inv engine.Invocation, v values) owner.Message {
 // send delivers m to the recipient the owner map routes it to, or the topic.
 func (a *tellOwner) send(ctx context.Context, inv engine.Invocation, m owner.Message) engine.Result {
 	var to owner.Recipient
+	var emailTopic string
+	var errs []error
+	var failures []string
 	by := "the topic"
 	if a.owners != nil {
-		var key string
-		to, key = a.owners.Route(m.PrincipalID, m.Owner)
-		by = "the owner map's fallback"
-		if key != "" {
-			by = "owner " + key
+		// A table is read here, a dry run too: it says whom a run would tell.
+		r, err := a.owners.Lookup(ctx, m.PrincipalID, m.Owner)
+		switch {
+		case err != nil:
+			// Told nobody the map names: the topic still is, and the record says why.
+			by = "the owner"
+			errs, failures = append(errs, err), append(failures, "the owner map")
+		case r.Key != "":
+			by = "owner " + r.Key
+		default:
+			by = "the owner map's fallback"
 		}
+		to, emailTopic = r.To, r.EmailTopic
 	}
 	if a.topic != "" && to.SNS == "" {
 		to.SNS = a.topic
 	}
 	if inv.DryRun {
+		if len(errs) > 0 {
+			return failed("finding whom to tell in the owner map", errs[0])
+		}
 		return dryRun("tell %s: %s", by, m.Subject())
 	}
-	s := &owner.Sender{Webhooks: a.webhooks, SNS: a.api}
-	if a.owners != nil {
-		s.EmailTopic = a.owners.EmailTopic
-	}
-	var sent, failures []string
-	var errs []error
+	s := &owner.Sender{Webhooks: a.webhooks, SNS: a.api, EmailTopic: emailTopic}
+	var sent []string
 	for _, d := range s.Deliver(ctx, to, m) {
 		if d.Err != nil {
 			failures = append(failures, d.Channel+" "+d.To)
@@ -118,7 +136,7 @@ func (a *tellOwner) send(ctx context.Context, inv engine.Invocation, m owner.Mes
 		sent = append(sent, d.Channel+" "+d.To)
 	}
 	if len(errs) > 0 {
-		return failed(fmt.Sprintf("telling %s (sent: %s; failed: %s)", by, strings.Join(sent, ", "), strings.Join(failures, ", ")), errors.Join(errs...))
+		return failed(fmt.Sprintf("telling %s (sent: %s; failed: %s)", by, cmp.Or(strings.Join(sent, ", "), "nothing"), strings.Join(failures, ", ")), errors.Join(errs...))
 	}
 	return applied("told %s: %s", by, strings.Join(sent, ", "))
 }

@@ -1,12 +1,7 @@
 package act
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,20 +23,7 @@ import (
 func TestTellOwnerOnMoto(t *testing.T) {
 	f := newFleet(t)
 	topic, received := inbox(t, f, "fallback")
-	var mu sync.Mutex
-	var bodies []map[string]any
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		bodies = append(bodies, m)
-		mu.Unlock()
-	}))
-	defer hook.Close()
+	hook, bodies := jsonWebhook(t) // owner_table_test.go
 	files := map[string]string{"dir/owners.yaml": "fallback: {sns: \"" + topic + "\"}\nowners:\n  alice: {webhook: \"" + hook.URL + "/hook\"}\n"}
 	src := `owners: owners.yaml
 rules:
@@ -77,9 +59,7 @@ rules:
 	if len(ds) != 2 || ds[1].Outcome != engine.Applied || ds[1].Reason != "told owner alice: webhook "+hook.URL+"/…" {
 		t.Fatalf("alice's: %+v", ds)
 	}
-	mu.Lock()
-	got := bodies
-	mu.Unlock()
+	got := bodies()
 	if len(got) != 1 || got[0]["owner"] != "alice" || got[0]["due"] != "2026-12-06T10:00:00Z" || got[0]["action"] != "stop" ||
 		got[0]["severity"] != "high" || got[0]["control"] != "EC2-2" || got[0]["problem"] != alices+" runs without the SPECIAL_EXCEPTION tag" ||
 		!strings.Contains(got[0]["text"].(string), "What will happen: stop on Sun 6 Dec 2026 10:00 UTC if it still fails then.\nHow to fix it: stop it, or tag it SPECIAL_EXCEPTION=until=YYYY-MM-DD;reason=WHY.\nTo ask for an exception: ask cloud-ops@example.com.") {
@@ -94,9 +74,7 @@ rules:
 	if len(ds) != 2 || !strings.Contains(ds[0].Reason, "the pending actions are cancelled") || ds[1].Action != "tell-owner" || ds[1].Outcome != engine.Applied {
 		t.Fatalf("fixed: %+v", ds)
 	}
-	mu.Lock()
-	got = bodies
-	mu.Unlock()
+	got = bodies()
 	if len(got) != 2 || got[1]["cleared"] != true || !strings.Contains(got[1]["text"].(string), "no longer fails rule require-exception: the pending stop is cancelled.") {
 		t.Fatalf("the cancellation told %v", got[1:])
 	}

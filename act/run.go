@@ -41,9 +41,10 @@ type Factory struct {
 	// Window and Attach replace ClaimWindow and AttachWindow (tests).
 	Now            func() time.Time
 	Window, Attach time.Duration
-	// Owners routes tell-owner's messages (the rule file's owner map); Webhooks sends them to
-	// webhooks (nil: https only, the defaults). See owner.go.
-	Owners   *owner.Map
+	// Owners routes tell-owner's messages (the rule file's owner map: a file's *owner.Map or a
+	// DynamoDB table's *owner.Table); Webhooks sends them to webhooks (nil: https only, the
+	// defaults). See owner.go.
+	Owners   owner.Directory
 	Webhooks *owner.Webhooks
 }
 

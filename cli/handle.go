@@ -70,7 +70,7 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	f.assumeRole = cmp.Or(f.assumeRole, os.Getenv("EC2GUARD_ASSUME_ROLE"))
 	clients.SetAssumeRole(f.assumeRole)
 	f.api = clients
-	factory := &act.Factory{API: clients, Owners: set.Owners, Webhooks: &notify.Webhooks{AllowLoopbackHTTP: loopbackHTTP()}}
+	factory := &act.Factory{API: clients, Owners: ownerDirectory(set, clients), Webhooks: &notify.Webhooks{AllowLoopbackHTTP: loopbackHTTP()}}
 	cfg := engine.Config{
 		Rules: set, NewAction: factory.New, Inventory: clients,
 		DryRun: f.dryRun, Logger: slog.New(slog.NewTextHandler(errOut, nil)),

@@ -179,7 +179,9 @@ func TestScheduleTakenOnce(t *testing.T) {
 	l := &mapLedger{m: map[string]string{}}
 	newEngine := func() *Engine {
 		eng, err := New(Config{Rules: set, Inventory: inv, Ledger: l, Now: func() time.Time { return now },
-			NewAction: func(s rules.ActionSpec) (Action, error) { return &recorder{name: s.Name, mutating: s.Name != "notify"}, nil }})
+			NewAction: func(s rules.ActionSpec) (Action, error) {
+				return &recorder{name: s.Name, mutating: s.Name != "notify"}, nil
+			}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -28,7 +28,8 @@ import (
 //	  fr: {timezone: Europe/Paris, dates: [2026-12-25], ics: holidays/fr.ics}   # ics: relative to the rule file
 //	schedules:
 //	  office-hours: {off: "19:00", on: "08:00", timezone: Europe/Paris, days: mon-fri, holidays: fr}
-//	owners: owners.yaml                     # an owner map (package notify), relative to the rule file
+//	owners: owners.yaml                     # an owner map (package notify), relative to the rule file,
+//	                                        # or {table: NAME, topics: [ARN, ...]} for one in DynamoDB
 //	rules:
 //	  - name: ...
 //	    grace: 3d                           # or {business-days: 2, calendar: fr}
@@ -45,8 +46,11 @@ import (
 type Tables struct {
 	Calendars  map[string]*calendar.Calendar
 	Schedules  map[string]*schedule.Schedule
-	Owners     *notify.Map // nil: the file names no owner map
+	Owners     *notify.Map // nil: the file names no owner map file
 	OwnersFile string
+	// OwnerTable is the owner map kept in DynamoDB that the file names instead of a file
+	// (owners: {table: NAME, ...}); nil when it names none.
+	OwnerTable *notify.TableSpec
 }
 
 // Timing is what a rule says of when it acts.
@@ -138,8 +142,10 @@ func (l *loader) readTables(set *Set) {
 			set.Schedules[k.Value] = s
 		})
 	}
-	if n := l.owning.owners; n != nil {
-		path := l.str(n, "owners (the owner map file)")
+	if n := l.owning.owners; n != nil && n.Kind == yaml.MappingNode {
+		set.OwnerTable = l.ownerTable(n) // ownertable.go
+	} else if n != nil {
+		path := l.str(n, "owners (an owner map file, or {table: NAME} for a DynamoDB table)")
 		if path == "" {
 			return
 		}

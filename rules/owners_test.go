@@ -191,6 +191,7 @@ func TestLoadOwnersErrors(t *testing.T) {
 
 func FuzzLoadOwners(f *testing.F) {
 	f.Add([]byte(ownersRuleFile))
+	f.Add([]byte("owners: {table: owners, topics: [\"arn:aws:sns:eu-west-1:111122223333:t-*\"], cache: 1m}\nrules: [{name: a, pattern: {source: [x]}, actions: [tell-owner]}]"))
 	f.Add([]byte("schedules: {a: off=1:00}\nrules: [{name: a, pattern: {source: [x]}, actions: [stop], schedule: {tag: t, default: a}, grace: 0}]"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		set, err := Load("dir/rules.yaml", src, Options{ReadFile: files(ownersFiles)})

@@ -46,3 +46,34 @@ func CreateStateTable(ctx context.Context, name string) (*dynamodb.Client, error
 	}
 	return cl, nil
 }
+
+// OwnerTable creates an owner table (package notify's Table) on the server — a String
+// partition key "owner" — with these items, their attributes Strings, and deletes it when the
+// test ends.
+func OwnerTable(tb testing.TB, name string, items ...map[string]string) {
+	tb.Helper()
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cl := dynamodb.NewFromConfig(cfg)
+	if _, err := cl.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("owner"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("owner"), KeyType: ddbtypes.KeyTypeHash}},
+		BillingMode:          ddbtypes.BillingModePayPerRequest,
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { cl.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
+	for _, it := range items {
+		item := map[string]ddbtypes.AttributeValue{}
+		for k, v := range it {
+			item[k] = &ddbtypes.AttributeValueMemberS{Value: v}
+		}
+		if _, err := cl.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
