@@ -59,6 +59,9 @@ type reader struct {
 	kind  resource.Kind
 	needs resource.Needs // what the caller asked, less what the kind cannot fetch
 	asked resource.Needs
+	// paging is the kind's own listing's, under ListFrom (nil: every page). Only that call
+	// takes it; the joins of a read list every page of theirs.
+	paging *paging
 }
 
 func (c *Clients) reader(ctx context.Context, kind resource.Kind, at resource.Place, needs resource.Needs) (*reader, kindReader, error) {
@@ -100,6 +103,30 @@ func (c *Clients) List(ctx context.Context, kind resource.Kind, at resource.Plac
 		return err
 	}
 	return kr.list(ctx, r, fn)
+}
+
+// ListFrom is List resumable by page: the kind's own Describe call starts at token ("": the
+// first page), and after each of its pages — once fn has had every resource of it — page is
+// called with the token of the next page ("" after the last); page returning false ends the
+// listing there, to be resumed from that token. What a need joins in bulk (exposure, usage,
+// public snapshots) is read whole for each call. A kind without pages (addresses, the
+// account's settings) is one page.
+func (c *Clients) ListFrom(ctx context.Context, kind resource.Kind, at resource.Place, needs resource.Needs, token string, fn func(*resource.Resource) error, page func(next string) bool) error {
+	r, kr, err := c.reader(ctx, kind, at, needs)
+	if err != nil {
+		return err
+	}
+	r.paging = &paging{page: page}
+	if token != "" {
+		r.paging.from = aws.String(token)
+	}
+	if err := kr.list(ctx, r, fn); err != nil {
+		return err
+	}
+	if r.paging.pages == 0 {
+		page("")
+	}
+	return nil
 }
 
 // newResource is a resource of the reader's kind read by its Describe call. Its Read is what
@@ -180,8 +207,11 @@ type pager[O any] interface {
 }
 
 // eachItem calls fn with every item of every page, items picking them out of a page. In a
-// read by id (byID) an id AWS does not know ends the read with nothing.
-func eachItem[O, T any](ctx context.Context, r *reader, call string, byID bool, p pager[O], items func(O) []T, fn func(T) error) error {
+// read by id (byID) an id AWS does not know ends the read with nothing. With paging (the
+// kind's own listing under ListFrom; nil for the other calls of a read), the pager started at
+// its token, and after each page paging is told the next one (next picks it out of a page),
+// which may stop the listing there.
+func eachItem[O, T any](ctx context.Context, r *reader, call string, byID bool, pg *paging, p pager[O], next func(O) *string, items func(O) []T, fn func(T) error) error {
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
@@ -195,6 +225,30 @@ func eachItem[O, T any](ctx context.Context, r *reader, call string, byID bool, 
 				return err
 			}
 		}
+		if pg != nil && !pg.after(next(out)) {
+			return nil
+		}
 	}
 	return nil
+}
+
+// paging is where a kind's own listing starts (a page token) and what is told after each page.
+type paging struct {
+	from  *string
+	page  func(next string) bool
+	pages int
+}
+
+// start is the token a listing with pg starts at (nil: the first page).
+func (pg *paging) start() *string {
+	if pg == nil {
+		return nil
+	}
+	return pg.from
+}
+
+// after tells of a page done: next is the token of the page after it (nil or "": none).
+func (pg *paging) after(next *string) bool {
+	pg.pages++
+	return pg.page(aws.ToString(next))
 }

@@ -54,6 +54,7 @@ func listInstances(ctx context.Context, r *reader, fn func(*resource.Resource) e
 	p := ec2.NewDescribeInstancesPaginator(r.cl, &ec2.DescribeInstancesInput{
 		MaxResults: r.c.pageSize(1000),
 		Filters:    []ec2types.Filter{ec2Filter("instance-state-name", live...)},
+		NextToken:  r.paging.start(),
 	})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
@@ -76,6 +77,9 @@ func listInstances(ctx context.Context, r *reader, fn func(*resource.Resource) e
 					return err
 				}
 			}
+		}
+		if r.paging != nil && !r.paging.after(out.NextToken) {
+			return nil
 		}
 	}
 	return nil

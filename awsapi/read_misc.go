@@ -59,7 +59,7 @@ func getLaunchTemplate(ctx context.Context, r *reader, id string) (*resource.Res
 		return nil, err
 	}
 	var res *resource.Resource
-	err = r.eachTemplate(ctx, []string{id}, func(t ec2types.LaunchTemplate) error {
+	err = r.eachTemplate(ctx, []string{id}, nil, func(t ec2types.LaunchTemplate) error {
 		res = r.launchTemplate(t, versions)
 		return nil
 	})
@@ -73,17 +73,17 @@ func listLaunchTemplates(ctx context.Context, r *reader, fn func(*resource.Resou
 	if err != nil {
 		return err
 	}
-	return r.eachTemplate(ctx, nil, func(t ec2types.LaunchTemplate) error {
+	return r.eachTemplate(ctx, nil, r.paging, func(t ec2types.LaunchTemplate) error {
 		return fn(r.launchTemplate(t, versions))
 	})
 }
 
-func (r *reader) eachTemplate(ctx context.Context, ids []string, fn func(ec2types.LaunchTemplate) error) error {
-	in := &ec2.DescribeLaunchTemplatesInput{LaunchTemplateIds: ids}
+func (r *reader) eachTemplate(ctx context.Context, ids []string, pg *paging, fn func(ec2types.LaunchTemplate) error) error {
+	in := &ec2.DescribeLaunchTemplatesInput{LaunchTemplateIds: ids, NextToken: pg.start()}
 	if ids == nil {
 		in.MaxResults = r.c.pageSize(200)
 	}
-	return eachItem(ctx, r, "DescribeLaunchTemplates", ids != nil, ec2.NewDescribeLaunchTemplatesPaginator(r.cl, in), func(o *ec2.DescribeLaunchTemplatesOutput) []ec2types.LaunchTemplate { return o.LaunchTemplates }, fn)
+	return eachItem(ctx, r, "DescribeLaunchTemplates", ids != nil, pg, ec2.NewDescribeLaunchTemplatesPaginator(r.cl, in), func(o *ec2.DescribeLaunchTemplatesOutput) *string { return o.NextToken }, func(o *ec2.DescribeLaunchTemplatesOutput) []ec2types.LaunchTemplate { return o.LaunchTemplates }, fn)
 }
 
 // templateVersions are the $Default and $Latest versions of one template (id), or of every
@@ -94,7 +94,7 @@ func (r *reader) templateVersions(ctx context.Context, id string) (map[string][]
 		in.LaunchTemplateId = aws.String(id)
 	}
 	byTemplate := map[string][]ec2types.LaunchTemplateVersion{}
-	err := eachItem(ctx, r, "DescribeLaunchTemplateVersions", id != "", ec2.NewDescribeLaunchTemplateVersionsPaginator(r.cl, in),
+	err := eachItem(ctx, r, "DescribeLaunchTemplateVersions", id != "", nil, ec2.NewDescribeLaunchTemplateVersionsPaginator(r.cl, in), nil,
 		func(o *ec2.DescribeLaunchTemplateVersionsOutput) []ec2types.LaunchTemplateVersion {
 			return o.LaunchTemplateVersions
 		},

@@ -36,7 +36,7 @@ func listSecurityGroups(ctx context.Context, r *reader, fn func(*resource.Resour
 			return err
 		}
 	}
-	return r.eachGroup(ctx, nil, func(g ec2types.SecurityGroup) error {
+	return r.eachGroup(ctx, nil, r.paging, func(g ec2types.SecurityGroup) error {
 		return fn(r.securityGroup(g, users))
 	})
 }
@@ -60,19 +60,19 @@ func groupAttrs(g ec2types.SecurityGroup) map[string]any {
 // groups are the security groups with these ids (all the place's when nil).
 func (r *reader) groups(ctx context.Context, ids []string) ([]ec2types.SecurityGroup, error) {
 	var out []ec2types.SecurityGroup
-	err := r.eachGroup(ctx, ids, func(g ec2types.SecurityGroup) error {
+	err := r.eachGroup(ctx, ids, nil, func(g ec2types.SecurityGroup) error {
 		out = append(out, g)
 		return nil
 	})
 	return out, err
 }
 
-func (r *reader) eachGroup(ctx context.Context, ids []string, fn func(ec2types.SecurityGroup) error) error {
-	in := &ec2.DescribeSecurityGroupsInput{GroupIds: ids}
+func (r *reader) eachGroup(ctx context.Context, ids []string, pg *paging, fn func(ec2types.SecurityGroup) error) error {
+	in := &ec2.DescribeSecurityGroupsInput{GroupIds: ids, NextToken: pg.start()}
 	if ids == nil {
 		in.MaxResults = r.c.pageSize(1000)
 	}
-	return eachItem(ctx, r, "DescribeSecurityGroups", ids != nil, ec2.NewDescribeSecurityGroupsPaginator(r.cl, in), func(o *ec2.DescribeSecurityGroupsOutput) []ec2types.SecurityGroup { return o.SecurityGroups }, fn)
+	return eachItem(ctx, r, "DescribeSecurityGroups", ids != nil, pg, ec2.NewDescribeSecurityGroupsPaginator(r.cl, in), func(o *ec2.DescribeSecurityGroupsOutput) *string { return o.NextToken }, func(o *ec2.DescribeSecurityGroupsOutput) []ec2types.SecurityGroup { return o.SecurityGroups }, fn)
 }
 
 // groupUsers maps each security group to the network interfaces that use it, sorted: one
@@ -80,7 +80,7 @@ func (r *reader) eachGroup(ctx context.Context, ids []string, fn func(ec2types.S
 func (r *reader) groupUsers(ctx context.Context, filters ...ec2types.Filter) (map[string][]string, error) {
 	in := &ec2.DescribeNetworkInterfacesInput{Filters: filters, MaxResults: r.c.pageSize(1000)}
 	users := map[string][]string{}
-	err := eachItem(ctx, r, "DescribeNetworkInterfaces", false, ec2.NewDescribeNetworkInterfacesPaginator(r.cl, in),
+	err := eachItem(ctx, r, "DescribeNetworkInterfaces", false, nil, ec2.NewDescribeNetworkInterfacesPaginator(r.cl, in), nil,
 		func(o *ec2.DescribeNetworkInterfacesOutput) []ec2types.NetworkInterface { return o.NetworkInterfaces },
 		func(ni ec2types.NetworkInterface) error {
 			for _, g := range ni.Groups {
@@ -113,26 +113,26 @@ func listSubnets(ctx context.Context, r *reader, fn func(*resource.Resource) err
 	if err != nil {
 		return err
 	}
-	return r.eachSubnet(ctx, nil, func(s ec2types.Subnet) error {
+	return r.eachSubnet(ctx, nil, r.paging, func(s ec2types.Subnet) error {
 		return fn(r.newResource(aws.ToString(s.SubnetId), rt.subnetAttrs(s), s.Tags))
 	})
 }
 
 func (r *reader) subnets(ctx context.Context, ids []string) ([]ec2types.Subnet, error) {
 	var out []ec2types.Subnet
-	err := r.eachSubnet(ctx, ids, func(s ec2types.Subnet) error {
+	err := r.eachSubnet(ctx, ids, nil, func(s ec2types.Subnet) error {
 		out = append(out, s)
 		return nil
 	})
 	return out, err
 }
 
-func (r *reader) eachSubnet(ctx context.Context, ids []string, fn func(ec2types.Subnet) error) error {
-	in := &ec2.DescribeSubnetsInput{SubnetIds: ids}
+func (r *reader) eachSubnet(ctx context.Context, ids []string, pg *paging, fn func(ec2types.Subnet) error) error {
+	in := &ec2.DescribeSubnetsInput{SubnetIds: ids, NextToken: pg.start()}
 	if ids == nil {
 		in.MaxResults = r.c.pageSize(1000)
 	}
-	return eachItem(ctx, r, "DescribeSubnets", ids != nil, ec2.NewDescribeSubnetsPaginator(r.cl, in), func(o *ec2.DescribeSubnetsOutput) []ec2types.Subnet { return o.Subnets }, fn)
+	return eachItem(ctx, r, "DescribeSubnets", ids != nil, pg, ec2.NewDescribeSubnetsPaginator(r.cl, in), func(o *ec2.DescribeSubnetsOutput) *string { return o.NextToken }, func(o *ec2.DescribeSubnetsOutput) []ec2types.Subnet { return o.Subnets }, fn)
 }
 
 // routeIndex says which route table each subnet uses: its own association, else its VPC's
@@ -144,7 +144,7 @@ type routeIndex struct {
 
 func (r *reader) routes(ctx context.Context, filters ...ec2types.Filter) (*routeIndex, error) {
 	ix := &routeIndex{bySubnet: map[string]*ec2types.RouteTable{}, main: map[string]*ec2types.RouteTable{}}
-	err := eachItem(ctx, r, "DescribeRouteTables", false, ec2.NewDescribeRouteTablesPaginator(r.cl, &ec2.DescribeRouteTablesInput{Filters: filters, MaxResults: r.c.pageSize(100)}),
+	err := eachItem(ctx, r, "DescribeRouteTables", false, nil, ec2.NewDescribeRouteTablesPaginator(r.cl, &ec2.DescribeRouteTablesInput{Filters: filters, MaxResults: r.c.pageSize(100)}), nil,
 		func(o *ec2.DescribeRouteTablesOutput) []ec2types.RouteTable { return o.RouteTables },
 		func(t ec2types.RouteTable) error {
 			for _, a := range t.Associations {
@@ -187,7 +187,7 @@ func routesToIGW(t *ec2types.RouteTable) bool {
 
 func getNetworkACL(ctx context.Context, r *reader, id string) (*resource.Resource, error) {
 	var res *resource.Resource
-	err := r.eachACL(ctx, []string{id}, nil, func(a ec2types.NetworkAcl) error {
+	err := r.eachACL(ctx, []string{id}, nil, nil, func(a ec2types.NetworkAcl) error {
 		res = r.newResource(aws.ToString(a.NetworkAclId), Tree(&a), a.Tags)
 		return nil
 	})
@@ -195,17 +195,17 @@ func getNetworkACL(ctx context.Context, r *reader, id string) (*resource.Resourc
 }
 
 func listNetworkACLs(ctx context.Context, r *reader, fn func(*resource.Resource) error) error {
-	return r.eachACL(ctx, nil, nil, func(a ec2types.NetworkAcl) error {
+	return r.eachACL(ctx, nil, nil, r.paging, func(a ec2types.NetworkAcl) error {
 		return fn(r.newResource(aws.ToString(a.NetworkAclId), Tree(&a), a.Tags))
 	})
 }
 
-func (r *reader) eachACL(ctx context.Context, ids []string, filters []ec2types.Filter, fn func(ec2types.NetworkAcl) error) error {
-	in := &ec2.DescribeNetworkAclsInput{NetworkAclIds: ids, Filters: filters}
+func (r *reader) eachACL(ctx context.Context, ids []string, filters []ec2types.Filter, pg *paging, fn func(ec2types.NetworkAcl) error) error {
+	in := &ec2.DescribeNetworkAclsInput{NetworkAclIds: ids, Filters: filters, NextToken: pg.start()}
 	if ids == nil {
 		in.MaxResults = r.c.pageSize(1000)
 	}
-	return eachItem(ctx, r, "DescribeNetworkAcls", ids != nil, ec2.NewDescribeNetworkAclsPaginator(r.cl, in), func(o *ec2.DescribeNetworkAclsOutput) []ec2types.NetworkAcl { return o.NetworkAcls }, fn)
+	return eachItem(ctx, r, "DescribeNetworkAcls", ids != nil, pg, ec2.NewDescribeNetworkAclsPaginator(r.cl, in), func(o *ec2.DescribeNetworkAclsOutput) *string { return o.NextToken }, func(o *ec2.DescribeNetworkAclsOutput) []ec2types.NetworkAcl { return o.NetworkAcls }, fn)
 }
 
 // network is what decides whether the internet reaches an instance, indexed for joining:
@@ -242,7 +242,7 @@ func (r *reader) readNetwork(ctx context.Context, subnetIDs []string, vpc []ec2t
 	if err != nil {
 		return nil, err
 	}
-	if err := r.eachSubnet(ctx, subnetIDs, func(s ec2types.Subnet) error {
+	if err := r.eachSubnet(ctx, subnetIDs, nil, func(s ec2types.Subnet) error {
 		n.subnets[aws.ToString(s.SubnetId)] = rt.subnetAttrs(s)
 		return nil
 	}); err != nil {
@@ -252,7 +252,7 @@ func (r *reader) readNetwork(ctx context.Context, subnetIDs []string, vpc []ec2t
 	if subnetIDs != nil {
 		aclFilters = []ec2types.Filter{ec2Filter("association.subnet-id", subnetIDs...)}
 	}
-	if err := r.eachACL(ctx, nil, aclFilters, func(a ec2types.NetworkAcl) error {
+	if err := r.eachACL(ctx, nil, aclFilters, nil, func(a ec2types.NetworkAcl) error {
 		attrs := Tree(&a)
 		for _, as := range a.Associations {
 			n.acls[aws.ToString(as.SubnetId)] = attrs
@@ -262,7 +262,7 @@ func (r *reader) readNetwork(ctx context.Context, subnetIDs []string, vpc []ec2t
 		return nil, err
 	}
 	if groupIDs == nil || len(groupIDs) > 0 {
-		if err := r.eachGroup(ctx, groupIDs, func(g ec2types.SecurityGroup) error {
+		if err := r.eachGroup(ctx, groupIDs, nil, func(g ec2types.SecurityGroup) error {
 			n.groups[aws.ToString(g.GroupId)] = groupAttrs(g)
 			return nil
 		}); err != nil {
@@ -309,20 +309,21 @@ func (n *network) exposure(in ec2types.Instance) map[string]any {
 
 func getNetworkInterface(ctx context.Context, r *reader, id string) (*resource.Resource, error) {
 	var res *resource.Resource
-	err := r.eachInterface(ctx, []string{id}, func(n *resource.Resource) error { res = n; return nil })
+	err := r.eachInterface(ctx, []string{id}, nil, func(n *resource.Resource) error { res = n; return nil })
 	return res, err
 }
 
 func listNetworkInterfaces(ctx context.Context, r *reader, fn func(*resource.Resource) error) error {
-	return r.eachInterface(ctx, nil, fn)
+	return r.eachInterface(ctx, nil, r.paging, fn)
 }
 
-func (r *reader) eachInterface(ctx context.Context, ids []string, fn func(*resource.Resource) error) error {
-	in := &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: ids}
+func (r *reader) eachInterface(ctx context.Context, ids []string, pg *paging, fn func(*resource.Resource) error) error {
+	in := &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: ids, NextToken: pg.start()}
 	if ids == nil {
 		in.MaxResults = r.c.pageSize(1000)
 	}
-	return eachItem(ctx, r, "DescribeNetworkInterfaces", ids != nil, ec2.NewDescribeNetworkInterfacesPaginator(r.cl, in),
+	return eachItem(ctx, r, "DescribeNetworkInterfaces", ids != nil, pg, ec2.NewDescribeNetworkInterfacesPaginator(r.cl, in),
+		func(o *ec2.DescribeNetworkInterfacesOutput) *string { return o.NextToken },
 		func(o *ec2.DescribeNetworkInterfacesOutput) []ec2types.NetworkInterface { return o.NetworkInterfaces },
 		func(ni ec2types.NetworkInterface) error {
 			return fn(r.newResource(aws.ToString(ni.NetworkInterfaceId), Tree(&ni), ni.TagSet))

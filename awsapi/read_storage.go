@@ -15,20 +15,21 @@ import (
 
 func getVolume(ctx context.Context, r *reader, id string) (*resource.Resource, error) {
 	var res *resource.Resource
-	err := r.eachVolume(ctx, []string{id}, func(v *resource.Resource) error { res = v; return nil })
+	err := r.eachVolume(ctx, []string{id}, nil, func(v *resource.Resource) error { res = v; return nil })
 	return res, err
 }
 
 func listVolumes(ctx context.Context, r *reader, fn func(*resource.Resource) error) error {
-	return r.eachVolume(ctx, nil, fn)
+	return r.eachVolume(ctx, nil, r.paging, fn)
 }
 
-func (r *reader) eachVolume(ctx context.Context, ids []string, fn func(*resource.Resource) error) error {
-	in := &ec2.DescribeVolumesInput{VolumeIds: ids}
+func (r *reader) eachVolume(ctx context.Context, ids []string, pg *paging, fn func(*resource.Resource) error) error {
+	in := &ec2.DescribeVolumesInput{VolumeIds: ids, NextToken: pg.start()}
 	if ids == nil {
 		in.MaxResults = r.c.pageSize(500)
 	}
-	return eachItem(ctx, r, "DescribeVolumes", ids != nil, ec2.NewDescribeVolumesPaginator(r.cl, in),
+	return eachItem(ctx, r, "DescribeVolumes", ids != nil, pg, ec2.NewDescribeVolumesPaginator(r.cl, in),
+		func(o *ec2.DescribeVolumesOutput) *string { return o.NextToken },
 		func(o *ec2.DescribeVolumesOutput) []ec2types.Volume { return o.Volumes },
 		func(v ec2types.Volume) error { return fn(r.newResource(aws.ToString(v.VolumeId), Tree(&v), v.Tags)) })
 }
@@ -37,7 +38,7 @@ func (r *reader) eachVolume(ctx context.Context, ids []string, fn func(*resource
 // call for one snapshot, and exact).
 func getSnapshot(ctx context.Context, r *reader, id string) (*resource.Resource, error) {
 	var res *resource.Resource
-	err := r.eachSnapshot(ctx, &ec2.DescribeSnapshotsInput{SnapshotIds: []string{id}}, func(s ec2types.Snapshot) error {
+	err := r.eachSnapshot(ctx, &ec2.DescribeSnapshotsInput{SnapshotIds: []string{id}}, nil, func(s ec2types.Snapshot) error {
 		res = r.newResource(id, Tree(&s), s.Tags)
 		return nil
 	})
@@ -68,15 +69,15 @@ func listSnapshots(ctx context.Context, r *reader, fn func(*resource.Resource) e
 	if r.needs.Has(resource.NeedSharing) && !r.needs.Has(resource.NeedPermissions) {
 		public = map[string]bool{}
 		in := &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, RestorableByUserIds: []string{"all"}, Filters: owned, MaxResults: r.c.pageSize(1000)}
-		if err := r.eachSnapshot(ctx, in, func(s ec2types.Snapshot) error {
+		if err := r.eachSnapshot(ctx, in, nil, func(s ec2types.Snapshot) error {
 			public[aws.ToString(s.SnapshotId)] = true
 			return nil
 		}); err != nil {
 			return err
 		}
 	}
-	in := &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, Filters: owned, MaxResults: r.c.pageSize(1000)}
-	return r.eachSnapshot(ctx, in, func(s ec2types.Snapshot) error {
+	in := &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, Filters: owned, MaxResults: r.c.pageSize(1000), NextToken: r.paging.start()}
+	return r.eachSnapshot(ctx, in, r.paging, func(s ec2types.Snapshot) error {
 		res := r.newResource(aws.ToString(s.SnapshotId), Tree(&s), s.Tags)
 		if public != nil {
 			res.Attrs["Public"] = public[res.ID]
@@ -90,8 +91,8 @@ func listSnapshots(ctx context.Context, r *reader, fn func(*resource.Resource) e
 	})
 }
 
-func (r *reader) eachSnapshot(ctx context.Context, in *ec2.DescribeSnapshotsInput, fn func(ec2types.Snapshot) error) error {
-	return eachItem(ctx, r, "DescribeSnapshots", in.SnapshotIds != nil, ec2.NewDescribeSnapshotsPaginator(r.cl, in), func(o *ec2.DescribeSnapshotsOutput) []ec2types.Snapshot { return o.Snapshots }, fn)
+func (r *reader) eachSnapshot(ctx context.Context, in *ec2.DescribeSnapshotsInput, pg *paging, fn func(ec2types.Snapshot) error) error {
+	return eachItem(ctx, r, "DescribeSnapshots", in.SnapshotIds != nil, pg, ec2.NewDescribeSnapshotsPaginator(r.cl, in), func(o *ec2.DescribeSnapshotsOutput) *string { return o.NextToken }, func(o *ec2.DescribeSnapshotsOutput) []ec2types.Snapshot { return o.Snapshots }, fn)
 }
 
 // snapshotPermissions fills CreateVolumePermissions and Public from the snapshot's attribute.
@@ -112,18 +113,19 @@ func (r *reader) snapshotPermissions(ctx context.Context, res *resource.Resource
 
 func getImage(ctx context.Context, r *reader, id string) (*resource.Resource, error) {
 	var res *resource.Resource
-	err := r.eachImage(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, func(v *resource.Resource) error { res = v; return nil })
+	err := r.eachImage(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, nil, func(v *resource.Resource) error { res = v; return nil })
 	return res, err
 }
 
 // listImages lists the images the account owns, deprecated and disabled ones too; DescribeImages
 // carries Public, and the launch permissions take a call per image, only when NeedPermissions asks.
 func listImages(ctx context.Context, r *reader, fn func(*resource.Resource) error) error {
-	return r.eachImage(ctx, &ec2.DescribeImagesInput{Owners: []string{"self"}, IncludeDeprecated: aws.Bool(true), IncludeDisabled: aws.Bool(true), MaxResults: r.c.pageSize(1000)}, fn)
+	return r.eachImage(ctx, &ec2.DescribeImagesInput{Owners: []string{"self"}, IncludeDeprecated: aws.Bool(true), IncludeDisabled: aws.Bool(true), MaxResults: r.c.pageSize(1000), NextToken: r.paging.start()}, r.paging, fn)
 }
 
-func (r *reader) eachImage(ctx context.Context, in *ec2.DescribeImagesInput, fn func(*resource.Resource) error) error {
-	return eachItem(ctx, r, "DescribeImages", in.ImageIds != nil, ec2.NewDescribeImagesPaginator(r.cl, in),
+func (r *reader) eachImage(ctx context.Context, in *ec2.DescribeImagesInput, pg *paging, fn func(*resource.Resource) error) error {
+	return eachItem(ctx, r, "DescribeImages", in.ImageIds != nil, pg, ec2.NewDescribeImagesPaginator(r.cl, in),
+		func(o *ec2.DescribeImagesOutput) *string { return o.NextToken },
 		func(o *ec2.DescribeImagesOutput) []ec2types.Image { return o.Images },
 		func(img ec2types.Image) error {
 			res := r.newResource(aws.ToString(img.ImageId), Tree(&img), img.Tags)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -127,4 +128,40 @@ func (c *Clients) CheckQueue(ctx context.Context, queueURL string) (arn string, 
 		return "", fmt.Errorf("%w %s: %w", ErrUnreachable, endpoint, cause)
 	}
 	return "", fmt.Errorf("reading the attributes of %s: %w", queueURL, err)
+}
+
+// Send puts bodies on a queue, ten to a SendMessageBatch call (SQS's largest batch); the
+// entries SQS refuses are sent once more in the next call, and those refused again make
+// the error, which names how many were sent before it.
+func (c *Clients) Send(ctx context.Context, queueURL string, bodies []string) error {
+	cl, err := c.sqsClient(ctx)
+	if err != nil {
+		return err
+	}
+	sent := 0
+	retried := map[string]bool{}
+	todo := slices.Clone(bodies)
+	for len(todo) > 0 {
+		n := min(10, len(todo))
+		entries := make([]sqstypes.SendMessageBatchRequestEntry, n)
+		for i := range n {
+			entries[i] = sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(todo[i])}
+		}
+		out, err := cl.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &queueURL, Entries: entries})
+		if err != nil {
+			return fmt.Errorf("sending to %s (%d of %d sent): %w", queueURL, sent, len(bodies), err)
+		}
+		var again []string
+		for _, f := range out.Failed {
+			i, _ := strconv.Atoi(aws.ToString(f.Id))
+			if i >= n || retried[todo[i]] {
+				return fmt.Errorf("sending to %s (%d of %d sent): refused: %s %s", queueURL, sent, len(bodies), aws.ToString(f.Code), aws.ToString(f.Message))
+			}
+			retried[todo[i]] = true
+			again = append(again, todo[i])
+		}
+		sent += len(out.Successful)
+		todo = append(again, todo[n:]...)
+	}
+	return nil
 }

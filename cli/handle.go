@@ -38,6 +38,8 @@ type engineFlags struct {
 	awsTimeout   time.Duration
 	awsBackoff   time.Duration
 	api          *awsapi.Clients // set by build: the clients the engine uses
+	scanCap      int             // a fanned-out scan's mutating actions across its parts (lambda; 0: none)
+	shared       *ledger.Dynamo  // set by build with a DynamoDB state table
 	format       string          // of decision records: json (the default) or text (handle, scan)
 }
 
@@ -102,6 +104,10 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 			return nil, nil, usageError(fmt.Errorf("%s: %w", from, err))
 		}
 		cfg.Ledger, cfg.Budget = d, d
+		f.shared = d
+		if f.scanCap > 0 {
+			cfg.Budget = &source.TickBudget{Budget: d, Counter: clients.Table(table), Cap: f.scanCap}
+		}
 	} else if !f.noState {
 		path := f.state
 		if path == "" {

@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/source"
 )
 
@@ -32,13 +36,40 @@ Configuration, from the environment:
   EC2GUARD_DRY_RUN      "true" to decide without acting
   EC2GUARD_SELF_ARNS    ec2guard's own role ARN(s), comma-separated: its CloudTrail events are ignored
   EC2GUARD_ASSUME_ROLE  an Organization's remediation role name: events of another account are
-                        acted on there through arn:aws:iam::ACCOUNT:role/NAME`,
+                        acted on there through arn:aws:iam::ACCOUNT:role/NAME
+
+A scheduled scan fanned out over SQS (deploy template --scan-schedule with --org or
+--scan-accounts), for an Organization's accounts and regions that one invocation cannot
+cover: the Scheduled Event puts one message per (account, region) on the queue, and the
+function, subscribed to it (an event source mapping with a maximum concurrency), scans one
+part per message. A part whose time runs short puts its remainder (the kind and page it was
+at) back on the queue; one that fails is retried by SQS (reported as a batch item failure;
+the queue's redrive policy sends it to the dead-letter queue in the end); one done is
+recorded in the state table and not scanned again. The blast-radius cap holds across all
+the parts of one run of the schedule.
+  EC2GUARD_SCAN_QUEUE        the queue of the parts (needs EC2GUARD_TABLE)
+  EC2GUARD_SCAN_REGIONS      the regions to scan, comma-separated (default: the function's)
+  EC2GUARD_SCAN_ACCOUNTS     the accounts, comma-separated, or "organization": the
+                             Organization's active accounts (organizations:ListAccounts);
+                             default: the function's own
+  EC2GUARD_SCAN_MAX_ACTIONS  mutating actions of one run of the schedule, across its parts
+                             (default 100; -1: no cap)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
 				return usageError(fmt.Errorf("not running in AWS Lambda (AWS_LAMBDA_RUNTIME_API is not set); use handle or serve"))
 			}
 			f := lambdaFlags()
+			fanEnv, err := scanFanOutEnv()
+			if err != nil {
+				return usageError(err)
+			}
+			if fanEnv.queue != "" {
+				if f.noState {
+					return usageError(errors.New("EC2GUARD_SCAN_QUEUE needs EC2GUARD_TABLE: the parts done and the scan's cap are kept there"))
+				}
+				f.scanCap = fanEnv.maxActions
+			}
 			if f.noState {
 				slog.New(slog.NewTextHandler(streams.ErrOut, nil)).Warn("EC2GUARD_TABLE is not set: duplicates and the loop budget are counted within one process only, not across invocations")
 			}
@@ -47,7 +78,11 @@ Configuration, from the environment:
 				return err
 			}
 			defer closeFn()
-			handler := source.Lambda(eng, streams.Out, &source.Scanner{Lister: awsapi.New(), Engine: eng})
+			var fan *source.FanOut
+			if fanEnv.queue != "" {
+				fan = fanEnv.fanOut(f.api, eng, f.shared, slog.New(slog.NewTextHandler(streams.ErrOut, nil)))
+			}
+			handler := source.LambdaFanOut(eng, streams.Out, &source.Scanner{Lister: awsapi.New(), Engine: eng}, fan)
 			return source.ServeRuntimeAPI(cmd.Context(), os.Getenv("AWS_LAMBDA_RUNTIME_API"), handler)
 		},
 	}
@@ -70,4 +105,49 @@ func lambdaFlags() engineFlags {
 	// A warm function lives on: a per-run cap would end up stopping everything.
 	f.maxPerRun, f.maxPerMinute, f.loopBudget = -1, 30, 3
 	return f
+}
+
+// fanOutEnv is the fanned-out scan's configuration, from the function's environment.
+type fanOutEnv struct {
+	queue, accounts string
+	regions         []string
+	maxActions      int
+}
+
+func scanFanOutEnv() (fanOutEnv, error) {
+	e := fanOutEnv{queue: os.Getenv("EC2GUARD_SCAN_QUEUE"), accounts: strings.TrimSpace(os.Getenv("EC2GUARD_SCAN_ACCOUNTS")), maxActions: 100}
+	for r := range strings.SplitSeq(os.Getenv("EC2GUARD_SCAN_REGIONS"), ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			e.regions = append(e.regions, r)
+		}
+	}
+	if v := os.Getenv("EC2GUARD_SCAN_MAX_ACTIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n == 0 || n < -1 {
+			return e, fmt.Errorf("EC2GUARD_SCAN_MAX_ACTIONS=%q: want a number of actions, at least 1, or -1 for no cap", v)
+		}
+		e.maxActions = n
+	}
+	return e, nil
+}
+
+// fanOut is the FanOut the environment describes.
+func (e fanOutEnv) fanOut(clients *awsapi.Clients, eng *engine.Engine, parts engine.Ledger, logger *slog.Logger) *source.FanOut {
+	fan := &source.FanOut{Lister: clients, Engine: eng, Queue: clients, URL: e.queue, Parts: parts, Regions: e.regions, Logger: logger}
+	if len(fan.Regions) == 0 {
+		fan.Regions = []string{os.Getenv("AWS_REGION")}
+	}
+	switch {
+	case strings.EqualFold(e.accounts, "organization"):
+		fan.Accounts = clients.OrganizationAccounts
+	case e.accounts != "":
+		var ids []string
+		for a := range strings.SplitSeq(e.accounts, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				ids = append(ids, a)
+			}
+		}
+		fan.Accounts = func(context.Context) ([]string, error) { return ids, nil }
+	}
+	return fan
 }

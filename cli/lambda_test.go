@@ -227,3 +227,35 @@ func TestLambdaScheduledScanOnMoto(t *testing.T) {
 		t.Fatalf("event after the scan: %+v %v", res, err)
 	}
 }
+
+// The fanned-out scan's environment: regions, accounts or the Organization, the cap.
+func TestScanFanOutEnv(t *testing.T) {
+	t.Setenv("EC2GUARD_SCAN_QUEUE", "https://sqs.us-east-1.amazonaws.com/123456789012/parts")
+	t.Setenv("EC2GUARD_SCAN_REGIONS", "us-east-1, eu-west-1,")
+	t.Setenv("EC2GUARD_SCAN_ACCOUNTS", "111111111111,222222222222")
+	t.Setenv("EC2GUARD_SCAN_MAX_ACTIONS", "7")
+	e, err := scanFanOutEnv()
+	if err != nil || e.maxActions != 7 || fmt.Sprint(e.regions) != "[us-east-1 eu-west-1]" {
+		t.Fatalf("%+v %v", e, err)
+	}
+	fan := e.fanOut(awsapi.New(), nil, nil, nil)
+	if ids, err := fan.Accounts(context.Background()); err != nil || fmt.Sprint(ids) != "[111111111111 222222222222]" || fan.URL != e.queue {
+		t.Errorf("accounts %v %v", ids, err)
+	}
+	t.Setenv("EC2GUARD_SCAN_ACCOUNTS", "Organization")
+	if e, _ = scanFanOutEnv(); e.fanOut(awsapi.New(), nil, nil, nil).Accounts == nil {
+		t.Error("organization: no accounts function")
+	}
+	for _, bad := range []string{"0", "-2", "many"} {
+		t.Setenv("EC2GUARD_SCAN_MAX_ACTIONS", bad)
+		if _, err := scanFanOutEnv(); err == nil {
+			t.Errorf("EC2GUARD_SCAN_MAX_ACTIONS=%s accepted", bad)
+		}
+	}
+	t.Setenv("EC2GUARD_SCAN_MAX_ACTIONS", "")
+	t.Setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:1")
+	t.Setenv("EC2GUARD_TABLE", "")
+	if code, _, errOut := runCLI(t, "", "lambda"); code != ExitUsage || !strings.Contains(errOut, "EC2GUARD_SCAN_QUEUE needs EC2GUARD_TABLE") {
+		t.Errorf("a queue without a table: exit %d: %s", code, errOut)
+	}
+}

@@ -95,6 +95,9 @@ const (
 	WithinLimits Exceeded = iota
 	LoopBudgetExceeded
 	MinuteCapExceeded
+	// ScanCapExceeded: the blast-radius cap of a scan fanned out over many processes, counted
+	// across all of its parts (source.TickBudget), is reached; it does not pass with time.
+	ScanCapExceeded
 )
 
 // Config prepares an Engine. Zero values take the defaults noted.
@@ -811,6 +814,9 @@ func (e *Engine) budget(ctx context.Context, resource string) (why string, again
 	e.mu.Unlock()
 	if x == LoopBudgetExceeded {
 		return fmt.Sprintf("loop budget: %s on %s within %s already (a remediation loop?)", mutating(e.limits.LoopBudget), resource, e.limits.LoopWindow), NotAgain
+	}
+	if x == ScanCapExceeded {
+		return "blast radius: the scan's cap of mutating actions is reached (counted across all of its parts)", NotAgain
 	}
 	return fmt.Sprintf("blast radius: %s in the last minute already (cap %d)", mutating(e.limits.MaxPerMinute), e.limits.MaxPerMinute), AgainAfterMinute
 }

@@ -20,6 +20,14 @@ type Handler interface {
 // LambdaResult is what the Lambda function returns for one event.
 type LambdaResult struct {
 	Decisions []engine.Decision `json:"decisions"`
+	// BatchItemFailures are the messages of an SQS batch to retry (the event source mapping's
+	// ReportBatchItemFailures); the others are deleted.
+	BatchItemFailures []BatchItemFailure `json:"batchItemFailures,omitempty"`
+}
+
+// BatchItemFailure names a message of an SQS batch that failed.
+type BatchItemFailure struct {
+	ItemIdentifier string `json:"itemIdentifier"`
 }
 
 // LambdaHandler returns the function the Lambda runtime calls with one EventBridge event per
@@ -38,6 +46,15 @@ func LambdaHandler(h Handler, out io.Writer) func(ctx context.Context, raw json.
 // schedule) scans the event's region instead. A scan returns no decisions in its result (a
 // fleet's worth would pass Lambda's response limit): they are in the log.
 func Lambda(h Handler, out io.Writer, scan *Scanner) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
+	return LambdaFanOut(h, out, scan, nil)
+}
+
+// LambdaFanOut is Lambda whose scheduled scan, with fan, is fanned out (FanOut): the Scheduled
+// Event enqueues the tick's parts, and an SQS batch of the queue's messages (the function's
+// event source mapping) scans one part per message; the parts that fail are reported as
+// batch item failures, for SQS to retry, and a message that is not a valid part is reported
+// as rejected and not retried.
+func LambdaFanOut(h Handler, out io.Writer, scan *Scanner, fan *FanOut) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
 	log := &decisionLog{enc: json.NewEncoder(out)}
 	return func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
 		var again []error // what makes this invocation fail, so that it comes again
@@ -46,11 +63,23 @@ func Lambda(h Handler, out io.Writer, scan *Scanner) func(ctx context.Context, r
 			again = append(again, more...)
 			return err
 		}
+		if fan != nil {
+			if msgs, ok := sqsBatch(raw); ok {
+				return fan.batch(ctx, msgs, log), nil
+			}
+		}
 		ev, err := event.Parse(raw)
 		switch {
 		case err != nil:
 			ds := []engine.Decision{engine.RejectedInput("lambda", "invocation payload", err)}
 			return LambdaResult{Decisions: ds}, write(ds)
+		case fan != nil && ev.Source == "aws.events" && ev.DetailType == "Scheduled Event":
+			n, err := fan.Enqueue(ctx, ev.Time)
+			if err != nil {
+				return LambdaResult{}, fmt.Errorf("scheduled scan: %w", err)
+			}
+			fan.logger().Info("scheduled scan fanned out", "tick", ev.Time, "parts", n)
+			return LambdaResult{}, nil
 		case scan != nil && ev.Source == "aws.events" && ev.DetailType == "Scheduled Event":
 			sc := *scan
 			sc.Regions = []string{ev.Region}
@@ -90,4 +119,54 @@ func (l *decisionLog) write(ds []engine.Decision) (again []error, err error) {
 		}
 	}
 	return again, nil
+}
+
+// sqsMessage is a record of the SQS event the Lambda service sends a function subscribed to a
+// queue.
+type sqsMessage struct {
+	MessageID   string `json:"messageId"`
+	Body        string `json:"body"`
+	EventSource string `json:"eventSource"`
+}
+
+// sqsBatch reads an invocation payload as an SQS batch; ok is false for anything else.
+func sqsBatch(raw json.RawMessage) (msgs []sqsMessage, ok bool) {
+	var b struct {
+		Records []sqsMessage `json:"Records"`
+	}
+	if json.Unmarshal(raw, &b) != nil || len(b.Records) == 0 {
+		return nil, false
+	}
+	for _, m := range b.Records {
+		if m.EventSource != "aws:sqs" {
+			return nil, false
+		}
+	}
+	return b.Records, true
+}
+
+// batch scans the part of each message, one after another, and names those to retry.
+func (f *FanOut) batch(ctx context.Context, msgs []sqsMessage, log *decisionLog) LambdaResult {
+	var res LambdaResult
+	emit := func(ds []engine.Decision) error {
+		_, err := log.write(ds) // what must come again, the part counts itself
+		return err
+	}
+	for _, m := range msgs {
+		p, ok, err := ParsePart(m.Body)
+		if !ok && err == nil {
+			err = errors.New("not a scan part")
+		}
+		if err != nil {
+			if werr := emit([]engine.Decision{engine.RejectedInput("sqs", "message "+m.MessageID, err)}); werr != nil {
+				res.BatchItemFailures = append(res.BatchItemFailures, BatchItemFailure{m.MessageID})
+			}
+			continue
+		}
+		if err := f.Scan(ctx, p, emit); err != nil {
+			f.logger().Warn("scan part failed; SQS retries it", "message", m.MessageID, "error", err)
+			res.BatchItemFailures = append(res.BatchItemFailures, BatchItemFailure{m.MessageID})
+		}
+	}
+	return res
 }

@@ -1,0 +1,330 @@
+package source
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/resource"
+)
+
+// PageLister lists page by page and resumes from a page token (awsapi.Clients.ListFrom).
+type PageLister interface {
+	Lister
+	ListFrom(ctx context.Context, kind resource.Kind, at resource.Place, needs resource.Needs, token string, fn func(*resource.Resource) error, page func(next string) bool) error
+}
+
+// Sender puts messages on an SQS queue (awsapi.Clients.Send).
+type Sender interface {
+	Send(ctx context.Context, queueURL string, bodies []string) error
+}
+
+// PartType marks a message of a fanned-out scan (its "ec2guard" field).
+const PartType = "scan-part"
+
+// Part is one SQS message of a fanned-out scan: a place to scan in one tick of the schedule,
+// the kinds left to list there and, for the first of them, the page to resume from.
+type Part struct {
+	Type    string          `json:"ec2guard"` // PartType
+	Tick    string          `json:"tick"`     // the Scheduled Event's time: one per run of the schedule
+	Account string          `json:"account"`
+	Region  string          `json:"region"`
+	Kinds   []resource.Kind `json:"kinds"`
+	Token   string          `json:"token,omitempty"`
+}
+
+// ParsePart reads a message body as a Part; ok is false for a body that is not one (it may
+// be anything else a queue carries).
+func ParsePart(body string) (p Part, ok bool, err error) {
+	if err := json.Unmarshal([]byte(body), &p); err != nil || p.Type != PartType {
+		return Part{}, false, nil
+	}
+	switch {
+	case p.Tick == "" || p.Region == "":
+		return p, true, errors.New("a scan part without its tick or region")
+	case len(p.Kinds) == 0:
+		return p, true, errors.New("a scan part with no kinds to list")
+	}
+	for _, k := range p.Kinds {
+		if _, ok := resource.ParseKind(string(k)); !ok {
+			return p, true, fmt.Errorf("a scan part of an unknown kind %q", k)
+		}
+	}
+	return p, true, nil
+}
+
+// key names the part in the ledger: a remainder (other kinds, another page) is another part.
+func (p Part) key() string {
+	kinds := make([]string, len(p.Kinds))
+	for i, k := range p.Kinds {
+		kinds[i] = string(k)
+	}
+	return "scan-part|" + p.Tick + "|" + p.Account + "|" + p.Region + "|" + strings.Join(kinds, ",") + "|" + p.Token
+}
+
+func (p Part) String() string {
+	s := fmt.Sprintf("%s/%s of tick %s (%s", p.Account, p.Region, p.Tick, p.Kinds[0])
+	if p.Token != "" {
+		s += " from a page token"
+	}
+	if len(p.Kinds) > 1 {
+		s += fmt.Sprintf(" and %d more kinds", len(p.Kinds)-1)
+	}
+	return s + ")"
+}
+
+// FanOut is a scheduled scan spread over an SQS queue, for an Organization's many accounts and
+// regions that one invocation could not cover: the schedule's invocation enqueues one Part per
+// (account, region) (Enqueue), and the function, subscribed to the queue with a bounded
+// concurrency, scans one part per message (Scan). A part whose time runs short puts its
+// remainder (the kind it was listing and the next page's token, and the kinds after it) on the
+// queue and ends. A part that failed is retried by SQS (the function reports it as a batch
+// item failure; after the queue's redrive count it goes to the dead-letter queue); one that
+// succeeded is recorded in the ledger and not scanned again, should its message come twice.
+// The engine judges every resource with the tick as the scan's run, so an action applied
+// before a failure is not applied again by the retry, and TickBudget caps the tick's mutating
+// actions across all of its parts.
+type FanOut struct {
+	Lister PageLister
+	Engine Judge
+	Queue  Sender
+	URL    string        // the queue of the parts
+	Parts  engine.Ledger // the parts done (the state table)
+	// Regions are the regions to scan; Accounts gives the accounts (an Organization's, or the
+	// deployment's list); nil or none: the account of the credentials.
+	Regions  []string
+	Accounts func(ctx context.Context) ([]string, error)
+	// Margin is the time a part keeps before its deadline to put its remainder on the queue
+	// (default 1m): past the first page, none is started with less left.
+	Margin time.Duration
+	// PartTTL is how long a part done is remembered (default 7 days).
+	PartTTL time.Duration
+	Now     func() time.Time // default time.Now
+	Logger  *slog.Logger     // default: discard
+}
+
+// ErrPartAgain is the error of a part whose scan must come again: an action failed or was
+// held back by the per-minute cap, or another process holds the part.
+var ErrPartAgain = errors.New("the scan part comes again")
+
+func (f *FanOut) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+func (f *FanOut) logger() *slog.Logger {
+	if f.Logger != nil {
+		return f.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Enqueue puts one part per (account, region) of the tick on the queue, each with every kind
+// the rules judge, and returns how many.
+func (f *FanOut) Enqueue(ctx context.Context, tick string) (int, error) {
+	var accounts []string
+	if f.Accounts != nil {
+		var err error
+		if accounts, err = f.Accounts(ctx); err != nil {
+			return 0, fmt.Errorf("fanning out the scan: %w", err)
+		}
+	}
+	if len(accounts) == 0 {
+		own, err := f.Lister.OwnAccount(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("fanning out the scan: %w", err)
+		}
+		accounts = []string{own}
+	}
+	if len(f.Regions) == 0 {
+		return 0, errors.New("fanning out the scan: no regions")
+	}
+	kinds := f.Engine.ScanKinds()
+	if len(kinds) == 0 {
+		return 0, nil // no rule a scan applies
+	}
+	var bodies []string
+	for _, a := range accounts {
+		for _, r := range f.Regions {
+			b, err := json.Marshal(Part{Type: PartType, Tick: tick, Account: a, Region: r, Kinds: kinds})
+			if err != nil {
+				return 0, err
+			}
+			bodies = append(bodies, string(b))
+		}
+	}
+	if err := f.Queue.Send(ctx, f.URL, bodies); err != nil {
+		return 0, fmt.Errorf("fanning out the scan: %w", err)
+	}
+	return len(bodies), nil
+}
+
+// Scan scans one part, passing each resource's decisions to emit, and returns nil once the
+// part is done (its remainder, if its time ran short, on the queue). A part done before is
+// not scanned again. An error leaves the part to be retried: ErrPartAgain when an action
+// failed or was held back, or another process holds the part now.
+func (f *FanOut) Scan(ctx context.Context, p Part, emit func([]engine.Decision) error) error {
+	start := f.now()
+	key, owner := p.key(), partOwner()
+	lease := 15 * time.Minute // Lambda's longest run
+	if d, ok := ctx.Deadline(); ok {
+		lease = d.Sub(start) + engine.LeaseGrace
+	}
+	switch st, err := f.Parts.Claim(ctx, key, owner, start, lease); {
+	case err != nil:
+		return fmt.Errorf("scan part %s: %w", p, err)
+	case st == engine.AlreadyDone:
+		f.logger().Info("scan part done already", "part", p.String())
+		return nil
+	case st == engine.HeldElsewhere:
+		return fmt.Errorf("scan part %s: another process is scanning it: %w", p, ErrPartAgain)
+	}
+	rest, again, err := f.scan(withTick(ctx, p.Tick), p, emit)
+	if err == nil && rest != nil {
+		var b []byte
+		if b, err = json.Marshal(rest); err == nil {
+			err = f.Queue.Send(ctx, f.URL, []string{string(b)})
+		}
+		if err == nil {
+			f.logger().Info("scan part resumes in another message", "part", p.String(), "rest", rest.String())
+		}
+	}
+	if err == nil && again > 0 {
+		err = fmt.Errorf("scan part %s: %d actions failed or were held back: %w", p, again, ErrPartAgain)
+	}
+	if err != nil {
+		if rerr := f.Parts.Release(ctx, key, owner); rerr != nil {
+			f.logger().Warn("releasing a failed scan part (a retry waits for its claim to lapse)", "part", p.String(), "error", rerr)
+		}
+		return err
+	}
+	ttl := f.PartTTL
+	if ttl <= 0 {
+		ttl = 7 * 24 * time.Hour
+	}
+	if err := f.Parts.MarkDone(ctx, key, owner, f.now(), ttl); err != nil {
+		return fmt.Errorf("scan part %s: recording it done: %w", p, err)
+	}
+	return nil
+}
+
+// scan lists the part's kinds from its token on, judging each resource, until they are done
+// or its time runs short: then rest is what is left. again counts the decisions that must
+// come again.
+func (f *FanOut) scan(ctx context.Context, p Part, emit func([]engine.Decision) error) (rest *Part, again int, err error) {
+	at := resource.Place{Account: p.Account, Region: p.Region}
+	run := tickRun(p.Tick)
+	margin := f.Margin
+	if margin <= 0 {
+		margin = time.Minute
+	}
+	short := func() bool {
+		d, ok := ctx.Deadline()
+		return ok && d.Sub(f.now()) < margin
+	}
+	for i, kind := range p.Kinds {
+		token := ""
+		if i == 0 {
+			token = p.Token
+		}
+		judge := func(res *resource.Resource) error {
+			if res.Account == "" {
+				res.Account = at.Account
+			}
+			ds := f.Engine.Judge(ctx, run, res)
+			for _, d := range ds {
+				if d.Outcome == engine.Failed || engine.RateLimited(d) {
+					again++
+				}
+			}
+			return emit(ds)
+		}
+		err := f.Lister.ListFrom(ctx, kind, at, f.Engine.ScanNeeds(kind), token, judge, func(next string) bool {
+			last := next == "" && i == len(p.Kinds)-1
+			if last || !short() {
+				return true
+			}
+			r := p
+			if r.Kinds, r.Token = p.Kinds[i:], next; next == "" {
+				r.Kinds = p.Kinds[i+1:]
+			}
+			rest = &r
+			return false
+		})
+		if err != nil {
+			return nil, again, fmt.Errorf("scan part %s: %w", p, err)
+		}
+		if rest != nil {
+			return rest, again, nil
+		}
+	}
+	return nil, again, nil
+}
+
+// tickRun is the scan run of a tick, as Scanner names its runs (engine.ScanID): the same for
+// every part of the tick and every retry of a part.
+func tickRun(tick string) string {
+	if t, err := time.Parse(time.RFC3339, tick); err == nil {
+		return t.UTC().Format("20060102T150405.000Z")
+	}
+	return tick
+}
+
+// partOwner names this invocation's claims on parts.
+func partOwner() string {
+	return "part:" + strconv.Itoa(os.Getpid()) + ":" + strconv.FormatInt(time.Now().UnixNano(), 36)
+}
+
+type tickKey struct{}
+
+func withTick(ctx context.Context, tick string) context.Context {
+	return context.WithValue(ctx, tickKey{}, tick)
+}
+
+// Counter raises and lowers a shared count (awsapi.Table).
+type Counter interface {
+	// CountUp adds one to key's count unless it has reached limit (ok false).
+	CountUp(ctx context.Context, key string, limit int, expiresAt time.Time) (ok bool, err error)
+	CountDown(ctx context.Context, key string) error
+}
+
+// TickBudget is the engine's Budget with the blast-radius cap of a fanned-out scan: within
+// FanOut.Scan (the context names the tick), a mutating action also takes one from the tick's
+// count in the shared table, at most Cap across every part of the tick, whichever process
+// scans it; past it engine.ScanCapExceeded. Outside a part (events) it is Budget alone.
+type TickBudget struct {
+	engine.Budget
+	Counter Counter
+	Cap     int // <=0: no cap across the tick
+}
+
+// Take takes one action from the tick's count, then from Budget; a limit of Budget gives the
+// tick's back.
+func (b *TickBudget) Take(ctx context.Context, res string, now time.Time, l engine.Limits) (engine.Exceeded, error) {
+	tick, ok := ctx.Value(tickKey{}).(string)
+	if !ok || b.Cap <= 0 {
+		return b.Budget.Take(ctx, res, now, l)
+	}
+	key := "scan|" + tick
+	ok, err := b.Counter.CountUp(ctx, key, b.Cap, now.Add(48*time.Hour))
+	if err != nil {
+		return engine.ScanCapExceeded, fmt.Errorf("counting the scan's actions: %w", err)
+	}
+	if !ok {
+		return engine.ScanCapExceeded, nil
+	}
+	x, err := b.Budget.Take(ctx, res, now, l)
+	if err == nil && x != engine.WithinLimits {
+		_ = b.Counter.CountDown(ctx, key) // not acted: the tick's count given back
+	}
+	return x, err
+}
