@@ -97,6 +97,9 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 			out = appendOnce(out, seen, sids, r.Name+" grace", graceStatement(r))
 		}
 	}
+	if !ec2Only {
+		out = appendOnce(out, seen, sids, "owner map", ownerStatements(set)...) // owners.go
+	}
 	return out
 }
 

@@ -1,8 +1,6 @@
 package deploy
 
 import (
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -84,18 +82,7 @@ func TestReadsOfSeveralKinds(t *testing.T) {
 	if got := member_.Decide(eval.Request{Action: "ec2:DescribeNetworkInterfaces", Resource: "*"}); got != eval.Allowed {
 		t.Errorf("the member role reads no network interfaces: %s", got)
 	}
-	_, res := iamCheck(t, dir)
-	for _, f := range res.Findings {
-		t.Errorf("%s %s %s: %s (%v)", f.ID, f.Principal, f.Statement, f.Message, f.Loc)
-	}
-	lint, err := exec.LookPath("cfn-lint")
-	if err != nil {
-		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if out, err := exec.Command(lint, files...).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, out)
-	}
+	clean(t, dir) // owners_test.go
 	// One EventBridge rule per rule pattern.
 	n := 0
 	for _, r := range single.Resources {

@@ -572,12 +572,5 @@ func TestOwnerExampleTemplates(t *testing.T) {
 	if len(res.Findings) != 3 { // the function role of the single and central templates, the member's role
 		t.Errorf("%d findings, want IAM-EC2-7 of the three roles", len(res.Findings))
 	}
-	lint, err := exec.LookPath("cfn-lint")
-	if err != nil {
-		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if out, err := exec.Command(lint, files...).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, out)
-	}
+	cfnLint(t, dir) // owners_test.go
 }
