@@ -37,8 +37,9 @@ func newDeployTemplateCommand(streams *IO) *cobra.Command {
 	var rf ruleFlags
 	var org, member bool
 	var format, out, scanSchedule string
+	var scanRegions, scanAccounts []string
 	cmd := &cobra.Command{
-		Use:   "template -r RULES [--var NAME=VALUE]... [--org [--member]] [--format yaml|json] [-o FILE]",
+		Use:   "template -r RULES [--var NAME=VALUE]... [--org [--member]] [--scan-schedule EXPR [--scan-regions R,...] [--scan-accounts ID,...]] [--format yaml|json] [-o FILE]",
 		Short: "Write the CloudFormation template of the remediation stack",
 		Long: `template writes the CloudFormation of the remediation stack for the rule file:
 
@@ -58,6 +59,19 @@ Rule-file variables (--var, or EC2GUARD_VAR_NAME) are filled in and passed to th
 ec2guard scan does), so what no event told is remediated too. It is off by default: the first
 scan acts on the whole fleet (within the per-minute cap) — try it with the DryRun parameter.
 
+With --org, or --scan-regions, the scheduled scan is fanned out for a fleet one invocation
+cannot cover (500 accounts × 17 regions in Lambda's 15 minutes): the schedule's invocation
+puts one SQS message per (account, region) on the stack's ScanQueue, and the same function,
+subscribed to it (an event source mapping, at most ScanConcurrency at once, batch items
+reported as failed), scans one part per message; a part short of time puts its remainder
+(kind and page token) back on the queue, a failed one is retried by SQS and ends in
+ScanDeadLetterQueue after 5 tries, one done is recorded in the state table and not scanned
+again. ScanMaxActions (default 100) caps the mutating actions of one run across all its
+parts. The accounts are the Organization's active ones (organizations:ListAccounts: deploy
+the central stack in the management account or a delegated administrator), or those of
+--scan-accounts; the regions those of --scan-regions (the ScanRegions parameter), or the
+stack's. The records land in the function's log, each naming its account and region.
+
 --org writes the central account's template of an Organization: it also accepts events from
 the Organization's accounts on the default bus and lets the function assume each member
 account's remediation role. --org --member writes the member accounts' template (deploy it
@@ -67,7 +81,8 @@ central bus, and the remediation role (CAPABILITY_NAMED_IAM) trusts the central 
 Exit codes: 0 written; 2 usage or rule-file error.`,
 		Example: `  ec2guard deploy template -r examples/seeds.yaml --var topic=arn:aws:sns:us-east-1:123456789012:ops > ec2guard.yaml
   ec2guard deploy template -r rules.yaml --org > central.yaml
-  ec2guard deploy template -r rules.yaml --org --member > member.yaml`,
+  ec2guard deploy template -r rules.yaml --org --member > member.yaml
+  ec2guard deploy template -r rules.yaml --org --scan-schedule "rate(6 hours)" --scan-regions us-east-1,eu-west-1,ap-southeast-2 > central.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if member && !org {
@@ -80,7 +95,10 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			if err != nil {
 				return err
 			}
-			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org, ScanSchedule: scanSchedule}
+			if (len(scanRegions) > 0 || len(scanAccounts) > 0) && scanSchedule == "" {
+				return usageError(errors.New("deploy template: --scan-regions and --scan-accounts go with --scan-schedule"))
+			}
+			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org, ScanSchedule: scanSchedule, ScanRegions: scanRegions, ScanAccounts: scanAccounts}
 			build := deploy.Central
 			if member {
 				build = deploy.Member
@@ -107,6 +125,8 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.BoolVar(&member, "member", false, "with --org: the member accounts' template")
 	fl.StringVar(&format, "format", "yaml", "yaml or json")
 	fl.StringVar(&scanSchedule, "scan-schedule", "", `also scan the region on this EventBridge schedule, e.g. "rate(1 hour)" (off by default: a first scan acts on the whole fleet)`)
+	fl.StringSliceVar(&scanRegions, "scan-regions", nil, "with --scan-schedule: the regions the scan covers, fanned out over SQS (comma-separated; default: the stack's)")
+	fl.StringSliceVar(&scanAccounts, "scan-accounts", nil, "with --scan-schedule --org: the accounts the scan covers (comma-separated; default: the Organization's active accounts)")
 	fl.StringVarP(&out, "output", "o", "-", "file to write (- for standard output)")
 	return cmd
 }

@@ -22,6 +22,10 @@ const (
 	ForwarderRole = "ec2guard-forwarder"
 )
 
+// functionTimeout is the function's timeout in seconds: start waits up to 2 minutes for a
+// stopping instance.
+const functionTimeout = 180
+
 // retentionDays are the values CloudWatch Logs accepts.
 var retentionDays = []any{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
@@ -121,6 +125,16 @@ func Central(o Options) (*Template, error) {
 		}
 		t.Outputs["CentralEventBusArn"] = Output{Description: "the bus member accounts forward events to", Value: sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")}
 	}
+	if len(o.ScanAccounts) > 0 && !o.Org {
+		return nil, errors.New("deploy: scan accounts are an Organization's: they go with Org (--org)")
+	}
+	if o.fansOut() {
+		more, err := scanFanOut(t, o, env)
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, more...)
+	}
 	res["FunctionRole"] = serviceRole("ec2guard's function: reads EC2 resources and runs the rule file's actions, nothing else",
 		"lambda.amazonaws.com", "ec2guard", stmts...)
 	res["Function"] = Resource{
@@ -134,7 +148,7 @@ func Central(o Options) (*Template, error) {
 			"Code":             map[string]any{"S3Bucket": ref("CodeBucket"), "S3Key": ref("CodeKey")},
 			"Role":             getAtt("FunctionRole", "Arn"),
 			"MemorySize":       128,
-			"Timeout":          180, // start waits up to 2 minutes for a stopping instance
+			"Timeout":          functionTimeout,
 			"Environment":      map[string]any{"Variables": env},
 			"DeadLetterConfig": map[string]any{"TargetArn": getAtt("DeadLetterQueue", "Arn")},
 			"LoggingConfig":    map[string]any{"LogGroup": ref("LogGroup"), "LogFormat": "Text"},
@@ -168,7 +182,7 @@ func Central(o Options) (*Template, error) {
 		res["ScanSchedule"] = Resource{
 			Type: "AWS::Events::Rule",
 			Properties: map[string]any{
-				"Description":        "ec2guard: scan the region's instances (" + o.ScanSchedule + ")",
+				"Description":        scheduleDescription(o),
 				"ScheduleExpression": o.ScanSchedule,
 				"State":              "ENABLED",
 				"Targets":            []any{map[string]any{"Id": "ec2guard-scan", "Arn": getAtt("Function", "Arn")}},
@@ -195,4 +209,11 @@ func ruleDescription(name, desc string) string {
 		s = strings.ToValidUTF8(s[:509], "") + "..."
 	}
 	return s
+}
+
+func scheduleDescription(o Options) string {
+	if o.fansOut() {
+		return "ec2guard: scan every account and region, one SQS message each (" + o.ScanSchedule + ")"
+	}
+	return "ec2guard: scan the region's instances (" + o.ScanSchedule + ")"
 }

@@ -29,67 +29,12 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
 // has the key and TTL the function's DynamoDB ledger uses.
 func TestDeployOnMoto(t *testing.T) {
 	ctx := context.Background()
-	if err := mototest.Current(t).Reset(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, src := seeds(t)
-	var pkg bytes.Buffer
-	if err := Package(&pkg, []byte("\x7fELF placeholder bootstrap"), src); err != nil {
-		t.Fatal(err)
-	}
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("code")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("code"), Key: aws.String("ec2guard.zip"), Body: bytes.NewReader(pkg.Bytes())}); err != nil {
-		t.Fatal(err)
-	}
+	set, _ := seeds(t)
 	tmpl := templates(t)["single.yaml"]
-	body, err := tmpl.YAML()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf := cloudformation.NewFromConfig(cfg)
-	if _, err := cf.CreateStack(ctx, &cloudformation.CreateStackInput{
-		StackName: aws.String("ec2guard"), TemplateBody: aws.String(string(body)),
-		Parameters:   []cfntypes.Parameter{{ParameterKey: aws.String("CodeBucket"), ParameterValue: aws.String("code")}},
-		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	var stack cfntypes.Stack
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("ec2guard")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		stack = out.Stacks[0]
-		if stack.StackStatus != cfntypes.StackStatusCreateInProgress || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if stack.StackStatus != cfntypes.StackStatusCreateComplete {
-		t.Fatalf("stack %s: %s", stack.StackStatus, aws.ToString(stack.StackStatusReason))
-	}
-	outputs := map[string]string{}
-	for _, o := range stack.Outputs {
-		outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
-	}
-	res, err := cf.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String("ec2guard")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, outputs, summaries := deployOnMoto(t, "ec2guard", tmpl, nil)
 	physical := map[string]string{}
 	created := map[string]int{} // by type: moto leaves some logical ids blank
-	for _, r := range res.StackResourceSummaries {
-		if r.ResourceStatus != cfntypes.ResourceStatusCreateComplete {
-			t.Errorf("%s: %s", aws.ToString(r.LogicalResourceId), r.ResourceStatus)
-		}
+	for _, r := range summaries {
 		physical[aws.ToString(r.LogicalResourceId)] = aws.ToString(r.PhysicalResourceId)
 		created[aws.ToString(r.ResourceType)]++
 	}
@@ -155,4 +100,75 @@ func TestDeployOnMoto(t *testing.T) {
 	if st, err := other.Claim(ctx, key, "invocation-2", now, time.Minute); err != nil || st != engine.HeldElsewhere {
 		t.Fatalf("second claim: %v %v", st, err)
 	}
+}
+
+// deployOnMoto creates a stack of the template on moto's CloudFormation, with the seeds'
+// function package in the bucket the CodeBucket parameter names, and waits for it: every
+// resource must be created. It returns the configuration, the stack's outputs and resources.
+func deployOnMoto(t *testing.T, name string, tmpl *Template, params map[string]string) (aws.Config, map[string]string, []cfntypes.StackResourceSummary) {
+	t.Helper()
+	ctx := context.Background()
+	if err := mototest.Current(t).Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, src := seeds(t)
+	var pkg bytes.Buffer
+	if err := Package(&pkg, []byte("\x7fELF placeholder bootstrap"), src); err != nil {
+		t.Fatal(err)
+	}
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("code")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("code"), Key: aws.String("ec2guard.zip"), Body: bytes.NewReader(pkg.Bytes())}); err != nil {
+		t.Fatal(err)
+	}
+	body, err := tmpl.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parameters := []cfntypes.Parameter{{ParameterKey: aws.String("CodeBucket"), ParameterValue: aws.String("code")}}
+	for k, v := range params {
+		parameters = append(parameters, cfntypes.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(v)})
+	}
+	cf := cloudformation.NewFromConfig(cfg)
+	if _, err := cf.CreateStack(ctx, &cloudformation.CreateStackInput{
+		StackName: aws.String(name), TemplateBody: aws.String(string(body)), Parameters: parameters,
+		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var stack cfntypes.Stack
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		out, err := cf.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stack = out.Stacks[0]
+		if stack.StackStatus != cfntypes.StackStatusCreateInProgress || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if stack.StackStatus != cfntypes.StackStatusCreateComplete {
+		t.Fatalf("stack %s: %s", stack.StackStatus, aws.ToString(stack.StackStatusReason))
+	}
+	outputs := map[string]string{}
+	for _, o := range stack.Outputs {
+		outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	res, err := cf.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.StackResourceSummaries {
+		if r.ResourceStatus != cfntypes.ResourceStatusCreateComplete {
+			t.Errorf("%s: %s", aws.ToString(r.LogicalResourceId), r.ResourceStatus)
+		}
+	}
+	return cfg, outputs, res.StackResourceSummaries
 }

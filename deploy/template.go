@@ -37,6 +37,13 @@ type Options struct {
 	// has the function also scan its region on that schedule (ec2guard scan): what events
 	// missed (a protected instance stopped before the stack existed) is remediated too.
 	ScanSchedule string
+	// ScanRegions and ScanAccounts, with ScanSchedule, fan the scheduled scan out over an SQS
+	// queue (one message per account and region, taken by the function at a bounded
+	// concurrency): the regions to scan (none: the stack's), and the accounts (with Org; none:
+	// the Organization's active accounts, listed at each run). An Organization's scheduled
+	// scan is always fanned out.
+	ScanRegions  []string
+	ScanAccounts []string
 }
 
 // Template is a CloudFormation template. Its fields marshal in CloudFormation's usual order.
@@ -58,6 +65,8 @@ type Parameter struct {
 	AllowedPattern        string `json:"AllowedPattern,omitempty" yaml:"AllowedPattern,omitempty"`
 	ConstraintDescription string `json:"ConstraintDescription,omitempty" yaml:"ConstraintDescription,omitempty"`
 	MinLength             *int   `json:"MinLength,omitempty" yaml:"MinLength,omitempty"`
+	MinValue              *int   `json:"MinValue,omitempty" yaml:"MinValue,omitempty"`
+	MaxValue              *int   `json:"MaxValue,omitempty" yaml:"MaxValue,omitempty"`
 }
 
 // Resource is a template resource.

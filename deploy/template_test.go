@@ -356,6 +356,8 @@ func TestExamplesCurrent(t *testing.T) {
 		"seeds.yaml":             {Rules: set, Vars: UsedVars(src, vars)},
 		"seeds-org-central.yaml": {Rules: set, Vars: UsedVars(src, vars), Org: true},
 		"seeds-org-member.yaml":  {Rules: set, Vars: UsedVars(src, vars), Org: true},
+		"seeds-org-central-scan.yaml": {Rules: set, Vars: UsedVars(src, vars), Org: true, ScanSchedule: "rate(6 hours)",
+			ScanRegions: []string{"us-east-1", "eu-west-1", "ap-southeast-2"}},
 	} {
 		build := Central
 		if strings.Contains(file, "member") {
@@ -372,7 +374,7 @@ func TestExamplesCurrent(t *testing.T) {
 		got, err := os.ReadFile(filepath.Join("..", "examples", "deploy", file))
 		if err != nil || string(got) != string(want) {
 			t.Errorf("examples/deploy/%s is not what deploy template writes today (err %v): regenerate it with\n"+
-				"  go run ./cmd/ec2guard deploy template -r examples/seeds.yaml --var topic=%s [--org [--member]] -o examples/deploy/%s", file, err, vars["topic"], file)
+				"  go run ./cmd/ec2guard deploy template -r examples/seeds.yaml --var topic=%s [--org [--member] | --org --scan-schedule 'rate(6 hours)' --scan-regions us-east-1,eu-west-1,ap-southeast-2] -o examples/deploy/%s", file, err, vars["topic"], file)
 		}
 	}
 }

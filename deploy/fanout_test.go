@@ -1,0 +1,148 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// fannedOut are the Organization's templates with a fanned-out scheduled scan over three
+// regions, and the single account's over the same regions.
+func fannedOut(t *testing.T) map[string]*Template {
+	t.Helper()
+	set, src := seeds(t)
+	o := Options{Rules: set, Vars: UsedVars(src, map[string]string{"topic": topic}), ScanSchedule: "rate(6 hours)",
+		ScanRegions: []string{"us-east-1", "eu-west-1", "ap-southeast-2"}}
+	ts := templatesOf(t, o)
+	return map[string]*Template{"fanout-single.yaml": ts["single.yaml"], "fanout-central.yaml": ts["central.yaml"], "fanout-member.json": ts["member.json"]}
+}
+
+// statement is the role's statement with this Sid.
+func statement(t *testing.T, tmpl *Template, sid string) map[string]any {
+	t.Helper()
+	doc := tmpl.Resources["FunctionRole"].Properties["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)
+	for _, st := range doc["Statement"].([]map[string]any) {
+		if st["Sid"] == sid {
+			return st
+		}
+	}
+	return nil
+}
+
+// The fanned-out scheduled scan: a queue of parts with a dead-letter queue after 5 tries,
+// the function subscribed to it at a bounded concurrency reporting batch item failures, the
+// environment the function reads, and the role's grants for it: the queue's calls on that
+// queue alone, and ListAccounts only where the accounts are the Organization's.
+func TestScanFanOutTemplate(t *testing.T) {
+	ts := fannedOut(t)
+	central := ts["fanout-central.yaml"]
+	q := central.Resources["ScanQueue"]
+	redrive, _ := q.Properties["RedrivePolicy"].(map[string]any)
+	if q.Type != "AWS::SQS::Queue" || redrive["maxReceiveCount"] != 5 || q.Properties["VisibilityTimeout"] != 6*functionTimeout {
+		t.Errorf("queue %+v", q)
+	}
+	m := central.Resources["ScanQueueMapping"]
+	if m.Type != "AWS::Lambda::EventSourceMapping" || m.Properties["BatchSize"] != 1 ||
+		!slices.Equal(m.Properties["FunctionResponseTypes"].([]any), []any{"ReportBatchItemFailures"}) ||
+		m.Properties["ScalingConfig"].(map[string]any)["MaximumConcurrency"].(map[string]any)["Ref"] != "ScanConcurrency" {
+		t.Errorf("mapping %+v", m)
+	}
+	env := central.Resources["Function"].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if env["EC2GUARD_SCAN_ACCOUNTS"] != "organization" || env["EC2GUARD_SCAN_QUEUE"].(map[string]any)["Ref"] != "ScanQueue" ||
+		env["EC2GUARD_SCAN_REGIONS"].(map[string]any)["Ref"] != "ScanRegions" || central.Parameters["ScanRegions"].Default != "us-east-1,eu-west-1,ap-southeast-2" {
+		t.Errorf("environment %v, regions %+v", env, central.Parameters["ScanRegions"])
+	}
+	if st := statement(t, central, "ScanParts"); st == nil || !slices.Equal(st["Action"].([]string), ScanQueueActions) || st["Resource"].(map[string]any)["Fn::GetAtt"].([]string)[0] != "ScanQueue" {
+		t.Errorf("queue grant %v", st)
+	}
+	if st := statement(t, central, "OrganizationAccounts"); st == nil || st["Action"] != "organizations:ListAccounts" {
+		t.Errorf("ListAccounts grant %v", st)
+	}
+	single := ts["fanout-single.yaml"]
+	if _, ok := single.Resources["ScanQueueMapping"]; !ok || statement(t, single, "OrganizationAccounts") != nil {
+		t.Error("one account over three regions: fanned out, without ListAccounts")
+	}
+	if _, ok := ts["fanout-member.json"].Resources["ScanQueue"]; ok {
+		t.Error("a member stack with a queue of parts")
+	}
+
+	set, _ := seeds(t)
+	listed, err := Central(Options{Rules: set, Org: true, ScanSchedule: "rate(1 day)", ScanAccounts: []string{"111111111111", "222222222222"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env := listed.Resources["Function"].Properties["Environment"].(map[string]any)["Variables"].(map[string]any); env["EC2GUARD_SCAN_ACCOUNTS"] != "111111111111,222222222222" ||
+		env["EC2GUARD_SCAN_REGIONS"].(map[string]any)["Ref"] != "AWS::Region" || statement(t, listed, "OrganizationAccounts") != nil {
+		t.Errorf("listed accounts: %v", env)
+	}
+	for _, bad := range []Options{
+		{Rules: set, ScanSchedule: "rate(1 day)", ScanAccounts: []string{"111111111111"}}, // not an Organization
+		{Rules: set, Org: true, ScanSchedule: "rate(1 day)", ScanAccounts: []string{"1111"}},
+		{Rules: set, ScanSchedule: "rate(1 day)", ScanRegions: []string{"Europe"}},
+	} {
+		if _, err := Central(bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	if plain, err := Central(Options{Rules: set, ScanSchedule: "rate(1 day)"}); err != nil || plain.Resources["ScanQueue"].Type != "" {
+		t.Errorf("a single-region schedule fanned out (%v)", err)
+	}
+}
+
+// The fanned-out templates pass cfn-lint, and iam check of their roles finds nothing.
+func TestScanFanOutLintAndIAMCheck(t *testing.T) {
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
+	}
+	dir := write(t, fannedOut(t))
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if out, err := exec.Command(lint, files...).CombinedOutput(); err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
+	}
+	_, res := iamCheck(t, dir)
+	for _, f := range res.Findings {
+		t.Errorf("%s %s %s: %s (%v)", f.ID, f.Principal, f.Statement, f.Message, f.Loc)
+	}
+}
+
+// The Organization's central stack with a fanned-out scan deploys on moto's CloudFormation:
+// the queue of parts redrives to its dead-letter queue after 5 receives.
+func TestScanFanOutDeployOnMoto(t *testing.T) {
+	ctx := context.Background()
+	cfg, outputs, summaries := deployOnMoto(t, "ec2guard-central", fannedOut(t)["fanout-central.yaml"], map[string]string{"OrganizationId": "o-abcdefghij"})
+	types := map[string]bool{}
+	for _, r := range summaries {
+		types[aws.ToString(r.ResourceType)] = true
+	}
+	if !types["AWS::Lambda::EventSourceMapping"] {
+		t.Errorf("no event source mapping among %v", types)
+	}
+	q := sqs.NewFromConfig(cfg)
+	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(outputs["ScanQueueUrl"]), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatalf("the queue of parts (%v): %v", outputs, err)
+	}
+	dlq, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(outputs["ScanDeadLetterQueueUrl"]), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var redrive struct {
+		Target string `json:"deadLetterTargetArn"`
+		Max    any    `json:"maxReceiveCount"`
+	}
+	if err := json.Unmarshal([]byte(attrs.Attributes["RedrivePolicy"]), &redrive); err != nil || redrive.Target != dlq.Attributes["QueueArn"] || fmt.Sprint(redrive.Max) != "5" {
+		t.Errorf("redrive policy %q (%v), want to %s after 5", attrs.Attributes["RedrivePolicy"], err, dlq.Attributes["QueueArn"])
+	}
+	if attrs.Attributes["VisibilityTimeout"] != "1080" {
+		t.Errorf("visibility timeout %s", attrs.Attributes["VisibilityTimeout"])
+	}
+}
