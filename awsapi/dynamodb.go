@@ -169,18 +169,21 @@ func (t *Table) Get(ctx context.Context, key string, now time.Time) (r Record, o
 }
 
 // PutUnlessLive writes r unless a live item (one whose expires_at is after now) has its
-// key: then it writes nothing and returns that item. The check and the write are one
-// conditional PutItem, so of two processes racing for a key exactly one writes.
+// key: then it writes nothing and returns that item. Written, it returns the expired item it
+// replaced (the zero Record where there was none): a lapsed claim says an earlier holder
+// died holding it. The check and the write are one conditional PutItem, so of two processes
+// racing for a key exactly one writes.
 func (t *Table) PutUnlessLive(ctx context.Context, r Record, now time.Time) (written bool, current Record, err error) {
 	cl, err := t.c.dynamoClient(ctx)
 	if err != nil {
 		return false, Record{}, err
 	}
-	_, err = cl.PutItem(ctx, &dynamodb.PutItemInput{
+	out, err := cl.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: &t.name, Item: r.item(),
 		ConditionExpression:                 aws.String("attribute_not_exists(#pk) OR #exp <= :now"),
 		ExpressionAttributeNames:            map[string]string{"#pk": TableKey, "#exp": TableTTL},
 		ExpressionAttributeValues:           map[string]ddbtypes.AttributeValue{":now": num(now.Unix())},
+		ReturnValues:                        ddbtypes.ReturnValueAllOld,
 		ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var ccf *ddbtypes.ConditionalCheckFailedException
@@ -190,7 +193,10 @@ func (t *Table) PutUnlessLive(ctx context.Context, r Record, now time.Time) (wri
 	if err != nil {
 		return false, Record{}, t.fail(ctx, "writing "+r.Key, err)
 	}
-	return true, r, nil
+	if len(out.Attributes) == 0 {
+		return true, Record{}, nil
+	}
+	return true, record(out.Attributes), nil
 }
 
 // Put writes r, whatever was there.

@@ -131,6 +131,10 @@ type Step struct {
 	Reason   string
 	Error    string
 	Refused  bool // skipped, though there was something to do (see Result.Refused)
+	// Resumed: skipped with nothing to do on a key taken over from an earlier attempt that
+	// claimed it and died (Ledger's TakenOver): that attempt may have done it, so a notify of
+	// the rule tells it rather than nothing.
+	Resumed bool
 }
 
 // Why words the step for people, as Decision.Why does.

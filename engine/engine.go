@@ -41,9 +41,11 @@ type Ledger interface {
 	// Seen reports whether key was applied and has not expired. Dry runs only look.
 	Seen(ctx context.Context, key string, now time.Time) (bool, error)
 	// Claim reserves key for owner until now+lease: Claimed when owner may act (the key was
-	// free, its record expired, or owner holds it already), AlreadyDone when it was applied
+	// free, its record expired, or owner holds it already), TakenOver when owner may act on a
+	// key another owner had claimed and whose claim lapsed, AlreadyDone when it was applied
 	// and has not expired, HeldElsewhere when another owner's claim has not lapsed. A claim
-	// whose holder died lapses after its lease, so the event can be retried.
+	// whose holder died lapses after its lease, so the event can be retried; the retry is
+	// told (TakenOver) that the holder may have acted before it died.
 	Claim(ctx context.Context, key, owner string, now time.Time, lease time.Duration) (ClaimState, error)
 	// MarkDone records key as applied until now+ttl.
 	MarkDone(ctx context.Context, key, owner string, now time.Time, ttl time.Duration) error
@@ -60,6 +62,10 @@ const (
 	LeaseGrace = 30 * time.Second
 )
 
+// EarlierAttempt ends the reason of an action that found nothing to do on a key it took over
+// (TakenOver): the earlier attempt may have done it.
+const EarlierAttempt = "an earlier attempt at this event claimed this action and stopped before recording what it did: it may have done it"
+
 // ClaimState is the answer of Ledger.Claim.
 type ClaimState int
 
@@ -68,6 +74,10 @@ const (
 	Claimed       ClaimState = iota // the caller may act
 	AlreadyDone                     // the key was applied and has not expired
 	HeldElsewhere                   // another owner's claim has not lapsed
+	// TakenOver: the caller may act, on a key another owner claimed and never recorded an
+	// outcome for (its claim lapsed: it died, or gave up, mid-action). That attempt may have
+	// acted: what finds nothing left to do may be what it did.
+	TakenOver
 )
 
 // Budget counts mutating actions against the per-resource loop budget and the per-minute
@@ -549,7 +559,13 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 			d, refused = e.run(ctx, act, key, Invocation{Rule: r.Name, Event: ev, Resource: res, Targets: in.targets, DryRun: d.DryRun, Earlier: earlier, Scope: in.scope, Matched: e.matched(r)}, d)
 			incomplete = incomplete || d.Outcome == Failed || d.Outcome == Suppressed
 		}
-		earlier = append(earlier, Step{Action: d.Action, Mutating: act.Mutating(), Outcome: d.Outcome, Reason: d.Reason, Error: d.Error, Refused: refused})
+		resumed := st == TakenOver && d.Outcome == Skipped && !refused
+		if resumed {
+			// A process that acted and died before recording it leaves its retry nothing to
+			// do: say so, so that the rule's notify tells what may have been done.
+			d.Reason += "; " + EarlierAttempt
+		}
+		earlier = append(earlier, Step{Action: d.Action, Mutating: act.Mutating(), Outcome: d.Outcome, Reason: d.Reason, Error: d.Error, Refused: refused, Resumed: resumed})
 		out = append(out, d)
 	}
 	return e.graceDone(ctx, g, res, out)
@@ -692,7 +708,7 @@ func (e *Engine) claim(ctx context.Context, key string, dryRun bool) ClaimState 
 		e.cfg.Logger.Warn("idempotency ledger unavailable; relying on check-before-act", "error", err)
 		st = Claimed
 	}
-	if st != Claimed {
+	if st != Claimed && st != TakenOver {
 		e.mu.Lock()
 		delete(e.working, key)
 		e.mu.Unlock()

@@ -167,7 +167,7 @@ func (e *Engine) cleared(ctx context.Context, ev *event.Event, ri int, r *rules.
 		td.Action, td.Error = act.Name(), ""
 		key := "grace-cleared|" + value + "|" + r.Name + "|" + fmt.Sprint(ai) + ":" + act.Name() + "|" + res.Ref.Key()
 		switch e.claim(ctx, key, false) {
-		case Claimed:
+		case Claimed, TakenOver:
 			result := c.Clear(ctx, Invocation{Rule: r.Name, Event: ev, Resource: res})
 			e.finish(ctx, key, result.Outcome)
 			td.Outcome, td.Reason = result.Outcome, result.Reason

@@ -48,12 +48,15 @@ func (d *Dynamo) Seen(ctx context.Context, key string, now time.Time) (bool, err
 }
 
 // Claim takes key for owner until now+lease unless a live item holds it: done (AlreadyDone)
-// or another owner's claim (HeldElsewhere).
+// or another owner's claim (HeldElsewhere). Taking it from another owner's lapsed claim is
+// TakenOver: that owner died (or gave up) before recording what it did.
 func (d *Dynamo) Claim(ctx context.Context, key, owner string, now time.Time, lease time.Duration) (engine.ClaimState, error) {
 	written, cur, err := d.t.PutUnlessLive(ctx, awsapi.Record{Key: actionKey(key), State: stateClaimed, Owner: owner, ExpiresAt: now.Add(lease)}, now)
 	switch {
 	case err != nil:
 		return engine.Claimed, err
+	case written && cur.State == stateClaimed && cur.Owner != owner:
+		return engine.TakenOver, nil
 	case written:
 		return engine.Claimed, nil
 	case cur.State == stateDone:

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,12 +26,19 @@ type action struct {
 	name  string
 	calls *calls
 	delay time.Duration
+	skip  string // finds nothing to do, and says this
 }
 
 func (a *action) Name() string   { return a.name }
 func (a *action) Mutating() bool { return a.name != "notify" }
 func (a *action) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	time.Sleep(a.delay)
+	if a.skip != "" {
+		a.calls.mu.Lock()
+		a.calls.got = append(a.calls.got, inv)
+		a.calls.mu.Unlock()
+		return engine.Result{Outcome: engine.Skipped, Reason: a.skip}
+	}
 	if a.Mutating() {
 		if err := inv.MayMutate(ctx); err != nil { // as real actions do, right before mutating
 			return engine.HeldBackResult(err)
@@ -183,5 +191,68 @@ func TestEnginesShareTheTable(t *testing.T) {
 		if got := outcomes(d); got != "start=applied,notify=applied" {
 			t.Fatalf("without the shared budget: %s", got)
 		}
+	})
+}
+
+// A process that claimed an action, acted and died before recording it leaves its retry
+// nothing to do: the retry takes the lapsed claim over (the table's after its lease, a bbolt
+// file's at once, since the file's lock says its holder is gone), records the skip as what an
+// earlier attempt may have done, and the rule's notify sees that (Step.Resumed). A skip on a
+// key nobody held is not.
+func TestRetryOfADeadAttempt(t *testing.T) {
+	ctx := context.Background()
+	const key = "e5|restart|0:start|instance:i-5"
+	nothingToDo := func(c *calls) func(*engine.Config) {
+		return func(cfg *engine.Config) {
+			cfg.NewAction = func(s rules.ActionSpec) (engine.Action, error) {
+				if s.Name == "start" {
+					return &action{name: s.Name, calls: c, skip: "running: nothing to start"}, nil
+				}
+				return &action{name: s.Name, calls: c}, nil
+			}
+		}
+	}
+	check := func(t *testing.T, ds []engine.Decision, c *calls, resumed bool) {
+		t.Helper()
+		if got := outcomes(ds); got != "start=skipped,notify=applied" {
+			t.Fatalf("%s %+v", got, ds)
+		}
+		if strings.Contains(ds[0].Reason, engine.EarlierAttempt) != resumed {
+			t.Fatalf("start's reason %q (resumed %v)", ds[0].Reason, resumed)
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		notify := c.got[len(c.got)-1]
+		if e := notify.Earlier; len(e) != 1 || e[0].Resumed != resumed || e[0].Outcome != engine.Skipped {
+			t.Fatalf("notify saw Earlier = %+v, want resumed %v", e, resumed)
+		}
+	}
+	t.Run("state table", func(t *testing.T) {
+		a, b, _ := newTable(t)
+		if st, err := a.Claim(ctx, key, "dead", t0, time.Minute); st != engine.Claimed || err != nil {
+			t.Fatalf("%v %v", st, err)
+		}
+		c := &calls{}
+		later := func() time.Time { return t0.Add(2 * time.Minute) }
+		check(t, newEngine(t, b, c, later, nothingToDo(c)).Handle(ctx, stopped("e5", "i-5")), c, true)
+		check(t, newEngine(t, b, c, later, nothingToDo(c)).Handle(ctx, stopped("e6", "i-5")), c, false)
+	})
+	t.Run("bbolt file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "ledger.db")
+		l, err := Open(path, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := l.Claim(ctx, key, "dead", time.Now(), time.Minute); st != engine.Claimed || err != nil {
+			t.Fatalf("%v %v", st, err)
+		}
+		l.Close()
+		if l, err = Open(path, time.Second); err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		c := &calls{}
+		check(t, newEngine(t, l, c, time.Now, nothingToDo(c)).Handle(ctx, stopped("e5", "i-5")), c, true)
+		check(t, newEngine(t, l, c, time.Now, nothingToDo(c)).Handle(ctx, stopped("e6", "i-5")), c, false)
 	})
 }

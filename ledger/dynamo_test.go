@@ -98,9 +98,18 @@ func TestDynamoLedger(t *testing.T) {
 	if st, _ := b.Claim(ctx, key, "B", t0.Add(30*time.Second), time.Minute); st != engine.HeldElsewhere {
 		t.Fatalf("after another owner's release: %v", st)
 	}
-	// A died without a word: its claim lapses with the lease, and B takes the key over.
-	if st, _ := b.Claim(ctx, key, "B", t0.Add(61*time.Second), time.Minute); st != engine.Claimed {
+	// A died without a word: its claim lapses with the lease, and B takes the key over, told
+	// that A may have acted.
+	if st, _ := b.Claim(ctx, key, "B", t0.Add(61*time.Second), time.Minute); st != engine.TakenOver {
 		t.Fatalf("claim after the lease: %v", st)
+	}
+	// B's own claim, again (a retried PutItem whose first answer was lost) is just its own.
+	if st, _ := b.Claim(ctx, key, "B", t0.Add(61*time.Second), time.Minute); st != engine.Claimed {
+		t.Fatalf("the new holder claims again: %v", st)
+	}
+	// Nor is a lapsed claim of one's own a takeover.
+	if st, _ := b.Claim(ctx, key, "B", t0.Add(200*time.Second), time.Minute); st != engine.Claimed {
+		t.Fatalf("the holder's own lapsed claim: %v", st)
 	}
 	if err := b.MarkDone(ctx, key, "B", t0.Add(62*time.Second), time.Hour); err != nil {
 		t.Fatal(err)

@@ -107,12 +107,13 @@ func prepare(db *bolt.DB) (err error) {
 		if err := pruneBudget(budget, time.Now()); err != nil {
 			return err
 		}
-		// Prune expired keys, a bounded number per open so start-up stays fast.
+		// Prune expired keys, and claims older than claimKeep, a bounded number per open so
+		// start-up stays fast.
 		now := time.Now().UnixNano()
 		c := bk.Cursor()
 		pruned := 0
 		for k, v := c.First(); k != nil && pruned < 10000; k, v = c.Next() {
-			if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < now {
+			if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < now || len(v) > 8 && int64(binary.BigEndian.Uint64(v)) < now-int64(claimKeep) {
 				if err := c.Delete(); err != nil {
 					return err
 				}
@@ -137,16 +138,40 @@ func (b *Bolt) Seen(_ context.Context, key string, now time.Time) (bool, error) 
 	return seen, nil
 }
 
-// Claim answers AlreadyDone for a key marked done, else Claimed. It writes nothing: the
-// file's lock makes this process the ledger's only user, and a claim on disk would only
-// outlive a crash and hold up the retry.
-func (b *Bolt) Claim(ctx context.Context, key, _ string, now time.Time, _ time.Duration) (engine.ClaimState, error) {
-	seen, err := b.Seen(ctx, key, now)
-	if seen {
-		return engine.AlreadyDone, err
+// Claim answers AlreadyDone for a key marked done, else writes owner's claim on it (on disk
+// before the action runs) and answers Claimed, or TakenOver where another owner's claim was
+// there. The file's lock makes this process the ledger's only user, so another owner's claim
+// is a process's that died mid-action, whatever its lease: it holds nothing up, and says to
+// the retry that the dead process may have acted.
+func (b *Bolt) Claim(_ context.Context, key, owner string, now time.Time, lease time.Duration) (engine.ClaimState, error) {
+	st := engine.Claimed
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucket)
+		v := bk.Get([]byte(key))
+		switch {
+		case len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > now.UnixNano():
+			st = engine.AlreadyDone
+			return nil
+		case len(v) > 8 && string(v[8:]) != owner:
+			st = engine.TakenOver
+		}
+		return bk.Put([]byte(key), claimValue(now.Add(lease), owner))
+	})
+	if err != nil {
+		return engine.Claimed, fmt.Errorf("writing a claim in the ledger: %w", err)
 	}
-	return engine.Claimed, err
+	return st, nil
 }
+
+// A key's value is its expiry (8 bytes, big-endian Unix nanoseconds) when it is done, and
+// that followed by the owner's name when it is claimed.
+func claimValue(until time.Time, owner string) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(until.UnixNano())), owner...)
+}
+
+// claimKeep is how long a dead process's claim stays in the file for its retry to find
+// (Open prunes it after that): as long as a redelivery may take to come.
+const claimKeep = 24 * time.Hour
 
 // MarkDone records key until now+ttl. It returns once the record is on disk.
 func (b *Bolt) MarkDone(_ context.Context, key, _ string, now time.Time, ttl time.Duration) error {
@@ -158,8 +183,20 @@ func (b *Bolt) MarkDone(_ context.Context, key, _ string, now time.Time, ttl tim
 	return nil
 }
 
-// Release has nothing to do: Claim wrote nothing.
-func (b *Bolt) Release(context.Context, string, string) error { return nil }
+// Release drops owner's claim on key: the action did not apply.
+func (b *Bolt) Release(_ context.Context, key, owner string) error {
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucket)
+		if v := bk.Get([]byte(key)); len(v) > 8 && string(v[8:]) == owner {
+			return bk.Delete([]byte(key))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("releasing a claim in the ledger: %w", err)
+	}
+	return nil
+}
 
 // Close releases the file.
 func (b *Bolt) Close() error { return b.db.Close() }

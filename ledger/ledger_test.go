@@ -57,3 +57,53 @@ func TestBolt(t *testing.T) {
 		t.Fatal("expired k survived")
 	}
 }
+
+// A claim is on disk before the action runs: a process that dies mid-action leaves it, and the
+// next process to claim the key is told it took over (the dead one may have acted); released
+// or done, nothing is left to take over.
+func TestBoltClaimOfADeadProcess(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	now := time.Now()
+	l, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := l.Claim(ctx, "k", "dead", now, time.Minute); st != engine.Claimed || err != nil {
+		t.Fatalf("first claim: %v %v", st, err)
+	}
+	if st, _ := l.Claim(ctx, "k", "dead", now, time.Minute); st != engine.Claimed {
+		t.Fatalf("the holder claims again: %v", st)
+	}
+	if st, _ := l.Claim(ctx, "released", "dead", now, time.Minute); st != engine.Claimed {
+		t.Fatalf("claim: %v", st)
+	}
+	if err := l.Release(ctx, "released", "dead"); err != nil {
+		t.Fatal(err)
+	}
+	l.Close() // the process dies holding k
+
+	l, err = Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if st, err := l.Claim(ctx, "k", "next", now.Add(time.Second), time.Minute); st != engine.TakenOver || err != nil {
+		t.Fatalf("claim of a dead process's key, within its lease: %v %v", st, err)
+	}
+	if st, _ := l.Claim(ctx, "released", "next", now, time.Minute); st != engine.Claimed {
+		t.Fatalf("claim of a released key: %v", st)
+	}
+	if err := l.Release(ctx, "k", "someone else"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := l.Claim(ctx, "k", "third", now, time.Minute); st != engine.TakenOver {
+		t.Fatalf("another owner's release left next's claim: %v", st)
+	}
+	if err := l.MarkDone(ctx, "k", "third", now, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := l.Claim(ctx, "k", "fourth", now, time.Minute); st != engine.AlreadyDone {
+		t.Fatalf("claim of a done key: %v", st)
+	}
+}
