@@ -25,15 +25,21 @@ type told struct {
 	names   map[engine.Outcome][]string // the actions of each outcome (a duplicate counts as applied)
 	actions string                      // each one and what became of it
 	steps   []engine.Step
-	refused bool // one was skipped though there was something to do
+	refused bool          // one was skipped though there was something to do
+	resumed []engine.Step // skipped with nothing to do, which an earlier attempt may have done (Step.Resumed)
 }
+
+// maybeDone is the one word of actions that found nothing to do on a key taken over from an
+// earlier attempt at the event that died before recording what it did: it may have done them.
+const maybeDone = "maybe done earlier"
 
 // outcomeFields are the template fields that say what the rule's actions did: a subject
 // that uses none of them gets a prefix that does.
 var outcomeFields = []string{"Outcome", "Applied", "DryRun", "HeldBack", "Failed", "Skipped", "Pending", "Actions"}
 
 // tell sums up the earlier mutating actions. Their one word is the most pressing of their
-// outcomes: failed, then held back, dry run, applied, and skipped only when every one was.
+// outcomes: failed, then held back, dry run, applied, maybe done earlier (skipped after an
+// attempt that died mid-rule, which may have done it), and skipped only when every one was.
 func tell(earlier []engine.Step) told {
 	t := told{names: map[engine.Outcome][]string{}}
 	var parts []string
@@ -43,6 +49,9 @@ func tell(earlier []engine.Step) told {
 		}
 		t.steps = append(t.steps, s)
 		t.refused = t.refused || s.Refused
+		if s.Resumed {
+			t.resumed = append(t.resumed, s)
+		}
 		o := s.Outcome
 		if o == engine.Duplicate {
 			o = engine.Applied // an earlier delivery of the event applied it
@@ -56,6 +65,9 @@ func tell(earlier []engine.Step) told {
 			t.outcome = outcomeWord(o)
 			break
 		}
+	}
+	if t.outcome == string(engine.Skipped) && len(t.resumed) > 0 {
+		t.outcome = maybeDone // not "nothing was done": the attempt that died may have done it
 	}
 	return t
 }
@@ -123,7 +135,8 @@ func subjectText(s string) string {
 
 // Do tells what the rule's earlier actions did, never what they were meant to do: when each
 // of them was skipped with nothing to do there is nothing to tell, unless always (one that
-// the resource refused, such as a stop of a stop-protected instance, is told); a subject
+// the resource refused, such as a stop of a stop-protected instance, is told, and so is one
+// an earlier attempt that died mid-rule may have done); a subject
 // template that does not say what happened is prefixed with what did not ([action failed],
 // [actions held back], [dry run]); the message says what was held back and what failed.
 func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
@@ -151,6 +164,13 @@ func (a *notify) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	a.subject.Execute(&subj, v)
 	a.message.Execute(&msg, v)
 	text := msg.String()
+	if len(t.resumed) > 0 {
+		var said []string
+		for _, s := range t.resumed {
+			said = append(said, s.Action+": "+s.Why())
+		}
+		text = "ec2guard found nothing left to do on " + v.ResourceID + ": " + strings.Join(said, "; ") + ".\n" + text
+	}
 	if pending := t.said(engine.Pending); len(pending) > 0 {
 		text = "ec2guard will act on " + v.ResourceID + " unless it is fixed by then: " + strings.Join(pending, "; ") + ".\n" + text
 	}

@@ -5,14 +5,17 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/internal/faultproxy"
 	"github.com/ec2guard/ec2guard/internal/mototest"
+	"github.com/ec2guard/ec2guard/ledger"
 )
 
 // The seeds' notifications tell what the rule's action did, on moto through the real SDK:
@@ -113,6 +116,39 @@ func TestSeedNotificationsTellTheTruth(t *testing.T) {
 		}
 		if body["outcome"] != "skipped" || f.State(id) != "running" {
 			t.Errorf("body %v, state %s", body, f.State(id))
+		}
+	})
+
+	t.Run("a consumer started the instance and died before recording it: the retry tells it may be done", func(t *testing.T) {
+		mototest.StateTable(t, "ec2guard-state")
+		table := ledger.NewDynamo(awsapi.New().Table("ec2guard-state"))
+		id := f.Run(map[string]string{"Protected": "true"}, false) // stopped, then started by the dead consumer
+		now := time.Now()
+		// The dead consumer's claim on the start, its lease over.
+		if st, err := table.Claim(f.Ctx, "died|restart-protected|0:start|instance:"+id, "dead", now.Add(-time.Hour), time.Minute); st != engine.Claimed || err != nil {
+			t.Fatalf("%v %v", st, err)
+		}
+		ds := handle(seedEngine(func(c *engine.Config) { c.Ledger, c.Budget = table, table }), "died", id, "stopped")
+		if ds[0].Outcome != engine.Skipped || !strings.HasSuffix(ds[0].Reason, engine.EarlierAttempt) || ds[1].Outcome != engine.Applied {
+			t.Fatalf("%+v", ds)
+		}
+		n, body := one()
+		if n.Subject != "ec2guard: protected instance "+id+" was stopped - not started: maybe done earlier" {
+			t.Errorf("subject %q", n.Subject)
+		}
+		if !strings.HasPrefix(n.Message, "ec2guard found nothing left to do on "+id+": start: "+id+" is running: nothing to start; "+engine.EarlierAttempt+".\n") {
+			t.Errorf("message %q", n.Message)
+		}
+		if body["outcome"] != "maybe done earlier" {
+			t.Errorf("body %v", body)
+		}
+		// A stale event nobody claimed still tells nothing.
+		ds = handle(seedEngine(func(c *engine.Config) { c.Ledger, c.Budget = table, table }), "stale-2", id, "stopped")
+		if ds[0].Outcome != engine.Skipped || ds[1].Outcome != engine.Skipped {
+			t.Fatalf("%+v", ds)
+		}
+		if got := received(1); len(got) != 0 {
+			t.Fatalf("the managers were told %+v", got)
 		}
 	})
 

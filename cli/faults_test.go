@@ -237,8 +237,13 @@ func serveUnderFaults(t *testing.T, table bool) {
 	// known better: for the event a killed consumer published last (it may have died before
 	// recording it), and for a publish that moto answered after the client had given up on
 	// it (on a loaded machine moto can be slower than --aws-timeout).
+	// The same message published twice by one consumer is the SDK's retry of a publish whose
+	// answer the client did not get in time, though the proxy had passed it on (moto slower
+	// than --aws-timeout on a loaded machine): one notify's one publish, as far as the
+	// consumer could know.
 	mayDouble := map[string]bool{}
 	lastPublish := map[int]string{}
+	published := map[string]int{} // epoch and message
 	for _, c := range proxy.Calls() {
 		if c.Operation == "Publish" && c.Status == 200 {
 			form, _ := url.ParseQuery(c.Body)
@@ -247,26 +252,18 @@ func serveUnderFaults(t *testing.T, table bool) {
 			if c.Abandoned {
 				mayDouble[ev] = true
 			}
+			k := fmt.Sprint(c.Epoch, "\x00", form.Get("Message"))
+			if published[k]++; published[k] > 1 {
+				mayDouble[ev] = true
+			}
 		}
 	}
 	for epoch := 1; epoch < len(outs); epoch++ {
 		mayDouble[lastPublish[epoch]] = true
 	}
-	// And none at all where a killed consumer started the instance but died before it
-	// recorded the start: the redelivery finds the instance running, the start skipped with
-	// nothing to do, and notify tells nothing it cannot know was done (the gap is named in
-	// the README's notify text). Only those events, known from the calls moto answered.
-	eventOf := map[string]string{}
-	for i, id := range protected {
-		eventOf[id] = fmt.Sprint("stop-", i)
-	}
-	mayMiss := map[string]bool{}
-	for _, c := range proxy.Calls() {
-		if c.Operation == "StartInstances" && c.Status == 200 && c.Epoch < len(outs) {
-			form, _ := url.ParseQuery(c.Body)
-			mayMiss[eventOf[form.Get("InstanceId.1")]] = true
-		}
-	}
+	// A killed consumer that started an instance and died before recording the start leaves
+	// the redelivery nothing to do: it takes the dead consumer's claim over, and its notify
+	// tells that the start may have been done by that attempt. So every stop event is told.
 	// An event whose action failed is told as such ("failed" in the JSON body), and the
 	// retry that then succeeds is told again: both are expected, once each.
 	got, failed := map[string]int{}, map[string]int{}
@@ -280,7 +277,7 @@ func serveUnderFaults(t *testing.T, table bool) {
 		if m.id == "" || strings.HasPrefix(m.id, "run-") {
 			continue
 		}
-		if n := got[m.id]; n != 1 && !(n == 2 && (mayDouble[m.id] || failed[m.id] == 1)) && !(n == 0 && mayMiss[m.id]) {
+		if n := got[m.id]; n != 1 && !(n == 2 && (mayDouble[m.id] || failed[m.id] == 1)) {
 			t.Errorf("event %s notified %d times (%d of them of a failure)", m.id, n, failed[m.id])
 		}
 	}
