@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/rules"
 )
@@ -15,7 +16,7 @@ func TestMutatingAsBuilt(t *testing.T) {
 		"notify":     {"topic": "arn:aws:sns:us-east-1:123456789012:ops"},
 		"tell-owner": {"topic": "arn:aws:sns:us-east-1:123456789012:owners"},
 	}
-	f := &Factory{}
+	f := &Factory{API: awsapi.New()} // never called: nothing acts
 	for _, name := range actions.Names() {
 		act, err := f.New(rules.ActionSpec{Name: name, Params: params[name]})
 		if err != nil {

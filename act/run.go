@@ -85,6 +85,18 @@ func (f *Factory) Build(cfg actions.Config) (engine.Action, error) {
 			window: cmp.Or(f.Window, ClaimWindow), attach: cmp.Or(f.Attach, AttachWindow)}, nil
 	case actions.NotifyConfig:
 		return &notify{base: b, topic: c.Topic, subject: c.Subject, message: c.Message, always: c.Always}, nil
+	case actions.RequireIMDSv2Config:
+		api, err := needAPI[imdsAPI](f, c.Action())
+		return built(&requireIMDSv2{base: b, api: api, hop: c.HopLimit}, err)
+	case actions.MakePrivateConfig:
+		api, err := needAPI[privateAPI](f, c.Action())
+		return built(&makePrivate{base: b, api: api}, err)
+	case actions.EnableEbsEncryptionConfig:
+		api, err := needAPI[ebsEncryptionAPI](f, c.Action())
+		return built(&enableEbsEncryption{base: b, api: api}, err)
+	case actions.BlockPublicAccessConfig:
+		api, err := needAPI[blockAPI](f, c.Action())
+		return built(&blockPublicAccess{base: b, api: api, cfg: c}, err)
 	}
 	return nil, fmt.Errorf("no action for a %T", cfg)
 }

@@ -37,6 +37,10 @@ var all = []*def{
 	tagDef,
 	notifyDef,
 	tellOwnerDef,
+	requireIMDSv2Def,
+	makePrivateDef,
+	enableEbsEncryptionDef,
+	blockPublicAccessDef,
 }
 
 func lookup(name string) (*def, bool) {
@@ -138,6 +142,12 @@ type Permission struct {
 	// where the resource lacks them (the action adds one key a call, absent keys only).
 	TagKeys   []string
 	Overwrite bool
+	// For, when set, grants it only to a rule that judges that kind: an action that acts on
+	// several kinds (require-imdsv2: instances, launch templates, the account) needs for each
+	// only its own calls.
+	For resource.Kind
+	// Condition is what the grant always carries (make-private: only an image public now).
+	Condition map[string]map[string]any
 }
 
 // ReadPermissions are the read-only calls every deployment makes: the engine reads the

@@ -16,13 +16,15 @@ const (
 	pStringMap
 	pDuration
 	pTopicARN
+	pOther // checked by the parameter's valid alone
 )
 
 type param struct {
 	kind     paramKind
 	required bool
 	doc      string
-	template bool // the value (each value, for a map) is a template: its fields are checked
+	template bool              // the value (each value, for a map) is a template: its fields are checked
+	valid    func(v any) error // pOther's check of the value
 }
 
 // check validates an action's name and each of its parameters (Parse adds what needs them
@@ -64,6 +66,8 @@ func check(name string, params map[string]any) error {
 
 func (p param) check(v any) error {
 	switch p.kind {
+	case pOther:
+		return p.valid(v)
 	case pBool:
 		if _, ok := v.(bool); !ok {
 			return fmt.Errorf("must be true or false, got %v", v)

@@ -36,7 +36,7 @@ func TestCheck(t *testing.T) {
 		{"notify", map[string]any{"topic": "arn:aws:sns:us-east-1:123456789012:" + strings.Repeat("a", 257)}, `is not 1-256`},
 		{"notify", map[string]any{"topic": "arn:aws:sns:us-east-1:123456789012:.fifo"}, `the topic name ".fifo" is not`},
 		{"notify", map[string]any{"topic": "t", "colour": "red"}, `unknown parameter "colour" (known: always, message, subject, topic)`},
-		{"reboot", nil, "unknown action (known: notify, protect, start, stop, tag, tell-owner)"},
+		{"reboot", nil, "unknown action (known: " + strings.Join(Names(), ", ") + ")"},
 	}
 	for _, tt := range tests {
 		err := Check(tt.name, tt.params)

@@ -18,6 +18,7 @@ var arnOf = map[resource.Kind]string{
 	resource.NetworkInterface: "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/",
 	resource.Snapshot:         "arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/",
 	resource.Image:            "arn:${AWS::Partition}:ec2:${AWS::Region}::image/",
+	resource.LaunchTemplate:   "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/",
 }
 
 // readActions are the reads the rules make: what every deployment's actions read
@@ -52,13 +53,19 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 				perms = actions.PermissionsOf(cfg)
 			}
 			for _, p := range perms {
+				if p.For != "" && !slices.Contains(r.Resources, p.For) {
+					continue // the action's calls on a kind this rule does not judge
+				}
 				st := map[string]any{"Effect": "Allow", "Action": p.Actions}
 				switch {
 				case len(p.Resources) > 0:
-					if ec2Only {
+					if ec2Only && !allEC2(p.Actions) {
 						continue
 					}
 					st["Resource"] = p.Resources
+					if len(p.Condition) > 0 {
+						st["Condition"] = p.Condition
+					}
 				default:
 					var ids []string
 					if p.FilterScoped {
@@ -78,6 +85,14 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 					cond := map[string]map[string]any{}
 					if p.FilterScoped {
 						cond = tagConditions(r.Filters)
+					}
+					for op, m := range p.Condition {
+						if cond[op] == nil {
+							cond[op] = map[string]any{}
+						}
+						for k, v := range m {
+							cond[op][k] = v
+						}
 					}
 					if len(p.TagKeys) > 0 {
 						cond["ForAllValues:StringEquals"] = map[string]any{"aws:TagKeys": p.TagKeys}
@@ -101,6 +116,11 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 		out = appendOnce(out, seen, sids, "owner map", ownerStatements(set)...) // owners.go
 	}
 	return out
+}
+
+// allEC2 says the actions are all EC2's (a member account's remediation role needs them).
+func allEC2(acts []string) bool {
+	return !slices.ContainsFunc(acts, func(a string) bool { return !strings.HasPrefix(a, "ec2:") })
 }
 
 // graceStatement lets the role write and remove the one tag that records a rule's pending
