@@ -38,8 +38,9 @@ func newDeployTemplateCommand(streams *IO) *cobra.Command {
 	var org, member bool
 	var format, out, scanSchedule string
 	var scanRegions, scanAccounts []string
+	var toHub bool
 	cmd := &cobra.Command{
-		Use:   "template -r RULES [--var NAME=VALUE]... [--org [--member]] [--scan-schedule EXPR [--scan-regions R,...] [--scan-accounts ID,...]] [--format yaml|json] [-o FILE]",
+		Use:   "template -r RULES [--var NAME=VALUE]... [--org [--member]] [--scan-schedule EXPR [--scan-regions R,...] [--scan-accounts ID,...] [--to-securityhub]] [--format yaml|json] [-o FILE]",
 		Short: "Write the CloudFormation template of the remediation stack",
 		Long: `template writes the CloudFormation of the remediation stack for the rule file:
 
@@ -71,6 +72,12 @@ parts. The accounts are the Organization's active ones (organizations:ListAccoun
 the central stack in the management account or a delegated administrator), or those of
 --scan-accounts; the regions those of --scan-regions (the ScanRegions parameter), or the
 stack's. The records land in the function's log, each naming its account and region.
+--to-securityhub also has each part judge the rule file's "- control:" entries and send their
+findings to Security Hub in the part's account and region, as scan --controls
+--to-securityhub does (a place scanned in one part also has the findings of its vanished
+resources closed): the role is granted securityhub:BatchImportFindings on the account's
+default product, GetFindings and BatchUpdateFindings on its hub; give --to-securityhub to
+the member template too, for the remediation role.
 
 --org writes the central account's template of an Organization: it also accepts events from
 the Organization's accounts on the default bus and lets the function assume each member
@@ -98,7 +105,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			if (len(scanRegions) > 0 || len(scanAccounts) > 0) && scanSchedule == "" {
 				return usageError(errors.New("deploy template: --scan-regions and --scan-accounts go with --scan-schedule"))
 			}
-			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org, ScanSchedule: scanSchedule, ScanRegions: scanRegions, ScanAccounts: scanAccounts}
+			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org, ScanSchedule: scanSchedule, ScanRegions: scanRegions, ScanAccounts: scanAccounts, SecurityHub: toHub}
 			build := deploy.Central
 			if member {
 				build = deploy.Member
@@ -126,6 +133,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.StringVar(&format, "format", "yaml", "yaml or json")
 	fl.StringVar(&scanSchedule, "scan-schedule", "", `also scan the region on this EventBridge schedule, e.g. "rate(1 hour)" (off by default: a first scan acts on the whole fleet)`)
 	fl.StringSliceVar(&scanRegions, "scan-regions", nil, "with --scan-schedule: the regions the scan covers, fanned out over SQS (comma-separated; default: the stack's)")
+	fl.BoolVar(&toHub, "to-securityhub", false, "the fanned-out scan also sends the findings of the rule file's - control: entries to Security Hub in each account and region (with --member: the remediation role's grants)")
 	fl.StringSliceVar(&scanAccounts, "scan-accounts", nil, "with --scan-schedule --org: the accounts the scan covers (comma-separated; default: the Organization's active accounts)")
 	fl.StringVarP(&out, "output", "o", "-", "file to write (- for standard output)")
 	return cmd

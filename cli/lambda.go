@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/controls"
 	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/rules"
 	"github.com/ec2guard/ec2guard/source"
 )
 
@@ -53,7 +55,12 @@ the parts of one run of the schedule.
                              Organization's active accounts (organizations:ListAccounts);
                              default: the function's own
   EC2GUARD_SCAN_MAX_ACTIONS  mutating actions of one run of the schedule, across its parts
-                             (default 100; -1: no cap)`,
+                             (default 100; -1: no cap)
+  EC2GUARD_TO_SECURITYHUB    "true": each part also judges the controls of the rule file's
+                             "- control:" entries and sends their findings to Security Hub in
+                             the part's account and region (as scan --controls
+                             --to-securityhub does); a place scanned in one part also has the
+                             findings of its vanished resources closed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
@@ -81,6 +88,13 @@ the parts of one run of the schedule.
 			var fan *source.FanOut
 			if fanEnv.queue != "" {
 				fan = fanEnv.fanOut(f.api, eng, f.shared, slog.New(slog.NewTextHandler(streams.ErrOut, nil)))
+				if fanEnv.toHub {
+					checks, err := controlChecks(eng.Rules())
+					if err != nil {
+						return usageError(err)
+					}
+					fan.Findings = &source.Findings{Checks: checks, Hub: f.api}
+				}
 			}
 			handler := source.LambdaFanOut(eng, streams.Out, &source.Scanner{Lister: awsapi.New(), Engine: eng}, fan)
 			return source.ServeRuntimeAPI(cmd.Context(), os.Getenv("AWS_LAMBDA_RUNTIME_API"), handler)
@@ -109,13 +123,18 @@ func lambdaFlags() engineFlags {
 
 // fanOutEnv is the fanned-out scan's configuration, from the function's environment.
 type fanOutEnv struct {
+	toHub           bool
 	queue, accounts string
 	regions         []string
 	maxActions      int
 }
 
 func scanFanOutEnv() (fanOutEnv, error) {
-	e := fanOutEnv{queue: os.Getenv("EC2GUARD_SCAN_QUEUE"), accounts: strings.TrimSpace(os.Getenv("EC2GUARD_SCAN_ACCOUNTS")), maxActions: 100}
+	e := fanOutEnv{queue: os.Getenv("EC2GUARD_SCAN_QUEUE"), accounts: strings.TrimSpace(os.Getenv("EC2GUARD_SCAN_ACCOUNTS")), maxActions: 100,
+		toHub: strings.EqualFold(os.Getenv("EC2GUARD_TO_SECURITYHUB"), "true")}
+	if e.toHub && e.queue == "" {
+		return e, errors.New("EC2GUARD_TO_SECURITYHUB is for a fanned-out scan: it needs EC2GUARD_SCAN_QUEUE")
+	}
 	for r := range strings.SplitSeq(os.Getenv("EC2GUARD_SCAN_REGIONS"), ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			e.regions = append(e.regions, r)
@@ -150,4 +169,34 @@ func (e fanOutEnv) fanOut(clients *awsapi.Clients, eng *engine.Engine, parts eng
 		fan.Accounts = func(context.Context) ([]string, error) { return ids, nil }
 	}
 	return fan
+}
+
+// controlChecks are the controls of the rule file's `- control:` entries, compiled with the
+// entries' parameters, one per control and parameters.
+func controlChecks(set *rules.Set) ([]*controls.Check, error) {
+	var out []*controls.Check
+	seen := map[string]bool{}
+	for _, r := range set.Rules {
+		if r.Control == nil {
+			continue
+		}
+		key := fmt.Sprint(r.Control.ID, r.Control.Params)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		c, ok := controls.ByID(r.Control.ID)
+		if !ok {
+			return nil, fmt.Errorf("rule %s: control %s is not in the catalogue", r.Name, r.Control.ID)
+		}
+		k, err := c.Compile(r.Control.Params)
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: control %s: %w", r.Name, r.Control.ID, err)
+		}
+		out = append(out, k)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("EC2GUARD_TO_SECURITYHUB: the rule file has no `- control:` entry whose findings to send")
+	}
+	return out, nil
 }

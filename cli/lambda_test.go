@@ -259,3 +259,30 @@ func TestScanFanOutEnv(t *testing.T) {
 		t.Errorf("a queue without a table: exit %d: %s", code, errOut)
 	}
 }
+
+// EC2GUARD_TO_SECURITYHUB sends the findings of the rule file's `- control:` entries, each
+// compiled with the entry's parameters; a rule file without one is refused.
+func TestControlChecksOfRuleFile(t *testing.T) {
+	dir := t.TempDir()
+	f := ruleFlags{file: writeFile(t, dir, "c.yaml", "rules:\n  - control: EC2.8\n  - control: EC2.13\n  - control: EC2.8\n    name: again\n")}
+	set, err := f.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := controlChecks(set)
+	if err != nil || len(checks) != 2 || checks[0].SecurityHub != "EC2.8" || checks[1].SecurityHub != "EC2.13" {
+		t.Fatalf("%d checks, %v", len(checks), err)
+	}
+	plain := ruleFlags{file: writeFile(t, dir, "r.yaml", restartProtected)}
+	if set, err = plain.load(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := controlChecks(set); err == nil {
+		t.Error("a rule file without a control entry: findings of nothing")
+	}
+	t.Setenv("EC2GUARD_SCAN_QUEUE", "")
+	t.Setenv("EC2GUARD_TO_SECURITYHUB", "true")
+	if _, err := scanFanOutEnv(); err == nil {
+		t.Error("EC2GUARD_TO_SECURITYHUB without a fanned-out scan")
+	}
+}

@@ -125,6 +125,9 @@ func Central(o Options) (*Template, error) {
 		}
 		t.Outputs["CentralEventBusArn"] = Output{Description: "the bus member accounts forward events to", Value: sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default")}
 	}
+	if err := checkSecurityHub(o, true); err != nil {
+		return nil, err
+	}
 	if len(o.ScanAccounts) > 0 && !o.Org {
 		return nil, errors.New("deploy: scan accounts are an Organization's: they go with Org (--org)")
 	}

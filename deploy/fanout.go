@@ -1,9 +1,13 @@
 package deploy
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/ec2guard/ec2guard/rules"
 )
 
 // The fanned-out scheduled scan (source.FanOut): with a scan schedule and an Organization, or
@@ -88,5 +92,38 @@ func scanFanOut(t *Template, o Options, env map[string]any) ([]map[string]any, e
 		env["EC2GUARD_SCAN_ACCOUNTS"] = "organization"
 		stmts = append(stmts, map[string]any{"Sid": "OrganizationAccounts", "Effect": "Allow", "Action": "organizations:ListAccounts", "Resource": "*"})
 	}
+	if o.SecurityHub {
+		env["EC2GUARD_TO_SECURITYHUB"] = "true"
+		stmts = append(stmts, securityHubStatements()...)
+	}
 	return stmts, nil
+}
+
+// checkSecurityHub says why the options cannot send findings, if they cannot: the central
+// stack's scan must be fanned out (a member's stack only grants).
+func checkSecurityHub(o Options, central bool) error {
+	if !o.SecurityHub {
+		return nil
+	}
+	if central && !o.fansOut() {
+		return errors.New("deploy: findings go to Security Hub from a fanned-out scheduled scan: give --scan-schedule with --org or --scan-regions")
+	}
+	if !slices.ContainsFunc(o.Rules.Rules, func(r *rules.Rule) bool { return r.Control != nil }) {
+		return errors.New("deploy: no `- control:` entry in the rule file, whose findings would go to Security Hub")
+	}
+	return nil
+}
+
+// SecurityHubActions are what a scan that sends findings calls (package hub), in the account
+// it scans: BatchImportFindings on the account's default product, GetFindings (ec2guard's
+// active findings) and BatchUpdateFindings (fixed ones RESOLVED) on its hub, in any region.
+var SecurityHubActions = []string{"securityhub:BatchImportFindings", "securityhub:BatchUpdateFindings", "securityhub:GetFindings"}
+
+func securityHubStatements() []map[string]any {
+	return []map[string]any{
+		{"Sid": "SecurityHubImport", "Effect": "Allow", "Action": SecurityHubActions[:1],
+			"Resource": sub("arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/${AWS::AccountId}/default")},
+		{"Sid": "SecurityHubFindings", "Effect": "Allow", "Action": SecurityHubActions[1:],
+			"Resource": sub("arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default")},
+	}
 }

@@ -12,6 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/controls"
+	"github.com/ec2guard/ec2guard/iam/eval"
+	"github.com/ec2guard/ec2guard/rules"
 )
 
 // fannedOut are the Organization's templates with a fanned-out scheduled scan over three
@@ -144,5 +149,66 @@ func TestScanFanOutDeployOnMoto(t *testing.T) {
 	}
 	if attrs.Attributes["VisibilityTimeout"] != "1080" {
 		t.Errorf("visibility timeout %s", attrs.Attributes["VisibilityTimeout"])
+	}
+}
+
+// --to-securityhub: the fanned-out scan's function role and the members' remediation role may
+// import findings to their account's default product and read and update findings on its hub,
+// in any region, and nothing else of Security Hub; cfn-lint and iam check are clean; refused
+// without a fanned-out scan or a `- control:` entry.
+func TestScanFanOutSecurityHubGrants(t *testing.T) {
+	src := "rules:\n  - control: EC2.8\n  - control: EC2.13\n"
+	set, err := rules.Load("controls.yaml", []byte(src), rules.Options{Controls: controls.RuleSource, CheckAction: actions.Check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Rules: set, Org: true, ScanSchedule: "rate(1 day)", SecurityHub: true}
+	ts := templatesOf(t, o)
+	central, member := ts["central.yaml"], ts["member.json"]
+	if env := central.Resources["Function"].Properties["Environment"].(map[string]any)["Variables"].(map[string]any); env["EC2GUARD_TO_SECURITYHUB"] != "true" {
+		t.Errorf("environment %v", env)
+	}
+	dir := write(t, map[string]*Template{"central.yaml": central, "member.json": member})
+	const product = "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+	const hubARN = "arn:aws:securityhub:eu-west-1:123456789012:hub/default"
+	for _, ev := range []*eval.Evaluator{policyOf(t, dir, "central.yaml", "FunctionRole"), policyOf(t, dir, "member.json", "ec2guard-remediation")} {
+		for _, c := range []struct {
+			action, resource string
+			want             eval.Effect
+		}{
+			{"securityhub:BatchImportFindings", product, eval.Allowed},
+			{"securityhub:GetFindings", hubARN, eval.Allowed},
+			{"securityhub:BatchUpdateFindings", hubARN, eval.Allowed},
+			{"securityhub:BatchImportFindings", "arn:aws:securityhub:eu-west-1:123456789012:product/aws/guardduty", eval.ImplicitDeny},
+			{"securityhub:DisableSecurityHub", hubARN, eval.ImplicitDeny},
+			{"securityhub:DeleteInsight", hubARN, eval.ImplicitDeny},
+		} {
+			// (the analyzer resolves AWS::AccountId to 123456789012)
+			if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource}); got != c.want {
+				t.Errorf("%s on %s = %s, want %s", c.action, c.resource, got, c.want)
+			}
+		}
+	}
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if out, err := exec.Command(lint, files...).CombinedOutput(); err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
+	}
+	_, res := iamCheck(t, dir)
+	for _, f := range res.Findings {
+		t.Errorf("%s %s %s: %s (%v)", f.ID, f.Principal, f.Statement, f.Message, f.Loc)
+	}
+	seedSet, _ := seeds(t)
+	for _, bad := range []Options{
+		{Rules: set, Org: true, SecurityHub: true},                                  // no scan
+		{Rules: set, ScanSchedule: "rate(1 day)", SecurityHub: true},                // not fanned out
+		{Rules: seedSet, Org: true, ScanSchedule: "rate(1 day)", SecurityHub: true}, // no control
+	} {
+		if _, err := Central(bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
 	}
 }

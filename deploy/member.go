@@ -36,6 +36,12 @@ func Member(o Options) (*Template, error) {
 	res["ForwardDeadLetterQueue"] = deadLetterQueue()
 	stmts := []map[string]any{readStatement(o.Rules)}
 	stmts = append(stmts, actionStatements(o.Rules, true)...)
+	if o.SecurityHub { // the central function's scan sends this account's findings through the role
+		if err := checkSecurityHub(o, false); err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, securityHubStatements()...)
+	}
 	res["RemediationRole"] = Resource{
 		Type: "AWS::IAM::Role",
 		Properties: map[string]any{

@@ -44,6 +44,9 @@ type Options struct {
 	// scan is always fanned out.
 	ScanRegions  []string
 	ScanAccounts []string
+	// SecurityHub has the fanned-out scan send the findings of the rule file's `- control:`
+	// entries to Security Hub in each account and region it scans, and grants the calls.
+	SecurityHub bool
 }
 
 // Template is a CloudFormation template. Its fields marshal in CloudFormation's usual order.

@@ -126,6 +126,7 @@ func (l *loader) controlRules(n *yaml.Node) []*Rule {
 			r.Description = cr.Description
 		}
 		r.Pattern, r.Resources, r.Filters = cr.Pattern, []resource.Kind{cr.Kind}, cr.Filters
+		r.Control = &ControlEntry{ID: id, Params: params}
 		if r.Actions = l.controlActions(tmpl.Actions, cr.ActionParams, id, idNode); r.Actions == nil && tmpl.Actions != nil {
 			return nil
 		}

@@ -110,6 +110,15 @@ type Rule struct {
 	Mode      Mode
 	Loc       Location
 	Timing    // grace, min-age, exceptions, schedule (owners.go)
+	// Control is the `- control:` entry the rule comes from (nil for a rule of its own): the
+	// deployed function's scans also send that control's findings to Security Hub.
+	Control *ControlEntry
+}
+
+// ControlEntry names a control of the catalogue and the parameters a rule file gave it.
+type ControlEntry struct {
+	ID     string
+	Params map[string]any
 }
 
 // ActionSpec is an action as written: its name and parameters (variables filled in), and

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ec2guard/ec2guard/controls"
 	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/hub"
 	"github.com/ec2guard/ec2guard/resource"
 )
 
@@ -108,6 +111,16 @@ type FanOut struct {
 	PartTTL time.Duration
 	Now     func() time.Time // default time.Now
 	Logger  *slog.Logger     // default: discard
+	// Findings, when set, also judges each resource by these controls and sends their
+	// findings to Security Hub in the part's account and region.
+	Findings *Findings
+}
+
+// Findings are the controls a fanned-out scan sends to Security Hub (the `- control:` entries
+// of the rule file), and the Security Hub calls (awsapi.Clients, in each place's account).
+type Findings struct {
+	Checks []*controls.Check
+	Hub    hub.API
 }
 
 // ErrPartAgain is the error of a part whose scan must come again: an action failed or was
@@ -188,7 +201,10 @@ func (f *FanOut) Scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 	case st == engine.HeldElsewhere:
 		return fmt.Errorf("scan part %s: another process is scanning it: %w", p, ErrPartAgain)
 	}
-	rest, again, err := f.scan(withTick(ctx, p.Tick), p, emit)
+	rest, found, again, err := f.scan(withTick(ctx, p.Tick), p, emit)
+	if err == nil && f.Findings != nil {
+		err = f.send(ctx, p, rest == nil, found)
+	}
 	if err == nil && rest != nil {
 		var b []byte
 		if b, err = json.Marshal(rest); err == nil {
@@ -218,9 +234,9 @@ func (f *FanOut) Scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 }
 
 // scan lists the part's kinds from its token on, judging each resource, until they are done
-// or its time runs short: then rest is what is left. again counts the decisions that must
-// come again.
-func (f *FanOut) scan(ctx context.Context, p Part, emit func([]engine.Decision) error) (rest *Part, again int, err error) {
+// or its time runs short: then rest is what is left. found are the controls' findings (with
+// Findings), again counts the decisions that must come again.
+func (f *FanOut) scan(ctx context.Context, p Part, emit func([]engine.Decision) error) (rest *Part, found []controls.Finding, again int, err error) {
 	at := resource.Place{Account: p.Account, Region: p.Region}
 	run := tickRun(p.Tick)
 	margin := f.Margin
@@ -239,6 +255,15 @@ func (f *FanOut) scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 		judge := func(res *resource.Resource) error {
 			if res.Account == "" {
 				res.Account = at.Account
+			}
+			if f.Findings != nil {
+				now := f.now().UTC()
+				for _, k := range f.Findings.Checks {
+					if k.Kind == res.Kind {
+						rec := k.NewRecord(res, k.Evaluate(res, now), now)
+						found = append(found, k.ASFF(&rec))
+					}
+				}
 			}
 			ds := f.Engine.Judge(ctx, run, res)
 			for _, d := range ds {
@@ -261,13 +286,39 @@ func (f *FanOut) scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 			return false
 		})
 		if err != nil {
-			return nil, again, fmt.Errorf("scan part %s: %w", p, err)
+			return nil, found, again, fmt.Errorf("scan part %s: %w", p, err)
 		}
 		if rest != nil {
-			return rest, again, nil
+			return rest, found, again, nil
 		}
 	}
-	return nil, again, nil
+	return nil, found, again, nil
+}
+
+// send sends a part's findings to Security Hub (hub.Send). A part that scanned its place
+// whole (every kind the tick lists, from the first page) also closes the active findings of
+// its controls there whose resource it did not see (gone); a part of a place resumed across
+// messages sees only some of it, and closes only those that pass now.
+func (f *FanOut) send(ctx context.Context, p Part, finished bool, found []controls.Finding) error {
+	at := resource.Place{Account: p.Account, Region: p.Region}
+	var generators []string
+	if whole := finished && p.Token == "" && slices.Equal(p.Kinds, f.Engine.ScanKinds()); whole {
+		for _, k := range f.Findings.Checks {
+			generators = append(generators, hub.Prefix+k.ID)
+		}
+	}
+	res, err := hub.Send(ctx, f.Findings.Hub, found, []resource.Place{at}, generators, f.now())
+	if err != nil {
+		return fmt.Errorf("scan part %s: Security Hub: %w", p, err)
+	}
+	for _, ff := range res.Failed {
+		f.logger().Warn("Security Hub refused a finding", "part", p.String(), "finding", ff.ID, "code", ff.Code, "message", ff.Message)
+	}
+	if res.Unresolved != nil {
+		f.logger().Warn("Security Hub: fixed findings archived, their workflow status not RESOLVED", "part", p.String(), "error", res.Unresolved)
+	}
+	f.logger().Info("findings sent to Security Hub", "part", p.String(), "imported", res.Imported, "archived", res.Archived, "resolved", res.Resolved)
+	return nil
 }
 
 // tickRun is the scan run of a tick, as Scanner names its runs (engine.ScanID): the same for

@@ -23,7 +23,9 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/ec2guard/ec2guard/act"
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/awsapi"
+	"github.com/ec2guard/ec2guard/controls"
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/internal/mototest"
 	"github.com/ec2guard/ec2guard/ledger"
@@ -132,68 +134,15 @@ func TestFanOutOnMoto(t *testing.T) {
 		t.Fatalf("the schedule's invocation: %+v %v", res, err)
 	}
 
-	// The event source mapping: three workers, one message per invocation; a message the
-	// function reports as failed stays, to come again after its visibility timeout (made 0
-	// here, so the test need not wait). The part
-	// of the short place gets 30 s before its deadline, less than the minute a page needs.
-	var (
-		mu       sync.Mutex
-		bodies   []string // every message handled, in order
-		failures = map[string]int{}
-		wg       sync.WaitGroup
-	)
-	consume := func() {
-		defer wg.Done()
-		for empty := 0; empty < 4; {
-			msgs, err := clients.Receive(ctx, url, 1, 1, 120)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if len(msgs) == 0 {
-				empty++
-				continue
-			}
-			empty = 0
-			m := msgs[0]
-			p, _, _ := source.ParsePart(m.Body)
-			deadline := 10 * time.Minute
-			if p.Account == short.Account && p.Region == short.Region && p.Token == "" {
-				deadline = 30 * time.Second
-			}
-			ictx, cancel := context.WithTimeout(ctx, deadline)
-			raw, _ := json.Marshal(map[string]any{"Records": []map[string]string{{"messageId": m.ID, "body": m.Body, "eventSource": "aws:sqs"}}})
-			res, err := handler(ictx, raw)
-			cancel()
-			if err != nil {
-				t.Errorf("invocation: %v", err)
-				return
-			}
-			mu.Lock()
-			bodies = append(bodies, m.Body)
-			mu.Unlock()
-			if len(res.BatchItemFailures) > 0 {
-				mu.Lock()
-				failures[res.BatchItemFailures[0].ItemIdentifier]++
-				mu.Unlock()
-				if err := clients.ExtendVisibility(ctx, url, m.ReceiptHandle, 0); err != nil {
-					t.Error(err)
-				}
-				continue
-			}
-			if err := clients.Delete(ctx, url, m.ReceiptHandle); err != nil {
-				t.Error(err)
-			}
+	// The part of the short place gets 30 s before its deadline, less than the minute a page needs.
+	esm := &mapping{clients: clients, url: url, handler: handler, deadline: func(p source.Part) time.Duration {
+		if p.Account == short.Account && p.Region == short.Region && p.Token == "" {
+			return 30 * time.Second
 		}
-	}
-	drain := func() {
-		for range 3 {
-			wg.Add(1)
-			go consume()
-		}
-		wg.Wait()
-	}
-	drain()
+		return 10 * time.Minute
+	}}
+	esm.drain(t)
+	bodies, failures := esm.bodies, esm.failures
 
 	// Every place was one part, the failed one twice and the short one resumed once.
 	handled := map[string]int{}
@@ -274,10 +223,82 @@ func TestFanOutOnMoto(t *testing.T) {
 	if err := clients.Send(ctx, url, []string{bodies[0]}); err != nil {
 		t.Fatal(err)
 	}
-	bodies = nil
-	drain()
-	if len(bodies) != 1 || len(decisionsOf(t, log.String())) != before {
+	esm.bodies = nil
+	esm.drain(t)
+	if bodies = esm.bodies; len(bodies) != 1 || len(decisionsOf(t, log.String())) != before {
 		t.Errorf("a part done, delivered again: %d messages, %d decisions more", len(bodies), len(decisionsOf(t, log.String()))-before)
+	}
+}
+
+// mapping is the event source mapping: three workers, one message per invocation; a message
+// the function reports as failed stays, to come again after its visibility timeout (made 0
+// here, so the test need not wait).
+type mapping struct {
+	clients  *awsapi.Clients
+	url      string
+	handler  func(context.Context, json.RawMessage) (source.LambdaResult, error)
+	deadline func(source.Part) time.Duration // of each invocation
+
+	mu       sync.Mutex
+	bodies   []string // every message handled, in order
+	failures map[string]int
+}
+
+// drain has three workers take the queue's messages until it has been empty a while.
+func (m *mapping) drain(t *testing.T) {
+	t.Helper()
+	if m.failures == nil {
+		m.failures = map[string]int{}
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.consume(t)
+		}()
+	}
+	wg.Wait()
+}
+
+func (m *mapping) consume(t *testing.T) {
+	ctx := context.Background()
+	for empty := 0; empty < 4; {
+		msgs, err := m.clients.Receive(ctx, m.url, 1, 1, 120)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if len(msgs) == 0 {
+			empty++
+			continue
+		}
+		empty = 0
+		msg := msgs[0]
+		p, _, _ := source.ParsePart(msg.Body)
+		ictx, cancel := context.WithTimeout(ctx, m.deadline(p))
+		raw, _ := json.Marshal(map[string]any{"Records": []map[string]string{{"messageId": msg.ID, "body": msg.Body, "eventSource": "aws:sqs"}}})
+		res, err := m.handler(ictx, raw)
+		cancel()
+		if err != nil {
+			t.Errorf("invocation: %v", err)
+			return
+		}
+		m.mu.Lock()
+		m.bodies = append(m.bodies, msg.Body)
+		for _, f := range res.BatchItemFailures {
+			m.failures[f.ItemIdentifier]++
+		}
+		m.mu.Unlock()
+		if len(res.BatchItemFailures) > 0 {
+			if err := m.clients.ExtendVisibility(ctx, m.url, msg.ReceiptHandle, 0); err != nil {
+				t.Error(err)
+			}
+			continue
+		}
+		if err := m.clients.Delete(ctx, m.url, msg.ReceiptHandle); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
@@ -332,4 +353,63 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// With Findings, each part also judges the rule file's `- control:` entries and sends their
+// findings to Security Hub in the part's own account and region (a member's through its
+// role): two accounts × two regions, an instance each, EC2.8's finding FAILED in each place,
+// none elsewhere.
+func TestFanOutFindingsOnMoto(t *testing.T) {
+	f := mototest.NewFleet(t)
+	ctx := context.Background()
+	accounts := []string{mototest.AccountID, "222222222222"}
+	regions := []string{mototest.Region, "eu-west-1"}
+	instances := map[resource.Place]string{}
+	for _, a := range accounts {
+		fa := f
+		if a != mototest.AccountID {
+			fa = f.InAccount(a, role)
+		}
+		for _, r := range regions {
+			instances[resource.Place{Account: a, Region: r}] = fa.InRegion(r).Run(nil, false) // moto: HttpTokens optional
+		}
+	}
+	url := createQueue(t, sqs.NewFromConfig(f.Cfg), "ec2guard-scan", map[string]string{"VisibilityTimeout": "120"})
+	mototest.StateTable(t, "ec2guard-state")
+	clients := awsapi.New()
+	clients.MaxBackoff = time.Millisecond
+	clients.SetAssumeRole(role)
+	table := ledger.NewDynamo(clients.Table("ec2guard-state"))
+	set, err := rules.Load("r.yaml", []byte("rules:\n  - control: EC2.8\n"), rules.Options{Controls: controls.RuleSource, ParseAction: actions.ParseSpec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Config{Rules: set, NewAction: (&act.Factory{API: clients}).New, Inventory: clients, Ledger: table, Budget: table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := controls.ByID("EC2.8")
+	fan := &source.FanOut{Lister: clients, Engine: eng, Queue: clients, URL: url, Parts: table, Regions: regions,
+		Accounts: func(context.Context) ([]string, error) { return accounts, nil },
+		Findings: &source.Findings{Checks: []*controls.Check{c.MustCompile()}, Hub: clients}}
+	var log syncBuffer
+	handler := source.LambdaFanOut(eng, &log, nil, fan)
+	tick := `{"version":"0","id":"tick-2","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-12-03T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}`
+	if _, err := handler(ctx, json.RawMessage(tick)); err != nil {
+		t.Fatal(err)
+	}
+	esm := &mapping{clients: clients, url: url, handler: handler, deadline: func(source.Part) time.Duration { return 10 * time.Minute }}
+	esm.drain(t)
+	if len(esm.bodies) != 4 || len(esm.failures) != 0 {
+		t.Fatalf("%d messages, failures %v", len(esm.bodies), esm.failures)
+	}
+	for at, id := range instances {
+		fs, err := clients.ActiveFindings(ctx, at, "ec2guard/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fs) != 1 || !strings.HasSuffix(fs[0].ID, id) || fs[0].GeneratorID != "ec2guard/"+c.ID || fs[0].Compliance != "FAILED" {
+			t.Errorf("%s: findings %+v, want EC2.8 failed on %s", at, fs, id)
+		}
+	}
 }
