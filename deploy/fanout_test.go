@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -104,15 +102,8 @@ func TestScanFanOutTemplate(t *testing.T) {
 
 // The fanned-out templates pass cfn-lint, and iam check of their roles finds nothing.
 func TestScanFanOutLintAndIAMCheck(t *testing.T) {
-	lint, err := exec.LookPath("cfn-lint")
-	if err != nil {
-		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
-	}
 	dir := write(t, fannedOut(t))
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if out, err := exec.Command(lint, files...).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, out)
-	}
+	cfnLint(t, dir)
 	_, res := iamCheck(t, dir)
 	for _, f := range res.Findings {
 		t.Errorf("%s %s %s: %s (%v)", f.ID, f.Principal, f.Statement, f.Message, f.Loc)
@@ -189,14 +180,7 @@ func TestScanFanOutSecurityHubGrants(t *testing.T) {
 			}
 		}
 	}
-	lint, err := exec.LookPath("cfn-lint")
-	if err != nil {
-		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if out, err := exec.Command(lint, files...).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, out)
-	}
+	cfnLint(t, dir)
 	_, res := iamCheck(t, dir)
 	for _, f := range res.Findings {
 		t.Errorf("%s %s %s: %s (%v)", f.ID, f.Principal, f.Statement, f.Message, f.Loc)
@@ -212,3 +196,4 @@ func TestScanFanOutSecurityHubGrants(t *testing.T) {
 		}
 	}
 }
+
