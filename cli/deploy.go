@@ -218,7 +218,7 @@ func newDeployPolicyCommand(streams *IO) *cobra.Command {
 	var o deploy.PolicyOptions
 	var queue string
 	cmd := &cobra.Command{
-		Use:   "policy -r RULES [--var NAME=VALUE]... [--account ID] [--region R] [--table NAME] [--queue URL|ARN] [--assume-role NAME --org-id o-...]",
+		Use:   "policy -r RULES [--var NAME=VALUE]... [--account ID] [--region R] [--table NAME] [--queue URL|ARN] [--assume-role NAME --org-id o-...] [--to-securityhub]",
 		Short: "Write the IAM policy ec2guard needs to run the rules (for roles made outside CloudFormation)",
 		Long: `policy writes, as JSON, the identity policy that ec2guard needs to run the rule file: the
 statements of the template's execution role (each action's EC2 call narrowed by its rule's
@@ -233,6 +233,10 @@ For serve, --queue adds the queue it consumes (its URL, as serve takes it, or it
 sqs:GetQueueAttributes (the check at start), ReceiveMessage, ChangeMessageVisibility and
 DeleteMessage on that queue. A queue encrypted with a customer managed KMS key also needs
 kms:Decrypt on that key (add it yourself: the policy cannot know the key); SSE-SQS needs nothing.
+
+--to-securityhub adds what scan --controls --to-securityhub calls in the account:
+securityhub:BatchImportFindings on its default product, GetFindings and BatchUpdateFindings on
+its hub (the rule file's "- control:" entries give the reads of the controls' kinds).
 
 Exit codes: 0 written; 2 usage or rule-file error.`,
 		Example: `  ec2guard deploy policy -r examples/seeds.yaml --var topic=arn:aws:sns:eu-west-1:111122223333:ops \
@@ -276,5 +280,6 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.StringVar(&o.AssumeRole, "assume-role", "", "the remediation role ec2guard assumes in other accounts, if any")
 	fl.StringVar(&o.OrgID, "org-id", "", "the Organization (o-...) whose accounts --assume-role may be assumed in (required with it)")
 	fl.StringVar(&queue, "queue", "", "the SQS queue serve consumes (URL or ARN), if any")
+	fl.BoolVar(&o.SecurityHub, "to-securityhub", false, "add what scan --controls --to-securityhub calls (BatchImportFindings, GetFindings, BatchUpdateFindings)")
 	return cmd
 }

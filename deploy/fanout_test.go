@@ -14,6 +14,7 @@ import (
 	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/controls"
 	"github.com/ec2guard/ec2guard/iam/eval"
+	"github.com/ec2guard/ec2guard/iam/policy"
 	"github.com/ec2guard/ec2guard/rules"
 )
 
@@ -197,3 +198,34 @@ func TestScanFanOutSecurityHubGrants(t *testing.T) {
 	}
 }
 
+// deploy policy --to-securityhub: what scan --controls --to-securityhub calls, in the
+// account and any region, and nothing else of Security Hub.
+func TestPolicySecurityHub(t *testing.T) {
+	set, _ := seeds(t)
+	b, err := Policy(PolicyOptions{Options: Options{Rules: set, SecurityHub: true}, Account: "111122223333", Region: "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := policy.Parse("policy.json", b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	ev, err := eval.Compile(eval.PolicySet{Identity: []*policy.Document{doc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		action, resource string
+		want             eval.Effect
+	}{
+		{"securityhub:BatchImportFindings", "arn:aws:securityhub:ap-south-1:111122223333:product/111122223333/default", eval.Allowed},
+		{"securityhub:GetFindings", "arn:aws:securityhub:eu-west-1:111122223333:hub/default", eval.Allowed},
+		{"securityhub:BatchUpdateFindings", "arn:aws:securityhub:eu-west-1:111122223333:hub/default", eval.Allowed},
+		{"securityhub:BatchImportFindings", "arn:aws:securityhub:eu-west-1:999999999999:product/999999999999/default", eval.ImplicitDeny},
+		{"securityhub:DisableSecurityHub", "arn:aws:securityhub:eu-west-1:111122223333:hub/default", eval.ImplicitDeny},
+	} {
+		if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource}); got != c.want {
+			t.Errorf("%s on %s = %s, want %s", c.action, c.resource, got, c.want)
+		}
+	}
+}

@@ -55,6 +55,12 @@ func Policy(o PolicyOptions) ([]byte, error) {
 			"Resource": "arn:" + part + ":dynamodb:" + region + ":" + acct + ":table/" + o.Table,
 			"Action":   []string{"dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}})
 	}
+	if o.SecurityHub { // scan --controls --to-securityhub, in this account
+		for _, st := range securityHubStatements() {
+			st["Resource"] = resolve.Replace(st["Resource"].(map[string]any)["Fn::Sub"].(string))
+			stmts = append(stmts, st)
+		}
+	}
 	if o.Queue != "" {
 		stmts = append(stmts, map[string]any{"Sid": "ConsumeQueue", "Effect": "Allow", "Resource": o.Queue, "Action": QueueActions})
 	}
