@@ -19,7 +19,7 @@ var requireIMDSv2Def = &def{
 	mutates: true,
 	parse: func(params map[string]any) (Config, error) {
 		var c RequireIMDSv2Config
-		if f, ok := params["hop-limit"].(float64); ok {
+		if f, ok := number(params["hop-limit"]); ok {
 			c.HopLimit = int32(f)
 		}
 		return c, nil

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -12,12 +13,28 @@ import (
 // wholeIn checks a YAML number is a whole number within lo and hi.
 func wholeIn(lo, hi int) func(any) error {
 	return func(v any) error {
-		f, ok := v.(float64)
+		f, ok := number(v)
 		if !ok || f != math.Trunc(f) || f < float64(lo) || f > float64(hi) {
 			return fmt.Errorf("must be a whole number from %d to %d, got %v", lo, hi, v)
 		}
 		return nil
 	}
+}
+
+// number is a YAML number (the loader's json.Number; a float64 or int of a hand-made rule).
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
 }
 
 // oneOf checks a string is one of the values.

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -14,7 +15,8 @@ func TestSettingsParams(t *testing.T) {
 	}{
 		{"require-imdsv2", nil, "{HopLimit:0}"},
 		{"require-imdsv2", map[string]any{"hop-limit": float64(2)}, "{HopLimit:2}"},
-		{"require-imdsv2", map[string]any{"hop-limit": float64(64)}, "{HopLimit:64}"},
+		{"require-imdsv2", map[string]any{"hop-limit": json.Number("64")}, "{HopLimit:64}"}, // as the loader reads it
+		{"require-imdsv2", map[string]any{"hop-limit": json.Number("1.5")}, "from 1 to 64, got 1.5"},
 		{"require-imdsv2", map[string]any{"hop-limit": float64(0)}, `parameter "hop-limit": must be a whole number from 1 to 64, got 0`},
 		{"require-imdsv2", map[string]any{"hop-limit": float64(65)}, "from 1 to 64, got 65"},
 		{"require-imdsv2", map[string]any{"hop-limit": 1.5}, "from 1 to 64, got 1.5"},

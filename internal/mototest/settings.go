@@ -2,6 +2,7 @@ package mototest
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,7 +10,9 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -18,7 +21,10 @@ import (
 // answers each of these calls with a 500): the instance metadata defaults, block public
 // access for snapshots and for images, and the default KMS key of EBS encryption. It keeps
 // them per region, answers their Get, Modify, Enable and Disable calls with the requests and
-// responses of AWS's API reference, and forwards every other request to moto.
+// responses of AWS's API reference, and forwards every other request to moto. It also
+// answers DescribeSnapshots RestorableByUserIds=all as AWS does, with the public snapshots
+// alone (moto ignores the parameter and lists every snapshot), by asking moto each
+// snapshot's createVolumePermission.
 type AccountSettings struct {
 	mu      sync.Mutex
 	regions map[string]*Settings
@@ -48,6 +54,16 @@ func NewAccountSettings(t testing.TB) *AccountSettings {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		form, _ := url.ParseQuery(string(body))
+		if form.Get("Action") == "DescribeSnapshots" && form.Get("RestorableBy.1") == "all" {
+			answer, err := publicSnapshots(target, r, form)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+			io.WriteString(w, answer)
+			return
+		}
 		if answer, ok := s.answer(regionOf(r), form); ok {
 			w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+answer)
@@ -164,4 +180,59 @@ func (s *AccountSettings) answer(region string, form url.Values) (string, bool) 
 		return reply("<imageBlockPublicAccessState>unblocked</imageBlockPublicAccessState>")
 	}
 	return "", false
+}
+
+// publicSnapshots answers DescribeSnapshots RestorableByUserIds=all: moto's list without the
+// parameter, kept to the snapshots whose createVolumePermission names the group all (the
+// snapshot id and owner of each: what a caller of this form reads).
+func publicSnapshots(target *url.URL, r *http.Request, form url.Values) (string, error) {
+	ask := func(f url.Values, into any) error {
+		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, target.String(), strings.NewReader(f.Encode()))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", r.Header.Get("Authorization")) // moto reads the region and account from it
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("moto answered %s %s: %s %v", f.Get("Action"), resp.Status, b, err)
+		}
+		return xml.Unmarshal(b, into)
+	}
+	list := url.Values{}
+	for k, v := range form {
+		if !strings.HasPrefix(k, "RestorableBy") && k != "MaxResults" && k != "NextToken" {
+			list[k] = v
+		}
+	}
+	var snaps struct {
+		Items []struct {
+			ID    string `xml:"snapshotId"`
+			Owner string `xml:"ownerId"`
+		} `xml:"snapshotSet>item"`
+	}
+	if err := ask(list, &snaps); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<DescribeSnapshotsResponse" + ec2NS + "><requestId>ec2guard-test</requestId><snapshotSet>")
+	for _, sn := range snaps.Items {
+		var attr struct {
+			Groups []string `xml:"createVolumePermission>item>group"`
+		}
+		f := url.Values{"Action": {"DescribeSnapshotAttribute"}, "Version": {form.Get("Version")}, "SnapshotId": {sn.ID}, "Attribute": {"createVolumePermission"}}
+		if err := ask(f, &attr); err != nil {
+			return "", err
+		}
+		if slices.Contains(attr.Groups, "all") {
+			fmt.Fprintf(&b, "<item><snapshotId>%s</snapshotId><ownerId>%s</ownerId><status>completed</status></item>", sn.ID, sn.Owner)
+		}
+	}
+	b.WriteString("</snapshotSet></DescribeSnapshotsResponse>")
+	return b.String(), nil
 }
