@@ -10,8 +10,8 @@ import (
 // sns:Publish on the map's own topics — a file's are read here, at deploy time (each owner's
 // and the fallback's sns, and email-topic); a table's items are not known until they are
 // read, so its spec lists the topics they may name (topics, * allowed) and those are granted,
-// with its email-topic — and, for a table, the two reads tell-owner makes of it
-// (BatchGetItem; GetItem for a reader of one key), on that table alone.
+// with its email-topic — and, for a table, the one read tell-owner makes of it
+// (BatchGetItem: it never calls GetItem), on that table alone.
 func ownerStatements(set *rules.Set) []map[string]any {
 	if !tellsOwners(set) {
 		return nil
@@ -25,7 +25,7 @@ func ownerStatements(set *rules.Set) []map[string]any {
 		if t.Region != "" {
 			region = t.Region
 		}
-		out = append(out, map[string]any{"Effect": "Allow", "Action": []string{"dynamodb:BatchGetItem", "dynamodb:GetItem"},
+		out = append(out, map[string]any{"Effect": "Allow", "Action": []string{"dynamodb:BatchGetItem"},
 			"Resource": []any{sub("arn:${AWS::Partition}:dynamodb:" + region + ":${AWS::AccountId}:table/" + t.Table)}})
 	case m != nil:
 		topics = append(topics, m.EmailTopic, m.Fallback.SNS)
