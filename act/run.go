@@ -328,6 +328,9 @@ func valuesOf(inv engine.Invocation) values {
 			v.State = d.State
 		}
 	}
+	// The resource's place, where it has one: a finding aggregated from a member account or
+	// another region names where its resource lives, not the bus that carried it.
+	v.Account, v.Region = cmp.Or(inv.Resource.Account, v.Account), cmp.Or(inv.Resource.Region, v.Region)
 	if v.Account == "" {
 		v.Account = v.Identity.Account
 	}

@@ -289,17 +289,7 @@ func TestFindingsActedOnThroughTheirInstance(t *testing.T) {
 	imdsv1(w.Fleet, duty, ec2types.HttpTokensStateOptional)
 	imdsv1(w.Fleet, safe, ec2types.HttpTokensStateRequired)
 	example := func(file string, change func(detail map[string]any)) string {
-		src, err := os.ReadFile(filepath.Join("..", "examples", "events", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ev map[string]any
-		if err := json.Unmarshal(src, &ev); err != nil {
-			t.Fatal(err)
-		}
-		change(ev["detail"].(map[string]any))
-		b, _ := json.Marshal(ev)
-		return string(b)
+		return exampleEvent(t, file, func(ev map[string]any) { change(ev["detail"].(map[string]any)) })
 	}
 	// Security Hub's finding, aggregated into us-east-1, names an instance of us-west-2.
 	hubEv := example("securityhub-finding.json", func(d map[string]any) {
@@ -353,4 +343,20 @@ func TestFindingsActedOnThroughTheirInstance(t *testing.T) {
 	if s := w.State(safe); s != "running" {
 		t.Errorf("the safe instance is %s", s)
 	}
+}
+
+// exampleEvent is an event of examples/events, changed by change (the whole event, decoded).
+func exampleEvent(t *testing.T, file string, change func(ev map[string]any)) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "examples", "events", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(src, &ev); err != nil {
+		t.Fatal(err)
+	}
+	change(ev)
+	b, _ := json.Marshal(ev)
+	return string(b)
 }

@@ -424,7 +424,10 @@ func (e *Engine) onTargets(ctx context.Context, ev *event.Event, hits []int, tar
 			}
 			judged = true
 			d := rb
-			d.Kind, d.Resource = t.Kind, t.ID
+			// The record's place is the resource's: a finding aggregated into this bus from
+			// a member account or another region names where its resource lives.
+			ref := e.refOf(ev, t)
+			d.Kind, d.Resource, d.Account, d.Region = t.Kind, t.ID, ref.Account, ref.Region
 			if errs[ti] != nil {
 				out = append(out, withErr(d, Failed, "reading the resource", errs[ti]))
 				continue
