@@ -11,7 +11,7 @@ func (RequireIMDSv2Config) Action() string { return "require-imdsv2" }
 
 var requireIMDSv2Def = &def{
 	name: "require-imdsv2",
-	doc: "require IMDSv2 (HttpTokens required): on an instance (ModifyInstanceMetadataOptions, endpoint enabled), on a launch " +
+	doc: "require IMDSv2 (HttpTokens required): on an instance (ModifyInstanceMetadataOptions; the endpoint kept as it is, a disabled one stays disabled), on a launch " +
 		"template (a new version of the default version, made the default) or in the account's region (its instance metadata defaults)",
 	params: map[string]param{
 		"hop-limit": {kind: pOther, valid: wholeIn(1, 64), doc: "the PUT response hop limit to set, 1-64 (default: kept as it is)"},
