@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ec2guard/ec2guard/deploy"
 	"github.com/ec2guard/ec2guard/internal/queueurl"
+	"github.com/ec2guard/ec2guard/rules"
 )
 
 func newDeployCommand(streams *IO) *cobra.Command {
@@ -59,6 +61,9 @@ Rule-file variables (--var, or EC2GUARD_VAR_NAME) are filled in and passed to th
 --scan-schedule "rate(1 hour)" also has the function scan its region on that schedule (as
 ec2guard scan does), so what no event told is remediated too. It is off by default: the first
 scan acts on the whole fleet (within the per-minute cap) — try it with the DryRun parameter.
+Rules driven by time — a grace's due action, a schedule's transitions, a min-age's re-check,
+a stopped-for or older-than filter (e.g. - control: EC2.4) — act only when a scan runs: without
+--scan-schedule, template names them on standard error.
 
 With --org, or --scan-regions, the scheduled scan is fanned out for a fleet one invocation
 cannot cover (500 accounts × 17 regions in Lambda's 15 minutes): the schedule's invocation
@@ -113,6 +118,12 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			t, err := build(opts)
 			if err != nil {
 				return usageError(err)
+			}
+			if scanSchedule == "" && !member {
+				if timed := timeDriven(set); timed != "" {
+					fmt.Fprintf(streams.ErrOut, "ec2guard: warning: %s act only when a scan runs, and the stack scans only with --scan-schedule: "+
+						"give --scan-schedule (e.g. \"rate(1 hour)\"; every rule is then scanned, try it with the DryRun parameter) or run ec2guard scan on a schedule\n", timed)
+				}
 			}
 			render := t.YAML
 			if format == "json" {
@@ -282,4 +293,16 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.StringVar(&queue, "queue", "", "the SQS queue serve consumes (URL or ARN), if any")
 	fl.BoolVar(&o.SecurityHub, "to-securityhub", false, "add what scan --controls --to-securityhub calls (BatchImportFindings, GetFindings, BatchUpdateFindings)")
 	return cmd
+}
+
+// timeDriven words the rules that act only when a scan runs (rules.Rule.TimeDriven), "" for
+// none: `rule "a" (grace), rule "b" (stopped-for)`.
+func timeDriven(set *rules.Set) string {
+	var out []string
+	for _, r := range set.Rules {
+		if why := r.TimeDriven(); why != "" {
+			out = append(out, fmt.Sprintf("rule %q (%s)", r.Name, why))
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -214,3 +214,31 @@ func TestDeployPolicySimulated(t *testing.T) {
 		}
 	}
 }
+
+// Rules that act only when a scan runs are named when the stack has no scan schedule, and
+// only then.
+func TestDeployTemplateNamesTimeDrivenRules(t *testing.T) {
+	dir := t.TempDir()
+	idle := filepath.Join(dir, "idle.yaml")
+	if err := os.WriteFile(idle, []byte("rules:\n  - control: EC2.4\n    actions: [stop]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	owners := filepath.Join("..", "examples", "owners.yaml")
+	for _, tc := range []struct {
+		args []string
+		want string // "" for no warning
+	}{
+		{[]string{"-r", idle}, `rule "EC2.4" (stopped-for) act only when a scan runs`},
+		{[]string{"-r", owners}, `rule "stop-without-exception" (grace), rule "office-hours" (schedule) act only when a scan runs`},
+		{[]string{"-r", idle, "--scan-schedule", "rate(1 hour)"}, ""},
+		{[]string{"-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops"}, ""},
+	} {
+		code, _, errOut := runCLI(t, "", append([]string{"deploy", "template"}, tc.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", tc.args, code, errOut)
+		}
+		if tc.want == "" && strings.Contains(errOut, "warning") || tc.want != "" && !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: stderr %q, want %q", tc.args, errOut, tc.want)
+		}
+	}
+}

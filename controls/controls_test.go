@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/pattern"
 	"github.com/ec2guard/ec2guard/resource"
 )
@@ -228,4 +229,17 @@ func account(attrs map[string]any) *resource.Resource { return res(resource.Acco
 
 func template(defaultVersion map[string]any) *resource.Resource {
 	return res(resource.LaunchTemplate, map[string]any{"DefaultVersion": map[string]any{"VersionNumber": float64(1), "LaunchTemplateData": defaultVersion}})
+}
+
+// A control names only actions ec2guard has: ec2guard controls and docs/controls.md tell a
+// user what to write under actions:, and validate refuses an unknown one.
+func TestActionsAreKnown(t *testing.T) {
+	known := actions.Names()
+	for _, c := range All() {
+		for _, a := range c.Actions {
+			if !slices.Contains(known, a) {
+				t.Errorf("%s names action %q, which is not one of %v", c.ID, a, known)
+			}
+		}
+	}
 }

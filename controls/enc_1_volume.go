@@ -19,5 +19,4 @@ var encVolume = &Control{
 	Fails:      []Case{{Why: "the attached volume is not encrypted", Filters: "- {attr: Encrypted, equals: false}\n"}},
 	Pass:       "the attached volume is encrypted",
 	Events:     []string{"AttachVolume", "RunInstances", "CreateVolume"},
-	Actions:    []string{"snapshot"},
 }

@@ -45,5 +45,4 @@ var netExposedInstance = &Control{
 		"AssociateRouteTable", "ReplaceRouteTableAssociation", "AttachInternetGateway"},
 	Params: []Param{{Name: "ports", Type: ParamPorts, Default: intList(exposedPorts),
 		Doc: "the high-risk tcp ports (Prowler's per-port checks together)"}},
-	Actions: []string{"revoke-ingress", "restrict-ingress", "quarantine"},
 }

@@ -20,5 +20,4 @@ var netPublicIP = &Control{
 	Fails:      []Case{{Why: "the instance has a public IPv4 address", Filters: "- {attr: PublicIpAddress, present: true}\n"}},
 	Pass:       "the instance has no public IPv4 address",
 	Events:     []string{"RunInstances", "AssociateAddress", "DisassociateAddress", "AttachNetworkInterface", "StartInstances"},
-	Actions:    []string{"quarantine", "release-address"},
 }

@@ -1,0 +1,26 @@
+package rules
+
+// TimeDriven says why the rule can come to act with the passing of time alone, with no event
+// to tell it ("" when it cannot): a grace whose due action waits for a later run, a schedule's
+// transitions, a min-age's re-check, or a filter whose verdict changes as time passes
+// (stopped-for, older-than). Only a scan takes such a rule's actions when their time comes,
+// so a deployment of it needs a scheduled scan.
+func (r *Rule) TimeDriven() string {
+	switch {
+	case !r.Grace.Zero():
+		return "grace"
+	case r.Schedule != nil:
+		return "schedule"
+	case r.MinAge > 0:
+		return "min-age"
+	}
+	for _, f := range r.Filters {
+		switch {
+		case f.Kind == FilterStoppedFor:
+			return "stopped-for"
+		case f.Kind == FilterAttr && f.Op == OpOlderThan:
+			return "older-than"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,27 @@
+package rules
+
+import (
+	"testing"
+)
+
+func TestTimeDriven(t *testing.T) {
+	const running = "    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [running]}}\n"
+	for _, tc := range []struct{ extra, want string }{
+		{"    filters: [{tag: keep, absent: true}]\n", ""},
+		{"    grace: 3d\n", "grace"},
+		{"    min-age: 10m\n", "min-age"},
+		{"    schedule: {off: \"19:00\", on: \"08:00\", timezone: Europe/Paris}\n", "schedule"},
+		{"    filters: [{stopped-for: 30d}]\n", "stopped-for"},
+		{"    resources: [volume]\n    filters: [{attr: CreateTime, older-than: 90d}]\n", "older-than"},
+		{"    resources: [volume]\n    filters: [{attr: CreateTime, present: true}]\n", ""},
+	} {
+		src := "rules:\n  - name: r\n" + running + tc.extra + "    actions: [stop]\n"
+		set, err := Load("r.yaml", []byte(src), Options{})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.extra, err)
+		}
+		if got := set.Rules[0].TimeDriven(); got != tc.want {
+			t.Errorf("%q: TimeDriven() = %q, want %q", tc.extra, got, tc.want)
+		}
+	}
+}
