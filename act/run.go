@@ -91,6 +91,9 @@ func (f *Factory) Build(cfg actions.Config) (engine.Action, error) {
 	case actions.MakePrivateConfig:
 		api, err := needAPI[privateAPI](f, c.Action())
 		return built(&makePrivate{base: b, api: api}, err)
+	case actions.RevokeIngressConfig:
+		api, err := needAPI[revokeAPI](f, c.Action())
+		return built(&revokeIngress{base: b, api: api}, err)
 	case actions.EnableEbsEncryptionConfig:
 		api, err := needAPI[ebsEncryptionAPI](f, c.Action())
 		return built(&enableEbsEncryption{base: b, api: api}, err)

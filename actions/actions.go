@@ -41,6 +41,7 @@ var all = []*def{
 	makePrivateDef,
 	enableEbsEncryptionDef,
 	blockPublicAccessDef,
+	revokeIngressDef,
 }
 
 func lookup(name string) (*def, bool) {

@@ -62,31 +62,49 @@ func byGroup(rules []resource.GroupRule) (keys []resource.GroupRule, parts map[r
 }
 
 // RevokeRules revokes these rules of security groups, ingress and egress each by its own
-// call per group, and nothing else of the groups: a rule is one peer of a permission.
+// call per group, and nothing else of the groups: a rule is one peer of a permission. A rule
+// already gone (revoked since the read, by a person or by another rule's revoke of the same
+// rule) is what a revoke wants: AWS answers it with UnknownIpPermissions, or refuses the whole
+// call with InvalidPermission.NotFound (moto, and AWS's older behaviour), and then the rules
+// are revoked one by one, the gone ones passed over.
 func (c *Clients) RevokeRules(ctx context.Context, at resource.Place, rules []resource.GroupRule) error {
 	cl, err := c.ec2At(ctx, at)
 	if err != nil {
 		return err
 	}
-	keys, parts := byGroup(rules)
-	for _, k := range keys {
-		perms := permissions(parts[k])
-		var unknown []ec2types.IpPermission
+	revoke := func(k resource.GroupRule, perms []ec2types.IpPermission) ([]ec2types.IpPermission, error) {
 		if k.Egress {
 			out, err := cl.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(k.Group), IpPermissions: perms})
 			if err != nil {
-				return fmt.Errorf("revoking egress rules of %s: %w", k.Group, err)
+				return nil, fmt.Errorf("revoking egress rules of %s: %w", k.Group, err)
 			}
-			unknown = out.UnknownIpPermissions
-		} else {
-			out, err := cl.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(k.Group), IpPermissions: perms})
-			if err != nil {
-				return fmt.Errorf("revoking ingress rules of %s: %w", k.Group, err)
-			}
-			unknown = out.UnknownIpPermissions
+			return out.UnknownIpPermissions, nil
 		}
-		// AWS answers success with the permissions it did not find (gone since the read):
-		// what was asked is not there, which is what a revoke wants.
+		out, err := cl.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(k.Group), IpPermissions: perms})
+		if err != nil {
+			return nil, fmt.Errorf("revoking ingress rules of %s: %w", k.Group, err)
+		}
+		return out.UnknownIpPermissions, nil
+	}
+	keys, parts := byGroup(rules)
+	for _, k := range keys {
+		perms := permissions(parts[k])
+		unknown, err := revoke(k, perms)
+		if err != nil && errorCode(err) == "InvalidPermission.NotFound" {
+			unknown, err = nil, nil
+			for _, p := range perms {
+				_, e := revoke(k, []ec2types.IpPermission{p})
+				switch {
+				case e != nil && errorCode(e) == "InvalidPermission.NotFound":
+					unknown = append(unknown, p)
+				case e != nil:
+					return e
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
 		if len(unknown) > 0 {
 			c.logger().Debug("revoke: rules already gone", "group", k.Group, "count", len(unknown))
 		}

@@ -82,6 +82,18 @@ func TestRevokeAndAuthorizeRules(t *testing.T) {
 		t.Fatalf("after revoking 22 from the internet: %q", got)
 	}
 
+	// a rule gone since the read is passed over, and the others of the call revoked
+	https := resource.GroupRule{Group: sg, Protocol: "tcp", FromPort: 443, ToPort: 443, HasPorts: true, CIDR: "0.0.0.0/0"}
+	if err := c.RevokeRules(ctx, at, []resource.GroupRule{ssh, https}); err != nil {
+		t.Fatalf("revoking a gone rule with another: %v", err)
+	}
+	if got, want := groupRules(t, f, sg), []string{egress, sg + " ingress tcp 22 from 10.0.0.0/8"}; !slices.Equal(got, want) {
+		t.Fatalf("after revoking 22 (gone) and 443 from the internet: %q", got)
+	}
+	if err := c.AuthorizeIngress(ctx, at, []resource.GroupRule{https}); err != nil {
+		t.Fatal(err)
+	}
+
 	office := ssh
 	office.CIDR, office.Description = "192.168.0.0/16", "from restrict"
 	if err := c.AuthorizeIngress(ctx, at, []resource.GroupRule{office}); err != nil {

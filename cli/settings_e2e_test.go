@@ -39,20 +39,7 @@ func TestSettingsFromScanToEnforce(t *testing.T) {
 		"EC2G-PUB-2": m.Image, "EC2G-ENC-2": account, "EC2G-PUB-3": account, "EC2G-PUB-4": account,
 	}
 	scanControls := func() map[string]controls.Record {
-		t.Helper()
-		code, out, errOut := runCLI(t, "", "scan", "--controls", settingsControls, "--region", mototest.Region, "--aws-max-backoff", "1ms")
-		if code != 0 {
-			t.Fatalf("scan --controls: exit %d: %s", code, errOut)
-		}
-		got := map[string]controls.Record{}
-		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-			var rec controls.Record
-			if err := json.Unmarshal([]byte(line), &rec); err != nil {
-				t.Fatalf("%q: %v", line, err)
-			}
-			got[rec.Control+" "+rec.Resource] = rec
-		}
-		return got
+		return controlRecords(t, settingsControls, "--aws-max-backoff", "1ms")
 	}
 	for ctrl, id := range failing {
 		if rec := scanControls()[ctrl+" "+id]; rec.Status != controls.Fail {
@@ -84,19 +71,8 @@ func TestSettingsFromScanToEnforce(t *testing.T) {
 		t.Fatal(err)
 	}
 	scanRules := func(file string) map[string]engine.Decision {
-		t.Helper()
 		// the account is one resource to the loop budget: its four settings' actions need 4
-		code, out, errOut := runCLI(t, "", "scan", "-r", file, "--region", mototest.Region, "--no-state", "--loop-budget", "4", "--aws-max-backoff", "1ms")
-		if code != 0 {
-			t.Fatalf("scan -r: exit %d: %s", code, errOut)
-		}
-		got := map[string]engine.Decision{}
-		for _, d := range decisions(t, out) {
-			if d.Action != "" {
-				got[d.Rule+" "+d.Resource] = d
-			}
-		}
-		return got
+		return actedOn(t, file, "--loop-budget", "4", "--aws-max-backoff", "1ms")
 	}
 	// the rules of the example, by the failing resource of each
 	byRule := map[string]string{"EC2.8": m.IMDSv1, "EC2.170": m.Template, "EC2G-IMDS-3": account, "EC2.1": m.PublicSnapshot,
@@ -140,33 +116,10 @@ func TestSettingsFromScanToEnforce(t *testing.T) {
 // deploy template of examples/settings.yaml: cfn-lint accepts it, and iam check of its role
 // finds nothing; the role has the actions' calls and no other write.
 func TestSettingsDeploy(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "template.yaml")
 	example := filepath.Join("..", "examples", "settings.yaml")
-	if code, _, errOut := runCLI(t, "", "deploy", "template", "-r", example, "-o", file); code != 0 {
-		t.Fatalf("deploy template: exit %d: %s", code, errOut)
-	}
-	lint, err := exec.LookPath("cfn-lint")
-	if err != nil {
-		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
-	}
-	if out, err := exec.Command(lint, file).CombinedOutput(); err != nil {
-		t.Fatalf("cfn-lint: %v\n%s", err, out)
-	}
-	if code, out, errOut := runCLI(t, "", "iam", "check", file); code != 0 {
-		t.Errorf("iam check: exit %d\n%s\n%s", code, out, errOut)
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"ec2:ModifyInstanceMetadataOptions", "ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate", "ec2:ModifyInstanceMetadataDefaults",
+	file := deployLintCheck(t, example, "", "ec2:ModifyInstanceMetadataOptions", "ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate", "ec2:ModifyInstanceMetadataDefaults",
 		"ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute", "ec2:EnableEbsEncryptionByDefault", "ec2:EnableSnapshotBlockPublicAccess", "ec2:EnableImageBlockPublicAccess",
-		"launch-template/*", "ec2:Public"} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("the template lacks %s", want)
-		}
-	}
+		"launch-template/*", "ec2:Public")
 	// a member account's role acts in the member account: the account-level calls are its
 	if code, _, errOut := runCLI(t, "", "deploy", "template", "-r", example, "--org", "--member", "-o", file); code != 0 {
 		t.Fatalf("deploy template --member: exit %d: %s", code, errOut)
@@ -227,4 +180,75 @@ func TestSettingsHandle(t *testing.T) {
 			t.Errorf("%s: HttpTokens %s", id, got)
 		}
 	}
+}
+
+// deployLintCheck writes the deploy template of a rule file, holds it to cfn-lint and to iam
+// check (nothing found; with the configuration file iamConfig unless ""), checks that it
+// contains each of want, and returns its path.
+func deployLintCheck(t *testing.T, rules, iamConfig string, want ...string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "template.yaml")
+	if code, _, errOut := runCLI(t, "", "deploy", "template", "-r", rules, "-o", file); code != 0 {
+		t.Fatalf("deploy template: exit %d: %s", code, errOut)
+	}
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatal("cfn-lint is not installed (pip install cfn-lint)")
+	}
+	if out, err := exec.Command(lint, file).CombinedOutput(); err != nil {
+		t.Fatalf("cfn-lint: %v\n%s", err, out)
+	}
+	args := []string{"iam", "check", file}
+	if iamConfig != "" {
+		args = append(args, "--config", iamConfig)
+	}
+	if code, out, errOut := runCLI(t, "", args...); code != 0 {
+		t.Errorf("iam check: exit %d\n%s\n%s", code, out, errOut)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("the template lacks %s", w)
+		}
+	}
+	return file
+}
+
+// controlRecords runs scan --controls over moto's region and returns its records by control
+// and resource ("EC2G-NET-2 sg-1").
+func controlRecords(t *testing.T, ids string, flags ...string) map[string]controls.Record {
+	t.Helper()
+	code, out, errOut := runCLI(t, "", append([]string{"scan", "--controls", ids, "--region", mototest.Region}, flags...)...)
+	if code != 0 {
+		t.Fatalf("scan --controls: exit %d: %s", code, errOut)
+	}
+	got := map[string]controls.Record{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rec controls.Record
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		got[rec.Control+" "+rec.Resource] = rec
+	}
+	return got
+}
+
+// actedOn runs scan -r over moto's region with no state and returns the decisions that name
+// an action, by rule and resource ("EC2.13 sg-1").
+func actedOn(t *testing.T, file string, flags ...string) map[string]engine.Decision {
+	t.Helper()
+	code, out, errOut := runCLI(t, "", append([]string{"scan", "-r", file, "--region", mototest.Region, "--no-state"}, flags...)...)
+	if code != 0 {
+		t.Fatalf("scan -r: exit %d: %s\n%s", code, errOut, out)
+	}
+	got := map[string]engine.Decision{}
+	for _, d := range decisions(t, out) {
+		if d.Action != "" {
+			got[d.Rule+" "+d.Resource] = d
+		}
+	}
+	return got
 }

@@ -25,4 +25,5 @@ var netDefaultGroup = &Control{
 	Pass: "the default security group has no rules",
 	Events: []string{"AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "ModifySecurityGroupRules",
 		"RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "CreateVpc", "CreateDefaultVpc"},
+	Actions: []string{"revoke-ingress"},
 }

@@ -15,8 +15,9 @@ var netSSH = &Control{
 	Remediation: "Remove the rule, or narrow its source to the ranges that need SSH; prefer Session Manager to an open port.",
 	References: []string{shPage + "ec2-13", configRule("restricted-ssh"),
 		prowlerCheck("ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22")},
-	Kind:   resource.SecurityGroup,
-	Fails:  []Case{{Why: "the group lets port 22 in from the internet", Filters: "- {ingress: {ports: [22], protocol: tcp}}\n"}},
-	Pass:   "the group does not let port 22 in from 0.0.0.0/0 or ::/0",
-	Events: sgEvents,
+	Kind:    resource.SecurityGroup,
+	Fails:   []Case{{Why: "the group lets port 22 in from the internet", Filters: "- {ingress: {ports: [22], protocol: tcp}}\n"}},
+	Pass:    "the group does not let port 22 in from 0.0.0.0/0 or ::/0",
+	Events:  sgEvents,
+	Actions: []string{"revoke-ingress"},
 }

@@ -14,8 +14,9 @@ var netRDP = &Control{
 	Remediation: "Remove the rule, or narrow its source to the ranges that need RDP; prefer Fleet Manager or a bastion.",
 	References: []string{shPage + "ec2-14", configRule("restricted-common-ports"),
 		prowlerCheck("ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_3389")},
-	Kind:   resource.SecurityGroup,
-	Fails:  []Case{{Why: "the group lets port 3389 in from the internet", Filters: "- {ingress: {ports: [3389], protocol: tcp}}\n"}},
-	Pass:   "the group does not let port 3389 in from 0.0.0.0/0 or ::/0",
-	Events: sgEvents,
+	Kind:    resource.SecurityGroup,
+	Fails:   []Case{{Why: "the group lets port 3389 in from the internet", Filters: "- {ingress: {ports: [3389], protocol: tcp}}\n"}},
+	Pass:    "the group does not let port 3389 in from 0.0.0.0/0 or ::/0",
+	Events:  sgEvents,
+	Actions: []string{"revoke-ingress"},
 }

@@ -17,6 +17,7 @@ var netHighRisk = &Control{
 	Kind: resource.SecurityGroup,
 	Fails: []Case{{Why: "the group lets a high-risk port in from the internet",
 		Filters: "- {ingress: {ports: " + yamlValue(intList(highRiskPorts)) + ", protocol: tcp}}\n"}},
-	Pass:   "the group lets no high-risk port in from 0.0.0.0/0 or ::/0",
-	Events: sgEvents,
+	Pass:    "the group lets no high-risk port in from 0.0.0.0/0 or ::/0",
+	Events:  sgEvents,
+	Actions: []string{"revoke-ingress"},
 }

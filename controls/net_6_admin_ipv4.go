@@ -17,6 +17,7 @@ var netAdminIPv4 = &Control{
 	Kind:        resource.SecurityGroup,
 	Fails: []Case{{Why: "the group lets port 22 or 3389 in from 0.0.0.0/0",
 		Filters: "- {ingress: {ports: [22, 3389], from: internet-ipv4}}\n"}},
-	Pass:   "the group lets neither 22 nor 3389 in from 0.0.0.0/0",
-	Events: sgEvents,
+	Pass:    "the group lets neither 22 nor 3389 in from 0.0.0.0/0",
+	Events:  sgEvents,
+	Actions: []string{"revoke-ingress"},
 }

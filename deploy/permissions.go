@@ -19,6 +19,7 @@ var arnOf = map[resource.Kind]string{
 	resource.Snapshot:         "arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/",
 	resource.Image:            "arn:${AWS::Partition}:ec2:${AWS::Region}::image/",
 	resource.LaunchTemplate:   "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/",
+	resource.SecurityGroup:    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/",
 }
 
 // readActions are the reads the rules make: what every deployment's actions read

@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ec2guard/ec2guard/controls"
+	"github.com/ec2guard/ec2guard/engine"
+)
+
+// From scan to enforce with examples/network.yaml on moto through the real SDK: a group with
+// SSH open to 0.0.0.0/0 (and, in the same permission, to 10.0.0.0/8) and HTTPS open to the
+// world fails EC2.13; the dry run names the one rule it would revoke and changes nothing;
+// enforced, revoke-ingress revokes that rule alone (the 10.0.0.0/8 range and 443 stay), after
+// which EC2.13 passes and a scan again does nothing. The VPC's default group loses every rule
+// under EC2.2.
+func TestNetworkFromScanToEnforce(t *testing.T) {
+	w := newWorld(t)
+	ctx := w.Ctx
+	vpcs, err := w.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	if err != nil || len(vpcs.Vpcs) == 0 {
+		t.Fatalf("no VPC: %v", err)
+	}
+	vpc := vpcs.Vpcs[0].VpcId
+	sg, err := w.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("web"), Description: aws.String("web"), VpcId: vpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := *sg.GroupId
+	_, err = w.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: sg.GroupId, IpPermissions: []ec2types.IpPermission{
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22),
+			IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}, {CidrIp: aws.String("10.0.0.0/8")}}},
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := func() map[string][]ec2types.IpPermission {
+		t.Helper()
+		out, err := w.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string][]ec2types.IpPermission{}
+		for _, g := range out.SecurityGroups {
+			m[*g.GroupId+" in"], m[*g.GroupId+" out"] = g.IpPermissions, g.IpPermissionsEgress
+		}
+		return m
+	}
+	var def string // the VPC's default group
+	out, err := w.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{*vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
+	if err != nil || len(out.SecurityGroups) != 1 {
+		t.Fatalf("the default group: %v", err)
+	}
+	def = *out.SecurityGroups[0].GroupId
+	if g := groups(); len(g[def+" in"])+len(g[def+" out"]) == 0 {
+		t.Fatalf("moto's default group %s has no rules: nothing to test", def)
+	}
+
+	scanControls := func() map[string]controls.Record { return controlRecords(t, "EC2.13,EC2.2") }
+	before := scanControls()
+	if before["EC2G-NET-2 "+web].Status != controls.Fail || before["EC2G-NET-1 "+def].Status != controls.Fail {
+		t.Fatalf("before: %+v %+v", before["EC2G-NET-2 "+web], before["EC2G-NET-1 "+def])
+	}
+	scanRules := func(file string) map[string]engine.Decision { return actedOn(t, file) }
+	example := filepath.Join("..", "examples", "network.yaml")
+	src, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was := groups()
+	dry := scanRules(example)
+	if d := dry["EC2.13 "+web]; d.Outcome != engine.DryRun || d.Reason != "would revoke 1 rule of "+web+": ingress tcp 22 from 0.0.0.0/0" {
+		t.Errorf("dry run on %s: %+v", web, d)
+	}
+	if d := dry["EC2.2/2 "+def]; d.Outcome != engine.DryRun {
+		t.Errorf("dry run on the default group: %+v", d)
+	}
+	if now := groups(); !reflect.DeepEqual(now, was) {
+		t.Fatalf("the dry run changed moto:\n%v\n%v", was, now)
+	}
+
+	enforced := writeFile(t, t.TempDir(), "network.yaml", strings.ReplaceAll(string(src), "    actions:", "    mode: enforce\n    actions:"))
+	done := scanRules(enforced)
+	if d := done["EC2.13 "+web]; d.Outcome != engine.Applied || d.Reason != "revoked 1 rule of "+web+": ingress tcp 22 from 0.0.0.0/0" {
+		t.Errorf("enforced on %s: %+v", web, d)
+	}
+	if d := done["EC2.2/2 "+def]; d.Outcome != engine.Applied {
+		t.Errorf("enforced on the default group: %+v", d)
+	}
+	g := groups()
+	var kept []string
+	for _, p := range g[web+" in"] {
+		for _, r := range p.IpRanges {
+			kept = append(kept, *p.IpProtocol+" "+*r.CidrIp+" "+itoa(p.FromPort))
+		}
+	}
+	if want := []string{"tcp 10.0.0.0/8 22", "tcp 0.0.0.0/0 443"}; !sameSet(kept, want) {
+		t.Errorf("the web group's ingress after: %v, want %v", kept, want)
+	}
+	if len(g[def+" in"])+len(g[def+" out"]) != 0 {
+		t.Errorf("the default group keeps rules: %v %v", g[def+" in"], g[def+" out"])
+	}
+	after := scanControls()
+	if after["EC2G-NET-2 "+web].Status != controls.Pass || after["EC2G-NET-1 "+def].Status != controls.Pass {
+		t.Errorf("after: %+v %+v", after["EC2G-NET-2 "+web], after["EC2G-NET-1 "+def])
+	}
+	if again := scanRules(enforced); len(again) != 0 {
+		t.Errorf("a scan after the fix acts: %v", again)
+	}
+}
+
+func itoa(p *int32) string {
+	if p == nil {
+		return "-"
+	}
+	b, _ := json.Marshal(*p)
+	return string(b)
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, s := range a {
+		seen[s]++
+	}
+	for _, s := range b {
+		if seen[s] == 0 {
+			return false
+		}
+		seen[s]--
+	}
+	return true
+}
+
+// deploy template of examples/network.yaml: cfn-lint clean, the revokes granted on security
+// groups alone. revoke-ingress makes the role one that manages security groups: iam check
+// reports that (IAM-EC2-5, and nothing else) until the role is listed among the principals
+// authorized for it, as README says.
+func TestNetworkDeploy(t *testing.T) {
+	example := filepath.Join("..", "examples", "network.yaml")
+	config := writeFile(t, t.TempDir(), "iam.yaml", "provisioning_principals: [FunctionRole]\n")
+	file := deployLintCheck(t, example, config, "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "security-group/*")
+	code, out, _ := runCLI(t, "", "iam", "check", file, "--format", "json")
+	var report struct {
+		Summary struct {
+			Findings int
+			ByCheck  map[string]int `json:"by_check"`
+		}
+	}
+	if code != 1 || json.Unmarshal([]byte(out), &report) != nil || report.Summary.Findings != 1 || report.Summary.ByCheck["IAM-EC2-5"] != 1 {
+		t.Errorf("iam check without the configuration: exit %d, want IAM-EC2-5 alone:\n%s", code, out)
+	}
+}
