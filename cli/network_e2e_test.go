@@ -163,3 +163,50 @@ func TestNetworkDeploy(t *testing.T) {
 		t.Errorf("iam check without the configuration: exit %d, want IAM-EC2-5 alone:\n%s", code, out)
 	}
 }
+
+// An AuthorizeSecurityGroupIngress that opens 22 to the world, handled as EventBridge sends
+// it, under - control: EC2.13 with revoke-ingress enforced: the group as read now has the
+// rule, which is revoked; its 443 rule stays. The same call's event again finds nothing.
+func TestRevokeIngressOnAuthorizeEvent(t *testing.T) {
+	w := newWorld(t)
+	sg, err := w.EC2.CreateSecurityGroup(w.Ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("opened"), Description: aws.String("opened")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := *sg.GroupId
+	perms := []ec2types.IpPermission{
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}},
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}},
+	}
+	if _, err := w.EC2.AuthorizeSecurityGroupIngress(w.Ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: &group, IpPermissions: perms}); err != nil {
+		t.Fatal(err)
+	}
+	req := map[string]any{"groupId": group, "ipPermissions": map[string]any{"items": []any{
+		map[string]any{"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "ipRanges": map[string]any{"items": []any{map[string]any{"cidrIp": "0.0.0.0/0"}}}}}}}
+	file := writeFile(t, t.TempDir(), "ssh.yaml", "rules:\n  - control: EC2.13\n    mode: enforce\n    actions: [revoke-ingress]\n")
+	handle := func(id string) engine.Decision {
+		t.Helper()
+		code, out, errOut := runCLI(t, callEvent(t, id, "AuthorizeSecurityGroupIngress", req, map[string]any{"_return": true}), "handle", "-r", file, "--no-state", "-")
+		if code != 0 {
+			t.Fatalf("handle: exit %d: %s\n%s", code, errOut, out)
+		}
+		ds := decisions(t, out)
+		if len(ds) != 1 || ds[0].Resource != group {
+			t.Fatalf("decisions: %+v", ds)
+		}
+		return ds[0]
+	}
+	if d := handle("ev-1"); d.Outcome != engine.Applied || d.Reason != "revoked 1 rule of "+group+": ingress tcp 22 from 0.0.0.0/0" {
+		t.Fatalf("the event: %+v", d)
+	}
+	out, err := w.EC2.DescribeSecurityGroups(w.Ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{group}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := out.SecurityGroups[0].IpPermissions; len(in) != 1 || aws.ToInt32(in[0].FromPort) != 443 {
+		t.Errorf("the group's ingress after: %+v, want 443 alone", in)
+	}
+	if d := handle("ev-2"); d.Outcome != engine.Skipped || d.Action != "" {
+		t.Errorf("the event again: %+v, want the filter not to hold", d)
+	}
+}
