@@ -94,6 +94,18 @@ func (f *Factory) Build(cfg actions.Config) (engine.Action, error) {
 	case actions.RevokeIngressConfig:
 		api, err := needAPI[revokeAPI](f, c.Action())
 		return built(&revokeIngress{base: b, api: api}, err)
+	case actions.SnapshotConfig:
+		api, err := needAPI[snapshotAPI](f, c.Action())
+		return built(&snapshot{base: b, api: api}, err)
+	case actions.TerminateConfig:
+		api, err := needAPI[terminateAPI](f, c.Action())
+		return built(&terminate{base: b, api: api, force: c.Force, snapshot: c.Snapshot}, err)
+	case actions.DeleteVolumeConfig:
+		api, err := needAPI[deleteVolumeAPI](f, c.Action())
+		return built(&deleteVolume{base: b, api: api, snapshot: c.Snapshot}, err)
+	case actions.ReleaseAddressConfig:
+		api, err := needAPI[releaseAPI](f, c.Action())
+		return built(&releaseAddress{base: b, api: api}, err)
 	case actions.EnableEbsEncryptionConfig:
 		api, err := needAPI[ebsEncryptionAPI](f, c.Action())
 		return built(&enableEbsEncryption{base: b, api: api}, err)

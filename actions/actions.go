@@ -19,6 +19,9 @@ type def struct {
 	params map[string]param
 	// mutates: the action changes AWS state (it obeys dry run, the loop budget and the caps).
 	mutates bool
+	// destroys: what it changes cannot be had back (terminate, delete-volume,
+	// release-address); a rule naming it must say confirm-destroy: true.
+	destroys bool
 	// actsIn lists the instance states in which the action changes the instance (elsewhere
 	// it checks and skips); drives lists the states it moves the instance to, in order: the
 	// events it causes, which other rules may select (the loop check reads both).
@@ -42,6 +45,10 @@ var all = []*def{
 	enableEbsEncryptionDef,
 	blockPublicAccessDef,
 	revokeIngressDef,
+	snapshotDef,
+	terminateDef,
+	deleteVolumeDef,
+	releaseAddressDef,
 }
 
 func lookup(name string) (*def, bool) {
@@ -103,6 +110,24 @@ func Check(name string, params map[string]any) error {
 func Mutating(name string) bool {
 	d, ok := lookup(name)
 	return ok && d.mutates
+}
+
+// Destroys reports whether the action named destroys what it acts on (rules.Options.Destroys):
+// a rule that names it must say confirm-destroy: true.
+func Destroys(name string) bool {
+	d, ok := lookup(name)
+	return ok && d.destroys
+}
+
+// Destroying returns the names of the actions that destroy, in the order of all.
+func Destroying() []string {
+	var out []string
+	for _, d := range all {
+		if d.destroys {
+			out = append(out, d.name)
+		}
+	}
+	return out
 }
 
 // Transitions returns the instance states in which the action changes an instance (from) and

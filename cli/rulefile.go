@@ -50,7 +50,7 @@ func (f *ruleFlags) loadWithSource() (*rules.Set, []byte, map[string]string, err
 			return nil, nil, nil, usageError(fmt.Errorf("reading rule file: %w", err))
 		}
 	}
-	set, err := rules.Load(f.file, src, rules.Options{Vars: vars, ParseAction: actions.ParseSpec, Transitions: actions.Transitions, Reach: true, Controls: controls.RuleSource,
+	set, err := rules.Load(f.file, src, rules.Options{Vars: vars, ParseAction: actions.ParseSpec, Transitions: actions.Transitions, Reach: true, Controls: controls.RuleSource, Destroys: actions.Destroys,
 		AllowLoopbackHTTP: loopbackHTTP()})
 	if err != nil {
 		return nil, nil, nil, usageError(err)

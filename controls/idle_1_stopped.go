@@ -24,4 +24,5 @@ var idleStopped = &Control{
 	Periodic: true,
 	Params: []Param{{Name: "allowed-days", AWSName: "AllowedDays", Type: ParamInt, Min: 1, Max: 365, Default: 30,
 		Doc: "the days an instance may stay stopped"}},
+	Actions: []string{"terminate"},
 }

@@ -16,4 +16,5 @@ var idleAddress = &Control{
 	Fails:       []Case{{Why: "the Elastic IP address is associated with nothing", Filters: "- {attr: AssociationId, absent: true}\n"}},
 	Pass:        "the Elastic IP address is associated",
 	Events:      []string{"AllocateAddress", "DisassociateAddress", "TerminateInstances", "DeleteNetworkInterface"},
+	Actions:     []string{"release-address"},
 }

@@ -20,6 +20,7 @@ var arnOf = map[resource.Kind]string{
 	resource.Image:            "arn:${AWS::Partition}:ec2:${AWS::Region}::image/",
 	resource.LaunchTemplate:   "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/",
 	resource.SecurityGroup:    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/",
+	resource.Address:          "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:elastic-ip/",
 }
 
 // readActions are the reads the rules make: what every deployment's actions read

@@ -34,7 +34,7 @@ type ControlRule struct {
 	ActionParams map[string]map[string]any
 }
 
-var controlKeys = []string{"control", "name", "description", "parameters", "actions", "mode", "grace", "min-age", "exceptions", "schedule"}
+var controlKeys = []string{"control", "name", "description", "parameters", "actions", "mode", "confirm-destroy", "grace", "min-age", "exceptions", "schedule"}
 
 // isControl reports a rule-file entry that names a control.
 func isControl(n *yaml.Node) bool {
@@ -63,7 +63,7 @@ func (l *loader) entry(n *yaml.Node) []*Rule {
 func (l *loader) controlRules(n *yaml.Node) []*Rule {
 	before := len(l.errs)
 	tmpl := &Rule{Mode: DryRun, Loc: l.at(n)}
-	var idNode, paramsNode, actionsNode *yaml.Node
+	var idNode, paramsNode, actionsNode, confirmNode *yaml.Node
 	name := ""
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
@@ -80,6 +80,8 @@ func (l *loader) controlRules(n *yaml.Node) []*Rule {
 			actionsNode = v
 		case "mode":
 			l.mode(v, &tmpl.Mode)
+		case confirmKey:
+			l.confirmDestroy(k, v, &confirmNode, &tmpl.ConfirmDestroy)
 		default:
 			if !l.timingKey(tmpl, k, v) {
 				l.errorf(k, "unknown key %q of a control entry (known: %s)", k.Value, strings.Join(controlKeys, ", "))
@@ -98,6 +100,7 @@ func (l *loader) controlRules(n *yaml.Node) []*Rule {
 	if actionsNode != nil {
 		tmpl.Actions = l.actions(actionsNode)
 	}
+	l.checkDestroy(tmpl.Actions, tmpl.ConfirmDestroy, confirmNode)
 	if id == "" || len(l.errs) > before {
 		return nil
 	}

@@ -168,7 +168,7 @@ func (l *loader) expandVars(n *yaml.Node) {
 	walk(n)
 }
 
-var ruleKeys = []string{"name", "description", "pattern", "resources", "filters", "actions", "mode", "grace", "min-age", "exceptions", "schedule"}
+var ruleKeys = []string{"name", "description", "pattern", "resources", "filters", "actions", "mode", "confirm-destroy", "grace", "min-age", "exceptions", "schedule"}
 
 func (l *loader) rule(n *yaml.Node) *Rule {
 	if n.Kind != yaml.MappingNode {
@@ -177,7 +177,7 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 	}
 	r := &Rule{Mode: DryRun, Loc: l.at(n)}
 	before := len(l.errs)
-	var patternNode, actionsNode, filtersNode, resourcesNode *yaml.Node
+	var patternNode, actionsNode, filtersNode, resourcesNode, confirmNode *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		switch k.Value {
@@ -195,6 +195,8 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 			actionsNode = v
 		case "mode":
 			l.mode(v, &r.Mode)
+		case confirmKey:
+			l.confirmDestroy(k, v, &confirmNode, &r.ConfirmDestroy)
 		default:
 			if !l.timingKey(r, k, v) {
 				l.errorf(k, "unknown rule key %q (known: %s)", k.Value, strings.Join(ruleKeys, ", "))
@@ -224,6 +226,7 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 		l.errorf(n, "rule %q has no actions", r.Name)
 	} else {
 		r.Actions = l.actions(actionsNode)
+		l.checkDestroy(r.Actions, r.ConfirmDestroy, confirmNode)
 	}
 	if len(l.errs) > before {
 		return nil

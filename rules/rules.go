@@ -84,6 +84,10 @@ type Options struct {
 	// (package controls supplies it: controls.RuleSource); a `- control: ID` entry is an
 	// error without it. An error with ParamName() is reported at that parameter.
 	Controls func(id string, params map[string]any) ([]ControlRule, error)
+	// Destroys says whether an action destroys what it acts on (package actions supplies it:
+	// actions.Destroys); a rule naming one must say confirm-destroy: true (destroy.go). Nil
+	// skips the check.
+	Destroys func(name string) bool
 }
 
 // Set is a loaded rule file: its rules and one matcher for all their patterns.
@@ -110,6 +114,9 @@ type Rule struct {
 	Mode      Mode
 	Loc       Location
 	Timing    // grace, min-age, exceptions, schedule (owners.go)
+	// ConfirmDestroy is the rule's confirm-destroy: true, which an action that destroys
+	// (terminate, delete-volume, release-address) needs (destroy.go).
+	ConfirmDestroy bool
 	// Control is the `- control:` entry the rule comes from (nil for a rule of its own): the
 	// deployed function's scans also send that control's findings to Security Hub.
 	Control *ControlEntry
