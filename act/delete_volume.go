@@ -17,10 +17,11 @@ type deleteVolumeAPI interface {
 }
 
 // deleteVolume deletes an EBS volume that is attached to nothing, as read now (State
-// available), after snapshotting it unless told not to: the snapshot is started before the
-// delete call, and EBS completes a snapshot started from a volume deleted after. A snapshot
-// of the volume the rule made already (a run that snapshotted and failed to delete) is kept
-// instead of a second.
+// available), after snapshotting it unless told not to: the snapshot is started (pending)
+// before the delete call, as EBS takes it at that point in time ("deleting a volume has no
+// effect on the snapshots made from it"; moto completes a snapshot at once, so a pending one
+// across the delete is not tested). A snapshot of the volume the rule made already (a run
+// that snapshotted and failed to delete) is kept instead of a second.
 type deleteVolume struct {
 	base
 	api      deleteVolumeAPI

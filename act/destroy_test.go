@@ -2,7 +2,6 @@ package act
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -16,50 +15,6 @@ import (
 	"github.com/ec2guard/ec2guard/internal/mototest"
 	"github.com/ec2guard/ec2guard/resource"
 )
-
-// world is what the destroying actions may change, as moto describes it: each instance's
-// state and termination protection, each volume's state, the snapshots, the addresses.
-func world(t *testing.T, f *mototest.Fleet) string {
-	t.Helper()
-	ctx, cl := f.Ctx, f.EC2
-	out := map[string]any{}
-	ins, err := cl.DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range ins.Reservations {
-		for _, i := range r.Instances {
-			a, err := cl.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: i.InstanceId, Attribute: ec2types.InstanceAttributeNameDisableApiTermination})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[*i.InstanceId] = []any{i.State.Name, *a.DisableApiTermination.Value}
-		}
-	}
-	vols, err := cl.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range vols.Volumes {
-		out[*v.VolumeId] = v.State
-	}
-	snaps, err := cl.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range snaps.Snapshots {
-		out[*s.SnapshotId] = s.Tags
-	}
-	addrs, err := cl.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range addrs.Addresses {
-		out[*a.AllocationId] = aws.ToString(a.AssociationId)
-	}
-	b, _ := json.Marshal(out)
-	return string(b)
-}
 
 // destroyCase is one action on one resource: the dry run and a held-back run leave moto as
 // it was, the run applies (MayMutate asked once) with reason in its record, after says ""
@@ -85,18 +40,18 @@ func runDestroyCase(t *testing.T, f *mototest.Fleet, c *awsapi.Clients, tc destr
 		}
 		return engine.Invocation{Rule: "r", Resource: r, DryRun: dry}
 	}
-	before := world(t, f)
+	before := f.Inventory()
 	if res := a.Do(ctx, invOf(true)); res.Outcome != engine.DryRun || !strings.HasPrefix(res.Reason, "would ") {
 		t.Errorf("%s: dry run: %+v", tc.name, res)
 	} else {
 		t.Logf("%s: %s", tc.name, res.Reason)
 	}
-	if now := world(t, f); now != before {
+	if now := f.Inventory(); now != before {
 		t.Errorf("%s: the dry run changed moto:\n%s\n%s", tc.name, before, now)
 	}
 	held := invOf(false)
 	held.BeforeMutating = func(context.Context) error { return &engine.HeldBack{Reason: "blast radius"} }
-	if res := a.Do(ctx, held); res.Outcome != engine.Suppressed || world(t, f) != before {
+	if res := a.Do(ctx, held); res.Outcome != engine.Suppressed || f.Inventory() != before {
 		t.Errorf("%s: held back: %+v", tc.name, res)
 	}
 	asked := 0
@@ -118,37 +73,10 @@ func runDestroyCase(t *testing.T, f *mototest.Fleet, c *awsapi.Clients, tc destr
 	return res
 }
 
-// ruleSnapshots are the snapshots rule "r" made, each as "VOLUME INSTANCE" from its tags.
+// ruleSnapshots are the snapshots rule "r" made, each "VOLUME INSTANCE" as its tags say.
 func ruleSnapshots(t *testing.T, f *mototest.Fleet) []string {
 	t.Helper()
-	out, err := f.EC2.DescribeSnapshots(f.Ctx, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"},
-		Filters: []ec2types.Filter{{Name: aws.String("tag:" + awsapi.SnapshotRuleTag), Values: []string{"r"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, s := range out.Snapshots {
-		tags := map[string]string{}
-		for _, tg := range s.Tags {
-			tags[*tg.Key] = *tg.Value
-		}
-		if tags[awsapi.SnapshotVolumeTag] != aws.ToString(s.VolumeId) {
-			t.Errorf("%s of %s is tagged with volume %q", *s.SnapshotId, aws.ToString(s.VolumeId), tags[awsapi.SnapshotVolumeTag])
-		}
-		got = append(got, strings.TrimSpace(tags[awsapi.SnapshotVolumeTag]+" "+tags[awsapi.SnapshotInstanceTag]))
-	}
-	slices.Sort(got)
-	return got
-}
-
-func instanceState(t *testing.T, f *mototest.Fleet, id string) string {
-	t.Helper()
-	return f.State(id)
-}
-
-// volumesOf are the EBS volumes attached to an instance.
-func volumesOf(f *mototest.Fleet, id string) []string {
-	return slices.DeleteFunc(f.Attached(id), func(s string) bool { return !strings.HasPrefix(s, "vol-") })
+	return f.SnapshotSources(awsapi.SnapshotRuleTag, "r", awsapi.SnapshotVolumeTag, awsapi.SnapshotInstanceTag)
 }
 
 // The destroying actions and snapshot on moto through the real SDK.
@@ -172,7 +100,7 @@ func TestDestroyActions(t *testing.T) {
 
 	// snapshot: an instance's volumes, then a volume on its own
 	snapped := f.Run(nil, false)
-	vols := volumesOf(f, snapped)
+	vols := f.Volumes(snapped)
 	if len(vols) == 0 {
 		t.Fatalf("moto gave %s no EBS volume", snapped)
 	}
@@ -209,20 +137,20 @@ func TestDestroyActions(t *testing.T) {
 	if res.Outcome != engine.Skipped || !res.Refused || !strings.Contains(res.Reason, "termination protection") {
 		t.Errorf("terminate of a protected instance without force: %+v", res)
 	}
-	if st := instanceState(t, f, protected); st != "running" {
+	if st := f.State(protected); st != "running" {
 		t.Errorf("the protected instance is %s after terminate without force", st)
 	}
 	runDestroyCase(t, f, c, destroyCase{name: "terminate with force", action: "terminate", params: map[string]any{"force": true}, kind: resource.Instance, id: protected,
 		reason: "terminated " + protected + " (it was running, now shutting-down); its termination protection turned off first (DisableApiTermination true → false)",
 		after: func() string {
-			if st := instanceState(t, f, protected); st != "terminated" && st != "shutting-down" {
+			if st := f.State(protected); st != "terminated" && st != "shutting-down" {
 				return protected + " is " + st
 			}
 			return ""
 		}})
 	// terminate with snapshot: a stopped instance, its volumes snapshotted first
 	stopped := f.Run(nil, true)
-	stoppedVols := volumesOf(f, stopped)
+	stoppedVols := f.Volumes(stopped)
 	runDestroyCase(t, f, c, destroyCase{name: "terminate with snapshot", action: "terminate", params: map[string]any{"snapshot": true}, kind: resource.Instance, id: stopped,
 		reason: "terminated " + stopped + " (it was stopped, now",
 		after: func() string {
@@ -232,7 +160,7 @@ func TestDestroyActions(t *testing.T) {
 					return "no snapshot of " + v + " of " + stopped + ": " + strings.Join(got, ", ")
 				}
 			}
-			if st := instanceState(t, f, stopped); st != "terminated" && st != "shutting-down" {
+			if st := f.State(stopped); st != "terminated" && st != "shutting-down" {
 				return stopped + " is " + st
 			}
 			return ""

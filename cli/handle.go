@@ -76,7 +76,7 @@ func (f *engineFlags) build(errOut io.Writer) (eng *engine.Engine, closeFn func(
 	cfg := engine.Config{
 		Rules: set, NewAction: factory.New, Inventory: clients,
 		DryRun: f.dryRun, Logger: slog.New(slog.NewTextHandler(errOut, nil)),
-		Self: f.self, MaxPerRun: f.maxPerRun, MaxPerMinute: f.maxPerMinute, LoopBudget: f.loopBudget,
+		Self: f.self, MaxPerRun: f.maxPerRun, MaxPerMinute: f.maxPerMinute, LoopBudget: f.loopBudget, Now: clock(),
 	}
 	cfg.Marker = clients // the pending actions of rules with a grace, as tags
 	if env := os.Getenv("EC2GUARD_SELF_ARNS"); env != "" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/controls"
@@ -61,3 +62,15 @@ func (f *ruleFlags) loadWithSource() (*rules.Set, []byte, map[string]string, err
 // loopbackHTTP says whether the owner map's webhooks may be http:// to a loopback host: only
 // when EC2GUARD_TEST_LOOPBACK_HTTP=1, for trying rules against a local webhook server.
 func loopbackHTTP() bool { return os.Getenv("EC2GUARD_TEST_LOOPBACK_HTTP") == "1" }
+
+// clock is the engines' and the control scans' clock: time.Now, moved ahead by
+// EC2GUARD_TEST_CLOCK_AHEAD (a duration; tests only), so that what an emulator stamps with
+// the real clock — moto's stop time of an instance — is as old as a test needs (EC2.4's
+// days stopped). A value that is not a duration is ignored.
+func clock() func() time.Time {
+	ahead, err := time.ParseDuration(os.Getenv("EC2GUARD_TEST_CLOCK_AHEAD"))
+	if err != nil || ahead == 0 {
+		return time.Now
+	}
+	return func() time.Time { return time.Now().Add(ahead) }
+}

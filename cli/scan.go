@@ -29,7 +29,8 @@ sequence per kind and place, fetching what the rules' filters need (exposure, us
 user data, protection) in bulk where AWS allows it. Filters, the ledger, the loop budget and
 the blast-radius caps (--max-actions, --max-actions-per-minute) apply as they do to events,
 so a first scan of a large fleet acts on at most --max-actions resources and reports the rest
-as suppressed.
+as suppressed — what a rule with terminate, delete-volume or release-address (confirm-destroy:
+true) destroys in one run too; try it with --dry-run first.
 
 --account scans an Organization's member accounts through the role --assume-role names there
 (the member stack's ec2guard-remediation), and acts there the same way. Places (account and
@@ -85,7 +86,7 @@ action failed; 2 usage, rule-file or AWS error.`,
 					return usageError(errors.New("scan: --account needs --assume-role NAME, the role ec2guard assumes in those accounts"))
 				}
 			}
-			sc := &source.Scanner{Lister: clients, Engine: eng, Regions: regions, Accounts: accounts, Parallel: parallel}
+			sc := &source.Scanner{Lister: clients, Engine: eng, Regions: regions, Accounts: accounts, Parallel: parallel, Now: clock()}
 			if terminal(streams.ErrOut) {
 				sc.Progress = streams.ErrOut
 			}

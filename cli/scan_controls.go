@@ -109,7 +109,7 @@ did not judge are left alone. A finding Security Hub refuses, or a failed call, 
 		if terminal(streams.ErrOut) {
 			sc.Progress = streams.ErrOut
 		}
-		cs := &controlScan{scan: sc, checks: checks, now: time.Now, keep: toHub}
+		cs := &controlScan{scan: sc, checks: checks, now: clock(), keep: toHub}
 		st, err := cs.run(c.Context(), f.format, colorOut(streams.Out), streams.Out)
 		if err != nil {
 			return usageError(fmt.Errorf("scan: %w", err))

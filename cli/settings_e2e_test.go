@@ -217,6 +217,22 @@ func deployLintCheck(t *testing.T, rules, iamConfig string, want ...string) stri
 	return file
 }
 
+// iamFindsOnly holds iam check of a template, without a configuration, to one finding: of
+// check (what the configuration given to deployLintCheck acknowledges).
+func iamFindsOnly(t *testing.T, file, check string) {
+	t.Helper()
+	code, out, _ := runCLI(t, "", "iam", "check", file, "--format", "json")
+	var report struct {
+		Summary struct {
+			Findings int
+			ByCheck  map[string]int `json:"by_check"`
+		}
+	}
+	if code != 1 || json.Unmarshal([]byte(out), &report) != nil || report.Summary.Findings != 1 || report.Summary.ByCheck[check] != 1 {
+		t.Errorf("iam check without the configuration: exit %d, want %s alone:\n%s", code, check, out)
+	}
+}
+
 // controlRecords runs scan --controls over moto's region and returns its records by control
 // and resource ("EC2G-NET-2 sg-1").
 func controlRecords(t *testing.T, ids string, flags ...string) map[string]controls.Record {

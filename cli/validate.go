@@ -21,9 +21,11 @@ EventBridge patterns (exactly as EventBridge validates them), the kinds each rul
 (resources:) and its filters (attribute paths, operators and values against the fields of each
 of those kinds; the ports, protocols, CIDRs and durations of ingress, exposed, stopped-for; a
 filter that cannot judge one of the kinds), actions and their parameters (a notify topic must
-be an SNS topic ARN), variables, remediation loops (rules whose actions trigger each other on
-the same instances), and rules that can never act (patterns that select only events naming no
-resource ec2guard acts on, such as CloudTrail StopInstances).
+be an SNS topic ARN; an action that destroys, ` + strings.Join(actions.Destroying(), ", ") + `, needs
+confirm-destroy: true in its rule, and the key on a rule with none is an error), variables,
+remediation loops (rules whose actions trigger each other on the same instances), and rules
+that can never act (patterns that select only events naming no resource ec2guard acts on,
+such as CloudTrail StopInstances).
 Every problem is printed as file:line:col: message.
 
 Variables ${var:NAME} are filled from --var NAME=VALUE or the environment variable
