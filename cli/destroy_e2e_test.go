@@ -21,6 +21,9 @@ import (
 // older than the example's min-age.
 const monthAhead = "744h"
 
+// monthAndGraceAhead is monthAhead and the example's grace of 7 days, and a day.
+const monthAndGraceAhead = "936h"
+
 // destroyWorld is moto with what examples/destroy.yaml acts on.
 type destroyWorld struct {
 	*world
@@ -62,9 +65,10 @@ func newDestroyWorld(t *testing.T) *destroyWorld {
 // the stopped instances and EC2.12 the free address; the dry run says what each rule would
 // destroy and moto stays as it was; enforced, the stopped instance is terminated after its
 // volumes are snapshotted, the termination-protected one is refused and still stopped, the one
-// tagged keep is excepted, the free address is released (the associated one kept), the
-// unattached volume is deleted and leaves a snapshot, and the backup=once instance's volumes
-// are snapshotted, tagged with rule and source; EC2.4 and EC2.12 then pass those fixed, and a
+// tagged keep is excepted, the backup=once instance's volumes are snapshotted, tagged with
+// rule and source; the free address and the unattached volume are pending through their grace
+// of 7 days, after which the address is released (the associated one kept) and the volume
+// deleted, leaving a snapshot; EC2.4 and EC2.12 then pass those fixed, and a
 // scan again destroys nothing.
 func TestDestroyFromScanToEnforce(t *testing.T) {
 	w := newDestroyWorld(t)
@@ -87,17 +91,26 @@ func TestDestroyFromScanToEnforce(t *testing.T) {
 
 	was := w.Inventory()
 	dry := actedOn(t, example)
-	for key, want := range map[string]string{
+	wantDry := map[string]string{
 		"EC2.4 " + w.stopped:                "would snapshot " + strings.Join(stoppedVols, ", ") + " of " + w.stopped + " (tagged ec2guard:rule=EC2.4 and the source), then terminate " + w.stopped + " (stopped)",
-		"EC2.12 " + w.free:                  "would release ",
-		"unattached-volumes " + w.volume:    "would snapshot " + w.volume + " (tagged ec2guard:rule=unattached-volumes and the source), then delete " + w.volume + " (available, 8 GiB)",
 		"backup-once " + w.backedUp:         "would snapshot " + strings.Join(backedUpVols, ", ") + " of " + w.backedUp,
 		"EC2.4 " + w.protected + " refused": "has termination protection (DisableApiTermination): not terminated; force: true turns it off first",
-	} {
-		key, refused := strings.CutSuffix(key, " refused")
-		d := dry[key]
-		if !strings.HasPrefix(d.Reason, want) && !(refused && strings.Contains(d.Reason, want)) || (d.Outcome == engine.DryRun) == refused {
-			t.Errorf("dry run of %s: %s %q, want %q", key, d.Outcome, d.Reason, want)
+	}
+	checkDry := func(dry map[string]engine.Decision, want map[string]string) {
+		t.Helper()
+		for key, want := range want {
+			key, refused := strings.CutSuffix(key, " refused")
+			d := dry[key]
+			if !strings.HasPrefix(d.Reason, want) && !(refused && strings.Contains(d.Reason, want)) || (d.Outcome == engine.DryRun) == refused {
+				t.Errorf("dry run of %s: %s %q, want %q", key, d.Outcome, d.Reason, want)
+			}
+		}
+	}
+	checkDry(dry, wantDry)
+	graced := []string{"EC2.12 " + w.free, "unattached-volumes " + w.volume} // grace: 7d
+	for _, key := range graced {
+		if d := dry[key]; d.Outcome != engine.Pending || !strings.Contains(d.Reason, "not written") {
+			t.Errorf("dry run of %s within its grace: %+v, want pending", key, d)
 		}
 	}
 	if d, ok := dry["EC2.4 "+w.kept]; ok && d.Outcome != engine.Skipped {
@@ -109,9 +122,35 @@ func TestDestroyFromScanToEnforce(t *testing.T) {
 
 	enforced := writeFile(t, t.TempDir(), "destroy.yaml", strings.ReplaceAll(string(src), "    actions:", "    mode: enforce\n    actions:"))
 	done := actedOn(t, enforced)
-	for _, key := range []string{"EC2.4 " + w.stopped, "EC2.12 " + w.free, "unattached-volumes " + w.volume, "backup-once " + w.backedUp} {
+	for _, key := range []string{"EC2.4 " + w.stopped, "backup-once " + w.backedUp} {
 		if d := done[key]; d.Outcome != engine.Applied {
 			t.Errorf("enforced %s: %+v", key, d)
+		} else {
+			t.Logf("%s: %s", key, d.Reason)
+		}
+	}
+	for _, key := range graced {
+		if d := done[key]; d.Outcome != engine.Pending {
+			t.Errorf("enforced %s within its grace: %+v, want pending", key, d)
+		}
+	}
+	if _, err := w.EC2.DescribeVolumes(w.Ctx, &ec2.DescribeVolumesInput{VolumeIds: []string{w.volume}}); err != nil {
+		t.Errorf("%s deleted within its grace: %v", w.volume, err)
+	}
+	// once due, a dry run says what the graced rules would destroy, and destroys nothing
+	t.Setenv("EC2GUARD_TEST_CLOCK_AHEAD", monthAndGraceAhead)
+	was = w.Inventory()
+	checkDry(actedOn(t, enforced, "--dry-run"), map[string]string{
+		"EC2.12 " + w.free:               "would release ",
+		"unattached-volumes " + w.volume: "would snapshot " + w.volume + " (tagged ec2guard:rule=unattached-volumes and the source), then delete " + w.volume + " (available, 8 GiB)",
+	})
+	if now := w.Inventory(); now != was {
+		t.Fatalf("the dry run once due changed moto:\n%s\n%s", was, now)
+	}
+	done = actedOn(t, enforced)
+	for _, key := range graced {
+		if d := done[key]; d.Outcome != engine.Applied {
+			t.Errorf("enforced %s once due: %+v", key, d)
 		} else {
 			t.Logf("%s: %s", key, d.Reason)
 		}
