@@ -11,10 +11,11 @@ import (
 
 func TestMutatingAsBuilt(t *testing.T) {
 	params := map[string]map[string]any{
-		"protect":    {"stop": true},
-		"tag":        {"tags": map[string]any{"Owner": "{{.UserName}}"}},
-		"notify":     {"topic": "arn:aws:sns:us-east-1:123456789012:ops"},
-		"tell-owner": {"topic": "arn:aws:sns:us-east-1:123456789012:owners"},
+		"protect":          {"stop": true},
+		"tag":              {"tags": map[string]any{"Owner": "{{.UserName}}"}},
+		"notify":           {"topic": "arn:aws:sns:us-east-1:123456789012:ops"},
+		"tell-owner":       {"topic": "arn:aws:sns:us-east-1:123456789012:owners"},
+		"restrict-ingress": {"cidrs": []any{"10.0.0.0/8"}},
 	}
 	f := &Factory{API: awsapi.New()} // never called: nothing acts
 	for _, name := range actions.Names() {

@@ -19,37 +19,22 @@ type revokeAPI interface {
 // the group is read now (engine.Invocation.Matched), and nothing else of the group: one peer
 // of a permission, so 0.0.0.0/0 goes and 10.0.0.0/8 of the same permission stays.
 type revokeIngress struct {
-	base
+	groupAction
 	api revokeAPI
 }
 
-func (a *revokeIngress) Mutating() bool        { return true }
-func (a *revokeIngress) Needs() resource.Needs { return resource.NeedDescribe }
+// groupAction is an action that changes the rules of the security group it judges, as the
+// engine read it for the filters.
+type groupAction struct{ base }
+
+func (groupAction) Mutating() bool        { return true }
+func (groupAction) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *revokeIngress) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	r := inv.Resource
-	if r.Kind != resource.SecurityGroup {
-		return skipped("revoke-ingress acts on security groups, not a %s", r.Kind)
-	}
-	if !r.Exists {
-		return skipped("security group %s no longer exists", r.ID)
-	}
-	if inv.Matched == nil {
-		return failed("finding the rules to revoke of "+r.ID, errors.New("the rule's filters were not given: nothing changed"))
-	}
-	matched, told := inv.Matched(r)
-	if !told {
-		return failed("finding the rules to revoke of "+r.ID,
-			errors.New("no filter of the rule says which of the group's rules it matched (ingress, ingress-except or attr on IpPermissions[]): nothing changed"))
-	}
-	var mine []resource.GroupRule
-	for _, m := range matched {
-		if m.Group == r.ID {
-			mine = append(mine, m)
-		}
-	}
-	if len(mine) == 0 {
-		return skipped("no rule of %s matches the rule's filters now", r.ID)
+	mine, res := matchedRules(a.name, "revoke", inv)
+	if res != nil {
+		return *res
 	}
 	what := words(mine)
 	if inv.DryRun {
@@ -62,6 +47,42 @@ func (a *revokeIngress) Do(ctx context.Context, inv engine.Invocation) engine.Re
 		return failed("revoking "+what, err)
 	}
 	return applied("revoked %s", what)
+}
+
+// matchedRules are the rules of the invocation's security group that its rule's filters
+// matched, as the group is read now; else the result to return (an action that acts on
+// groups, doing what it says to them).
+func matchedRules(action, doing string, inv engine.Invocation) ([]resource.GroupRule, *engine.Result) {
+	r := inv.Resource
+	var res engine.Result
+	switch {
+	case r.Kind != resource.SecurityGroup:
+		res = skipped("%s acts on security groups, not a %s", action, r.Kind)
+	case !r.Exists:
+		res = skipped("security group %s no longer exists", r.ID)
+	case inv.Matched == nil:
+		res = failed("finding the rules to "+doing+" of "+r.ID, errors.New("the rule's filters were not given: nothing changed"))
+	}
+	if res.Outcome != "" {
+		return nil, &res
+	}
+	matched, told := inv.Matched(r)
+	if !told {
+		res = failed("finding the rules to "+doing+" of "+r.ID,
+			errors.New("no filter of the rule says which of the group's rules it matched (ingress, ingress-except or attr on IpPermissions[]): nothing changed"))
+		return nil, &res
+	}
+	var mine []resource.GroupRule
+	for _, m := range matched {
+		if m.Group == r.ID {
+			mine = append(mine, m)
+		}
+	}
+	if len(mine) == 0 {
+		res = skipped("no rule of %s matches the rule's filters now", r.ID)
+		return nil, &res
+	}
+	return mine, nil
 }
 
 // words names the rules revoked: "1 rule of sg-1: ingress tcp 22 from 0.0.0.0/0".

@@ -93,7 +93,7 @@ func (f *Factory) Build(cfg actions.Config) (engine.Action, error) {
 		return built(&makePrivate{base: b, api: api}, err)
 	case actions.RevokeIngressConfig:
 		api, err := needAPI[revokeAPI](f, c.Action())
-		return built(&revokeIngress{base: b, api: api}, err)
+		return built(&revokeIngress{groupAction: groupAction{b}, api: api}, err)
 	case actions.SnapshotConfig:
 		api, err := needAPI[snapshotAPI](f, c.Action())
 		return built(&snapshot{base: b, api: api}, err)
@@ -106,6 +106,9 @@ func (f *Factory) Build(cfg actions.Config) (engine.Action, error) {
 	case actions.ReleaseAddressConfig:
 		api, err := needAPI[releaseAPI](f, c.Action())
 		return built(&releaseAddress{base: b, api: api}, err)
+	case actions.RestrictIngressConfig:
+		api, err := needAPI[restrictAPI](f, c.Action())
+		return built(&restrictIngress{groupAction: groupAction{b}, api: api, cidrs: c.CIDRs}, err)
 	case actions.EnableEbsEncryptionConfig:
 		api, err := needAPI[ebsEncryptionAPI](f, c.Action())
 		return built(&enableEbsEncryption{base: b, api: api}, err)

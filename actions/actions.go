@@ -49,6 +49,7 @@ var all = []*def{
 	terminateDef,
 	deleteVolumeDef,
 	releaseAddressDef,
+	restrictIngressDef,
 }
 
 func lookup(name string) (*def, bool) {

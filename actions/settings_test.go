@@ -34,6 +34,18 @@ func TestSettingsParams(t *testing.T) {
 		{"block-public-access", map[string]any{"for": []any{"images", "images"}}, "lists images twice"},
 		{"block-public-access", map[string]any{"for": "images"}, "must be a non-empty list"},
 		{"block-public-access", map[string]any{"state": "block-some"}, `parameter "state": must be one of block-all-sharing, block-new-sharing, got block-some`},
+		{"revoke-ingress", nil, "{}"},
+		{"restrict-ingress", map[string]any{"cidrs": []any{"10.0.0.0/8", "2001:db8::/32"}}, "{CIDRs:[10.0.0.0/8 2001:db8::/32]}"},
+		{"restrict-ingress", nil, `parameter "cidrs" is required`},
+		{"restrict-ingress", map[string]any{"cidrs": []any{}}, "must be a non-empty list of CIDRs"},
+		{"restrict-ingress", map[string]any{"cidrs": "10.0.0.0/8"}, "must be a non-empty list of CIDRs"},
+		{"restrict-ingress", map[string]any{"cidrs": []any{"10.0.0.0"}}, "10.0.0.0 is not a CIDR"},
+		{"restrict-ingress", map[string]any{"cidrs": []any{7}}, "7 is not a CIDR"},
+		{"restrict-ingress", map[string]any{"cidrs": []any{"10.1.2.3/8"}}, "write 10.0.0.0/8"},
+		{"restrict-ingress", map[string]any{"cidrs": []any{"0.0.0.0/0"}}, "0.0.0.0/0 is the whole internet"},
+		{"restrict-ingress", map[string]any{"cidrs": []any{"10.0.0.0/8", "::/0"}}, "::/0 is the whole internet"},
+		{"restrict-ingress", map[string]any{"cidrs": []any{"::ffff:10.0.0.0/104"}}, "IPv4-mapped"},
+		{"restrict-ingress", map[string]any{"cidrs": []any{"10.0.0.0/8", "10.0.0.0/8"}}, "lists 10.0.0.0/8 twice"},
 	} {
 		cfg, err := Parse(tt.name, tt.params)
 		got := fmt.Sprintf("%+v", cfg)

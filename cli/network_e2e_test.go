@@ -21,7 +21,8 @@ import (
 // world fails EC2.13; the dry run names the one rule it would revoke and changes nothing;
 // enforced, revoke-ingress revokes that rule alone (the 10.0.0.0/8 range and 443 stay), after
 // which EC2.13 passes and a scan again does nothing. The VPC's default group loses every rule
-// under EC2.2.
+// under EC2.2. A group with 8443 open to 0.0.0.0/0 and ::/0 fails EC2.18, and restrict-ingress
+// narrows both to 10.0.0.0/8 (one new rule, the same port), its 443 rule kept, after which it passes.
 func TestNetworkFromScanToEnforce(t *testing.T) {
 	w := newWorld(t)
 	ctx := w.Ctx
@@ -38,6 +39,18 @@ func TestNetworkFromScanToEnforce(t *testing.T) {
 	_, err = w.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: sg.GroupId, IpPermissions: []ec2types.IpPermission{
 		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22),
 			IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}, {CidrIp: aws.String("10.0.0.0/8")}}},
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := w.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("app"), Description: aws.String("app"), VpcId: vpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: app.GroupId, IpPermissions: []ec2types.IpPermission{
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8443), ToPort: aws.Int32(8443),
+			IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}, Ipv6Ranges: []ec2types.Ipv6Range{{CidrIpv6: aws.String("::/0")}}},
 		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}},
 	}})
 	if err != nil {
@@ -66,10 +79,10 @@ func TestNetworkFromScanToEnforce(t *testing.T) {
 		t.Fatalf("moto's default group %s has no rules: nothing to test", def)
 	}
 
-	scanControls := func() map[string]controls.Record { return controlRecords(t, "EC2.13,EC2.2") }
+	scanControls := func() map[string]controls.Record { return controlRecords(t, "EC2.13,EC2.2,EC2.18") }
 	before := scanControls()
-	if before["EC2G-NET-2 "+web].Status != controls.Fail || before["EC2G-NET-1 "+def].Status != controls.Fail {
-		t.Fatalf("before: %+v %+v", before["EC2G-NET-2 "+web], before["EC2G-NET-1 "+def])
+	if before["EC2G-NET-2 "+web].Status != controls.Fail || before["EC2G-NET-1 "+def].Status != controls.Fail || before["EC2G-NET-4 "+*app.GroupId].Status != controls.Fail {
+		t.Fatalf("before: %+v %+v %+v", before["EC2G-NET-2 "+web], before["EC2G-NET-1 "+def], before["EC2G-NET-4 "+*app.GroupId])
 	}
 	scanRules := func(file string) map[string]engine.Decision { return actedOn(t, file) }
 	example := filepath.Join("..", "examples", "network.yaml")
@@ -85,6 +98,10 @@ func TestNetworkFromScanToEnforce(t *testing.T) {
 	if d := dry["EC2.2/2 "+def]; d.Outcome != engine.DryRun {
 		t.Errorf("dry run on the default group: %+v", d)
 	}
+	restricted := "2 rules of " + *app.GroupId + ": ingress tcp 8443 from 0.0.0.0/0, ingress tcp 8443 from ::/0 → from 10.0.0.0/8"
+	if d := dry["EC2.18 "+*app.GroupId]; d.Outcome != engine.DryRun || d.Reason != "would restrict "+restricted {
+		t.Errorf("dry run on %s: %+v", *app.GroupId, d)
+	}
 	if now := groups(); !reflect.DeepEqual(now, was) {
 		t.Fatalf("the dry run changed moto:\n%v\n%v", was, now)
 	}
@@ -97,7 +114,22 @@ func TestNetworkFromScanToEnforce(t *testing.T) {
 	if d := done["EC2.2/2 "+def]; d.Outcome != engine.Applied {
 		t.Errorf("enforced on the default group: %+v", d)
 	}
+	if d := done["EC2.18 "+*app.GroupId]; d.Outcome != engine.Applied || d.Reason != "restricted "+restricted {
+		t.Errorf("enforced on %s: %+v", *app.GroupId, d)
+	}
 	g := groups()
+	var narrowed []string
+	for _, p := range g[*app.GroupId+" in"] {
+		for _, r := range p.IpRanges {
+			narrowed = append(narrowed, *p.IpProtocol+" "+*r.CidrIp+" "+itoa(p.FromPort))
+		}
+		for _, r := range p.Ipv6Ranges {
+			narrowed = append(narrowed, *p.IpProtocol+" "+*r.CidrIpv6+" "+itoa(p.FromPort))
+		}
+	}
+	if want := []string{"tcp 10.0.0.0/8 8443", "tcp 0.0.0.0/0 443"}; !sameSet(narrowed, want) {
+		t.Errorf("the app group's ingress after: %v, want %v", narrowed, want)
+	}
 	var kept []string
 	for _, p := range g[web+" in"] {
 		for _, r := range p.IpRanges {
@@ -111,8 +143,8 @@ func TestNetworkFromScanToEnforce(t *testing.T) {
 		t.Errorf("the default group keeps rules: %v %v", g[def+" in"], g[def+" out"])
 	}
 	after := scanControls()
-	if after["EC2G-NET-2 "+web].Status != controls.Pass || after["EC2G-NET-1 "+def].Status != controls.Pass {
-		t.Errorf("after: %+v %+v", after["EC2G-NET-2 "+web], after["EC2G-NET-1 "+def])
+	if after["EC2G-NET-2 "+web].Status != controls.Pass || after["EC2G-NET-1 "+def].Status != controls.Pass || after["EC2G-NET-4 "+*app.GroupId].Status != controls.Pass {
+		t.Errorf("after: %+v %+v %+v", after["EC2G-NET-2 "+web], after["EC2G-NET-1 "+def], after["EC2G-NET-4 "+*app.GroupId])
 	}
 	if again := scanRules(enforced); len(again) != 0 {
 		t.Errorf("a scan after the fix acts: %v", again)
@@ -146,12 +178,12 @@ func sameSet(a, b []string) bool {
 
 // deploy template of examples/network.yaml: cfn-lint clean, the revokes granted on security
 // groups alone. revoke-ingress makes the role one that manages security groups: iam check
-// reports that (IAM-EC2-5, and nothing else) until the role is listed among the principals
+// reports that (IAM-EC2-5 on each rule's statement, and nothing else) until the role is listed among the principals
 // authorized for it, as README says.
 func TestNetworkDeploy(t *testing.T) {
 	example := filepath.Join("..", "examples", "network.yaml")
 	config := writeFile(t, t.TempDir(), "iam.yaml", "provisioning_principals: [FunctionRole]\n")
-	file := deployLintCheck(t, example, config, "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "security-group/*")
+	file := deployLintCheck(t, example, config, "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "security-group/*")
 	iamFindsOnly(t, file, "IAM-EC2-5")
 }
 

@@ -19,5 +19,5 @@ var netSSH = &Control{
 	Fails:   []Case{{Why: "the group lets port 22 in from the internet", Filters: "- {ingress: {ports: [22], protocol: tcp}}\n"}},
 	Pass:    "the group does not let port 22 in from 0.0.0.0/0 or ::/0",
 	Events:  sgEvents,
-	Actions: []string{"revoke-ingress"},
+	Actions: []string{"revoke-ingress", "restrict-ingress"},
 }

@@ -18,5 +18,5 @@ var netRDP = &Control{
 	Fails:   []Case{{Why: "the group lets port 3389 in from the internet", Filters: "- {ingress: {ports: [3389], protocol: tcp}}\n"}},
 	Pass:    "the group does not let port 3389 in from 0.0.0.0/0 or ::/0",
 	Events:  sgEvents,
-	Actions: []string{"revoke-ingress"},
+	Actions: []string{"revoke-ingress", "restrict-ingress"},
 }

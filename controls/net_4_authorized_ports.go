@@ -25,5 +25,5 @@ var netAuthorizedPorts = &Control{
 		{Name: "authorized-udp-ports", AWSName: "authorizedUdpPorts", Type: ParamPorts, Default: []any{},
 			Doc: "the udp ports that may be open to 0.0.0.0/0 and ::/0"},
 	},
-	Actions: []string{"revoke-ingress"},
+	Actions: []string{"revoke-ingress", "restrict-ingress"},
 }

@@ -19,5 +19,5 @@ var netHighRisk = &Control{
 		Filters: "- {ingress: {ports: " + yamlValue(intList(highRiskPorts)) + ", protocol: tcp}}\n"}},
 	Pass:    "the group lets no high-risk port in from 0.0.0.0/0 or ::/0",
 	Events:  sgEvents,
-	Actions: []string{"revoke-ingress"},
+	Actions: []string{"revoke-ingress", "restrict-ingress"},
 }

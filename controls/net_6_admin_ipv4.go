@@ -19,5 +19,5 @@ var netAdminIPv4 = &Control{
 		Filters: "- {ingress: {ports: [22, 3389], from: internet-ipv4}}\n"}},
 	Pass:    "the group lets neither 22 nor 3389 in from 0.0.0.0/0",
 	Events:  sgEvents,
-	Actions: []string{"revoke-ingress"},
+	Actions: []string{"revoke-ingress", "restrict-ingress"},
 }
