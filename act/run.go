@@ -106,6 +106,13 @@ func (f *Factory) Build(cfg actions.Config) (engine.Action, error) {
 	case actions.ReleaseAddressConfig:
 		api, err := needAPI[releaseAPI](f, c.Action())
 		return built(&releaseAddress{base: b, api: api}, err)
+	case actions.QuarantineConfig:
+		api, err := needAPI[quarantineAPI](f, c.Action())
+		now := f.Now
+		if now == nil {
+			now = time.Now
+		}
+		return built(&quarantine{base: b, api: api, snapshot: c.Snapshot, now: now}, err)
 	case actions.RestrictIngressConfig:
 		api, err := needAPI[restrictAPI](f, c.Action())
 		return built(&restrictIngress{groupAction: groupAction{b}, api: api, cidrs: c.CIDRs}, err)

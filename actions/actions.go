@@ -50,6 +50,7 @@ var all = []*def{
 	deleteVolumeDef,
 	releaseAddressDef,
 	restrictIngressDef,
+	quarantineDef,
 }
 
 func lookup(name string) (*def, bool) {

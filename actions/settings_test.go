@@ -46,6 +46,10 @@ func TestSettingsParams(t *testing.T) {
 		{"restrict-ingress", map[string]any{"cidrs": []any{"10.0.0.0/8", "::/0"}}, "::/0 is the whole internet"},
 		{"restrict-ingress", map[string]any{"cidrs": []any{"::ffff:10.0.0.0/104"}}, "IPv4-mapped"},
 		{"restrict-ingress", map[string]any{"cidrs": []any{"10.0.0.0/8", "10.0.0.0/8"}}, "lists 10.0.0.0/8 twice"},
+		{"quarantine", nil, "{Snapshot:false}"},
+		{"quarantine", map[string]any{"snapshot": true}, "{Snapshot:true}"},
+		{"quarantine", map[string]any{"snapshot": "yes"}, `parameter "snapshot": must be true or false`},
+		{"quarantine", map[string]any{"group": "x"}, `unknown parameter "group" (known: snapshot)`},
 	} {
 		cfg, err := Parse(tt.name, tt.params)
 		got := fmt.Sprintf("%+v", cfg)

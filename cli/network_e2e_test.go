@@ -183,7 +183,8 @@ func sameSet(a, b []string) bool {
 func TestNetworkDeploy(t *testing.T) {
 	example := filepath.Join("..", "examples", "network.yaml")
 	config := writeFile(t, t.TempDir(), "iam.yaml", "provisioning_principals: [FunctionRole]\n")
-	file := deployLintCheck(t, example, config, "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "security-group/*")
+	file := deployLintCheck(t, example, config, "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "security-group/*",
+		"ec2:CreateSecurityGroup", "vpc/*", "ec2:ModifyNetworkInterfaceAttribute", "ec2:ResourceTag/ec2guard:quarantine", "ec2:CreateSnapshot")
 	iamFindsOnly(t, file, "IAM-EC2-5")
 }
 
@@ -231,5 +232,123 @@ func TestRevokeIngressOnAuthorizeEvent(t *testing.T) {
 	}
 	if d := handle("ev-2"); d.Outcome != engine.Skipped || d.Action != "" {
 		t.Errorf("the event again: %+v, want the filter not to hold", d)
+	}
+}
+
+// quarantine under EC2G-NET-12 on moto through the real SDK: an instance with two network
+// interfaces, the first in an open group (6379 from 0.0.0.0/0) and the instance's own, the
+// second in the open group, fails the control; the dry run names what it would do and
+// leaves DescribeInstances, DescribeSecurityGroups and DescribeSnapshots as they were;
+// enforced, the volumes are snapshotted, the VPC's isolation group is made with no rule in
+// or out (the allow-all egress AWS gives it revoked), both interfaces get it alone, and the
+// instance is tagged with why and when; the control passes, the open group is as it was,
+// and a scan again does nothing.
+func TestQuarantineFromScanToEnforce(t *testing.T) {
+	w := newWorld(t)
+	ctx := w.Ctx
+	id := w.Run(nil, false)
+	inst := func() ec2types.Instance {
+		t.Helper()
+		out, err := w.EC2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+		if err != nil || len(out.Reservations) != 1 || len(out.Reservations[0].Instances) != 1 {
+			t.Fatalf("describing %s: %v", id, err)
+		}
+		return out.Reservations[0].Instances[0]
+	}
+	in := inst()
+	if len(in.NetworkInterfaces) != 1 || in.VpcId == nil {
+		t.Fatalf("moto's instance: %+v", in.NetworkInterfaces)
+	}
+	vpc, own := *in.VpcId, *in.NetworkInterfaces[0].Groups[0].GroupId
+	sg, err := w.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("cache"), Description: aws.String("cache"), VpcId: &vpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := *sg.GroupId
+	if _, err := w.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: &open, IpPermissions: []ec2types.IpPermission{
+		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(6379), ToPort: aws.Int32(6379), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	first := *in.NetworkInterfaces[0].NetworkInterfaceId
+	if _, err := w.EC2.ModifyNetworkInterfaceAttribute(ctx, &ec2.ModifyNetworkInterfaceAttributeInput{NetworkInterfaceId: &first, Groups: []string{open, own}}); err != nil {
+		t.Fatal(err)
+	}
+	eni, err := w.EC2.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: in.SubnetId, Groups: []string{open}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := *eni.NetworkInterface.NetworkInterfaceId
+	if _, err := w.EC2.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: &second, InstanceId: &id, DeviceIndex: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	world := func() string { // what the dry run must leave as it was
+		t.Helper()
+		gs, err := w.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps, err := w.EC2.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal([]any{inst(), gs.SecurityGroups, snaps.Snapshots})
+		return string(b)
+	}
+	if before := controlRecords(t, "EC2G-NET-12"); before["EC2G-NET-12 "+id].Status != controls.Fail {
+		t.Fatalf("before: %+v", before["EC2G-NET-12 "+id])
+	}
+	src := "rules:\n  - control: EC2G-NET-12\n    actions: [{quarantine: {snapshot: true}}]\n"
+	dir := t.TempDir()
+	was := world()
+	dry := actedOn(t, writeFile(t, dir, "dry.yaml", src))["EC2G-NET-12 "+id]
+	if dry.Outcome != engine.DryRun || !strings.HasPrefix(dry.Reason, "would snapshot vol-") ||
+		!strings.Contains(dry.Reason, "then isolate "+id+": ") || !strings.Contains(dry.Reason, "make ec2guard-quarantine in "+vpc) {
+		t.Errorf("dry run: %+v", dry)
+	}
+	if now := world(); now != was {
+		t.Fatalf("the dry run changed moto:\n%s\n%s", was, now)
+	}
+	enforced := writeFile(t, dir, "enforced.yaml", strings.ReplaceAll(src, "    actions:", "    mode: enforce\n    actions:"))
+	done := actedOn(t, enforced)["EC2G-NET-12 "+id]
+	if done.Outcome != engine.Applied || !strings.HasPrefix(done.Reason, "isolated "+id+": ") || !strings.Contains(done.Reason, "snapshotted first: vol-") {
+		t.Errorf("enforced: %+v", done)
+	}
+	t.Logf("%s", done.Reason)
+	iso, err := w.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"ec2guard-quarantine"}}}})
+	if err != nil || len(iso.SecurityGroups) != 1 {
+		t.Fatalf("the isolation group: %v %+v", err, iso)
+	}
+	g := iso.SecurityGroups[0]
+	if len(g.IpPermissions)+len(g.IpPermissionsEgress) != 0 {
+		t.Errorf("the isolation group has rules: %+v %+v", g.IpPermissions, g.IpPermissionsEgress)
+	}
+	after := inst()
+	for _, n := range after.NetworkInterfaces {
+		if len(n.Groups) != 1 || *n.Groups[0].GroupId != *g.GroupId {
+			t.Errorf("%s after: %+v, want %s alone", *n.NetworkInterfaceId, n.Groups, *g.GroupId)
+		}
+	}
+	if len(after.NetworkInterfaces) != 2 {
+		t.Errorf("interfaces after: %d", len(after.NetworkInterfaces))
+	}
+	tags := w.Tags(id)
+	if tags["ec2guard:quarantine-reason"] != "rule "+done.Rule || tags["ec2guard:quarantined"] == "" {
+		t.Errorf("the instance's tags: %v", tags)
+	}
+	snaps, err := w.EC2.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, Filters: []ec2types.Filter{
+		{Name: aws.String("tag:ec2guard:source-instance"), Values: []string{id}}}})
+	if err != nil || len(snaps.Snapshots) == 0 {
+		t.Errorf("the forensic snapshots: %v %+v", err, snaps)
+	}
+	if after := controlRecords(t, "EC2G-NET-12"); after["EC2G-NET-12 "+id].Status != controls.Pass {
+		t.Errorf("after: %+v", after["EC2G-NET-12 "+id])
+	}
+	cache, err := w.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{open}})
+	if err != nil || len(cache.SecurityGroups[0].IpPermissions) != 1 {
+		t.Errorf("the open group after: %v %+v", err, cache)
+	}
+	if again := actedOn(t, enforced); len(again) != 0 {
+		t.Errorf("a scan after the fix acts: %v", again)
 	}
 }

@@ -45,4 +45,7 @@ var netExposedInstance = &Control{
 		"AssociateRouteTable", "ReplaceRouteTableAssociation", "AttachInternetGateway"},
 	Params: []Param{{Name: "ports", Type: ParamPorts, Default: intList(exposedPorts),
 		Doc: "the high-risk tcp ports (Prowler's per-port checks together)"}},
+	// quarantine isolates the instance (its public IP stays: no fix of a public-IP control);
+	// revoke-ingress and restrict-ingress act on the groups, under the groups' controls.
+	Actions: []string{"quarantine"},
 }

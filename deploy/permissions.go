@@ -20,6 +20,8 @@ var arnOf = map[resource.Kind]string{
 	resource.Image:            "arn:${AWS::Partition}:ec2:${AWS::Region}::image/",
 	resource.LaunchTemplate:   "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/",
 	resource.SecurityGroup:    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/",
+	resource.VPC:              "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc/",
+	resource.Subnet:           "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/",
 	resource.Address:          "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:elastic-ip/",
 }
 

@@ -36,6 +36,8 @@ const (
 	NetworkACL       Kind = "network-acl"
 	Account          Kind = "account" // the account's settings in one region; its ID is the account id
 	NetworkInterface Kind = "network-interface"
+	// VPC is where quarantine makes its isolation group: a grant's resource, never judged.
+	VPC Kind = "vpc"
 )
 
 var kinds = []Kind{Instance, SecurityGroup, Volume, Snapshot, Image, Address, LaunchTemplate, Subnet, NetworkACL, Account}
