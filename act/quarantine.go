@@ -81,8 +81,8 @@ func (a *quarantine) Do(ctx context.Context, inv engine.Invocation) engine.Resul
 		p := &isolation{vpc: n.vpc, group: g}
 		if g != nil && len(g.Rules) > 0 {
 			if g.Tags[actions.QuarantineGroupTag] != "isolation" {
-				return failed("isolating "+r.ID, fmt.Errorf("%s (%s in %s) has %d rules and is not ec2guard's (no %s tag): nothing changed",
-					g.ID, actions.QuarantineGroupName, n.vpc, len(g.Rules), actions.QuarantineGroupTag))
+				return failed("isolating "+r.ID, fmt.Errorf("%s (%s in %s) has %s and is not ec2guard's (no %s tag): nothing changed",
+					g.ID, actions.QuarantineGroupName, n.vpc, strings.SplitN(words(g.Rules), " of ", 2)[0], actions.QuarantineGroupTag))
 			}
 			p.revoke = g.Rules
 		}

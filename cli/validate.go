@@ -32,7 +32,8 @@ Variables ${var:NAME} are filled from --var NAME=VALUE or the environment variab
 EC2GUARD_VAR_NAME.
 
 Warnings (file:line:col: warning: message, on stderr) do not make a file invalid unless
---strict is given: a rule with a mutating action (start, stop, protect, tag) whose pattern
+--strict is given: a rule with a mutating action (every action but notify and tell-owner:
+start, stop, tag, revoke-ingress, quarantine...; README's actions table says which) whose pattern
 admits events of a source that is not AWS's (no "source", or a prefix, anything-but,
 wildcard... that lets "mallory.app" through). Anyone allowed events:PutEvents can send such
 an event with any detail; ec2guard does not act on one (a skipped record), so pin the source:
