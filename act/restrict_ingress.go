@@ -32,7 +32,7 @@ type restrictIngress struct {
 
 func (a *restrictIngress) Do(ctx context.Context, inv engine.Invocation) engine.Result {
 	if r := inv.Resource; r.Kind == resource.SecurityGroup && r.Exists {
-		fresh, err := a.api.Get(ctx, r.Ref, resource.NeedDescribe)
+		fresh, err := a.api.Get(ctx, r.Ref, r.Read|resource.NeedDescribe) // what the filters read
 		if err != nil {
 			return failed("reading "+r.ID+" again before restricting its rules", err)
 		}
