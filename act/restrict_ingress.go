@@ -11,7 +11,7 @@ import (
 
 // restrictAPI is what restrict-ingress calls.
 type restrictAPI interface {
-	Get(ctx context.Context, ref resource.Ref, needs resource.Needs) (*resource.Resource, error)
+	groupReader
 	AuthorizeIngress(ctx context.Context, at resource.Place, rules []resource.GroupRule) error
 	RevokeRules(ctx context.Context, at resource.Place, rules []resource.GroupRule) error
 }
@@ -21,9 +21,8 @@ type restrictAPI interface {
 // protocol and ports (and description): the new rules are authorized first, so the service
 // is never cut off from the ranges that need it, then the open rule is revoked. A
 // replacement the group has already is not authorized again; the group's other rules stay.
-// It reads the group again before it decides: the engine's read is shared by the rules of one
-// handling, and an earlier rule's revoke-ingress (EC2.13 before EC2.18) may have revoked the
-// open rule since, which restrict-ingress must then not replace.
+// The group is as read after any earlier rule's change of it (the engine reads it again):
+// an open rule EC2.13's revoke-ingress revoked is not replaced by EC2.18's.
 type restrictIngress struct {
 	groupAction
 	api   restrictAPI
@@ -31,15 +30,7 @@ type restrictIngress struct {
 }
 
 func (a *restrictIngress) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	if r := inv.Resource; r.Kind == resource.SecurityGroup && r.Exists {
-		fresh, err := a.api.Get(ctx, r.Ref, r.Read|resource.NeedDescribe) // what the filters read
-		if err != nil {
-			return failed("reading "+r.ID+" again before restricting its rules", err)
-		}
-		inv.Resource = fresh
-	}
-	r := inv.Resource
-	matched, res := matchedRules(a.name, "restrict", inv)
+	matched, r, res := matchedRules(ctx, a.api, a.name, "restrict", inv)
 	if res != nil {
 		return *res
 	}

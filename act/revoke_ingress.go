@@ -12,7 +12,13 @@ import (
 
 // revokeAPI is what revoke-ingress calls.
 type revokeAPI interface {
+	groupReader
 	RevokeRules(ctx context.Context, at resource.Place, rules []resource.GroupRule) error
+}
+
+// groupReader reads a security group again, for an action told its read is stale.
+type groupReader interface {
+	Get(ctx context.Context, ref resource.Ref, needs resource.Needs) (*resource.Resource, error)
 }
 
 // revokeIngress revokes the rules of a security group that its rule's filters matched, as
@@ -31,8 +37,7 @@ func (groupAction) Mutating() bool        { return true }
 func (groupAction) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *revokeIngress) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	r := inv.Resource
-	mine, res := matchedRules(a.name, "revoke", inv)
+	mine, r, res := matchedRules(ctx, a.api, a.name, "revoke", inv)
 	if res != nil {
 		return *res
 	}
@@ -50,9 +55,11 @@ func (a *revokeIngress) Do(ctx context.Context, inv engine.Invocation) engine.Re
 }
 
 // matchedRules are the rules of the invocation's security group that its rule's filters
-// matched, as the group is read now; else the result to return (an action that acts on
+// matched, and the group they were matched on: the engine's read, or a new one when an
+// earlier action of the handling changed the group (inv.Reread: EC2.13's revoke-ingress
+// before EC2.18's restrict-ingress); else the result to return (an action that acts on
 // groups, doing what it says to them).
-func matchedRules(action, doing string, inv engine.Invocation) ([]resource.GroupRule, *engine.Result) {
+func matchedRules(ctx context.Context, api groupReader, action, doing string, inv engine.Invocation) ([]resource.GroupRule, *engine.Resource, *engine.Result) {
 	r := inv.Resource
 	var res engine.Result
 	switch {
@@ -64,13 +71,24 @@ func matchedRules(action, doing string, inv engine.Invocation) ([]resource.Group
 		res = failed("finding the rules to "+doing+" of "+r.ID, errors.New("the rule's filters were not given: nothing changed"))
 	}
 	if res.Outcome != "" {
-		return nil, &res
+		return nil, r, &res
+	}
+	if inv.Reread {
+		fresh, err := api.Get(ctx, r.Ref, r.Read|resource.NeedDescribe) // what the filters read
+		if err != nil {
+			res = failed("reading "+r.ID+" again after an earlier change of it", err)
+			return nil, r, &res
+		}
+		if r = fresh; !r.Exists {
+			res = skipped("security group %s no longer exists", r.ID)
+			return nil, r, &res
+		}
 	}
 	matched, told := inv.Matched(r)
 	if !told {
 		res = failed("finding the rules to "+doing+" of "+r.ID,
 			errors.New("no filter of the rule says which of the group's rules it matched (ingress, ingress-except or attr on IpPermissions[]): nothing changed"))
-		return nil, &res
+		return nil, r, &res
 	}
 	var mine []resource.GroupRule
 	for _, m := range matched {
@@ -80,9 +98,9 @@ func matchedRules(action, doing string, inv engine.Invocation) ([]resource.Group
 	}
 	if len(mine) == 0 {
 		res = skipped("no rule of %s matches the rule's filters now", r.ID)
-		return nil, &res
+		return nil, r, &res
 	}
-	return mine, nil
+	return mine, r, nil
 }
 
 // words names the rules revoked: "1 rule of sg-1: ingress tcp 22 from 0.0.0.0/0".

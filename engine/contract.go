@@ -44,8 +44,11 @@ type Invocation struct {
 	// the instances of one launch, read together).
 	Targets []*Resource
 	DryRun  bool // decide and report, never call a mutating API
-	// Reread asks the action to read the resource again even if Resource holds a fresh state
-	// (set by actions themselves while they wait on a transition).
+	// Reread asks the action to read the resource again even if Resource holds a fresh state:
+	// the engine sets it when an earlier action of the handling (of this rule or an earlier
+	// one) changed the resource, so Resource is as it was before that change; actions set it
+	// themselves while they wait on a transition. An action that decides on the resource's
+	// configuration reads it again then (restrict-ingress after EC2.13's revoke-ingress).
 	Reread bool
 	// Earlier is what each earlier action of this rule did on this resource, in order, as
 	// its decision record says, so that a notify action tells what happened — and what did
