@@ -47,12 +47,9 @@ func (a *deleteVolume) Do(ctx context.Context, inv engine.Invocation) engine.Res
 		return skipped("%s is %s%s: only a volume attached to nothing (available) is deleted", r.ID, state, attachedTo(r))
 	}
 	what := fmt.Sprintf("%s (available%s)", r.ID, size(r))
-	var p snapshots
-	if a.snapshot {
-		var res *engine.Result
-		if p, res = planSnapshots(ctx, a.api, inv, awsapi.SnapshotSource{Volumes: []string{r.ID}}); res != nil {
-			return *res
-		}
+	p, res := planSnapshots(ctx, a.api, inv, a.snapshot, awsapi.SnapshotSource{Volumes: []string{r.ID}})
+	if res != nil {
+		return *res
 	}
 	if inv.DryRun {
 		switch {
@@ -63,10 +60,7 @@ func (a *deleteVolume) Do(ctx context.Context, inv engine.Invocation) engine.Res
 		}
 		return dryRun("delete %s with no snapshot (snapshot: false)", what)
 	}
-	if err := inv.MayMutate(ctx); err != nil {
-		return engine.HeldBackResult(err)
-	}
-	done, res := p.take(ctx, a.api, r.Place, "deleting it", "deleted")
+	done, res := p.begin(ctx, a.api, inv, "deleting it", "deleted")
 	if res != nil {
 		return *res
 	}

@@ -95,13 +95,10 @@ func (a *quarantine) Do(ctx context.Context, inv engine.Invocation) engine.Resul
 			moves = append(moves, n)
 		}
 	}
-	var p snapshots
-	if a.snapshot && len(moves) > 0 {
-		var res *engine.Result
-		if p, res = planSnapshots(ctx, a.api, inv, awsapi.SnapshotSource{Instance: r.ID, Volumes: instanceVolumes(r),
-			Tags: map[string]string{actions.QuarantineReasonTag: a.why(inv)}}); res != nil {
-			return *res
-		}
+	p, res := planSnapshots(ctx, a.api, inv, a.snapshot && len(moves) > 0, awsapi.SnapshotSource{Instance: r.ID, Volumes: instanceVolumes(r),
+		Tags: map[string]string{actions.QuarantineReasonTag: a.why(inv)}})
+	if res != nil {
+		return *res
 	}
 	if len(moves) == 0 && !slices.ContainsFunc(plans, func(p *isolation) bool { return len(p.revoke) > 0 }) {
 		return skipped("%s is quarantined already: %s", r.ID, movesWords(nics, byVPC, false))
@@ -123,10 +120,7 @@ func (a *quarantine) Do(ctx context.Context, inv engine.Invocation) engine.Resul
 	if inv.DryRun {
 		return dryRun("%s", what)
 	}
-	if err := inv.MayMutate(ctx); err != nil {
-		return engine.HeldBackResult(err)
-	}
-	done, res := p.take(ctx, a.api, r.Place, "isolating it", "isolated")
+	done, res := p.begin(ctx, a.api, inv, "isolating it", "isolated")
 	if res != nil {
 		return *res
 	}

@@ -51,7 +51,7 @@ func (a *snapshot) Do(ctx context.Context, inv engine.Invocation) engine.Result 
 	default:
 		return skipped("snapshot acts on instances and volumes, not a %s", r.Kind)
 	}
-	p, res := planSnapshots(ctx, a.api, inv, src)
+	p, res := planSnapshots(ctx, a.api, inv, true, src)
 	if res != nil {
 		return *res
 	}
@@ -79,8 +79,12 @@ type snapshots struct {
 }
 
 // planSnapshots finds, on the volumes as they are now, which of src's the invocation's rule
-// has snapshotted already; a failed read is the action's result.
-func planSnapshots(ctx context.Context, api snapshotAPI, inv engine.Invocation, src awsapi.SnapshotSource) (snapshots, *engine.Result) {
+// has snapshotted already; a failed read is the action's result. Unless want, it plans
+// nothing (an action told snapshot: false).
+func planSnapshots(ctx context.Context, api snapshotAPI, inv engine.Invocation, want bool, src awsapi.SnapshotSource) (snapshots, *engine.Result) {
+	if !want {
+		return snapshots{}, nil
+	}
 	src.Rule = inv.Rule
 	kept, err := api.RuleSnapshots(ctx, inv.Resource.Place, src.Rule, src.Volumes)
 	if err != nil {
@@ -90,6 +94,17 @@ func planSnapshots(ctx context.Context, api snapshotAPI, inv engine.Invocation, 
 	p := snapshots{todo: src, kept: kept}
 	p.todo.Volumes = slices.DeleteFunc(slices.Clone(src.Volumes), func(v string) bool { return kept[v] != "" })
 	return p, nil
+}
+
+// begin asks the budget and the caps for the action's first change (engine.Invocation.MayMutate),
+// then takes the snapshots planned (take): what an action that snapshots first does once it
+// has decided to act.
+func (p snapshots) begin(ctx context.Context, api snapshotAPI, inv engine.Invocation, doing, not string) (done string, res *engine.Result) {
+	if err := inv.MayMutate(ctx); err != nil {
+		r := engine.HeldBackResult(err)
+		return "", &r
+	}
+	return p.take(ctx, api, inv.Resource.Place, doing, not)
 }
 
 // take makes the snapshots planned, before an action that destroys (doing: "deleting it");

@@ -50,12 +50,9 @@ func (a *terminate) Do(ctx context.Context, inv engine.Invocation) engine.Result
 		res.Refused = true // it runs on against the rule: people are told
 		return res
 	}
-	var p snapshots
-	if a.snapshot {
-		var res *engine.Result
-		if p, res = planSnapshots(ctx, a.api, inv, awsapi.SnapshotSource{Instance: r.ID, Volumes: instanceVolumes(r)}); res != nil {
-			return *res
-		}
+	p, res := planSnapshots(ctx, a.api, inv, a.snapshot, awsapi.SnapshotSource{Instance: r.ID, Volumes: instanceVolumes(r)})
+	if res != nil {
+		return *res
 	}
 	what := fmt.Sprintf("terminate %s (%s)", r.ID, r.State)
 	if protected {
@@ -69,10 +66,7 @@ func (a *terminate) Do(ctx context.Context, inv engine.Invocation) engine.Result
 	if inv.DryRun {
 		return dryRun("%s", what)
 	}
-	if err := inv.MayMutate(ctx); err != nil {
-		return engine.HeldBackResult(err)
-	}
-	done, res := p.take(ctx, a.api, r.Place, "terminating it", "terminated")
+	done, res := p.begin(ctx, a.api, inv, "terminating it", "terminated")
 	if res != nil {
 		return *res
 	}
