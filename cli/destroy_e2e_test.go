@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -19,10 +20,10 @@ import (
 // moto stamps an instance's stop and a volume's creation with the real clock: ec2guard's
 // clock runs 31 days ahead, so a stop now is older than EC2.4's 30 days and a volume made now
 // older than the example's min-age.
-const monthAhead = "744h"
+const monthAhead = 744 * time.Hour
 
 // monthAndGraceAhead is monthAhead and the example's grace of 7 days, and a day.
-const monthAndGraceAhead = "936h"
+const monthAndGraceAhead = 936 * time.Hour
 
 // destroyWorld is moto with what examples/destroy.yaml acts on.
 type destroyWorld struct {
@@ -33,7 +34,7 @@ type destroyWorld struct {
 }
 
 func newDestroyWorld(t *testing.T) *destroyWorld {
-	t.Setenv("EC2GUARD_TEST_CLOCK_AHEAD", monthAhead)
+	setClockAhead(t, monthAhead)
 	w := &destroyWorld{world: newWorld(t)}
 	ctx := w.Ctx
 	must := func(err error) {
@@ -138,7 +139,7 @@ func TestDestroyFromScanToEnforce(t *testing.T) {
 		t.Errorf("%s deleted within its grace: %v", w.volume, err)
 	}
 	// once due, a dry run says what the graced rules would destroy, and destroys nothing
-	t.Setenv("EC2GUARD_TEST_CLOCK_AHEAD", monthAndGraceAhead)
+	setClockAhead(t, monthAndGraceAhead)
 	was = w.Inventory()
 	checkDry(actedOn(t, enforced, "--dry-run"), map[string]string{
 		"EC2.12 " + w.free:               "would release ",
@@ -210,7 +211,7 @@ func TestDestroyFromScanToEnforce(t *testing.T) {
 // with --max-actions 2, exactly 2 are terminated and the 3 others recorded held back, still
 // stopped.
 func TestDestroyBlastRadius(t *testing.T) {
-	t.Setenv("EC2GUARD_TEST_CLOCK_AHEAD", monthAhead)
+	setClockAhead(t, monthAhead)
 	w := newWorld(t)
 	fleet := w.RunMany(5, nil)
 	for _, id := range fleet {
@@ -260,4 +261,12 @@ func TestDestroyDeploy(t *testing.T) {
 	file := deployLintCheck(t, example, config, "ec2:TerminateInstances", "ec2:DeleteVolume", "ec2:ReleaseAddress", "ec2:CreateSnapshot",
 		"elastic-ip/*", "ec2:CreateAction: CreateSnapshot")
 	iamFindsOnly(t, file, "IAM-EC2-1")
+}
+
+// setClockAhead moves the commands' clock ahead for the rest of the test (clockAhead).
+func setClockAhead(t *testing.T, d time.Duration) {
+	t.Helper()
+	was := clockAhead
+	clockAhead = d
+	t.Cleanup(func() { clockAhead = was })
 }

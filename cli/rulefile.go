@@ -63,14 +63,16 @@ func (f *ruleFlags) loadWithSource() (*rules.Set, []byte, map[string]string, err
 // when EC2GUARD_TEST_LOOPBACK_HTTP=1, for trying rules against a local webhook server.
 func loopbackHTTP() bool { return os.Getenv("EC2GUARD_TEST_LOOPBACK_HTTP") == "1" }
 
-// clock is the engines' and the control scans' clock: time.Now, moved ahead by
-// EC2GUARD_TEST_CLOCK_AHEAD (a duration; tests only), so that what an emulator stamps with
-// the real clock — moto's stop time of an instance — is as old as a test needs (EC2.4's
-// days stopped). A value that is not a duration is ignored.
+// clockAhead moves the engines' and the control scans' clock ahead, in tests only (set by
+// the package's tests, never by the environment: a binary whose clock a variable could move
+// would let it end every grace at once), so that what an emulator stamps with the real
+// clock — moto's stop time of an instance — is as old as a test needs (EC2.4's days stopped).
+var clockAhead time.Duration
+
+// clock is the engines' and the control scans' clock: time.Now, moved by clockAhead.
 func clock() func() time.Time {
-	ahead, err := time.ParseDuration(os.Getenv("EC2GUARD_TEST_CLOCK_AHEAD"))
-	if err != nil || ahead == 0 {
-		return time.Now
+	if ahead := clockAhead; ahead != 0 {
+		return func() time.Time { return time.Now().Add(ahead) }
 	}
-	return func() time.Time { return time.Now().Add(ahead) }
+	return time.Now
 }
