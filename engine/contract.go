@@ -77,6 +77,27 @@ type Invocation struct {
 type Scope struct {
 	mu sync.Mutex
 	m  map[string]any
+	// changed holds the resources (Ref.Key) a mutating action of the handling has changed:
+	// the read the rules share is stale for them, and later actions on them are told to read
+	// again (Invocation.Reread).
+	changed map[string]bool
+}
+
+// markChanged records that an action of the handling changed the resource.
+func (s *Scope) markChanged(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.changed == nil {
+		s.changed = map[string]bool{}
+	}
+	s.changed[key] = true
+}
+
+// wasChanged reports whether an action of the handling changed the resource.
+func (s *Scope) wasChanged(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed[key]
 }
 
 // Once runs load once per key within the invocation's Scope (every rule, action and target of

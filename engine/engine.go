@@ -413,7 +413,7 @@ func (e *Engine) onTargets(ctx context.Context, ev *event.Event, hits []int, tar
 			all = append(all, r)
 		}
 	}
-	scope, changed := &Scope{}, map[string]bool{}
+	scope := &Scope{}
 	var out []Decision
 	for _, ri := range hits {
 		rb := e.ofRule(base, ri)
@@ -432,7 +432,7 @@ func (e *Engine) onTargets(ctx context.Context, ev *event.Event, hits []int, tar
 				out = append(out, withErr(d, Failed, "reading the resource", errs[ti]))
 				continue
 			}
-			out = append(out, e.apply(ctx, invocation{ev: ev, targets: all, scope: scope, changed: changed}, ri, read[ti], d)...)
+			out = append(out, e.apply(ctx, invocation{ev: ev, targets: all, scope: scope}, ri, read[ti], d)...)
 		}
 		if !judged {
 			out = append(out, skip(rb, fmt.Sprintf("the rule judges %s; the event names %s", kindList(e.cfg.Rules.Rules[ri].Resources), targetList(targets))))
@@ -498,10 +498,6 @@ type invocation struct {
 	ev      *event.Event
 	targets []*Resource
 	scope   *Scope
-	// changed holds the resources (Ref.Key) a mutating action of the handling has changed:
-	// the read the rules share is stale for them, and later actions on them are told to read
-	// again (Invocation.Reread).
-	changed map[string]bool
 }
 
 // apply runs rule ri on a resource read for it: its filters, then each of its actions under
@@ -564,10 +560,10 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 			elsewhere = elsewhere || act.Mutating()
 		default:
 			d, refused = e.run(ctx, act, key, Invocation{Rule: r.Name, Event: ev, Resource: res, Targets: in.targets, DryRun: d.DryRun, Earlier: earlier, Scope: in.scope, Matched: e.matched(r),
-				Reread: in.changed[ref.Key()]}, d)
+				Reread: in.scope.wasChanged(ref.Key())}, d)
 			incomplete = incomplete || d.Outcome == Failed || d.Outcome == Suppressed
-			if act.Mutating() && d.Outcome == Applied && in.changed != nil {
-				in.changed[ref.Key()] = true
+			if act.Mutating() && d.Outcome == Applied {
+				in.scope.markChanged(ref.Key())
 			}
 		}
 		resumed := st == TakenOver && d.Outcome == Skipped && !refused

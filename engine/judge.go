@@ -137,7 +137,7 @@ func (e *Engine) Judge(ctx context.Context, run string, res *Resource) []Decisio
 		d.Outcome, d.Reason = Skipped, "no rule matched"
 		return finish([]Decision{d})
 	}
-	scope, changed := &Scope{}, map[string]bool{}
+	scope := &Scope{}
 	var out []Decision
 	for _, ri := range applied {
 		rb := e.ofRule(base, ri)
@@ -145,7 +145,7 @@ func (e *Engine) Judge(ctx context.Context, run string, res *Resource) []Decisio
 			out = append(out, withErr(rb, Failed, "reading the resource", readErr))
 			continue
 		}
-		out = append(out, e.apply(ctx, invocation{ev: ev, targets: []*Resource{res}, scope: scope, changed: changed}, ri, res, rb)...)
+		out = append(out, e.apply(ctx, invocation{ev: ev, targets: []*Resource{res}, scope: scope}, ri, res, rb)...)
 	}
 	return finish(out)
 }
