@@ -239,7 +239,7 @@ func TestDynamoCheck(t *testing.T) {
 		t.Fatalf("check: ttl %v, %v", ttl, err)
 	}
 	// A table with another key is refused.
-	if _, err := raw.CreateTable(ctx, &dynamodb.CreateTableInput{
+	if err := mototest.CreateTable(ctx, raw, &dynamodb.CreateTableInput{
 		TableName:            aws.String("wrong-key"),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},

@@ -46,7 +46,7 @@ func ownerTables(t *testing.T) func(name string, items ...map[string]ddbtypes.At
 }
 
 func ownerTable(t *testing.T, ctx context.Context, db *dynamodb.Client, name string, items []map[string]ddbtypes.AttributeValue) {
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+	if err := mototest.CreateTable(ctx, db, &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("owner"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("owner"), KeyType: ddbtypes.KeyTypeHash}},

@@ -2,6 +2,9 @@ package mototest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -9,6 +12,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
+
+// CreateTable creates a table as in asks. When the server answers that the table exists and
+// it has the key in asks for, the table is taken as created: the SDK retries a CreateTable
+// whose answer it could not read (a connection the loaded server dropped, a checksum it could
+// not verify), and the retry then finds the table its first attempt made. A table of the same
+// name with another key is an error.
+func CreateTable(ctx context.Context, cl *dynamodb.Client, in *dynamodb.CreateTableInput) error {
+	_, err := cl.CreateTable(ctx, in)
+	var inUse *ddbtypes.ResourceInUseException
+	if !errors.As(err, &inUse) {
+		return err
+	}
+	out, derr := cl.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: in.TableName})
+	if derr != nil {
+		return errors.Join(err, derr)
+	}
+	same := func(a, b ddbtypes.KeySchemaElement) bool {
+		return aws.ToString(a.AttributeName) == aws.ToString(b.AttributeName) && a.KeyType == b.KeyType
+	}
+	if !slices.EqualFunc(out.Table.KeySchema, in.KeySchema, same) {
+		return fmt.Errorf("table %s exists with another key: %w", aws.ToString(in.TableName), err)
+	}
+	return nil
+}
 
 // StateTable creates ec2guard's state table on the server as a deployment does (see
 // CreateStateTable) and deletes it when the test ends.
@@ -30,7 +57,7 @@ func CreateStateTable(ctx context.Context, name string) (*dynamodb.Client, error
 		return nil, err
 	}
 	cl := dynamodb.NewFromConfig(cfg)
-	if _, err := cl.CreateTable(ctx, &dynamodb.CreateTableInput{
+	if err := CreateTable(ctx, cl, &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
@@ -58,7 +85,7 @@ func OwnerTable(tb testing.TB, name string, items ...map[string]string) {
 		tb.Fatal(err)
 	}
 	cl := dynamodb.NewFromConfig(cfg)
-	if _, err := cl.CreateTable(ctx, &dynamodb.CreateTableInput{
+	if err := CreateTable(ctx, cl, &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("owner"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("owner"), KeyType: ddbtypes.KeyTypeHash}},
