@@ -117,13 +117,21 @@ func checkSecurityHub(o Options, central bool) error {
 // SecurityHubActions are what a scan that sends findings calls (package hub), in the account
 // it scans: BatchImportFindings on the account's default product, GetFindings (ec2guard's
 // active findings) and BatchUpdateFindings (fixed ones RESOLVED) on its hub, in any region.
+// The resource types are the Service Authorization Reference's (iam-data): BatchImportFindings
+// requires a product, the other two take a hub (grants_test.go pins them).
 var SecurityHubActions = []string{"securityhub:BatchImportFindings", "securityhub:BatchUpdateFindings", "securityhub:GetFindings"}
 
 func securityHubStatements() []map[string]any {
+	hub := sub("arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default")
 	return []map[string]any{
 		{"Sid": "SecurityHubImport", "Effect": "Allow", "Action": SecurityHubActions[:1],
 			"Resource": sub("arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/${AWS::AccountId}/default")},
-		{"Sid": "SecurityHubFindings", "Effect": "Allow", "Action": SecurityHubActions[1:],
-			"Resource": sub("arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default")},
+		{"Sid": "SecurityHubFindings", "Effect": "Allow", "Action": SecurityHubActions[1:], "Resource": hub},
+		// The hub grant alone would let the role set any finding of the account, of any
+		// product (GuardDuty's too), SUPPRESSED. ec2guard only resolves: an update that sets
+		// no Workflow.Status or another one is refused, the Deny AWS documents for
+		// BatchUpdateFindings (securityhub:ASFFSyntaxPath/<field>).
+		{"Sid": "SecurityHubOnlyResolve", "Effect": "Deny", "Action": SecurityHubActions[1:2], "Resource": hub,
+			"Condition": map[string]map[string]any{"StringNotEquals": {"securityhub:ASFFSyntaxPath/Workflow.Status": "RESOLVED"}}},
 	}
 }

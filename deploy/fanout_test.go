@@ -176,7 +176,7 @@ func TestScanFanOutSecurityHubGrants(t *testing.T) {
 			{"securityhub:DeleteInsight", hubARN, eval.ImplicitDeny},
 		} {
 			// (the analyzer resolves AWS::AccountId to 123456789012)
-			if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource}); got != c.want {
+			if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource, Context: resolving}); got != c.want {
 				t.Errorf("%s on %s = %s, want %s", c.action, c.resource, got, c.want)
 			}
 		}
@@ -224,8 +224,12 @@ func TestPolicySecurityHub(t *testing.T) {
 		{"securityhub:BatchImportFindings", "arn:aws:securityhub:eu-west-1:999999999999:product/999999999999/default", eval.ImplicitDeny},
 		{"securityhub:DisableSecurityHub", "arn:aws:securityhub:eu-west-1:111122223333:hub/default", eval.ImplicitDeny},
 	} {
-		if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource}); got != c.want {
+		if got := ev.Decide(eval.Request{Action: c.action, Resource: c.resource, Context: resolving}); got != c.want {
 			t.Errorf("%s on %s = %s, want %s", c.action, c.resource, got, c.want)
 		}
 	}
 }
+
+// resolving is the context of what hub sends to BatchUpdateFindings: Workflow.Status
+// RESOLVED (the only update the roles may make, TestSecurityHubOnlyResolves).
+var resolving = eval.Context{"securityhub:ASFFSyntaxPath/Workflow.Status": {"RESOLVED"}}
