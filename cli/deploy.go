@@ -13,7 +13,6 @@ import (
 
 	"github.com/ec2guard/ec2guard/deploy"
 	"github.com/ec2guard/ec2guard/internal/queueurl"
-	"github.com/ec2guard/ec2guard/rules"
 )
 
 func newDeployCommand(streams *IO) *cobra.Command {
@@ -38,11 +37,11 @@ deploy policy writes the same permissions for a role made elsewhere (serve on a 
 func newDeployTemplateCommand(streams *IO) *cobra.Command {
 	var rf ruleFlags
 	var org, member bool
-	var format, out, scanSchedule string
+	var format, out, scanSchedule, timer string
 	var scanRegions, scanAccounts []string
 	var toHub bool
 	cmd := &cobra.Command{
-		Use:   "template -r RULES [--var NAME=VALUE]... [--org [--member]] [--scan-schedule EXPR [--scan-regions R,...] [--scan-accounts ID,...] [--to-securityhub]] [--format yaml|json] [-o FILE]",
+		Use:   "template -r RULES [--var NAME=VALUE]... [--org [--member]] [--scan-schedule EXPR [--scan-regions R,...] [--scan-accounts ID,...] [--to-securityhub]] [--timer EXPR|off] [--format yaml|json] [-o FILE]",
 		Short: "Write the CloudFormation template of the remediation stack",
 		Long: `template writes the CloudFormation of the remediation stack for the rule file:
 
@@ -61,9 +60,18 @@ Rule-file variables (--var, or EC2GUARD_VAR_NAME) are filled in and passed to th
 --scan-schedule "rate(1 hour)" also has the function scan its region on that schedule (as
 ec2guard scan does), so what no event told is remediated too. It is off by default: the first
 scan acts on the whole fleet (within the per-minute cap) — try it with the DryRun parameter.
+
 Rules driven by time — a grace's due action, a schedule's transitions, a min-age's re-check,
-a stopped-for or older-than filter (e.g. - control: EC2.4) — act only when a scan runs: without
---scan-schedule, template names them on standard error.
+a stopped-for or older-than filter (e.g. - control: EC2.4) — act only when a scan runs, since
+no event tells when their time comes. Without --scan-schedule the stack has a timer for them
+(TimerSchedule, --timer, default "rate(5 minutes)"): on it the function scans its region by
+those rules alone — their first tick acts on every resource of theirs that fails them, within
+the per-minute cap (try it with the DryRun parameter) — and the other rules act on their
+events only. The timer takes a rule's action on a resource once per failure (an instance
+stopped for 30 days is reported once, and again only after it was started and stopped again,
+or after the ledger's 7 days). template names the rules on standard error. --timer off leaves them to a scan
+run otherwise; an Organization's stack (--org) has no timer (it would scan the central
+account alone): give it --scan-schedule, whose scan is fanned out over the accounts.
 
 With --org, or --scan-regions, the scheduled scan is fanned out for a fleet one invocation
 cannot cover (500 accounts × 17 regions in Lambda's 15 minutes): the schedule's invocation
@@ -110,7 +118,11 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			if (len(scanRegions) > 0 || len(scanAccounts) > 0) && scanSchedule == "" {
 				return usageError(errors.New("deploy template: --scan-regions and --scan-accounts go with --scan-schedule"))
 			}
-			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org, ScanSchedule: scanSchedule, ScanRegions: scanRegions, ScanAccounts: scanAccounts, SecurityHub: toHub}
+			if timer == "off" || org && !cmd.Flags().Changed("timer") {
+				timer = ""
+			}
+			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org, ScanSchedule: scanSchedule, Timer: timer,
+				ScanRegions: scanRegions, ScanAccounts: scanAccounts, SecurityHub: toHub}
 			build := deploy.Central
 			if member {
 				build = deploy.Member
@@ -119,9 +131,12 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			if err != nil {
 				return usageError(err)
 			}
-			if scanSchedule == "" && !member {
-				if timed := timeDriven(set); timed != "" {
-					fmt.Fprintf(streams.ErrOut, "ec2guard: warning: %s act only when a scan runs, and the stack scans only with --scan-schedule: "+
+			if timed := strings.Join(deploy.TimeDriven(set), ", "); timed != "" && scanSchedule == "" && !member {
+				if timer != "" {
+					fmt.Fprintf(streams.ErrOut, "ec2guard: %s act only when a scan runs: the stack's timer scans the region by them alone (%s; --timer); "+
+						"its first tick acts on all that fails them, try it with the DryRun parameter\n", timed, timer)
+				} else {
+					fmt.Fprintf(streams.ErrOut, "ec2guard: warning: %s act only when a scan runs, and the stack has neither a timer nor a scan schedule: "+
 						"give --scan-schedule (e.g. \"rate(1 hour)\"; every rule is then scanned, try it with the DryRun parameter) or run ec2guard scan on a schedule\n", timed)
 				}
 			}
@@ -143,6 +158,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.BoolVar(&member, "member", false, "with --org: the member accounts' template")
 	fl.StringVar(&format, "format", "yaml", "yaml or json")
 	fl.StringVar(&scanSchedule, "scan-schedule", "", `also scan the region on this EventBridge schedule, e.g. "rate(1 hour)" (off by default: a first scan acts on the whole fleet)`)
+	fl.StringVar(&timer, "timer", "rate(5 minutes)", `without --scan-schedule: the EventBridge schedule on which the function scans its region by the time-driven rules alone (grace, schedule, min-age, stopped-for, older-than), if there are any; "off": none`)
 	fl.StringSliceVar(&scanRegions, "scan-regions", nil, "with --scan-schedule: the regions the scan covers, fanned out over SQS (comma-separated; default: the stack's)")
 	fl.BoolVar(&toHub, "to-securityhub", false, "the fanned-out scan also sends the findings of the rule file's - control: entries to Security Hub in each account and region (with --member: the remediation role's grants)")
 	fl.StringSliceVar(&scanAccounts, "scan-accounts", nil, "with --scan-schedule --org: the accounts the scan covers (comma-separated; default: the Organization's active accounts)")
@@ -293,16 +309,4 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.StringVar(&queue, "queue", "", "the SQS queue serve consumes (URL or ARN), if any")
 	fl.BoolVar(&o.SecurityHub, "to-securityhub", false, "add what scan --controls --to-securityhub calls (BatchImportFindings, GetFindings, BatchUpdateFindings)")
 	return cmd
-}
-
-// timeDriven words the rules that act only when a scan runs (rules.Rule.TimeDriven), "" for
-// none: `rule "a" (grace), rule "b" (stopped-for)`.
-func timeDriven(set *rules.Set) string {
-	var out []string
-	for _, r := range set.Rules {
-		if why := r.TimeDriven(); why != "" {
-			out = append(out, fmt.Sprintf("rule %q (%s)", r.Name, why))
-		}
-	}
-	return strings.Join(out, ", ")
 }

@@ -225,20 +225,36 @@ func TestDeployTemplateNamesTimeDrivenRules(t *testing.T) {
 	}
 	owners := filepath.Join("..", "examples", "owners.yaml")
 	for _, tc := range []struct {
-		args []string
-		want string // "" for no warning
+		args  []string
+		want  string // on standard error; "" for nothing
+		timer string // the template's timer schedule; "" for none
 	}{
-		{[]string{"-r", idle}, `rule "EC2.4" (stopped-for) act only when a scan runs`},
-		{[]string{"-r", owners}, `rule "stop-without-exception" (grace), rule "office-hours" (schedule) act only when a scan runs`},
-		{[]string{"-r", idle, "--scan-schedule", "rate(1 hour)"}, ""},
-		{[]string{"-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops"}, ""},
+		{[]string{"-r", idle}, `rule "EC2.4" (stopped-for) act only when a scan runs: the stack's timer scans the region by them alone (rate(5 minutes)`, "rate(5 minutes)"},
+		{[]string{"-r", idle, "--timer", "rate(1 hour)"}, "timer scans the region by them alone (rate(1 hour)", "rate(1 hour)"},
+		{[]string{"-r", owners}, `rule "stop-without-exception" (grace), rule "office-hours" (schedule) act only when a scan runs: the stack's timer`, "rate(5 minutes)"},
+		{[]string{"-r", idle, "--timer", "off"}, `warning: rule "EC2.4" (stopped-for) act only when a scan runs, and the stack has neither a timer nor a scan schedule`, ""},
+		{[]string{"-r", idle, "--org"}, `warning: rule "EC2.4" (stopped-for) act only when a scan runs`, ""},
+		{[]string{"-r", idle, "--scan-schedule", "rate(1 hour)"}, "", ""},
+		{[]string{"-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops"}, "", ""},
 	} {
-		code, _, errOut := runCLI(t, "", append([]string{"deploy", "template"}, tc.args...)...)
+		code, out, errOut := runCLI(t, "", append([]string{"deploy", "template", "--format", "json"}, tc.args...)...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d\n%s", tc.args, code, errOut)
 		}
-		if tc.want == "" && strings.Contains(errOut, "warning") || tc.want != "" && !strings.Contains(errOut, tc.want) {
+		if tc.want == "" && errOut != "" || tc.want != "" && !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: stderr %q, want %q", tc.args, errOut, tc.want)
 		}
+		var tmpl struct {
+			Resources map[string]struct{ Properties map[string]any }
+		}
+		if err := json.Unmarshal([]byte(out), &tmpl); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := tmpl.Resources["TimerSchedule"].Properties["ScheduleExpression"].(string); got != tc.timer {
+			t.Errorf("%v: timer %q, want %q", tc.args, got, tc.timer)
+		}
+	}
+	if code, _, errOut := runCLI(t, "", "deploy", "template", "-r", idle, "--org", "--timer", "rate(1 hour)"); code != 2 || !strings.Contains(errOut, "give a scan schedule") {
+		t.Errorf("an Organization's timer: exit %d, %s", code, errOut)
 	}
 }

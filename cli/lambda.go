@@ -26,7 +26,11 @@ func newLambdaCommand(streams *IO) *cobra.Command {
 the rules, with decision records written to the function's log. A failed action fails the
 invocation so EventBridge retries it; an invalid event is reported and not retried. A
 "Scheduled Event" (the stack's scan schedule, deploy template --scan-schedule) runs a scan of
-the function's region instead (see ec2guard scan --help).
+the function's region instead (see ec2guard scan --help); one of the stack's timer (deploy
+template --timer: its detail is {"ec2guard":"timer"}) scans the region by the time-driven rules
+alone (grace, schedule, min-age, stopped-for, older-than), whose time no event tells. Each
+scan's run is named by the Scheduled Event's time: a retried invocation does not act again
+where the first attempt did.
 
 Configuration, from the environment:
   EC2GUARD_RULES        the rule file (default: rules.yaml beside the binary, /var/task/rules.yaml)
@@ -96,7 +100,12 @@ the parts of one run of the schedule.
 					fan.Findings = &source.Findings{Checks: checks, Hub: f.api}
 				}
 			}
-			handler := source.LambdaFanOut(eng, streams.Out, &source.Scanner{Lister: awsapi.New(), Engine: eng}, fan)
+			lister := awsapi.New()
+			handler := source.LambdaScheduled(eng, streams.Out, source.Scheduled{
+				Scan:  &source.Scanner{Lister: lister, Engine: eng},
+				Fan:   fan,
+				Timer: &source.Scanner{Lister: lister, Engine: eng.Timer()},
+			})
 			return source.ServeRuntimeAPI(cmd.Context(), os.Getenv("AWS_LAMBDA_RUNTIME_API"), handler)
 		},
 	}

@@ -6,15 +6,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/internal/faultproxy"
 	"github.com/ec2guard/ec2guard/internal/mototest"
 	"github.com/ec2guard/ec2guard/source"
@@ -284,5 +289,99 @@ func TestControlChecksOfRuleFile(t *testing.T) {
 	t.Setenv("EC2GUARD_TO_SECURITYHUB", "true")
 	if _, err := scanFanOutEnv(); err == nil {
 		t.Error("EC2GUARD_TO_SECURITYHUB without a fanned-out scan")
+	}
+}
+
+// The timer's Scheduled Event (its detail {"ec2guard":"timer"}) scans the region by the
+// time-driven rules alone: the instance stopped for two days is reported, the protected one
+// that a rule on stop events restarts is left to its events (and to the scan schedule, whose
+// Scheduled Event starts it). Neither a retried tick nor the next acts again on the same
+// stop: the instance is reported again once it has been started and stopped for a day more.
+func TestLambdaTimerOnMoto(t *testing.T) {
+	w := newWorld(t)
+	setClockAhead(t, 48*time.Hour)
+	protected, idle := w.Run(map[string]string{"Protected": "true"}, true), w.Run(nil, true)
+	file := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(file, []byte(`rules:
+  - name: restart-protected
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    filters: [{tag: Protected, equals: "true"}]
+    actions: [start]
+    mode: enforce
+  - name: stopped-a-day
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    resources: [instance]
+    filters: [{stopped-for: 1d}, {tag: Protected, absent: true}]
+    actions:
+      - notify: {topic: "${var:topic}", subject: "{{.ResourceID}} stopped for a day"}
+    mode: enforce
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := engineFlags{ruleFlags: ruleFlags{file: file, vars: []string{"topic=" + w.topic}}, noState: true, maxPerRun: -1, maxPerMinute: 30, loopBudget: 3}
+	eng, closeFn, err := f.build(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	var log bytes.Buffer
+	lister := awsapi.New()
+	handler := source.LambdaScheduled(eng, &log, source.Scheduled{
+		Scan:  &source.Scanner{Lister: lister, Engine: eng},
+		Timer: &source.Scanner{Lister: lister, Engine: eng.Timer()},
+	})
+	at := "2026-11-22T10:00:00Z"
+	tick := func(detail string) []engine.Decision {
+		t.Helper()
+		log.Reset()
+		ev := `{"version":"0","id":"tick-1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"` + at + `","region":"us-east-1","resources":[],"detail":` + detail + `}`
+		if res, err := handler(context.Background(), json.RawMessage(ev)); err != nil || len(res.Decisions) != 0 {
+			t.Fatalf("tick %s: %+v %v\n%s", detail, res, err, log.String())
+		}
+		return decisions(t, log.String())
+	}
+	outcomes := func(ds []engine.Decision) map[string]string {
+		out := map[string]string{}
+		for _, d := range ds {
+			if d.Rule != "" {
+				out[d.Rule+" "+d.Resource] = string(d.Outcome)
+				if !strings.HasPrefix(d.EventID, "scan-timer-") {
+					t.Errorf("timer record %s of run %q", d.Rule, d.EventID)
+				}
+			}
+		}
+		return out
+	}
+	want := map[string]string{"stopped-a-day " + idle: "applied", "stopped-a-day " + protected: "skipped"}
+	if got := outcomes(tick(event.TimerDetail)); !maps.Equal(got, want) {
+		t.Fatalf("timer tick: %v, want %v\n%s", got, want, log.String())
+	}
+	if s := w.State(protected); s != "stopped" {
+		t.Fatalf("the timer started the protected instance (%s): a rule with no time in it", s)
+	}
+	want["stopped-a-day "+idle] = "duplicate"
+	if got := outcomes(tick(event.TimerDetail)); !maps.Equal(got, want) {
+		t.Fatalf("the same tick again: %v, want %v", got, want)
+	}
+	at = "2026-11-22T10:15:00Z"
+	if got := outcomes(tick(event.TimerDetail)); !maps.Equal(got, want) {
+		t.Fatalf("the next tick: %v, want %v", got, want)
+	}
+	if _, err := w.EC2.StartInstances(context.Background(), &ec2.StartInstancesInput{InstanceIds: []string{idle}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // moto's StateTransitionReason tells the second
+	w.Stop(idle)
+	at = "2026-11-22T10:30:00Z"
+	want["stopped-a-day "+idle] = "applied"
+	if got := outcomes(tick(event.TimerDetail)); !maps.Equal(got, want) {
+		t.Fatalf("a tick after another stop: %v, want %v", got, want)
+	}
+	var started bool
+	for _, d := range tick(`{}`) {
+		started = started || d.Rule == "restart-protected" && d.Resource == protected && d.Outcome == engine.Applied
+	}
+	if !started {
+		t.Fatalf("the scan schedule's tick did not start the protected instance:\n%s", log.String())
 	}
 }

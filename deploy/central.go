@@ -7,6 +7,7 @@ import (
 
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/rules"
 )
 
 // Names the function and its stack agree on.
@@ -179,27 +180,76 @@ func Central(o Options) (*Template, error) {
 		}
 	}
 	if o.ScanSchedule != "" {
-		if !strings.HasPrefix(o.ScanSchedule, "rate(") && !strings.HasPrefix(o.ScanSchedule, "cron(") || !strings.HasSuffix(o.ScanSchedule, ")") {
-			return nil, fmt.Errorf("deploy: scan schedule %q: want an EventBridge schedule expression, rate(...) or cron(...)", o.ScanSchedule)
+		if err := scheduleRule(res, "ScanSchedule", o.ScanSchedule, scheduleDescription(o), map[string]any{"Id": "ec2guard-scan", "Arn": getAtt("Function", "Arn")}); err != nil {
+			return nil, fmt.Errorf("deploy: scan schedule %w", err)
 		}
-		res["ScanSchedule"] = Resource{
-			Type: "AWS::Events::Rule",
-			Properties: map[string]any{
-				"Description":        scheduleDescription(o),
-				"ScheduleExpression": o.ScanSchedule,
-				"State":              "ENABLED",
-				"Targets":            []any{map[string]any{"Id": "ec2guard-scan", "Arn": getAtt("Function", "Arn")}},
-			},
+	}
+	if timed := o.timerRules(); len(timed) > 0 {
+		if o.Org {
+			return nil, fmt.Errorf("deploy: %s act only when a scan runs, and an Organization's timer would scan the central account alone: "+
+				"give a scan schedule (--scan-schedule, fanned out over the Organization), or no timer (--timer off) and scan otherwise", strings.Join(timed, ", "))
 		}
-		res["ScanScheduleInvoke"] = Resource{
-			Type: "AWS::Lambda::Permission",
-			Properties: map[string]any{
-				"Action": "lambda:InvokeFunction", "FunctionName": ref("Function"),
-				"Principal": "events.amazonaws.com", "SourceArn": getAtt("ScanSchedule", "Arn"),
-			},
+		target := map[string]any{"Id": "ec2guard-timer", "Arn": getAtt("Function", "Arn"), "InputTransformer": timerInput}
+		if err := scheduleRule(res, "TimerSchedule", o.Timer, "ec2guard: scan the region by the time-driven rules ("+o.Timer+"): "+strings.Join(timed, ", "), target); err != nil {
+			return nil, fmt.Errorf("deploy: timer %w", err)
 		}
 	}
 	return t, nil
+}
+
+// scheduleRule adds an EventBridge rule on the schedule expr that invokes the function
+// with target, and the permission for it to.
+func scheduleRule(res map[string]Resource, id, expr, desc string, target map[string]any) error {
+	if !strings.HasPrefix(expr, "rate(") && !strings.HasPrefix(expr, "cron(") || !strings.HasSuffix(expr, ")") {
+		return fmt.Errorf("%q: want an EventBridge schedule expression, rate(...) or cron(...)", expr)
+	}
+	res[id] = Resource{
+		Type: "AWS::Events::Rule",
+		Properties: map[string]any{
+			"Description":        fitDescription(desc),
+			"ScheduleExpression": expr,
+			"State":              "ENABLED",
+			"Targets":            []any{target},
+		},
+	}
+	res[id+"Invoke"] = Resource{
+		Type: "AWS::Lambda::Permission",
+		Properties: map[string]any{
+			"Action": "lambda:InvokeFunction", "FunctionName": ref("Function"),
+			"Principal": "events.amazonaws.com", "SourceArn": getAtt(id, "Arn"),
+		},
+	}
+	return nil
+}
+
+// timerInput has the timer's EventBridge rule pass the function its Scheduled Event with the
+// timer's detail (event.TimerDetail) in place of the empty one: the same id, time, account
+// and region, so that a retried tick is the same run.
+var timerInput = map[string]any{
+	"InputPathsMap": map[string]any{"id": "$.id", "time": "$.time", "account": "$.account", "region": "$.region", "resources": "$.resources"},
+	"InputTemplate": `{"version": "0", "id": <id>, "detail-type": "Scheduled Event", "source": "aws.events", "account": <account>, ` +
+		`"time": <time>, "region": <region>, "resources": <resources>, "detail": ` + event.TimerDetail + `}`,
+}
+
+// timerRules names the rules a timer takes the actions of (engine.Timer), when there is a
+// timer and no scan schedule (whose scan applies them).
+func (o Options) timerRules() []string {
+	if o.Timer == "" || o.ScanSchedule != "" {
+		return nil
+	}
+	return TimeDriven(o.Rules)
+}
+
+// TimeDriven words the rules that act only when a scan runs (rules.Rule.TimeDriven), each as
+// `rule "a" (grace)`.
+func TimeDriven(set *rules.Set) []string {
+	var out []string
+	for _, r := range set.Rules {
+		if why := r.TimeDriven(); why != "" {
+			out = append(out, fmt.Sprintf("rule %q (%s)", r.Name, why))
+		}
+	}
+	return out
 }
 
 // ruleDescription fits an EventBridge rule description (512 characters at most).
@@ -208,6 +258,11 @@ func ruleDescription(name, desc string) string {
 	if desc != "" {
 		s += ": " + strings.TrimSpace(desc)
 	}
+	return fitDescription(s)
+}
+
+// fitDescription cuts an EventBridge rule description to its 512 characters at most.
+func fitDescription(s string) string {
 	if len(s) > 512 {
 		s = strings.ToValidUTF8(s[:509], "") + "..."
 	}

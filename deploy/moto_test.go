@@ -172,3 +172,34 @@ func deployOnMoto(t *testing.T, name string, tmpl *Template, params map[string]s
 	}
 	return cfg, outputs, res.StackResourceSummaries
 }
+
+// The timer's schedule deploys on moto: its target is the function, with the input
+// transformer that writes the timer's event.
+func TestTimerDeployOnMoto(t *testing.T) {
+	ctx := context.Background()
+	set := loadRules(t, stoppedAMonth)
+	tmpl, err := Central(Options{Rules: set, Timer: "rate(15 minutes)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, outputs, summaries := deployOnMoto(t, "ec2guard-timer", tmpl, nil)
+	var rule string
+	for _, r := range summaries {
+		if aws.ToString(r.LogicalResourceId) == "TimerSchedule" {
+			rule = aws.ToString(r.PhysicalResourceId)
+		}
+	}
+	eb := eventbridge.NewFromConfig(cfg)
+	got, err := eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(rule)})
+	if err != nil || aws.ToString(got.ScheduleExpression) != "rate(15 minutes)" {
+		t.Fatalf("timer rule %q: %+v %v", rule, got, err)
+	}
+	targets, err := eb.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(rule)})
+	if err != nil || len(targets.Targets) != 1 {
+		t.Fatalf("timer targets %+v %v", targets, err)
+	}
+	tg := targets.Targets[0]
+	if aws.ToString(tg.Arn) != outputs["FunctionArn"] || tg.InputTransformer == nil || aws.ToString(tg.InputTransformer.InputTemplate) != timerInput["InputTemplate"] {
+		t.Fatalf("timer target %+v, want the function with the timer's input", tg)
+	}
+}

@@ -37,6 +37,11 @@ type Options struct {
 	// has the function also scan its region on that schedule (ec2guard scan): what events
 	// missed (a protected instance stopped before the stack existed) is remediated too.
 	ScanSchedule string
+	// Timer, an EventBridge schedule expression, has the function scan its region by the
+	// time-driven rules alone (rules.Rule.TimeDriven: grace, schedule, min-age, stopped-for,
+	// older-than) on that schedule, when there are such rules and no ScanSchedule: no event
+	// tells when their time comes. "": no timer.
+	Timer string
 	// ScanRegions and ScanAccounts, with ScanSchedule, fan the scheduled scan out over an SQS
 	// queue (one message per account and region, taken by the function at a bounded
 	// concurrency): the regions to scan (none: the stack's), and the accounts (with Org; none:

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/iam/analyze"
 	"github.com/ec2guard/ec2guard/iam/catalog"
 	"github.com/ec2guard/ec2guard/iam/checks"
@@ -575,4 +576,72 @@ func TestOwnerExampleTemplates(t *testing.T) {
 		t.Errorf("%d findings, want IAM-EC2-7 of the three roles", len(res.Findings))
 	}
 	cfnLint(t, dir) // owners_test.go
+}
+
+// stoppedAMonth is a rule file with one time-driven rule.
+const stoppedAMonth = `rules:
+  - name: stopped-a-month
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    resources: [instance]
+    filters: [{stopped-for: 30d}]
+    actions: [stop]
+`
+
+// The timer: with time-driven rules and no scan schedule, an EventBridge schedule whose
+// target hands the function its Scheduled Event with the timer's detail — what the input
+// transformer writes parses as the timer's event, with the tick's id, time, account and
+// region. None without such rules, none beside a scan schedule, none for an Organization.
+func TestTimer(t *testing.T) {
+	idle := loadRules(t, stoppedAMonth)
+	tmpl, err := Central(Options{Rules: idle, Timer: "rate(15 minutes)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := tmpl.Resources["TimerSchedule"]
+	if !ok || r.Properties["ScheduleExpression"] != "rate(15 minutes)" || !strings.Contains(r.Properties["Description"].(string), `rule "stopped-a-month" (stopped-for)`) {
+		t.Fatalf("timer rule %+v", r)
+	}
+	if _, ok := tmpl.Resources["TimerScheduleInvoke"]; !ok {
+		t.Fatal("no permission for the timer to invoke the function")
+	}
+	in := r.Properties["Targets"].([]any)[0].(map[string]any)["InputTransformer"].(map[string]any)
+	// EventBridge puts each path's JSON value in place of its placeholder.
+	scheduled := map[string]any{"id": "tick-1", "time": "2026-12-04T10:00:00Z", "account": "123456789012", "region": "eu-west-1", "resources": []any{"arn:aws:events:eu-west-1:123456789012:rule/timer"}}
+	got := in["InputTemplate"].(string)
+	for name, path := range in["InputPathsMap"].(map[string]any) {
+		v, _ := json.Marshal(scheduled[strings.TrimPrefix(path.(string), "$.")])
+		got = strings.ReplaceAll(got, "<"+name+">", string(v))
+	}
+	ev, err := event.Parse([]byte(got))
+	if err != nil {
+		t.Fatalf("the timer's input %s: %v", got, err)
+	}
+	if sch, timer := ev.Scheduled(); !sch || !timer || ev.ID != "tick-1" || ev.Time != "2026-12-04T10:00:00Z" || ev.Region != "eu-west-1" || ev.Account != "123456789012" {
+		t.Fatalf("the timer's input %s: scheduled %v, timer %v, %+v", got, sch, timer, ev)
+	}
+	if sch, timer := (&event.Event{Source: "aws.events", DetailType: "Scheduled Event", Detail: json.RawMessage(`{}`)}).Scheduled(); !sch || timer {
+		t.Fatal("a scan schedule's event taken for the timer's")
+	}
+	cfnLint(t, write(t, map[string]*Template{"timer.yaml": tmpl}))
+
+	seedSet, _ := seeds(t)
+	for name, o := range map[string]Options{
+		"no time-driven rule":  {Rules: seedSet, Vars: map[string]string{"topic": topic}, Timer: "rate(15 minutes)"},
+		"a scan schedule":      {Rules: idle, Timer: "rate(15 minutes)", ScanSchedule: "rate(1 hour)"},
+		"the timer turned off": {Rules: idle},
+	} {
+		tmpl, err := Central(o)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, ok := tmpl.Resources["TimerSchedule"]; ok {
+			t.Errorf("%s: a timer", name)
+		}
+	}
+	if _, err := Central(Options{Rules: idle, Timer: "rate(15 minutes)", Org: true}); err == nil || !strings.Contains(err.Error(), "scan schedule") {
+		t.Errorf("an Organization's timer: %v", err)
+	}
+	if _, err := Central(Options{Rules: idle, Timer: "every 15 minutes"}); err == nil || !strings.Contains(err.Error(), "timer") {
+		t.Errorf("a bad timer expression: %v", err)
+	}
 }

@@ -498,6 +498,7 @@ type invocation struct {
 	ev      *event.Event
 	targets []*Resource
 	scope   *Scope
+	timer   bool // a Timer's scan: the ledger keys are the failure's, not the run's (timerID)
 }
 
 // apply runs rule ri on a resource read for it: its filters, then each of its actions under
@@ -539,7 +540,11 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 			out = append(out, d)
 			continue
 		}
-		key := actionKey(g.key(sched.key(ev.ID)), r.Name, ai, act, ref)
+		id := ev.ID
+		if in.timer {
+			id = timerID(res)
+		}
+		key := actionKey(g.key(sched.key(id)), r.Name, ai, act, ref)
 		if !act.Mutating() && incomplete {
 			// A notification of what failed or was held back is not the one of a retry that
 			// succeeds: each is sent once.
@@ -552,6 +557,9 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 		switch st {
 		case AlreadyDone:
 			d.Outcome, d.Reason = Duplicate, "event "+ev.ID+" was already handled for this rule, action and resource"
+			if in.timer && g == nil && sched == nil {
+				d.Reason = fmt.Sprintf("the timer took this action on this resource in its current state already (once in %s, the ledger's time)", days(e.cfg.LedgerTTL))
+			}
 		case HeldElsewhere:
 			// Not a duplicate yet: the claimant may die before acting. Failing leaves the
 			// event to its source's retry, which finds it done, or the claim lapsed.
@@ -576,6 +584,34 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 		out = append(out, d)
 	}
 	return e.graceDone(ctx, g, res, out)
+}
+
+// timerID names in the ledger keys the failure a Timer's scan takes a rule's action on: the
+// resource in its current state (an instance's since it entered it), so that an action is
+// taken once when the rule's time comes — an instance stopped for 30 days is reported once,
+// not at every tick — and again when the resource has left the state and come back to it,
+// or after the ledger's TTL. A grace's and a schedule's keys are their own (grace.go,
+// timing.go); a retried tick is the same failure.
+func timerID(res *Resource) string {
+	id := "timer"
+	if t, ok := res.Attrs["StateTransitionTime"].(time.Time); ok {
+		id += "@" + t.UTC().Format(time.RFC3339)
+	}
+	if res.State != "" {
+		id += "|" + string(res.State)
+	}
+	return id
+}
+
+// days words a duration of whole days as "7 days", any other as time.Duration does.
+func days(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		if n := d / (24 * time.Hour); n != 1 {
+			return fmt.Sprintf("%d days", n)
+		}
+		return "a day"
+	}
+	return d.String()
 }
 
 // actionKey is the ledger key of a rule's action on a resource, handled under id: an event's,

@@ -26,6 +26,7 @@ type Unscanned struct {
 type scanPlan struct {
 	unscanned string // why a scan never applies the rule; "" when it may
 	states    bool   // the pattern selects instance state-change notifications
+	timed     bool   // time alone can make it act (rules.Rule.TimeDriven): a Timer applies it
 }
 
 func (e *Engine) planScans() {
@@ -38,6 +39,7 @@ func (e *Engine) planScans() {
 			}
 		}
 		p.states = r.SelectsStateChanges()
+		p.timed = r.TimeDriven() != ""
 		e.scans = append(e.scans, p)
 	}
 }
@@ -53,13 +55,22 @@ func (e *Engine) Unscanned() []Unscanned {
 	return out
 }
 
+// scanned reports whether a scan applies rule ri to resources of kind; with timedOnly,
+// whether a Timer's scan does.
+func (e *Engine) scanned(ri int, kind resource.Kind, timedOnly bool) bool {
+	p := e.scans[ri]
+	return p.unscanned == "" && (p.timed || !timedOnly) && slices.Contains(e.cfg.Rules.Rules[ri].Resources, kind)
+}
+
 // ScanKinds returns the kinds of resource that the rules a scan applies judge, in
 // resource.Kinds' order: what a scan lists.
-func (e *Engine) ScanKinds() []resource.Kind {
+func (e *Engine) ScanKinds() []resource.Kind { return e.scanKinds(false) }
+
+func (e *Engine) scanKinds(timedOnly bool) []resource.Kind {
 	var out []resource.Kind
 	for _, k := range resource.Kinds() {
-		for ri, p := range e.scans {
-			if p.unscanned == "" && slices.Contains(e.cfg.Rules.Rules[ri].Resources, k) {
+		for ri := range e.scans {
+			if e.scanned(ri, k, timedOnly) {
 				out = append(out, k)
 				break
 			}
@@ -70,14 +81,49 @@ func (e *Engine) ScanKinds() []resource.Kind {
 
 // ScanNeeds returns what the filters of the rules a scan applies to a kind need read of a
 // resource of it: what a scan's listing should fetch, so that Judge reads nothing again.
-func (e *Engine) ScanNeeds(kind resource.Kind) resource.Needs {
+func (e *Engine) ScanNeeds(kind resource.Kind) resource.Needs { return e.scanNeeds(kind, false) }
+
+func (e *Engine) scanNeeds(kind resource.Kind, timedOnly bool) resource.Needs {
 	var n resource.Needs
-	for ri, p := range e.scans {
-		if p.unscanned == "" && slices.Contains(e.cfg.Rules.Rules[ri].Resources, kind) {
+	for ri := range e.scans {
+		if e.scanned(ri, kind, timedOnly) {
 			n |= e.needsOf(ri, kind)
 		}
 	}
 	return n
+}
+
+// Timer is the engine as the scan of a deployment's timer applies it: only the rules that
+// time alone can make act (rules.Rule.TimeDriven: a grace come due, a schedule's change, a
+// min-age passed, a stopped-for or older-than crossed), which no event tells of. A deployment
+// whose events take the other rules' actions, and that scans nothing else on a schedule, has
+// the timer scan these (deploy's TimerSchedule). It is a scan's Judge (source.Judge), with
+// the engine's ledger, budget and caps.
+type Timer struct{ e *Engine }
+
+// Timer returns the engine as a timer's scan applies it.
+func (e *Engine) Timer() Timer { return Timer{e} }
+
+// Rules names the rules a timer's scan applies, in the rule file's order.
+func (t Timer) Rules() []string {
+	var out []string
+	for ri, p := range t.e.scans {
+		if p.unscanned == "" && p.timed {
+			out = append(out, t.e.cfg.Rules.Rules[ri].Name)
+		}
+	}
+	return out
+}
+
+// ScanKinds is Engine.ScanKinds of the time-driven rules.
+func (t Timer) ScanKinds() []resource.Kind { return t.e.scanKinds(true) }
+
+// ScanNeeds is Engine.ScanNeeds of the time-driven rules.
+func (t Timer) ScanNeeds(kind resource.Kind) resource.Needs { return t.e.scanNeeds(kind, true) }
+
+// Judge is Engine.Judge with the time-driven rules only.
+func (t Timer) Judge(ctx context.Context, run string, res *Resource) []Decision {
+	return t.e.judge(ctx, run, res, true)
 }
 
 // ScanID is the event_id of a scan's records of a resource: the scan run's name, the place
@@ -101,6 +147,10 @@ func ScanID(run string, ref resource.Ref) string {
 // res was not read with (res.Read) is read once, through the Inventory. It never returns no
 // record: one that no rule judges yields "no rule matched".
 func (e *Engine) Judge(ctx context.Context, run string, res *Resource) []Decision {
+	return e.judge(ctx, run, res, false)
+}
+
+func (e *Engine) judge(ctx context.Context, run string, res *Resource, timedOnly bool) []Decision {
 	start := e.cfg.Now()
 	id := ScanID(run, res.Ref)
 	base := Decision{
@@ -116,7 +166,7 @@ func (e *Engine) Judge(ctx context.Context, run string, res *Resource) []Decisio
 	}
 	ev := &event.Event{Version: "0", ID: id, Source: ScanSource, DetailType: ScanDetailType,
 		Account: res.Account, Region: res.Region, Time: start.UTC().Format(time.RFC3339)}
-	candidates, needs := e.scanCandidates(res.Kind)
+	candidates, needs := e.scanCandidates(res.Kind, timedOnly)
 	var readErr error
 	if res.Exists && len(candidates) > 0 && !res.Read.Has(needs) {
 		if got, err := e.reread(ctx, res, needs); err != nil {
@@ -145,7 +195,7 @@ func (e *Engine) Judge(ctx context.Context, run string, res *Resource) []Decisio
 			out = append(out, withErr(rb, Failed, "reading the resource", readErr))
 			continue
 		}
-		out = append(out, e.apply(ctx, invocation{ev: ev, targets: []*Resource{res}, scope: scope}, ri, res, rb)...)
+		out = append(out, e.apply(ctx, invocation{ev: ev, targets: []*Resource{res}, scope: scope, timer: timedOnly}, ri, res, rb)...)
 	}
 	return finish(out)
 }
@@ -153,9 +203,9 @@ func (e *Engine) Judge(ctx context.Context, run string, res *Resource) []Decisio
 // scanCandidates returns the rules a scan may apply to a resource of kind, in the rule
 // file's order, and what they need read of it: their filters' needs, and its state where a
 // rule on state changes is to be held to it.
-func (e *Engine) scanCandidates(kind resource.Kind) (out []int, needs resource.Needs) {
+func (e *Engine) scanCandidates(kind resource.Kind, timedOnly bool) (out []int, needs resource.Needs) {
 	for ri, p := range e.scans {
-		if p.unscanned != "" || !slices.Contains(e.cfg.Rules.Rules[ri].Resources, kind) {
+		if !e.scanned(ri, kind, timedOnly) {
 			continue
 		}
 		out = append(out, ri)

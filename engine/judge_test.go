@@ -237,3 +237,46 @@ func TestScanPlan(t *testing.T) {
 		t.Fatalf("ScanNeeds(security-group) = %b", got)
 	}
 }
+
+// A Timer applies only the rules time alone can make act: it lists their kinds, asks for
+// their needs, and judges a resource by them alone, with the same records as a scan.
+func TestTimer(t *testing.T) {
+	ctx := context.Background()
+	f := newScanFixture(t, func(c *Config) {
+		for _, r := range c.Rules.Rules {
+			if r.Name == "stopped-in-eu" || r.Name == "auto-tag" { // auto-tag: time-driven, but a scan cannot apply it
+				r.MinAge = 10 * time.Minute
+			}
+		}
+	})
+	tm := f.eng.Timer()
+	if got := tm.Rules(); !slices.Equal(got, []string{"stopped-in-eu"}) {
+		t.Fatalf("Rules = %v", got)
+	}
+	if got := tm.ScanKinds(); !slices.Equal(got, []resource.Kind{resource.Instance}) {
+		t.Fatalf("ScanKinds = %v", got)
+	}
+	if got := tm.ScanNeeds(resource.Instance); got != resource.NeedDescribe {
+		t.Fatalf("ScanNeeds(instance) = %b", got)
+	}
+	if got := tm.ScanNeeds(resource.SecurityGroup); got != 0 {
+		t.Fatalf("ScanNeeds(security-group) = %b", got)
+	}
+	old := scanned(resource.Instance, "i-1", "eu-west-1", resource.Stopped, map[string]string{"Protected": "true"})
+	old.Attrs = map[string]any{"LaunchTime": time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	for _, c := range []struct {
+		name  string
+		judge func(context.Context, string, *Resource) []Decision
+		want  []string
+	}{
+		{"the engine: every rule a scan applies", f.eng.Judge, []string{"restart-protected/start/applied", "stopped-in-eu/notify/applied"}},
+		{"the timer: the time-driven rule alone", tm.Judge, []string{"stopped-in-eu/notify/applied"}},
+	} {
+		if got := rulesOf(c.judge(ctx, "r-"+c.name, old)); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	if got := rulesOf(tm.Judge(ctx, "r2", scanned(resource.SecurityGroup, "sg-1", "us-east-1", "", nil))); !slices.Equal(got, []string{"//skipped"}) {
+		t.Errorf("a group, judged by no time-driven rule: %v", got)
+	}
+}

@@ -36,7 +36,25 @@ const (
 	SourceEC2             = "aws.ec2"
 	DetailTypeStateChange = "EC2 Instance State-change Notification"
 	DetailTypeAPICall     = "AWS API Call via CloudTrail"
+	SourceSchedule        = "aws.events"      // EventBridge's scheduled rules
+	DetailTypeScheduled   = "Scheduled Event" // their events
+	// TimerDetail is the detail of the deployment's timer's Scheduled Events (a Scheduled
+	// Event's own is {}): its EventBridge rule writes it with an input transformer, and the
+	// function scans by the time-driven rules alone on it.
+	TimerDetail = `{"ec2guard":"timer"}`
 )
+
+// Scheduled reports whether e is a Scheduled Event, and whether it is the timer's (its
+// detail TimerDetail).
+func (e *Event) Scheduled() (scheduled, timer bool) {
+	if e.Source != SourceSchedule || e.DetailType != DetailTypeScheduled {
+		return false, false
+	}
+	var d struct {
+		Mark string `json:"ec2guard"`
+	}
+	return true, json.Unmarshal(e.Detail, &d) == nil && d.Mark == "timer"
+}
 
 // Parse decodes one EventBridge event and checks the fields every event must have.
 func Parse(raw []byte) (*Event, error) {

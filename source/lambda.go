@@ -46,16 +46,31 @@ func LambdaHandler(h Handler, out io.Writer) func(ctx context.Context, raw json.
 // schedule) scans the event's region instead. A scan returns no decisions in its result (a
 // fleet's worth would pass Lambda's response limit): they are in the log.
 func Lambda(h Handler, out io.Writer, scan *Scanner) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
-	return LambdaFanOut(h, out, scan, nil)
+	return LambdaScheduled(h, out, Scheduled{Scan: scan})
 }
 
-// LambdaFanOut is Lambda whose scheduled scan, with fan, is fanned out (FanOut): the Scheduled
-// Event enqueues the tick's parts, and an SQS batch of the queue's messages (the function's
-// event source mapping) scans one part per message; the parts that fail are reported as
-// batch item failures, for SQS to retry, and a message that is not a valid part is reported
-// as rejected and not retried.
-func LambdaFanOut(h Handler, out io.Writer, scan *Scanner, fan *FanOut) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
+// Scheduled is what the function does with an EventBridge "Scheduled Event" (source
+// aws.events). Each scan's run is named by the event's time, so that a retry of the
+// invocation does not act again where the first attempt did.
+type Scheduled struct {
+	// Scan scans the event's region by every rule a scan applies: the stack's scan schedule
+	// (deploy template --scan-schedule).
+	Scan *Scanner
+	// Fan, when set, fans the scan schedule's scan out over a queue instead: the Scheduled
+	// Event enqueues the tick's parts, and an SQS batch of the queue's messages (the
+	// function's event source mapping) scans one part per message; the parts that fail are
+	// reported as batch item failures, for SQS to retry, and a message that is not a valid
+	// part is reported as rejected and not retried.
+	Fan *FanOut
+	// Timer scans the event's region by the time-driven rules alone (engine.Timer): the
+	// stack's timer, whose Scheduled Events carry event.TimerDetail (deploy's TimerSchedule).
+	Timer *Scanner
+}
+
+// LambdaScheduled is Lambda with what Scheduled Events do (see Scheduled).
+func LambdaScheduled(h Handler, out io.Writer, sch Scheduled) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
 	log := &decisionLog{enc: json.NewEncoder(out)}
+	fan := sch.Fan
 	return func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
 		var again []error // what makes this invocation fail, so that it comes again
 		write := func(ds []engine.Decision) error {
@@ -69,22 +84,32 @@ func LambdaFanOut(h Handler, out io.Writer, scan *Scanner, fan *FanOut) func(ctx
 			}
 		}
 		ev, err := event.Parse(raw)
+		var scheduled, timer bool
+		if err == nil {
+			scheduled, timer = ev.Scheduled()
+		}
 		switch {
 		case err != nil:
 			ds := []engine.Decision{engine.RejectedInput("lambda", "invocation payload", err)}
 			return LambdaResult{Decisions: ds}, write(ds)
-		case fan != nil && ev.Source == "aws.events" && ev.DetailType == "Scheduled Event":
+		case timer:
+			if sch.Timer == nil {
+				return LambdaResult{}, errors.New("the timer's scheduled event: this function has no timer scan")
+			}
+			if err := scanRegion(ctx, *sch.Timer, "timer-"+tickRun(ev.Time), ev.Region, write); err != nil {
+				return LambdaResult{}, err
+			}
+			return LambdaResult{}, errors.Join(again...)
+		case scheduled && fan != nil:
 			n, err := fan.Enqueue(ctx, ev.Time)
 			if err != nil {
 				return LambdaResult{}, fmt.Errorf("scheduled scan: %w", err)
 			}
 			fan.logger().Info("scheduled scan fanned out", "tick", ev.Time, "parts", n)
 			return LambdaResult{}, nil
-		case scan != nil && ev.Source == "aws.events" && ev.DetailType == "Scheduled Event":
-			sc := *scan
-			sc.Regions = []string{ev.Region}
-			if _, err := sc.Run(ctx, write); err != nil {
-				return LambdaResult{}, fmt.Errorf("scheduled scan: %w", err)
+		case scheduled && sch.Scan != nil:
+			if err := scanRegion(ctx, *sch.Scan, tickRun(ev.Time), ev.Region, write); err != nil {
+				return LambdaResult{}, err
 			}
 			return LambdaResult{}, errors.Join(again...)
 		}
@@ -94,6 +119,15 @@ func LambdaFanOut(h Handler, out io.Writer, scan *Scanner, fan *FanOut) func(ctx
 		}
 		return LambdaResult{Decisions: ds}, errors.Join(again...)
 	}
+}
+
+// scanRegion runs sc over region, the run named run.
+func scanRegion(ctx context.Context, sc Scanner, run, region string, write func([]engine.Decision) error) error {
+	sc.Regions, sc.RunID = []string{region}, run
+	if _, err := sc.Run(ctx, write); err != nil {
+		return fmt.Errorf("scheduled scan: %w", err)
+	}
+	return nil
 }
 
 // decisionLog writes decision records from concurrent invocations, one whole batch at a time.

@@ -45,6 +45,9 @@ type Scanner struct {
 	Accounts []string
 	Parallel int              // places listed at once; 0: DefaultParallel
 	Now      func() time.Time // default time.Now
+	// RunID names the run in its records and ledger keys (engine.ScanID); "": the time it
+	// starts. A run named as an earlier one does not redo what that one applied.
+	RunID string
 	// Progress, when set, gets a line of progress as each place is done, each line
 	// starting with a carriage return (for a terminal), and a clearing one at the end.
 	Progress io.Writer
@@ -74,7 +77,11 @@ func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (
 	if s.Now != nil {
 		now = s.Now
 	}
-	return s.judge(ctx, now().UTC().Format("20060102T150405.000Z"), emit, func(visit func(*resource.Resource) error) (Stats, error) {
+	run := s.RunID
+	if run == "" {
+		run = now().UTC().Format("20060102T150405.000Z")
+	}
+	return s.judge(ctx, run, emit, func(visit func(*resource.Resource) error) (Stats, error) {
 		kinds := s.Engine.ScanKinds()
 		needs := map[resource.Kind]resource.Needs{}
 		for _, k := range kinds {

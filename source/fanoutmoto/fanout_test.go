@@ -127,7 +127,7 @@ func TestFanOutOnMoto(t *testing.T) {
 	fan := &source.FanOut{Lister: lister, Engine: eng, Queue: clients, URL: url, Parts: table, Regions: regions,
 		Accounts: func(context.Context) ([]string, error) { return accounts, nil }}
 	var log syncBuffer
-	handler := source.LambdaFanOut(eng, &log, nil, fan)
+	handler := source.LambdaScheduled(eng, &log, source.Scheduled{Fan: fan})
 
 	tick := `{"version":"0","id":"tick-1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-12-03T06:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/scan"],"detail":{}}`
 	if res, err := handler(ctx, json.RawMessage(tick)); err != nil || len(res.Decisions) != 0 {
@@ -393,7 +393,7 @@ func TestFanOutFindingsOnMoto(t *testing.T) {
 		Accounts: func(context.Context) ([]string, error) { return accounts, nil },
 		Findings: &source.Findings{Checks: []*controls.Check{c.MustCompile()}, Hub: clients}}
 	var log syncBuffer
-	handler := source.LambdaFanOut(eng, &log, nil, fan)
+	handler := source.LambdaScheduled(eng, &log, source.Scheduled{Fan: fan})
 	tick := `{"version":"0","id":"tick-2","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-12-03T12:00:00Z","region":"us-east-1","resources":[],"detail":{}}`
 	if _, err := handler(ctx, json.RawMessage(tick)); err != nil {
 		t.Fatal(err)
