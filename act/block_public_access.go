@@ -13,6 +13,7 @@ import (
 
 // blockAPI is what block-public-access calls.
 type blockAPI interface {
+	reader
 	EnableSnapshotBlockPublicAccess(ctx context.Context, at resource.Place, state string) (string, error)
 	EnableImageBlockPublicAccess(ctx context.Context, at resource.Place) (string, error)
 }
@@ -36,6 +37,10 @@ type bpaChange struct {
 }
 
 func (a *blockPublicAccess) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	inv, stale := fresh(ctx, a.api, inv, a.Needs())
+	if stale != nil {
+		return *stale
+	}
 	r := inv.Resource
 	if r.Kind != resource.Account {
 		return skipped("block-public-access acts on the account's settings, not a %s", r.Kind)

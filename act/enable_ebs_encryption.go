@@ -10,6 +10,7 @@ import (
 
 // ebsEncryptionAPI is what enable-ebs-encryption-by-default calls.
 type ebsEncryptionAPI interface {
+	reader
 	EnableEbsEncryptionByDefault(ctx context.Context, at resource.Place) error
 }
 
@@ -24,6 +25,10 @@ func (a *enableEbsEncryption) Mutating() bool        { return true }
 func (a *enableEbsEncryption) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *enableEbsEncryption) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	inv, stale := fresh(ctx, a.api, inv, a.Needs())
+	if stale != nil {
+		return *stale
+	}
 	r := inv.Resource
 	if r.Kind != resource.Account {
 		return skipped("enable-ebs-encryption-by-default acts on the account's settings, not a %s", r.Kind)

@@ -11,6 +11,7 @@ import (
 
 // privateAPI is what make-private calls.
 type privateAPI interface {
+	reader
 	UnshareSnapshotPublic(ctx context.Context, at resource.Place, id string) error
 	UnshareImagePublic(ctx context.Context, at resource.Place, id string) error
 }
@@ -27,6 +28,10 @@ func (a *makePrivate) Mutating() bool        { return true }
 func (a *makePrivate) Needs() resource.Needs { return resource.NeedSharing }
 
 func (a *makePrivate) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	inv, stale := fresh(ctx, a.api, inv, a.Needs())
+	if stale != nil {
+		return *stale
+	}
 	r := inv.Resource
 	var perm, listKey string
 	var call func(context.Context, resource.Place, string) error

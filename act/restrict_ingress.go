@@ -11,7 +11,7 @@ import (
 
 // restrictAPI is what restrict-ingress calls.
 type restrictAPI interface {
-	groupReader
+	reader
 	AuthorizeIngress(ctx context.Context, at resource.Place, rules []resource.GroupRule) error
 	RevokeRules(ctx context.Context, at resource.Place, rules []resource.GroupRule) error
 }
@@ -21,7 +21,7 @@ type restrictAPI interface {
 // protocol and ports (and description): the new rules are authorized first, so the service
 // is never cut off from the ranges that need it, then the open rule is revoked. A
 // replacement the group has already is not authorized again; the group's other rules stay.
-// The group is as read after any earlier rule's change of it (the engine reads it again):
+// The group is as read after any earlier rule's change of it (matchedRules reads it again):
 // an open rule EC2.13's revoke-ingress revoked is not replaced by EC2.18's.
 type restrictIngress struct {
 	groupAction

@@ -12,13 +12,8 @@ import (
 
 // revokeAPI is what revoke-ingress calls.
 type revokeAPI interface {
-	groupReader
+	reader
 	RevokeRules(ctx context.Context, at resource.Place, rules []resource.GroupRule) error
-}
-
-// groupReader reads a security group again, for an action told its read is stale.
-type groupReader interface {
-	Get(ctx context.Context, ref resource.Ref, needs resource.Needs) (*resource.Resource, error)
 }
 
 // revokeIngress revokes the rules of a security group that its rule's filters matched, as
@@ -59,7 +54,11 @@ func (a *revokeIngress) Do(ctx context.Context, inv engine.Invocation) engine.Re
 // earlier action of the handling changed the group (inv.Reread: EC2.13's revoke-ingress
 // before EC2.18's restrict-ingress); else the result to return (an action that acts on
 // groups, doing what it says to them).
-func matchedRules(ctx context.Context, api groupReader, action, doing string, inv engine.Invocation) ([]resource.GroupRule, *engine.Resource, *engine.Result) {
+func matchedRules(ctx context.Context, api reader, action, doing string, inv engine.Invocation) ([]resource.GroupRule, *engine.Resource, *engine.Result) {
+	inv, stale := fresh(ctx, api, inv, resource.NeedDescribe) // what the filters read
+	if stale != nil {
+		return nil, inv.Resource, stale
+	}
 	r := inv.Resource
 	var res engine.Result
 	switch {
@@ -72,17 +71,6 @@ func matchedRules(ctx context.Context, api groupReader, action, doing string, in
 	}
 	if res.Outcome != "" {
 		return nil, r, &res
-	}
-	if inv.Reread {
-		fresh, err := api.Get(ctx, r.Ref, r.Read|resource.NeedDescribe) // what the filters read
-		if err != nil {
-			res = failed("reading "+r.ID+" again after an earlier change of it", err)
-			return nil, r, &res
-		}
-		if r = fresh; !r.Exists {
-			res = skipped("security group %s no longer exists", r.ID)
-			return nil, r, &res
-		}
 	}
 	matched, told := inv.Matched(r)
 	if !told {

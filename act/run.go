@@ -174,6 +174,32 @@ func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Insta
 	return in, nil
 }
 
+// reader reads a resource as the engine does (its Inventory; *awsapi.Clients' Get): what an
+// action told its read is stale reads again.
+type reader interface {
+	Get(ctx context.Context, ref resource.Ref, needs resource.Needs) (*resource.Resource, error)
+}
+
+// fresh is inv with the resource its action decides on: the engine's read, or a new one when
+// an earlier action of the handling changed the resource (inv.Reread: protect before
+// terminate, one rule's quarantine before another's) — what that read had and what the
+// action needs — made through the engine's own read, so it decides on what the filters
+// would see now.
+// A failed read is the result to return: nothing is decided on the stale one.
+func fresh(ctx context.Context, api reader, inv engine.Invocation, needs resource.Needs) (engine.Invocation, *engine.Result) {
+	if !inv.Reread {
+		return inv, nil
+	}
+	r := inv.Resource
+	now, err := api.Get(ctx, r.Ref, r.Read|needs)
+	if err != nil {
+		res := failed("reading "+r.ID+" again after an earlier change of it", err)
+		return inv, &res
+	}
+	inv.Resource, inv.Reread = now, false
+	return inv, nil
+}
+
 type start struct {
 	base
 	wait, poll time.Duration

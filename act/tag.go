@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ec2guard/ec2guard/actions"
@@ -215,7 +216,9 @@ func (a *tag) verify(ctx context.Context, inv engine.Invocation) (m match, why s
 
 // read returns the event's resources of the target's kind, in its place, as they are now:
 // every such target the engine hands the action (Invocation.Targets) in one read, done once
-// in the event's handling (Invocation.Once) and shared by the runs of its other targets.
+// in the event's handling (Invocation.Once) and shared by the runs of its other targets —
+// and done again when an earlier action of the handling changed the target (inv.Reread: a
+// terminate of a later rule), the new read shared from then on.
 func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsapi.Created, error) {
 	r := inv.Resource
 	ids := []string{r.ID}
@@ -224,13 +227,24 @@ func (a *tag) read(ctx context.Context, inv engine.Invocation) (map[string]*awsa
 			ids = append(ids, t.ID)
 		}
 	}
-	v, err := inv.Once("tag read|"+r.Account+"|"+r.Region+"|"+string(r.Kind), func() (any, error) {
-		return a.api.CreatedResources(ctx, r.Place, r.Kind, ids)
-	})
-	if err != nil {
-		return nil, err
+	v, _ := inv.Once("tag read|"+r.Account+"|"+r.Region+"|"+string(r.Kind), func() (any, error) { return &sharedRead{}, nil })
+	shared := v.(*sharedRead)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.found == nil || inv.Reread {
+		found, err := a.api.CreatedResources(ctx, r.Place, r.Kind, ids)
+		if err != nil {
+			return nil, err // not kept: the next target tries again
+		}
+		shared.found = found
 	}
-	return v.(map[string]*awsapi.Created), nil
+	return shared.found, nil
+}
+
+// sharedRead is the read of an event's resources that its handling's tag runs share.
+type sharedRead struct {
+	mu    sync.Mutex
+	found map[string]*awsapi.Created
 }
 
 // lookup returns CloudTrail's records of the event, asked once for all its targets.
