@@ -161,8 +161,8 @@ func (a *quarantine) Do(ctx context.Context, inv engine.Invocation) engine.Resul
 // that told of it when there was one.
 func (a *quarantine) why(inv engine.Invocation) string {
 	s := "rule " + inv.Rule
-	if ev := inv.Event; ev != nil && ev.EventName != "" {
-		s += " on " + ev.EventName
+	if ev := inv.Event; ev != nil && ev.CallName() != "" {
+		s += " on " + ev.CallName() // EventName is set by a CloudTrail log source only
 	}
 	if len(s) > 256 {
 		s = s[:256]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -86,4 +87,17 @@ func TestQuarantineFoundGroup(t *testing.T) {
 			}
 			return ""
 		}})
+}
+
+// The reason quarantine tags names the call of the event that told of it, as EventBridge
+// delivers it (the event's EventName is set only by a CloudTrail log source).
+func TestQuarantineReasonNamesTheCall(t *testing.T) {
+	q := build(t, "quarantine", nil).(*quarantine)
+	ev := ctEvent(t, "ev-1", "RunInstances", time.Now(), alice, `{}`, `{}`)
+	if got := q.why(engine.Invocation{Rule: "r", Event: ev}); got != "rule r on RunInstances" {
+		t.Errorf("why = %q, want %q", got, "rule r on RunInstances")
+	}
+	if got := q.why(engine.Invocation{Rule: "r"}); got != "rule r" {
+		t.Errorf("why without an event = %q", got)
+	}
 }
