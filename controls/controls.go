@@ -110,7 +110,7 @@ type Control struct {
 func All() []*Control {
 	return []*Control{
 		encVolume, encDefault, encLaunchTemplate, encSnapshot,
-		idleStopped, idleAddress,
+		idleStopped, idleAddress, idleVolume,
 		imdsInstance, imdsLaunchTemplate, imdsAccount,
 		netDefaultGroup, netSSH, netRDP, netAuthorizedPorts, netHighRisk, netAdminIPv4, netAdminIPv6,
 		netACL, netPublicIP, netSubnetAutoAssign, netLaunchTemplatePublicIP, netExposedInstance,

@@ -44,6 +44,9 @@ func TestControlsOnMoto(t *testing.T) {
 	must(err)
 	_, err = cl.AttachVolume(ctx, &ec2.AttachVolumeInput{VolumeId: &m.Plain, InstanceId: &m.IMDSv1, Device: aws.String("/dev/sdf")})
 	must(err)
+	// and one attached to nothing
+	spare, err := cl.CreateVolume(ctx, &ec2.CreateVolumeInput{AvailabilityZone: aws.String(mototest.Region + "a"), Size: aws.Int32(8)})
+	must(err)
 	encSnap, err := cl.CreateSnapshot(ctx, &ec2.CreateSnapshotInput{VolumeId: &m.Encrypted})
 	must(err)
 	privateImage, err := cl.CreateImage(ctx, &ec2.CreateImageInput{InstanceId: &m.IMDSv2, Name: aws.String("private")})
@@ -153,6 +156,7 @@ func TestControlsOnMoto(t *testing.T) {
 	add("EC2G-ENC-4", pass(S, *encSnap.SnapshotId), fail(S, m.PrivateSnap))
 	add("EC2.4", pass(I, m.IMDSv2), example{kind: I, id: m.IMDSv2, want: controls.Fail, at: month}, na(I, m.IMDSv1))
 	add("EC2.12", pass(A, m.BoundAddress), fail(A, m.FreeAddress))
+	add("EC2G-IDLE-3", pass(V, m.Encrypted), fail(V, *spare.VolumeId))
 	add("EC2.8", pass(I, m.IMDSv2), fail(I, m.IMDSv1))
 	add("EC2.170", pass(LT, safeLT), fail(LT, m.Template))
 	add("EC2.2", pass(SG, *closed.GroupId), fail(SG, openDefault), na(SG, web))
