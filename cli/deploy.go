@@ -69,11 +69,12 @@ those rules alone — their first tick acts on every resource of theirs that fai
 the per-minute cap (try it with the DryRun parameter) — and the other rules act on their
 events only. The timer takes a rule's action on a resource once per failure (an instance
 stopped for 30 days is reported once, and again only after it was started and stopped again,
-or after the ledger's 7 days). template names the rules on standard error. --timer off leaves them to a scan
-run otherwise; an Organization's stack (--org) has no timer (it would scan the central
-account alone): give it --scan-schedule, whose scan is fanned out over the accounts.
+or after the ledger's 7 days). An Organization's timer (--org, or --scan-regions,
+--scan-accounts) is fanned out over its accounts and regions as a scheduled scan is (below),
+its parts judged by the time-driven rules alone. template names the rules on standard error;
+--timer off leaves them to a scan run otherwise.
 
-With --org, or --scan-regions, the scheduled scan is fanned out for a fleet one invocation
+With --org, or --scan-regions, the scheduled scan (or the timer's) is fanned out for a fleet one invocation
 cannot cover (500 accounts × 17 regions in Lambda's 15 minutes): the schedule's invocation
 puts one SQS message per (account, region) on the stack's ScanQueue, and the same function,
 subscribed to it (an event source mapping, at most ScanConcurrency at once, batch items
@@ -115,11 +116,12 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			if err != nil {
 				return err
 			}
-			if (len(scanRegions) > 0 || len(scanAccounts) > 0) && scanSchedule == "" {
-				return usageError(errors.New("deploy template: --scan-regions and --scan-accounts go with --scan-schedule"))
-			}
-			if timer == "off" || org && !cmd.Flags().Changed("timer") {
+			if timer == "off" {
 				timer = ""
+			}
+			timed := strings.Join(deploy.TimeDriven(set), ", ")
+			if (len(scanRegions) > 0 || len(scanAccounts) > 0) && scanSchedule == "" && (timer == "" || timed == "") {
+				return usageError(errors.New("deploy template: --scan-regions and --scan-accounts go with --scan-schedule (or the timer of time-driven rules)"))
 			}
 			opts := deploy.Options{Rules: set, Vars: deploy.UsedVars(src, vars), Org: org, ScanSchedule: scanSchedule, Timer: timer,
 				ScanRegions: scanRegions, ScanAccounts: scanAccounts, SecurityHub: toHub}
@@ -131,10 +133,14 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			if err != nil {
 				return usageError(err)
 			}
-			if timed := strings.Join(deploy.TimeDriven(set), ", "); timed != "" && scanSchedule == "" && !member {
+			if timed != "" && scanSchedule == "" && !member {
 				if timer != "" {
-					fmt.Fprintf(streams.ErrOut, "ec2guard: %s act only when a scan runs: the stack's timer scans the region by them alone (%s; --timer); "+
-						"its first tick acts on all that fails them, try it with the DryRun parameter\n", timed, timer)
+					where := "the region"
+					if org || len(scanRegions) > 0 || len(scanAccounts) > 0 {
+						where = "every account and region (fanned out over ScanQueue)"
+					}
+					fmt.Fprintf(streams.ErrOut, "ec2guard: %s act only when a scan runs: the stack's timer scans %s by them alone (%s; --timer); "+
+						"its first tick acts on all that fails them, try it with the DryRun parameter\n", timed, where, timer)
 				} else {
 					fmt.Fprintf(streams.ErrOut, "ec2guard: warning: %s act only when a scan runs, and the stack has neither a timer nor a scan schedule: "+
 						"give --scan-schedule (e.g. \"rate(1 hour)\"; every rule is then scanned, try it with the DryRun parameter) or run ec2guard scan on a schedule\n", timed)

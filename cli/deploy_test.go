@@ -233,7 +233,8 @@ func TestDeployTemplateNamesTimeDrivenRules(t *testing.T) {
 		{[]string{"-r", idle, "--timer", "rate(1 hour)"}, "timer scans the region by them alone (rate(1 hour)", "rate(1 hour)"},
 		{[]string{"-r", owners}, `rule "stop-without-exception" (grace), rule "office-hours" (schedule) act only when a scan runs: the stack's timer`, "rate(5 minutes)"},
 		{[]string{"-r", idle, "--timer", "off"}, `warning: rule "EC2.4" (stopped-for) act only when a scan runs, and the stack has neither a timer nor a scan schedule`, ""},
-		{[]string{"-r", idle, "--org"}, `warning: rule "EC2.4" (stopped-for) act only when a scan runs`, ""},
+		{[]string{"-r", idle, "--org"}, `the stack's timer scans every account and region (fanned out over ScanQueue) by them alone`, "rate(5 minutes)"},
+		{[]string{"-r", idle, "--scan-regions", "us-east-1,eu-west-1"}, `timer scans every account and region`, "rate(5 minutes)"},
 		{[]string{"-r", idle, "--scan-schedule", "rate(1 hour)"}, "", ""},
 		{[]string{"-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops"}, "", ""},
 	} {
@@ -254,7 +255,8 @@ func TestDeployTemplateNamesTimeDrivenRules(t *testing.T) {
 			t.Errorf("%v: timer %q, want %q", tc.args, got, tc.timer)
 		}
 	}
-	if code, _, errOut := runCLI(t, "", "deploy", "template", "-r", idle, "--org", "--timer", "rate(1 hour)"); code != 2 || !strings.Contains(errOut, "give a scan schedule") {
-		t.Errorf("an Organization's timer: exit %d, %s", code, errOut)
+	seeds := filepath.Join("..", "examples", "seeds.yaml")
+	if code, _, errOut := runCLI(t, "", "deploy", "template", "-r", seeds, "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops", "--scan-regions", "us-east-1"); code != 2 || !strings.Contains(errOut, "go with --scan-schedule") {
+		t.Errorf("--scan-regions with neither a scan schedule nor a time-driven rule: exit %d, %s", code, errOut)
 	}
 }

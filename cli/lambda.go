@@ -44,9 +44,9 @@ Configuration, from the environment:
   EC2GUARD_ASSUME_ROLE  an Organization's remediation role name: events of another account are
                         acted on there through arn:aws:iam::ACCOUNT:role/NAME
 
-A scheduled scan fanned out over SQS (deploy template --scan-schedule with --org or
---scan-accounts), for an Organization's accounts and regions that one invocation cannot
-cover: the Scheduled Event puts one message per (account, region) on the queue, and the
+A scheduled scan fanned out over SQS (deploy template --scan-schedule, or the timer, with
+--org or --scan-accounts), for an Organization's accounts and regions that one invocation
+cannot cover (a timer's parts are judged by the time-driven rules alone): the Scheduled Event puts one message per (account, region) on the queue, and the
 function, subscribed to it (an event source mapping with a maximum concurrency), scans one
 part per message. A part whose time runs short puts its remainder (the kind and page it was
 at) back on the queue; one that fails is retried by SQS (reported as a batch item failure;
@@ -161,7 +161,7 @@ func scanFanOutEnv() (fanOutEnv, error) {
 
 // fanOut is the FanOut the environment describes.
 func (e fanOutEnv) fanOut(clients *awsapi.Clients, eng *engine.Engine, parts engine.Ledger, logger *slog.Logger) *source.FanOut {
-	fan := &source.FanOut{Lister: clients, Engine: eng, Queue: clients, URL: e.queue, Parts: parts, Regions: e.regions, Logger: logger}
+	fan := &source.FanOut{Lister: clients, Engine: eng, Timer: eng.Timer(), Queue: clients, URL: e.queue, Parts: parts, Regions: e.regions, Logger: logger}
 	if len(fan.Regions) == 0 {
 		fan.Regions = []string{os.Getenv("AWS_REGION")}
 	}

@@ -185,12 +185,12 @@ func Central(o Options) (*Template, error) {
 		}
 	}
 	if timed := o.timerRules(); len(timed) > 0 {
-		if o.Org {
-			return nil, fmt.Errorf("deploy: %s act only when a scan runs, and an Organization's timer would scan the central account alone: "+
-				"give a scan schedule (--scan-schedule, fanned out over the Organization), or no timer (--timer off) and scan otherwise", strings.Join(timed, ", "))
+		desc := "ec2guard: scan the region by the time-driven rules ("
+		if o.fansOut() {
+			desc = "ec2guard: scan every account and region by the time-driven rules, one SQS message each ("
 		}
 		target := map[string]any{"Id": "ec2guard-timer", "Arn": getAtt("Function", "Arn"), "InputTransformer": timerInput}
-		if err := scheduleRule(res, "TimerSchedule", o.Timer, "ec2guard: scan the region by the time-driven rules ("+o.Timer+"): "+strings.Join(timed, ", "), target); err != nil {
+		if err := scheduleRule(res, "TimerSchedule", o.Timer, desc+o.Timer+"): "+strings.Join(timed, ", "), target); err != nil {
 			return nil, fmt.Errorf("deploy: timer %w", err)
 		}
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/ec2guard/ec2guard/rules"
 )
 
-// The fanned-out scheduled scan (source.FanOut): with a scan schedule and an Organization, or
-// accounts or regions to scan (Options.ScanAccounts, ScanRegions), the schedule's invocation
-// puts one message per (account, region) on ScanQueue, and the function, subscribed to it
+// The fanned-out scheduled scan (source.FanOut): with a scan schedule (or a timer) and an
+// Organization, or accounts or regions to scan (Options.ScanAccounts, ScanRegions), the
+// schedule's invocation puts one message per (account, region) on ScanQueue, and the function, subscribed to it
 // with at most ScanConcurrency invocations at once, scans one part per message.
 
 // ScanQueueActions are what the function does with the queue of a fanned-out scan: it puts
@@ -26,9 +26,9 @@ var (
 	regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 )
 
-// fansOut reports whether the scheduled scan is fanned out over a queue.
+// fansOut reports whether the scheduled scan, or the timer's, is fanned out over a queue.
 func (o Options) fansOut() bool {
-	return o.ScanSchedule != "" && (o.Org || len(o.ScanAccounts) > 0 || len(o.ScanRegions) > 0)
+	return (o.ScanSchedule != "" || len(o.timerRules()) > 0) && (o.Org || len(o.ScanAccounts) > 0 || len(o.ScanRegions) > 0)
 }
 
 // scanFanOut adds the queue of the parts, its dead-letter queue and the event source mapping,
@@ -105,7 +105,7 @@ func checkSecurityHub(o Options, central bool) error {
 	if !o.SecurityHub {
 		return nil
 	}
-	if central && !o.fansOut() {
+	if central && (!o.fansOut() || o.ScanSchedule == "") { // the timer's parts judge no control
 		return errors.New("deploy: findings go to Security Hub from a fanned-out scheduled scan: give --scan-schedule with --org or --scan-regions")
 	}
 	if !slices.ContainsFunc(o.Rules.Rules, func(r *rules.Rule) bool { return r.Control != nil }) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ec2guard/ec2guard/actions"
+	"github.com/ec2guard/ec2guard/controls"
 	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/iam/analyze"
 	"github.com/ec2guard/ec2guard/iam/catalog"
@@ -590,7 +591,7 @@ const stoppedAMonth = `rules:
 // The timer: with time-driven rules and no scan schedule, an EventBridge schedule whose
 // target hands the function its Scheduled Event with the timer's detail — what the input
 // transformer writes parses as the timer's event, with the tick's id, time, account and
-// region. None without such rules, none beside a scan schedule, none for an Organization.
+// region. None without such rules, none beside a scan schedule; an Organization's fanned out.
 func TestTimer(t *testing.T) {
 	idle := loadRules(t, stoppedAMonth)
 	tmpl, err := Central(Options{Rules: idle, Timer: "rate(15 minutes)"})
@@ -638,8 +639,22 @@ func TestTimer(t *testing.T) {
 			t.Errorf("%s: a timer", name)
 		}
 	}
-	if _, err := Central(Options{Rules: idle, Timer: "rate(15 minutes)", Org: true}); err == nil || !strings.Contains(err.Error(), "scan schedule") {
-		t.Errorf("an Organization's timer: %v", err)
+	// An Organization's timer is fanned out over the queue of a scheduled scan; its parts
+	// judge no control, so it sends no finding to Security Hub.
+	org, err := Central(Options{Rules: idle, Timer: "rate(15 minutes)", Org: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := org.Resources["TimerSchedule"].Properties["Description"].(string); !strings.Contains(d, "every account and region") || org.Resources["ScanQueue"].Type != "AWS::SQS::Queue" {
+		t.Errorf("an Organization's timer: %q, queue %+v", d, org.Resources["ScanQueue"])
+	}
+	cfnLint(t, write(t, map[string]*Template{"org-timer.yaml": org}))
+	hubSet, err := rules.Load("hub.yaml", []byte(stoppedAMonth+"  - control: EC2.8\n"), rules.Options{Controls: controls.RuleSource, CheckAction: actions.Check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Central(Options{Rules: hubSet, Timer: "rate(15 minutes)", Org: true, SecurityHub: true}); err == nil || !strings.Contains(err.Error(), "--scan-schedule") {
+		t.Errorf("Security Hub from a timer alone: %v", err)
 	}
 	if _, err := Central(Options{Rules: idle, Timer: "every 15 minutes"}); err == nil || !strings.Contains(err.Error(), "timer") {
 		t.Errorf("a bad timer expression: %v", err)

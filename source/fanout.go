@@ -41,6 +41,9 @@ type Part struct {
 	Region  string          `json:"region"`
 	Kinds   []resource.Kind `json:"kinds"`
 	Token   string          `json:"token,omitempty"`
+	// Timer marks a part of the timer's tick: judged by the time-driven rules alone
+	// (FanOut.Timer).
+	Timer bool `json:"timer,omitempty"`
 }
 
 // ParsePart reads a message body as a Part; ok is false for a body that is not one (it may
@@ -69,11 +72,19 @@ func (p Part) key() string {
 	for i, k := range p.Kinds {
 		kinds[i] = string(k)
 	}
-	return "scan-part|" + p.Tick + "|" + p.Account + "|" + p.Region + "|" + strings.Join(kinds, ",") + "|" + p.Token
+	kind := "scan-part|"
+	if p.Timer {
+		kind = "timer-part|"
+	}
+	return kind + p.Tick + "|" + p.Account + "|" + p.Region + "|" + strings.Join(kinds, ",") + "|" + p.Token
 }
 
 func (p Part) String() string {
-	s := fmt.Sprintf("%s/%s of tick %s (%s", p.Account, p.Region, p.Tick, p.Kinds[0])
+	tick := "tick"
+	if p.Timer {
+		tick = "timer tick"
+	}
+	s := fmt.Sprintf("%s/%s of %s %s (%s", p.Account, p.Region, tick, p.Tick, p.Kinds[0])
 	if p.Token != "" {
 		s += " from a page token"
 	}
@@ -112,8 +123,22 @@ type FanOut struct {
 	Now     func() time.Time // default time.Now
 	Logger  *slog.Logger     // default: discard
 	// Findings, when set, also judges each resource by these controls and sends their
-	// findings to Security Hub in the part's account and region.
+	// findings to Security Hub in the part's account and region (not in the timer's parts).
 	Findings *Findings
+	// Timer judges the parts of the timer's ticks (engine.Timer: the time-driven rules
+	// alone); nil: the timer's ticks are refused.
+	Timer Judge
+}
+
+// judge is the Judge of a part: the timer's, or the engine.
+func (f *FanOut) judge(timer bool) (Judge, error) {
+	switch {
+	case !timer:
+		return f.Engine, nil
+	case f.Timer == nil:
+		return nil, errors.New("a timer's tick, and the scan has no timer")
+	}
+	return f.Timer, nil
 }
 
 // Findings are the controls a fanned-out scan sends to Security Hub (the `- control:` entries
@@ -142,8 +167,12 @@ func (f *FanOut) logger() *slog.Logger {
 }
 
 // Enqueue puts one part per (account, region) of the tick on the queue, each with every kind
-// the rules judge, and returns how many.
-func (f *FanOut) Enqueue(ctx context.Context, tick string) (int, error) {
+// the rules judge (with timer, the time-driven rules: a timer's tick), and returns how many.
+func (f *FanOut) Enqueue(ctx context.Context, tick string, timer bool) (int, error) {
+	judge, err := f.judge(timer)
+	if err != nil {
+		return 0, fmt.Errorf("fanning out the scan: %w", err)
+	}
 	var accounts []string
 	if f.Accounts != nil {
 		var err error
@@ -161,14 +190,14 @@ func (f *FanOut) Enqueue(ctx context.Context, tick string) (int, error) {
 	if len(f.Regions) == 0 {
 		return 0, errors.New("fanning out the scan: no regions")
 	}
-	kinds := f.Engine.ScanKinds()
+	kinds := judge.ScanKinds()
 	if len(kinds) == 0 {
 		return 0, nil // no rule a scan applies
 	}
 	var bodies []string
 	for _, a := range accounts {
 		for _, r := range f.Regions {
-			b, err := json.Marshal(Part{Type: PartType, Tick: tick, Account: a, Region: r, Kinds: kinds})
+			b, err := json.Marshal(Part{Type: PartType, Tick: tick, Account: a, Region: r, Kinds: kinds, Timer: timer})
 			if err != nil {
 				return 0, err
 			}
@@ -201,8 +230,12 @@ func (f *FanOut) Scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 	case st == engine.HeldElsewhere:
 		return fmt.Errorf("scan part %s: another process is scanning it: %w", p, ErrPartAgain)
 	}
-	rest, found, again, err := f.scan(withTick(ctx, p.Tick), p, emit)
-	if err == nil && f.Findings != nil {
+	tick := p.Tick
+	if p.Timer {
+		tick = "timer-" + tick // the timer's cap is its own tick's
+	}
+	rest, found, again, err := f.scan(withTick(ctx, tick), p, emit)
+	if err == nil && f.Findings != nil && !p.Timer {
 		err = f.send(ctx, p, rest == nil, found)
 	}
 	if err == nil && rest != nil {
@@ -239,6 +272,14 @@ func (f *FanOut) Scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 func (f *FanOut) scan(ctx context.Context, p Part, emit func([]engine.Decision) error) (rest *Part, found []controls.Finding, again int, err error) {
 	at := resource.Place{Account: p.Account, Region: p.Region}
 	run := tickRun(p.Tick)
+	judger, err := f.judge(p.Timer)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("scan part %s: %w", p, err)
+	}
+	findings := f.Findings
+	if p.Timer {
+		run, findings = "timer-"+run, nil
+	}
 	margin := f.Margin
 	if margin <= 0 {
 		margin = time.Minute
@@ -256,16 +297,16 @@ func (f *FanOut) scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 			if res.Account == "" {
 				res.Account = at.Account
 			}
-			if f.Findings != nil {
+			if findings != nil {
 				now := f.now().UTC()
-				for _, k := range f.Findings.Checks {
+				for _, k := range findings.Checks {
 					if k.Kind == res.Kind {
 						rec := k.NewRecord(res, k.Evaluate(res, now), now)
 						found = append(found, k.ASFF(&rec))
 					}
 				}
 			}
-			ds := f.Engine.Judge(ctx, run, res)
+			ds := judger.Judge(ctx, run, res)
 			for _, d := range ds {
 				if d.Outcome == engine.Failed || engine.RateLimited(d) {
 					again++
@@ -273,7 +314,7 @@ func (f *FanOut) scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 			}
 			return emit(ds)
 		}
-		err := f.Lister.ListFrom(ctx, kind, at, f.Engine.ScanNeeds(kind), token, judge, func(next string) bool {
+		err := f.Lister.ListFrom(ctx, kind, at, judger.ScanNeeds(kind), token, judge, func(next string) bool {
 			last := next == "" && i == len(p.Kinds)-1
 			if last || !short() {
 				return true

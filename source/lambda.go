@@ -56,8 +56,8 @@ type Scheduled struct {
 	// Scan scans the event's region by every rule a scan applies: the stack's scan schedule
 	// (deploy template --scan-schedule).
 	Scan *Scanner
-	// Fan, when set, fans the scan schedule's scan out over a queue instead: the Scheduled
-	// Event enqueues the tick's parts, and an SQS batch of the queue's messages (the
+	// Fan, when set, fans the scan schedule's and the timer's scans out over a queue instead
+	// (FanOut, its Timer for the timer's ticks): the Scheduled Event enqueues the tick's parts, and an SQS batch of the queue's messages (the
 	// function's event source mapping) scans one part per message; the parts that fail are
 	// reported as batch item failures, for SQS to retry, and a message that is not a valid
 	// part is reported as rejected and not retried.
@@ -92,6 +92,13 @@ func LambdaScheduled(h Handler, out io.Writer, sch Scheduled) func(ctx context.C
 		case err != nil:
 			ds := []engine.Decision{engine.RejectedInput("lambda", "invocation payload", err)}
 			return LambdaResult{Decisions: ds}, write(ds)
+		case scheduled && fan != nil:
+			n, err := fan.Enqueue(ctx, ev.Time, timer)
+			if err != nil {
+				return LambdaResult{}, fmt.Errorf("scheduled scan: %w", err)
+			}
+			fan.logger().Info("scheduled scan fanned out", "tick", ev.Time, "timer", timer, "parts", n)
+			return LambdaResult{}, nil
 		case timer:
 			if sch.Timer == nil {
 				return LambdaResult{}, errors.New("the timer's scheduled event: this function has no timer scan")
@@ -100,13 +107,6 @@ func LambdaScheduled(h Handler, out io.Writer, sch Scheduled) func(ctx context.C
 				return LambdaResult{}, err
 			}
 			return LambdaResult{}, errors.Join(again...)
-		case scheduled && fan != nil:
-			n, err := fan.Enqueue(ctx, ev.Time)
-			if err != nil {
-				return LambdaResult{}, fmt.Errorf("scheduled scan: %w", err)
-			}
-			fan.logger().Info("scheduled scan fanned out", "tick", ev.Time, "parts", n)
-			return LambdaResult{}, nil
 		case scheduled && sch.Scan != nil:
 			if err := scanRegion(ctx, *sch.Scan, tickRun(ev.Time), ev.Region, write); err != nil {
 				return LambdaResult{}, err

@@ -27,6 +27,7 @@ import (
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/controls"
 	"github.com/ec2guard/ec2guard/engine"
+	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/internal/mototest"
 	"github.com/ec2guard/ec2guard/ledger"
 	"github.com/ec2guard/ec2guard/resource"
@@ -37,6 +38,22 @@ import (
 func TestMain(m *testing.M) { os.Exit(mototest.MainSerial(m)) }
 
 const role = "ec2guard-remediation"
+
+// in is the fleet of a place: another account's through its remediation role.
+func in(f *mototest.Fleet, p resource.Place) *mototest.Fleet {
+	if p.Account != mototest.AccountID {
+		f = f.InAccount(p.Account, role)
+	}
+	return f.InRegion(p.Region)
+}
+
+// restartProtected starts a protected instance that stopped: no time in it.
+const restartProtected = `  - name: restart-protected
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    filters: [{tag: Protected, equals: "true"}]
+    actions: [start]
+    mode: enforce
+`
 
 // failOnce fails the first listing of one place, as a throttled or failed call would after
 // the SDK's retries.
@@ -68,12 +85,8 @@ func TestFanOutOnMoto(t *testing.T) {
 	instances := map[string]resource.Place{}
 	protected := 0
 	for _, a := range accounts {
-		fa := f
-		if a != mototest.AccountID {
-			fa = f.InAccount(a, role)
-		}
 		for _, r := range regions {
-			fr := fa.InRegion(r)
+			fr := in(f, resource.Place{Account: a, Region: r})
 			for i := range 3 { // one reservation each: a page each, two to a page below
 				id := fr.Run(map[string]string{"Protected": strconv.FormatBool(i < 2)}, i < 2)
 				instances[id] = resource.Place{Account: a, Region: r}
@@ -101,13 +114,7 @@ func TestFanOutOnMoto(t *testing.T) {
 	clients.PageSize = 1
 	clients.SetAssumeRole(role)
 	table := ledger.NewDynamo(clients.Table("ec2guard-state"))
-	set, err := rules.Load("r.yaml", []byte(`rules:
-  - name: restart-protected
-    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
-    filters: [{tag: Protected, equals: "true"}]
-    actions: [start]
-    mode: enforce
-`), rules.Options{})
+	set, err := rules.Load("r.yaml", []byte("rules:\n"+restartProtected), rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,11 +213,7 @@ func TestFanOutOnMoto(t *testing.T) {
 	}
 	running := 0
 	for id, p := range instances {
-		fp := f
-		if p.Account != mototest.AccountID {
-			fp = f.InAccount(p.Account, role)
-		}
-		if s := fp.InRegion(p.Region).State(id); s == "running" || s == "pending" {
+		if s := in(f, p).State(id); s == "running" || s == "pending" {
 			running++
 		}
 	}
@@ -410,6 +413,85 @@ func TestFanOutFindingsOnMoto(t *testing.T) {
 		}
 		if len(fs) != 1 || !strings.HasSuffix(fs[0].ID, id) || fs[0].GeneratorID != "ec2guard/"+c.ID || fs[0].Compliance != "FAILED" {
 			t.Errorf("%s: findings %+v, want EC2.8 failed on %s", at, fs, id)
+		}
+	}
+}
+
+// The timer's tick fanned out: one part per (account, region), each judged by the
+// time-driven rules alone — the instances stopped for two days (on the engine's clock) are
+// started in every place, the protected ones, which a rule on stop events restarts, are
+// left stopped: that rule is the events' and the scan schedule's, not the timer's.
+func TestFanOutTimerOnMoto(t *testing.T) {
+	f := mototest.NewFleet(t)
+	ctx := context.Background()
+	accounts := []string{mototest.AccountID, "222222222222"}
+	regions := []string{mototest.Region, "eu-west-1"}
+	idle, protected := map[string]resource.Place{}, map[string]resource.Place{}
+	for _, a := range accounts {
+		for _, r := range regions {
+			fr := in(f, resource.Place{Account: a, Region: r})
+			idle[fr.Run(nil, true)] = resource.Place{Account: a, Region: r}
+			protected[fr.Run(map[string]string{"Protected": "true"}, true)] = resource.Place{Account: a, Region: r}
+		}
+	}
+	q := sqs.NewFromConfig(f.Cfg)
+	url := createQueue(t, q, "ec2guard-timer", map[string]string{"VisibilityTimeout": "120"})
+	mototest.StateTable(t, "ec2guard-timer-state")
+	clients := awsapi.New()
+	clients.MaxBackoff = time.Millisecond
+	clients.SetAssumeRole(role)
+	table := ledger.NewDynamo(clients.Table("ec2guard-timer-state"))
+	set, err := rules.Load("r.yaml", []byte("rules:\n"+restartProtected+`  - name: start-after-a-day
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    resources: [instance]
+    filters: [{stopped-for: 1d}, {tag: Protected, absent: true}]
+    actions: [start]
+    mode: enforce
+`), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Config{
+		Rules: set, NewAction: (&act.Factory{API: clients, Poll: 10 * time.Millisecond}).New, Inventory: clients, Ledger: table,
+		Budget:    &source.TickBudget{Budget: table, Counter: clients.Table("ec2guard-timer-state"), Cap: 100},
+		MaxPerRun: -1, MaxPerMinute: -1, LoopBudget: 3,
+		Now: func() time.Time { return time.Now().Add(48 * time.Hour) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fan := &source.FanOut{Lister: clients, Engine: eng, Timer: eng.Timer(), Queue: clients, URL: url, Parts: table, Regions: regions,
+		Accounts: func(context.Context) ([]string, error) { return accounts, nil }}
+	var log syncBuffer
+	handler := source.LambdaScheduled(eng, &log, source.Scheduled{Fan: fan})
+	tick := `{"version":"0","id":"tick-1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-12-03T06:00:00Z","region":"us-east-1","resources":[],"detail":` + event.TimerDetail + `}`
+	if res, err := handler(ctx, json.RawMessage(tick)); err != nil || len(res.Decisions) != 0 {
+		t.Fatalf("the timer's invocation: %+v %v", res, err)
+	}
+	esm := &mapping{clients: clients, url: url, handler: handler, deadline: func(source.Part) time.Duration { return 10 * time.Minute }}
+	esm.drain(t)
+	if len(esm.bodies) != len(accounts)*len(regions) {
+		t.Fatalf("%d parts, want one per place: %v", len(esm.bodies), esm.bodies)
+	}
+	for _, b := range esm.bodies {
+		if p, ok, err := source.ParsePart(b); !ok || err != nil || !p.Timer || !slices.Equal(p.Kinds, []resource.Kind{resource.Instance}) {
+			t.Errorf("part %s: %+v %v", b, p, err)
+		}
+	}
+	for _, d := range decisionsOf(t, log.String()) {
+		if d.Rule == "restart-protected" || !strings.HasPrefix(d.EventID, "scan-timer-20261203T060000.000Z-") {
+			t.Errorf("a timer's decision %+v", d)
+		}
+	}
+	state := func(id string, p resource.Place) string { return in(f, p).State(id) }
+	for id, p := range idle {
+		if s := state(id, p); s != "running" && s != "pending" {
+			t.Errorf("%s in %s stopped two days is %s, want started by the timer", id, p, s)
+		}
+	}
+	for id, p := range protected {
+		if s := state(id, p); s != "stopped" {
+			t.Errorf("protected %s in %s is %s: the timer applied a rule with no time in it", id, p, s)
 		}
 	}
 }
