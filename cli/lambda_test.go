@@ -292,6 +292,15 @@ func TestControlChecksOfRuleFile(t *testing.T) {
 	}
 }
 
+// restartProtectedRule starts a protected instance that stopped: a rule on events, with no
+// time in it, which a timer does not apply.
+const restartProtectedRule = `  - name: restart-protected
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    filters: [{tag: Protected, equals: "true"}]
+    actions: [start]
+    mode: enforce
+`
+
 // The timer's Scheduled Event (its detail {"ec2guard":"timer"}) scans the region by the
 // time-driven rules alone: the instance stopped for two days is reported, the protected one
 // that a rule on stop events restarts is left to its events (and to the scan schedule, whose
@@ -302,13 +311,7 @@ func TestLambdaTimerOnMoto(t *testing.T) {
 	setClockAhead(t, 48*time.Hour)
 	protected, idle := w.Run(map[string]string{"Protected": "true"}, true), w.Run(nil, true)
 	file := filepath.Join(t.TempDir(), "rules.yaml")
-	if err := os.WriteFile(file, []byte(`rules:
-  - name: restart-protected
-    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
-    filters: [{tag: Protected, equals: "true"}]
-    actions: [start]
-    mode: enforce
-  - name: stopped-a-day
+	if err := os.WriteFile(file, []byte("rules:\n"+restartProtectedRule+`  - name: stopped-a-day
     pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
     resources: [instance]
     filters: [{stopped-for: 1d}, {tag: Protected, absent: true}]

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,9 +24,9 @@ func newServeCommand(streams *IO) *cobra.Command {
 	var queue, metrics string
 	var drain time.Duration
 	var visibility, wait int32
-	var handleTimeout time.Duration
+	var handleTimeout, timer time.Duration
 	cmd := &cobra.Command{
-		Use:   "serve -r RULES --queue SQS_URL [--dry-run] [--state PATH | dynamodb://TABLE] [--metrics ADDR]",
+		Use:   "serve -r RULES --queue SQS_URL [--dry-run] [--state PATH | dynamodb://TABLE] [--metrics ADDR] [--timer DURATION]",
 		Short: "Consume an SQS queue fed by EventBridge",
 		Long: `serve long-polls an SQS queue that EventBridge rules deliver events to, and runs the rules on
 each message. A message is deleted only after its decision records were written; a message
@@ -48,6 +49,13 @@ see ec2guard handle --help for the table.
 At start serve asks SQS for the queue once (sqs:GetQueueAttributes): a --queue that is not a
 queue URL, a queue that does not exist and an endpoint that cannot be reached stop it with
 exit 2. After a good start, errors of SQS are retried.
+
+Rules driven by time — a grace's due action, a schedule's transitions, a min-age's re-check,
+a stopped-for or older-than filter — act when a scan runs, since no event tells when their
+time comes: serve scans its region by those rules alone at start and every --timer (default
+5m; 0: never), as the deployed function's timer does (see deploy template --help). A timer
+takes a rule's action on a resource once per failure; replicas sharing a state table take it
+once between them. On SIGTERM a scan in progress finishes the resource in hand and stops.
 
 --metrics ADDR serves Prometheus counters at http://ADDR/metrics.`,
 		Example: `  ec2guard serve -r rules.yaml --queue https://sqs.us-east-1.amazonaws.com/123456789012/ec2guard --metrics 127.0.0.1:9464`,
@@ -102,8 +110,21 @@ exit 2. After a good start, errors of SQS are retried.
 			if err := c.Check(cmd.Context()); err != nil {
 				return usageError(fmt.Errorf("--queue %s: %w", queue, err))
 			}
+			var ticking sync.WaitGroup
+			if timed := eng.Timer().Rules(); timer > 0 && len(timed) > 0 {
+				region, err := f.api.DefaultRegion(cmd.Context())
+				if err != nil {
+					return usageError(fmt.Errorf("--timer: %w", err))
+				}
+				tk := &source.Ticker{Scanner: &source.Scanner{Lister: f.api, Engine: eng.Timer(), Regions: []string{region}, Now: clock()},
+					Every: timer, Emit: c.Record, Logger: logger, Now: clock()}
+				logger.Info("timer", "every", timer, "region", region, "rules", strings.Join(timed, ","))
+				ticking.Go(func() { tk.Run(cmd.Context()) })
+			}
 			logger.Info("consuming", "queue", queue, "dry_run", f.dryRun)
-			return c.Run(cmd.Context())
+			err = c.Run(cmd.Context())
+			ticking.Wait()
+			return err
 		},
 	}
 	f.register(cmd)
@@ -111,6 +132,7 @@ exit 2. After a good start, errors of SQS are retried.
 	cmd.Flags().StringVar(&metrics, "metrics", "", "serve Prometheus metrics on this address (host:port)")
 	cmd.Flags().DurationVar(&drain, "drain", 30*time.Second, "on shutdown, how long messages in hand may take to finish")
 	cmd.Flags().Int32Var(&visibility, "visibility", 60, "seconds a received message stays hidden (extended while it is worked on); a failed one reappears after it")
+	cmd.Flags().DurationVar(&timer, "timer", 5*time.Minute, "scan the region by the time-driven rules alone at start and this often (0: never)")
 	cmd.Flags().Int32Var(&wait, "wait", 20, "long-poll seconds of each receive (1-20)")
 	cmd.Flags().DurationVar(&handleTimeout, "handle-timeout", 5*time.Minute, fmt.Sprintf("longest handling of one message; a consumer's claims in the state table lapse this plus %s after it took them, "+
 		"and a message another consumer's claim holds (it may have died) waits for that, plus %s, before its retry", engine.LeaseGrace, source.HoldMargin))

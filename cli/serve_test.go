@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -158,5 +159,63 @@ func TestServeQueueCheckedAtStart(t *testing.T) {
 				t.Errorf("serve started consuming:\n%s", errOut.String())
 			}
 		})
+	}
+}
+
+// serve's timer: at start, and every --timer, it scans its region by the time-driven rules
+// alone — the instance stopped for two days is started with no event in the queue, the
+// protected one, which a rule on stop events restarts, is left to its events; --timer 0
+// scans nothing.
+func TestServeTimer(t *testing.T) {
+	w := newWorld(t)
+	setClockAhead(t, 48*time.Hour)
+	idle, protected := w.Run(nil, true), w.Run(map[string]string{"Protected": "true"}, true)
+	inURL, _ := newQueue(t, w, "ec2guard-timer-events", nil)
+	file := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(file, []byte("rules:\n"+restartProtectedRule+`  - name: start-after-a-day
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    resources: [instance]
+    filters: [{stopped-for: 1d}, {tag: Protected, absent: true}]
+    actions: [start]
+    mode: enforce
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(timer string, until func() bool) (string, string) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errOut syncBuffer
+		done := make(chan int)
+		go func() {
+			done <- Run(ctx, []string{"serve", "-r", file, "--queue", inURL, "--wait", "1", "--timer", timer,
+				"--state", filepath.Join(t.TempDir(), "l.db")}, strings.NewReader(""), &out, &errOut)
+		}()
+		for deadline := time.Now().Add(15 * time.Second); !until() && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("serve --timer %s: exit %d\n%s", timer, code, errOut.String())
+		}
+		return out.String(), errOut.String()
+	}
+	start := time.Now()
+	if out, _ := serve("0", func() bool { return time.Since(start) > 1500*time.Millisecond }); out != "" || w.State(idle) != "stopped" {
+		t.Fatalf("serve --timer 0 acted: %s, the instance %s", out, w.State(idle))
+	}
+	out, errOut := serve("1h", func() bool { s := w.State(idle); return s == "running" || s == "pending" })
+	if s := w.State(idle); s != "running" && s != "pending" {
+		t.Fatalf("the timer left the instance stopped two days %s\n%s\n%s", s, out, errOut)
+	}
+	if s := w.State(protected); s != "stopped" {
+		t.Fatalf("the timer applied a rule with no time in it: the protected instance is %s", s)
+	}
+	for _, d := range decisions(t, out) {
+		if d.Rule == "restart-protected" || !strings.HasPrefix(d.EventID, "scan-timer-") {
+			t.Errorf("a timer's record %+v", d)
+		}
+	}
+	if !strings.Contains(errOut, `rules=start-after-a-day`) {
+		t.Errorf("serve does not say what its timer scans:\n%s", errOut)
 	}
 }
