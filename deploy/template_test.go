@@ -360,6 +360,8 @@ func TestExamplesCurrent(t *testing.T) {
 		"seeds-org-member.yaml":  {Rules: set, Vars: UsedVars(src, vars), Org: true},
 		"seeds-org-central-scan.yaml": {Rules: set, Vars: UsedVars(src, vars), Org: true, ScanSchedule: "rate(6 hours)",
 			ScanRegions: []string{"us-east-1", "eu-west-1", "ap-southeast-2"}},
+		// Rules driven by time: the stack's timer scans them.
+		"owners.yaml": {Rules: owners(t), Timer: "rate(5 minutes)"},
 	} {
 		build := Central
 		if strings.Contains(file, "member") {
@@ -376,7 +378,8 @@ func TestExamplesCurrent(t *testing.T) {
 		got, err := os.ReadFile(filepath.Join("..", "examples", "deploy", file))
 		if err != nil || string(got) != string(want) {
 			t.Errorf("examples/deploy/%s is not what deploy template writes today (err %v): regenerate it with\n"+
-				"  go run ./cmd/ec2guard deploy template -r examples/seeds.yaml --var topic=%s [--org [--member] | --org --scan-schedule 'rate(6 hours)' --scan-regions us-east-1,eu-west-1,ap-southeast-2] -o examples/deploy/%s", file, err, vars["topic"], file)
+				"  go run ./cmd/ec2guard deploy template -r examples/seeds.yaml --var topic=%s [--org [--member] | --org --scan-schedule 'rate(6 hours)' --scan-regions us-east-1,eu-west-1,ap-southeast-2] -o examples/deploy/%s\n"+
+				"or, for owners.yaml, go run ./cmd/ec2guard deploy template -r examples/owners.yaml -o examples/deploy/owners.yaml", file, err, vars["topic"], file)
 		}
 	}
 }
@@ -552,11 +555,9 @@ func TestGraceGrant(t *testing.T) {
 	}
 }
 
-// The templates of examples/owners.yaml (a grace, exceptions, a schedule) pass cfn-lint, and
-// iam check finds one thing only: the stop of the rule that spares instances by expiring
-// exceptions, not by a tag filter, is not scoped by a tag condition (IAM-EC2-7) — an
-// instance whose exception expired carries the tag and must be stoppable.
-func TestOwnerExampleTemplates(t *testing.T) {
+// owners is the rule set of examples/owners.yaml.
+func owners(t *testing.T) *rules.Set {
+	t.Helper()
 	file := filepath.Join("..", "examples", "owners.yaml")
 	src, err := os.ReadFile(file)
 	if err != nil {
@@ -566,7 +567,15 @@ func TestOwnerExampleTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := write(t, templatesOf(t, Options{Rules: set}))
+	return set
+}
+
+// The templates of examples/owners.yaml (a grace, exceptions, a schedule) pass cfn-lint, and
+// iam check finds one thing only: the stop of the rule that spares instances by expiring
+// exceptions, not by a tag filter, is not scoped by a tag condition (IAM-EC2-7) — an
+// instance whose exception expired carries the tag and must be stoppable.
+func TestOwnerExampleTemplates(t *testing.T) {
+	dir := write(t, templatesOf(t, Options{Rules: owners(t)}))
 	_, res := iamCheck(t, dir)
 	for _, f := range res.Findings {
 		if f.ID != "IAM-EC2-7" || f.Statement != "StopWithoutExceptionStop" {
