@@ -336,4 +336,4 @@ func describeWritten(written map[string][]string, want map[string]string) string
 
 // NeedsCall implements engine.CallBound: tag takes its values from the caller and tags only
 // what the call created, so a scan, which has no call, does not apply its rule.
-func (a *tag) NeedsCall() bool { return true }
+func (a *tag) NeedsCall() bool { return actions.NeedsCall("tag") }

@@ -22,6 +22,9 @@ type def struct {
 	// destroys: what it changes cannot be had back (terminate, delete-volume,
 	// release-address); a rule naming it must say confirm-destroy: true.
 	destroys bool
+	// needsCall: it acts on what a CloudTrail call did (its caller, what it created), so a
+	// scan, which has no call, never applies its rule (engine.CallBound).
+	needsCall bool
 	// actsIn lists the instance states in which the action changes the instance (elsewhere
 	// it checks and skips); drives lists the states it moves the instance to, in order: the
 	// events it causes, which other rules may select (the loop check reads both).
@@ -69,6 +72,13 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// NeedsCall reports whether the action acts on what a CloudTrail call did (tag: its caller,
+// what it created): a rule with it is applied by events alone, never by a scan or a timer.
+func NeedsCall(name string) bool {
+	d, ok := lookup(name)
+	return ok && d.needsCall
 }
 
 // Doc is the action's one-line description ("" for an unknown one).

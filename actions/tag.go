@@ -25,7 +25,8 @@ var tagDef = &def{
 		"overwrite": {kind: pBool, doc: "replace tags that already exist"},
 		"confirm":   {kind: pBool, doc: "confirm the call by its eventID with CloudTrail's event history (cloudtrail:LookupEvents) before tagging"},
 	},
-	mutates: true,
+	mutates:   true,
+	needsCall: true,
 	parse: func(params map[string]any) (Config, error) {
 		c := TagConfig{Tags: map[string]Template{}}
 		c.Overwrite, _ = params["overwrite"].(bool)

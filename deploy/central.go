@@ -3,8 +3,10 @@ package deploy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/ec2guard/ec2guard/actions"
 	"github.com/ec2guard/ec2guard/awsapi"
 	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/rules"
@@ -241,11 +243,12 @@ func (o Options) timerRules() []string {
 }
 
 // TimeDriven words the rules that act only when a scan runs (rules.Rule.TimeDriven), each as
-// `rule "a" (grace)`.
+// `rule "a" (grace)`: those a scan, and so a timer, applies (engine.Timer), not those with an
+// action on what a CloudTrail call did (actions.NeedsCall), which act on their events alone.
 func TimeDriven(set *rules.Set) []string {
 	var out []string
 	for _, r := range set.Rules {
-		if why := r.TimeDriven(); why != "" {
+		if why := r.TimeDriven(); why != "" && !slices.ContainsFunc(r.Actions, func(a rules.ActionSpec) bool { return actions.NeedsCall(a.Name) }) {
 			out = append(out, fmt.Sprintf("rule %q (%s)", r.Name, why))
 		}
 	}

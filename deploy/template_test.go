@@ -639,6 +639,12 @@ func TestTimer(t *testing.T) {
 		"no time-driven rule":  {Rules: seedSet, Vars: map[string]string{"topic": topic}, Timer: "rate(15 minutes)"},
 		"a scan schedule":      {Rules: idle, Timer: "rate(15 minutes)", ScanSchedule: "rate(1 hour)"},
 		"the timer turned off": {Rules: idle},
+		"a rule its events alone apply": {Rules: loadRules(t, `rules:
+  - name: owner-tag
+    pattern: {source: [aws.ec2], detail-type: [AWS API Call via CloudTrail], detail: {eventName: [RunInstances]}}
+    min-age: 10m
+    actions: [{tag: {tags: {Owner: "{{.UserName}}"}}}]
+`), Timer: "rate(15 minutes)"},
 	} {
 		tmpl, err := Central(o)
 		if err != nil {

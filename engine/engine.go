@@ -558,7 +558,7 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 		case AlreadyDone:
 			d.Outcome, d.Reason = Duplicate, "event "+ev.ID+" was already handled for this rule, action and resource"
 			if in.timer && g == nil && sched == nil {
-				d.Reason = fmt.Sprintf("the timer took this action on this resource in its current state already (once in %s, the ledger's time)", days(e.cfg.LedgerTTL))
+				d.Reason = fmt.Sprintf("the timer took this action on this resource in its current state within %s already", days(e.ttl(key)))
 			}
 		case HeldElsewhere:
 			// Not a duplicate yet: the claimant may die before acting. Failing leaves the
@@ -587,13 +587,13 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 }
 
 // timerID names in the ledger keys the failure a Timer's scan takes a rule's action on: the
-// resource in its current state (an instance's since it entered it), so that an action is
-// taken once when the rule's time comes — an instance stopped for 30 days is reported once,
-// not at every tick — and again when the resource has left the state and come back to it,
-// or after the ledger's TTL. A grace's and a schedule's keys are their own (grace.go,
-// timing.go); a retried tick is the same failure.
+// resource in its place and its current state (an instance's since it entered it), so that an
+// action is taken once a day while the rule's time has come — an instance stopped for 30
+// days is reported on the tick it crosses them and then daily, not at every tick — and at
+// once when the resource has left the state and come back to it. A grace's and a schedule's
+// keys are their own (grace.go, timing.go); a retried tick is the same failure.
 func timerID(res *Resource) string {
-	id := "timer"
+	id := timerPrefix + res.Account + "/" + res.Region
 	if t, ok := res.Attrs["StateTransitionTime"].(time.Time); ok {
 		id += "@" + t.UTC().Format(time.RFC3339)
 	}
@@ -601,6 +601,22 @@ func timerID(res *Resource) string {
 		id += "|" + string(res.State)
 	}
 	return id
+}
+
+// timerPrefix starts the ledger keys of a Timer's actions; they are remembered TimerTTL at
+// most (ttl).
+const timerPrefix = "ec2guard-timer@"
+
+// TimerTTL is how long a Timer's action on a failure is remembered: the timer takes it again
+// after that if the resource still fails in the same state.
+const TimerTTL = 24 * time.Hour
+
+// ttl is how long the ledger remembers key as applied.
+func (e *Engine) ttl(key string) time.Duration {
+	if strings.HasPrefix(key, timerPrefix) {
+		return min(e.cfg.LedgerTTL, TimerTTL)
+	}
+	return e.cfg.LedgerTTL
 }
 
 // days words a duration of whole days as "7 days", any other as time.Duration does.
@@ -724,7 +740,7 @@ func (e *Engine) claim(ctx context.Context, key string, dryRun bool) ClaimState 
 	e.mu.Lock()
 	when, ok := e.done[key]
 	switch {
-	case ok && now.Sub(when) < e.cfg.LedgerTTL:
+	case ok && now.Sub(when) < e.ttl(key):
 		e.mu.Unlock()
 		return AlreadyDone
 	case e.working[key]:
@@ -778,14 +794,15 @@ func (e *Engine) finish(ctx context.Context, key string, o Outcome) {
 	now := e.cfg.Now()
 	e.mu.Lock()
 	delete(e.working, key)
-	if o == Applied || o == DryRun {
+	// A timer's dry run is told again at its next tick: nothing was done to remember.
+	if o == Applied || o == DryRun && !strings.HasPrefix(key, timerPrefix) {
 		e.rememberLocked(key, now)
 	}
 	e.mu.Unlock()
 	switch {
 	case e.cfg.Ledger == nil || o == DryRun:
 	case o == Applied:
-		if err := e.cfg.Ledger.MarkDone(ctx, key, e.owner, now, e.cfg.LedgerTTL); err != nil {
+		if err := e.cfg.Ledger.MarkDone(ctx, key, e.owner, now, e.ttl(key)); err != nil {
 			e.cfg.Logger.Warn("recording an applied action in the ledger", "key", key, "error", err)
 		}
 	default:

@@ -95,7 +95,8 @@ func (e *Engine) scanNeeds(kind resource.Kind, timedOnly bool) resource.Needs {
 
 // Timer is the engine as the scan of a deployment's timer applies it: only the rules that
 // time alone can make act (rules.Rule.TimeDriven: a grace come due, a schedule's change, a
-// min-age passed, a stopped-for or older-than crossed), which no event tells of. A deployment
+// min-age passed, an exception expired, a stopped-for or older-than crossed), which no event
+// tells of. Its actions are keyed by the failure, not the run (timerID). A deployment
 // whose events take the other rules' actions, and that scans nothing else on a schedule, has
 // the timer scan these (deploy's TimerSchedule). It is a scan's Judge (source.Judge), with
 // the engine's ledger, budget and caps.

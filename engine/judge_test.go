@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -278,5 +279,50 @@ func TestTimer(t *testing.T) {
 	}
 	if got := rulesOf(tm.Judge(ctx, "r2", scanned(resource.SecurityGroup, "sg-1", "us-east-1", "", nil))); !slices.Equal(got, []string{"//skipped"}) {
 		t.Errorf("a group, judged by no time-driven rule: %v", got)
+	}
+}
+
+// A Timer's ledger keys: an action is taken once a day while the resource fails in the same
+// state and place — again after TimerTTL, at once in another region (an account's settings
+// have one id in every region) — and a dry run is told at every tick.
+func TestTimerKeys(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	timed := func(dryRun bool) *scanFixture {
+		return newScanFixture(t, func(c *Config) {
+			c.Now, c.DryRun = func() time.Time { return now }, dryRun
+			for _, r := range c.Rules.Rules {
+				if r.Name == "account-settings" {
+					r.MinAge = time.Minute
+				}
+			}
+		})
+	}
+	settings := func(region string) *Resource {
+		r := scanned(resource.Account, "123456789012", region, "", nil)
+		return r
+	}
+	f := timed(false)
+	tm := f.eng.Timer()
+	for i, c := range []struct {
+		region string
+		after  time.Duration
+		want   string
+	}{
+		{"us-east-1", 0, "account-settings/notify/applied"},
+		{"us-east-1", 5 * time.Minute, "account-settings/notify/duplicate"},
+		{"eu-west-1", 0, "account-settings/notify/applied"},
+		{"us-east-1", TimerTTL, "account-settings/notify/applied"},
+	} {
+		now = now.Add(c.after)
+		if got := rulesOf(tm.Judge(ctx, fmt.Sprint("tick-", i), settings(c.region))); !slices.Equal(got, []string{c.want}) {
+			t.Errorf("tick %d in %s: %v, want %s", i, c.region, got, c.want)
+		}
+	}
+	dry := timed(true).eng.Timer()
+	for i := range 2 {
+		if got := rulesOf(dry.Judge(ctx, fmt.Sprint("tick-", i), settings("us-east-1"))); !slices.Equal(got, []string{"account-settings/notify/dry-run"}) {
+			t.Errorf("dry-run tick %d: %v", i, got)
+		}
 	}
 }

@@ -1,8 +1,15 @@
 package rules
 
+import (
+	"slices"
+
+	"github.com/ec2guard/ec2guard/exception"
+)
+
 // TimeDriven says why the rule can come to act with the passing of time alone, with no event
 // to tell it ("" when it cannot): a grace whose due action waits for a later run, a schedule's
-// transitions, a min-age's re-check, or a filter whose verdict changes as time passes
+// transitions, a min-age's re-check, an exception that can expire (one with an until, or by
+// tag, whose value may say until=), or a filter whose verdict changes as time passes
 // (stopped-for, older-than). Only a scan takes such a rule's actions when their time comes,
 // so a deployment of it needs a scheduled scan.
 func (r *Rule) TimeDriven() string {
@@ -13,6 +20,8 @@ func (r *Rule) TimeDriven() string {
 		return "schedule"
 	case r.MinAge > 0:
 		return "min-age"
+	case slices.ContainsFunc(r.Exceptions, func(e exception.Exception) bool { return e.Tag != "" || !e.Until.IsZero() }):
+		return "expiring exception"
 	}
 	for _, f := range r.Filters {
 		switch {

@@ -14,6 +14,9 @@ func TestTimeDriven(t *testing.T) {
 		{"    filters: [{stopped-for: 30d}]\n", "stopped-for"},
 		{"    resources: [volume]\n    filters: [{attr: CreateTime, older-than: 90d}]\n", "older-than"},
 		{"    resources: [volume]\n    filters: [{attr: CreateTime, present: true}]\n", ""},
+		{"    exceptions: [{tag: SPECIAL_EXCEPTION, reason: its value may say until=}]\n", "expiring exception"},
+		{"    exceptions: [{id: [i-0123456789abcdef0], reason: migration, until: 2027-01-31}]\n", "expiring exception"},
+		{"    exceptions: [{account: [\"111122223333\"], reason: sandbox}]\n", ""},
 	} {
 		src := "rules:\n  - name: r\n" + running + tc.extra + "    actions: [stop]\n"
 		set, err := Load("r.yaml", []byte(src), Options{})
