@@ -130,6 +130,30 @@ func (c *Clients) CheckQueue(ctx context.Context, queueURL string) (arn string, 
 	return "", fmt.Errorf("reading the attributes of %s: %w", queueURL, err)
 }
 
+// Pending is how many messages a queue holds, visible, in flight or delayed (SQS's
+// approximate counts, sqs:GetQueueAttributes).
+func (c *Clients) Pending(ctx context.Context, queueURL string) (int, error) {
+	cl, err := c.sqsClient(ctx)
+	if err != nil {
+		return 0, err
+	}
+	names := []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+		sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible, sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}
+	out, err := cl.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &queueURL, AttributeNames: names})
+	if err != nil {
+		return 0, fmt.Errorf("reading the depth of %s: %w", queueURL, err)
+	}
+	n := 0
+	for _, name := range names {
+		v, err := strconv.Atoi(out.Attributes[string(name)])
+		if err != nil {
+			return 0, fmt.Errorf("the depth of %s: %s is %q", queueURL, name, out.Attributes[string(name)])
+		}
+		n += v
+	}
+	return n, nil
+}
+
 // Send puts bodies on a queue, ten to a SendMessageBatch call (SQS's largest batch); the
 // entries SQS refuses are sent once more in the next call, and those refused again make
 // the error, which names how many were sent before it.

@@ -62,17 +62,19 @@ ec2guard scan does), so what no event told is remediated too. It is off by defau
 scan acts on the whole fleet (within the per-minute cap) — try it with the DryRun parameter.
 
 Rules driven by time — a grace's due action, a schedule's transitions, a min-age's re-check,
-a stopped-for or older-than filter (e.g. - control: EC2.4) — act only when a scan runs, since
-no event tells when their time comes. Without --scan-schedule the stack has a timer for them
-(TimerSchedule, --timer, default "rate(5 minutes)"): on it the function scans its region by
-those rules alone — their first tick acts on every resource of theirs that fails them, within
-the per-minute cap (try it with the DryRun parameter) — and the other rules act on their
-events only. The timer takes a rule's action on a resource once per failure (an instance
-stopped for 30 days is reported once, and again only after it was started and stopped again,
-or after the ledger's 7 days). An Organization's timer (--org, or --scan-regions,
---scan-accounts) is fanned out over its accounts and regions as a scheduled scan is (below),
-its parts judged by the time-driven rules alone. template names the rules on standard error;
---timer off leaves them to a scan run otherwise.
+an exception that expires, a stopped-for or older-than filter (e.g. - control: EC2.4) — act
+only when a scan runs, since no event tells when their time comes. Without --scan-schedule
+the stack has a timer for them (TimerSchedule, --timer, default "rate(5 minutes)"): on it the
+function scans its region by those rules alone — their first tick acts on every resource of
+theirs that fails them, within the per-minute cap (try it with the DryRun parameter) — and
+the other rules act on their events only. The timer takes a rule's action on a resource at
+most once a day while it keeps failing in the same state (an instance stopped for 30 days is
+reported on the tick it crosses them, then daily, and at once after it was started and
+stopped again); an action that failed is the next tick's to try. An Organization's timer
+(--org, or --scan-regions, --scan-accounts) is fanned out over its accounts and regions as a
+scheduled scan is (below), its parts judged by the time-driven rules alone; a tick that finds
+an earlier one's parts still on the queue is skipped. template names the rules on standard
+error; --timer off leaves them to a scan run otherwise.
 
 With --org, or --scan-regions, the scheduled scan (or the timer's) is fanned out for a fleet one invocation
 cannot cover (500 accounts × 17 regions in Lambda's 15 minutes): the schedule's invocation

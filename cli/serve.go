@@ -51,11 +51,12 @@ queue URL, a queue that does not exist and an endpoint that cannot be reached st
 exit 2. After a good start, errors of SQS are retried.
 
 Rules driven by time — a grace's due action, a schedule's transitions, a min-age's re-check,
-a stopped-for or older-than filter — act when a scan runs, since no event tells when their
-time comes: serve scans its region by those rules alone at start and every --timer (default
-5m; 0: never), as the deployed function's timer does (see deploy template --help). A timer
-takes a rule's action on a resource once per failure; replicas sharing a state table take it
-once between them. On SIGTERM a scan in progress finishes the resource in hand and stops.
+an exception that expires, a stopped-for or older-than filter — act when a scan runs, since
+no event tells when their time comes: serve scans its region by those rules alone at start
+and every --timer (default 5m; 0: never), as the deployed function's timer does (see deploy
+template --help). A timer takes a rule's action on a resource at most once a day while it
+keeps failing in the same state; replicas sharing a state table take it once between them. On SIGTERM a scan in progress finishes the resource in hand (up to
+--drain) and stops.
 
 --metrics ADDR serves Prometheus counters at http://ADDR/metrics.`,
 		Example: `  ec2guard serve -r rules.yaml --queue https://sqs.us-east-1.amazonaws.com/123456789012/ec2guard --metrics 127.0.0.1:9464`,
@@ -117,7 +118,7 @@ once between them. On SIGTERM a scan in progress finishes the resource in hand a
 					return usageError(fmt.Errorf("--timer: %w", err))
 				}
 				tk := &source.Ticker{Scanner: &source.Scanner{Lister: f.api, Engine: eng.Timer(), Regions: []string{region}, Now: clock()},
-					Every: timer, Emit: c.Record, Logger: logger, Now: clock()}
+					Every: timer, Drain: drain, Emit: c.Record, Logger: logger, Now: clock()}
 				logger.Info("timer", "every", timer, "region", region, "rules", strings.Join(timed, ","))
 				ticking.Go(func() { tk.Run(cmd.Context()) })
 			}

@@ -24,9 +24,11 @@ type PageLister interface {
 	ListFrom(ctx context.Context, kind resource.Kind, at resource.Place, needs resource.Needs, token string, fn func(*resource.Resource) error, page func(next string) bool) error
 }
 
-// Sender puts messages on an SQS queue (awsapi.Clients.Send).
+// Sender puts messages on an SQS queue (awsapi.Clients.Send) and tells how many it holds
+// (Pending).
 type Sender interface {
 	Send(ctx context.Context, queueURL string, bodies []string) error
+	Pending(ctx context.Context, queueURL string) (int, error)
 }
 
 // PartType marks a message of a fanned-out scan (its "ec2guard" field).
@@ -194,6 +196,18 @@ func (f *FanOut) Enqueue(ctx context.Context, tick string, timer bool) (int, err
 	if len(kinds) == 0 {
 		return 0, nil // no rule a scan applies
 	}
+	if timer {
+		// A timer ticks often: while the parts of a tick are still on the queue (a fleet the
+		// concurrency takes longer than a tick to scan), the next tick waits instead of
+		// piling its parts on theirs.
+		switch n, err := f.Queue.Pending(ctx, f.URL); {
+		case err != nil:
+			f.logger().Warn("timer: the queue's depth is unknown; the tick is enqueued", "error", err)
+		case n > 0:
+			f.logger().Info("timer: the parts of an earlier tick are still on the queue; this tick is skipped", "tick", tick, "pending", n)
+			return 0, nil
+		}
+	}
 	var bodies []string
 	for _, a := range accounts {
 		for _, r := range f.Regions {
@@ -247,7 +261,12 @@ func (f *FanOut) Scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 			f.logger().Info("scan part resumes in another message", "part", p.String(), "rest", rest.String())
 		}
 	}
-	if err == nil && again > 0 {
+	switch {
+	case err == nil && again > 0 && p.Timer:
+		// The timer's next tick is the retry (what failed was not recorded done); SQS's would
+		// scan the place again now and dead-letter the part in the end.
+		f.logger().Warn("timer part: actions failed or were held back; the next tick tries them again", "part", p.String(), "actions", again)
+	case err == nil && again > 0:
 		err = fmt.Errorf("scan part %s: %d actions failed or were held back: %w", p, again, ErrPartAgain)
 	}
 	if err != nil {

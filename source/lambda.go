@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 
 	"github.com/ec2guard/ec2guard/engine"
@@ -64,6 +65,7 @@ type Scheduled struct {
 	Fan *FanOut
 	// Timer scans the event's region by the time-driven rules alone (engine.Timer): the
 	// stack's timer, whose Scheduled Events carry event.TimerDetail (deploy's TimerSchedule).
+	// A tick fails only when its scan does: an action that failed is the next tick's to try.
 	Timer *Scanner
 }
 
@@ -106,7 +108,13 @@ func LambdaScheduled(h Handler, out io.Writer, sch Scheduled) func(ctx context.C
 			if err := scanRegion(ctx, *sch.Timer, "timer-"+tickRun(ev.Time), ev.Region, write); err != nil {
 				return LambdaResult{}, err
 			}
-			return LambdaResult{}, errors.Join(again...)
+			// The next tick is the retry of what failed or was held back (it was not recorded
+			// done): failing this one would only have Lambda scan again now, and dead-letter
+			// the tick in the end, at every tick for as long as the action fails.
+			if len(again) > 0 {
+				slog.Default().Warn("timer tick: actions failed or were held back; the next tick tries them again", "tick", ev.Time, "actions", len(again), "first", again[0])
+			}
+			return LambdaResult{}, nil
 		case scheduled && sch.Scan != nil:
 			if err := scanRegion(ctx, *sch.Scan, tickRun(ev.Time), ev.Region, write); err != nil {
 				return LambdaResult{}, err

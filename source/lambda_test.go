@@ -9,6 +9,7 @@ import (
 
 	"github.com/ec2guard/ec2guard/engine"
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 type fixedHandler struct{ outcome engine.Outcome }
@@ -68,5 +69,36 @@ func TestMetricsExposition(t *testing.T) {
 	want := "# TYPE ec2guard_decisions_total counter\nec2guard_decisions_total{outcome=\"applied\"} 2\n# TYPE ec2guard_events_total counter\nec2guard_events_total 1\n"
 	if b.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// failingJudge fails an action on every resource.
+type failingJudge struct{ fakeJudge }
+
+func (j *failingJudge) Judge(_ context.Context, _ string, res *engine.Resource) []engine.Decision {
+	return []engine.Decision{{Rule: "EC2.4", Action: "terminate", Resource: res.ID, Outcome: engine.Failed, Error: "AccessDenied"}}
+}
+
+// An action failed in a scan schedule's tick fails the invocation, for Lambda to retry it; in
+// a timer's tick it does not: the next tick is its retry, and retrying every tick would end
+// in the dead-letter queue every few minutes.
+func TestLambdaTimerTickWithAFailedAction(t *testing.T) {
+	sc := func() *Scanner {
+		return &Scanner{Lister: &fakeLister{needs: map[resource.Kind]resource.Needs{}}, Engine: &failingJudge{}}
+	}
+	var log bytes.Buffer
+	h := LambdaScheduled(fixedHandler{engine.Applied}, &log, Scheduled{Scan: sc(), Timer: sc()})
+	tick := func(detail string) error {
+		_, err := h(context.Background(), json.RawMessage(`{"version":"0","id":"t","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-12-04T10:00:00Z","region":"us-east-1","resources":[],"detail":`+detail+`}`))
+		return err
+	}
+	if err := tick(event.TimerDetail); err != nil {
+		t.Errorf("the timer's tick: %v", err)
+	}
+	if err := tick(`{}`); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Errorf("the scan schedule's tick: %v", err)
+	}
+	if n := strings.Count(log.String(), `"outcome":"failed"`); n != 8 {
+		t.Errorf("%d failed records in the log, want 4 a tick", n)
 	}
 }

@@ -13,10 +13,11 @@ import (
 // scan of the time-driven rules alone (engine.Timer) that the deployed function's
 // TimerSchedule runs. Each tick is a run of its own, named by its time ("timer-..."). When
 // the context ends mid-scan, the resource in hand is finished (its actions are not cut off
-// half-way) and the scan stops there.
+// half-way), for Drain at most, and the scan stops there.
 type Ticker struct {
 	Scanner *Scanner // its Engine the timer's judge
 	Every   time.Duration
+	Drain   time.Duration // how long the resource in hand may take once ctx ends (0: none)
 	Emit    func([]engine.Decision) error
 	Logger  *slog.Logger     // default: discard
 	Now     func() time.Time // default time.Now
@@ -55,7 +56,13 @@ func (t *Ticker) Run(ctx context.Context) {
 			}
 			return nil
 		}
-		st, err := sc.Run(context.WithoutCancel(ctx), emit)
+		// The scan outlives ctx by Drain at most: what it is doing then finishes, or is
+		// cut off after Drain as serve's messages in hand are.
+		scanCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		stop := context.AfterFunc(ctx, func() { time.AfterFunc(t.Drain, cancel) })
+		st, err := sc.Run(scanCtx, emit)
+		stop()
+		cancel()
 		switch {
 		case errors.Is(err, errStopping):
 			logger.Info("timer stopped mid-scan", "run", sc.RunID, "judged", st.Judged)

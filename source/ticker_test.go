@@ -56,3 +56,42 @@ func TestTicker(t *testing.T) {
 		t.Fatalf("runs %v, want three, each named by its tick's time", j.runs)
 	}
 }
+
+// slowJudge takes its time over each resource, until its context ends.
+type slowJudge struct {
+	fakeJudge
+	started chan struct{}
+}
+
+func (j *slowJudge) Judge(ctx context.Context, run string, res *engine.Resource) []engine.Decision {
+	select {
+	case j.started <- struct{}{}:
+	default:
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+	}
+	return j.fakeJudge.Judge(ctx, run, res)
+}
+
+// The resource in hand when the ticker's context ends has Drain to finish, not longer.
+func TestTickerDrain(t *testing.T) {
+	j := &slowJudge{started: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	tk := &Ticker{Scanner: &Scanner{Lister: &fakeLister{needs: map[resource.Kind]resource.Needs{}}, Engine: j, Regions: []string{"us-east-1"}},
+		Every: time.Hour, Drain: 200 * time.Millisecond, Emit: func([]engine.Decision) error { return nil }}
+	done := make(chan struct{})
+	go func() { tk.Run(ctx); close(done) }()
+	<-j.started
+	start := time.Now()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the ticker outlived its drain")
+	}
+	if took := time.Since(start); took < 150*time.Millisecond {
+		t.Errorf("the resource in hand was cut off at once (%v), not given its drain", took)
+	}
+}

@@ -417,8 +417,8 @@ func TestFanOutFindingsOnMoto(t *testing.T) {
 	}
 }
 
-// The timer's tick fanned out: one part per (account, region), each judged by the
-// time-driven rules alone — the instances stopped for two days (on the engine's clock) are
+// The timer's tick fanned out: one part per (account, region) — the next tick skipped while
+// they are on the queue — each judged by the time-driven rules alone — the instances stopped for two days (on the engine's clock) are
 // started in every place, the protected ones, which a rule on stop events restarts, are
 // left stopped: that rule is the events' and the scan schedule's, not the timer's.
 func TestFanOutTimerOnMoto(t *testing.T) {
@@ -467,6 +467,14 @@ func TestFanOutTimerOnMoto(t *testing.T) {
 	tick := `{"version":"0","id":"tick-1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-12-03T06:00:00Z","region":"us-east-1","resources":[],"detail":` + event.TimerDetail + `}`
 	if res, err := handler(ctx, json.RawMessage(tick)); err != nil || len(res.Decisions) != 0 {
 		t.Fatalf("the timer's invocation: %+v %v", res, err)
+	}
+	// The next tick, while the first one's parts are still on the queue, waits.
+	next := strings.Replace(tick, "06:00:00Z", "06:05:00Z", 1)
+	if res, err := handler(ctx, json.RawMessage(next)); err != nil || len(res.Decisions) != 0 {
+		t.Fatalf("the next tick's invocation: %+v %v", res, err)
+	}
+	if n, err := clients.Pending(ctx, url); err != nil || n != len(accounts)*len(regions) {
+		t.Fatalf("%d parts on the queue (%v), want the first tick's alone", n, err)
 	}
 	esm := &mapping{clients: clients, url: url, handler: handler, deadline: func(source.Part) time.Duration { return 10 * time.Minute }}
 	esm.drain(t)
