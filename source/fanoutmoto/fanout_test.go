@@ -39,6 +39,15 @@ func TestMain(m *testing.M) { os.Exit(mototest.MainSerial(m)) }
 
 const role = "ec2guard-remediation"
 
+// distinct are the messages' bodies, each once: SQS delivers at least once, and a
+// SendMessageBatch whose answer was lost is sent again by the SDK (the ledger keeps a part
+// from being scanned twice).
+func distinct(bodies []string) []string {
+	out := slices.Clone(bodies)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // in is the fleet of a place: another account's through its remediation role.
 func in(f *mototest.Fleet, p resource.Place) *mototest.Fleet {
 	if p.Account != mototest.AccountID {
@@ -151,10 +160,10 @@ func TestFanOutOnMoto(t *testing.T) {
 	esm.drain(t)
 	bodies, failures := esm.bodies, esm.failures
 
-	// Every place was one part, the failed one twice and the short one resumed once.
+	// Every place was one part (the failed one delivered again), the short one resumed once.
 	handled := map[string]int{}
 	resumed := 0
-	for _, b := range bodies {
+	for _, b := range distinct(bodies) {
 		p, ok, err := source.ParsePart(b)
 		if !ok || err != nil {
 			t.Fatalf("message %s: %v", b, err)
@@ -170,11 +179,11 @@ func TestFanOutOnMoto(t *testing.T) {
 	for _, a := range accounts {
 		for _, r := range regions {
 			want := 1
-			if (resource.Place{Account: a, Region: r}) == failing || (resource.Place{Account: a, Region: r}) == short {
-				want = 2
+			if (resource.Place{Account: a, Region: r}) == short {
+				want = 2 // the part and its remainder
 			}
 			if handled[a+"/"+r] != want {
-				t.Errorf("%s/%s: %d messages, want %d", a, r, handled[a+"/"+r], want)
+				t.Errorf("%s/%s: %d parts, want %d", a, r, handled[a+"/"+r], want)
 			}
 		}
 	}
@@ -228,7 +237,7 @@ func TestFanOutOnMoto(t *testing.T) {
 	}
 	esm.bodies = nil
 	esm.drain(t)
-	if bodies = esm.bodies; len(bodies) != 1 || len(decisionsOf(t, log.String())) != before {
+	if bodies = distinct(esm.bodies); len(bodies) != 1 || len(decisionsOf(t, log.String())) != before {
 		t.Errorf("a part done, delivered again: %d messages, %d decisions more", len(bodies), len(decisionsOf(t, log.String()))-before)
 	}
 }
@@ -403,8 +412,8 @@ func TestFanOutFindingsOnMoto(t *testing.T) {
 	}
 	esm := &mapping{clients: clients, url: url, handler: handler, deadline: func(source.Part) time.Duration { return 10 * time.Minute }}
 	esm.drain(t)
-	if len(esm.bodies) != 4 || len(esm.failures) != 0 {
-		t.Fatalf("%d messages, failures %v", len(esm.bodies), esm.failures)
+	if n := len(distinct(esm.bodies)); n != 4 || len(esm.failures) != 0 {
+		t.Fatalf("%d parts in %d messages, failures %v", n, len(esm.bodies), esm.failures)
 	}
 	for at, id := range instances {
 		fs, err := clients.ActiveFindings(ctx, at, "ec2guard/")
@@ -473,16 +482,14 @@ func TestFanOutTimerOnMoto(t *testing.T) {
 	if res, err := handler(ctx, json.RawMessage(next)); err != nil || len(res.Decisions) != 0 {
 		t.Fatalf("the next tick's invocation: %+v %v", res, err)
 	}
-	if n, err := clients.Pending(ctx, url); err != nil || n != len(accounts)*len(regions) {
-		t.Fatalf("%d parts on the queue (%v), want the first tick's alone", n, err)
-	}
 	esm := &mapping{clients: clients, url: url, handler: handler, deadline: func(source.Part) time.Duration { return 10 * time.Minute }}
 	esm.drain(t)
-	if len(esm.bodies) != len(accounts)*len(regions) {
-		t.Fatalf("%d parts, want one per place: %v", len(esm.bodies), esm.bodies)
+	parts := distinct(esm.bodies)
+	if len(parts) != len(accounts)*len(regions) {
+		t.Fatalf("%d parts, want one per place of the first tick: %v", len(parts), parts)
 	}
-	for _, b := range esm.bodies {
-		if p, ok, err := source.ParsePart(b); !ok || err != nil || !p.Timer || !slices.Equal(p.Kinds, []resource.Kind{resource.Instance}) {
+	for _, b := range parts {
+		if p, ok, err := source.ParsePart(b); !ok || err != nil || !p.Timer || p.Tick != "2026-12-03T06:00:00Z" || !slices.Equal(p.Kinds, []resource.Kind{resource.Instance}) {
 			t.Errorf("part %s: %+v %v", b, p, err)
 		}
 	}
