@@ -71,9 +71,10 @@ the other rules act on their events only. The timer takes a rule's action on a r
 most once a day while it keeps failing in the same state (an instance stopped for 30 days is
 reported on the tick it crosses them, then daily, and at once after it was started and
 stopped again); an action that failed is the next tick's to try. An Organization's timer
-(--org, or --scan-regions, --scan-accounts) is fanned out over its accounts and regions as a
-scheduled scan is (below), its parts judged by the time-driven rules alone; a tick that finds
-an earlier one's parts still on the queue is skipped. template names the rules on standard
+(--org, or --scan-regions, --scan-accounts; default "rate(1 hour)", a part per account and
+region each tick) is fanned out over its accounts and regions as a scheduled scan is (below),
+its parts judged by the time-driven rules alone; a tick that finds an earlier one's parts
+still on the queue is skipped. template names the rules on standard
 error; --timer off leaves them to a scan run otherwise.
 
 With --org, or --scan-regions, the scheduled scan (or the timer's) is fanned out for a fleet one invocation
@@ -118,8 +119,13 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			if err != nil {
 				return err
 			}
-			if timer == "off" {
+			fansOut := org || len(scanRegions) > 0 || len(scanAccounts) > 0
+			switch {
+			case timer == "off":
 				timer = ""
+			case fansOut && !cmd.Flags().Changed("timer"):
+				// An Organization's tick is a part per account and region: hourly by default.
+				timer = orgTimer
 			}
 			timed := strings.Join(deploy.TimeDriven(set), ", ")
 			if (len(scanRegions) > 0 || len(scanAccounts) > 0) && scanSchedule == "" && (timer == "" || timed == "") {
@@ -138,7 +144,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 			if timed != "" && scanSchedule == "" && !member {
 				if timer != "" {
 					where := "the region"
-					if org || len(scanRegions) > 0 || len(scanAccounts) > 0 {
+					if fansOut {
 						where = "every account and region (fanned out over ScanQueue)"
 					}
 					fmt.Fprintf(streams.ErrOut, "ec2guard: %s act only when a scan runs: the stack's timer scans %s by them alone (%s; --timer); "+
@@ -166,7 +172,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.BoolVar(&member, "member", false, "with --org: the member accounts' template")
 	fl.StringVar(&format, "format", "yaml", "yaml or json")
 	fl.StringVar(&scanSchedule, "scan-schedule", "", `also scan the region on this EventBridge schedule, e.g. "rate(1 hour)" (off by default: a first scan acts on the whole fleet)`)
-	fl.StringVar(&timer, "timer", "rate(5 minutes)", `without --scan-schedule: the EventBridge schedule on which the function scans its region by the time-driven rules alone (grace, schedule, min-age, stopped-for, older-than), if there are any; "off": none`)
+	fl.StringVar(&timer, "timer", "rate(5 minutes)", `without --scan-schedule: the EventBridge schedule on which the function scans its region by the time-driven rules alone (grace, schedule, min-age, expiring exceptions, stopped-for, older-than), if there are any; with --org or --scan-regions `+orgTimer+` unless given; "off": none`)
 	fl.StringSliceVar(&scanRegions, "scan-regions", nil, "with --scan-schedule: the regions the scan covers, fanned out over SQS (comma-separated; default: the stack's)")
 	fl.BoolVar(&toHub, "to-securityhub", false, "the fanned-out scan also sends the findings of the rule file's - control: entries to Security Hub in each account and region (with --member: the remediation role's grants)")
 	fl.StringSliceVar(&scanAccounts, "scan-accounts", nil, "with --scan-schedule --org: the accounts the scan covers (comma-separated; default: the Organization's active accounts)")
@@ -318,3 +324,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.BoolVar(&o.SecurityHub, "to-securityhub", false, "add what scan --controls --to-securityhub calls (BatchImportFindings, GetFindings, BatchUpdateFindings)")
 	return cmd
 }
+
+// orgTimer is the default timer of a fanned-out stack (--org, --scan-regions): each of its
+// ticks is a part, an invocation, per account and region.
+const orgTimer = "rate(1 hour)"

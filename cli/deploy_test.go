@@ -233,8 +233,9 @@ func TestDeployTemplateNamesTimeDrivenRules(t *testing.T) {
 		{[]string{"-r", idle, "--timer", "rate(1 hour)"}, "timer scans the region by them alone (rate(1 hour)", "rate(1 hour)"},
 		{[]string{"-r", owners}, `rule "stop-without-exception" (grace), rule "office-hours" (schedule) act only when a scan runs: the stack's timer`, "rate(5 minutes)"},
 		{[]string{"-r", idle, "--timer", "off"}, `warning: rule "EC2.4" (stopped-for) act only when a scan runs, and the stack has neither a timer nor a scan schedule`, ""},
-		{[]string{"-r", idle, "--org"}, `the stack's timer scans every account and region (fanned out over ScanQueue) by them alone`, "rate(5 minutes)"},
-		{[]string{"-r", idle, "--scan-regions", "us-east-1,eu-west-1"}, `timer scans every account and region`, "rate(5 minutes)"},
+		{[]string{"-r", idle, "--org"}, `the stack's timer scans every account and region (fanned out over ScanQueue) by them alone (rate(1 hour)`, "rate(1 hour)"},
+		{[]string{"-r", idle, "--scan-regions", "us-east-1,eu-west-1"}, `timer scans every account and region`, "rate(1 hour)"},
+		{[]string{"-r", idle, "--org", "--timer", "rate(10 minutes)"}, `by them alone (rate(10 minutes)`, "rate(10 minutes)"},
 		{[]string{"-r", idle, "--scan-schedule", "rate(1 hour)"}, "", ""},
 		{[]string{"-r", filepath.Join("..", "examples", "seeds.yaml"), "--var", "topic=arn:aws:sns:us-east-1:123456789012:ops"}, "", ""},
 	} {
