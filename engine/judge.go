@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/ec2guard/ec2guard/event"
+	"github.com/ec2guard/ec2guard/exception"
 	"github.com/ec2guard/ec2guard/resource"
+	"github.com/ec2guard/ec2guard/rules"
 )
 
 // A scan judges resources as they are now, with no event: its records say so.
@@ -27,6 +29,9 @@ type scanPlan struct {
 	unscanned string // why a scan never applies the rule; "" when it may
 	states    bool   // the pattern selects instance state-change notifications
 	timed     bool   // time alone can make it act (rules.Rule.TimeDriven): a Timer applies it
+	// byExpiry: only an expiring exception makes it timed; a Timer applies it to resources
+	// whose exception has expired alone.
+	byExpiry bool
 }
 
 func (e *Engine) planScans() {
@@ -39,7 +44,8 @@ func (e *Engine) planScans() {
 			}
 		}
 		p.states = r.SelectsStateChanges()
-		p.timed = r.TimeDriven() != ""
+		why := r.TimeDriven()
+		p.timed, p.byExpiry = why != "", why == rules.ExpiringException
 		e.scans = append(e.scans, p)
 	}
 }
@@ -195,6 +201,15 @@ func (e *Engine) judge(ctx context.Context, run string, res *Resource, timedOnly
 		if readErr != nil {
 			out = append(out, withErr(rb, Failed, "reading the resource", readErr))
 			continue
+		}
+		if timedOnly && e.scans[ri].byExpiry {
+			// The rule's events judge the resource; time changes its verdict only where an
+			// exception expired.
+			if v := e.exceptionVerdict(ev, e.cfg.Rules.Rules[ri], res); v.Status != exception.Expired {
+				rb.Outcome, rb.Reason = Skipped, "no exception of it has expired: the timer applies this rule where one has, its events elsewhere"
+				out = append(out, rb)
+				continue
+			}
 		}
 		out = append(out, e.apply(ctx, invocation{ev: ev, targets: []*Resource{res}, scope: scope, timer: timedOnly}, ri, res, rb)...)
 	}

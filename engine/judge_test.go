@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ec2guard/ec2guard/exception"
 	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
@@ -324,5 +325,43 @@ func TestTimerKeys(t *testing.T) {
 		if got := rulesOf(dry.Judge(ctx, fmt.Sprint("tick-", i), settings("us-east-1"))); !slices.Equal(got, []string{"account-settings/notify/dry-run"}) {
 			t.Errorf("dry-run tick %d: %v", i, got)
 		}
+	}
+}
+
+// A rule that time makes act only through its exceptions: a Timer applies it where an
+// exception has expired, and leaves every other resource to the rule's events — an instance
+// with no exception, or one still honoured, is not judged by the timer.
+func TestTimerAndExpiringExceptions(t *testing.T) {
+	ctx := context.Background()
+	f := newScanFixture(t, func(c *Config) {
+		for _, r := range c.Rules.Rules {
+			if r.Name == "stopped-in-eu" {
+				r.Exceptions = []exception.Exception{{Tag: "SPECIAL_EXCEPTION", Reason: "by its owner"}}
+			}
+		}
+	})
+	tm := f.eng.Timer()
+	if got := tm.Rules(); !slices.Equal(got, []string{"stopped-in-eu"}) {
+		t.Fatalf("Rules = %v", got)
+	}
+	for _, c := range []struct {
+		tag, want string
+	}{
+		{"until=2026-11-01", "stopped-in-eu/notify/applied"}, // the fixture's clock says 2026-11-22
+		{"until=2027-01-31", "stopped-in-eu//skipped"},
+		{"", "stopped-in-eu//skipped"},
+	} {
+		tags := map[string]string{}
+		if c.tag != "" {
+			tags["SPECIAL_EXCEPTION"] = c.tag
+		}
+		ds := tm.Judge(ctx, "r", scanned(resource.Instance, "i-"+c.tag, "eu-west-1", resource.Stopped, tags))
+		if got := rulesOf(ds); !slices.Equal(got, []string{c.want}) {
+			t.Errorf("exception %q: %v, want %s", c.tag, got, c.want)
+		}
+	}
+	// The engine's own scan judges them all, as before.
+	if got := rulesOf(f.eng.Judge(ctx, "s", scanned(resource.Instance, "i-none", "eu-west-1", resource.Stopped, nil))); !slices.Contains(got, "stopped-in-eu/notify/applied") {
+		t.Errorf("a scan of an instance with no exception: %v", got)
 	}
 }

@@ -130,6 +130,19 @@ func (e *Engine) except(ev *event.Event, r *rules.Rule, res *Resource, base Deci
 	if len(r.Exceptions) == 0 {
 		return base, false
 	}
+	switch v := e.exceptionVerdict(ev, r, res); v.Status {
+	case exception.Honoured:
+		base.Outcome, base.Reason = Skipped, v.String()
+		return base, true
+	case exception.Expired, exception.Invalid:
+		e.cfg.Logger.Warn("exception not honoured", "rule", r.Name, "resource", res.ID, "status", v.Status.String(), "reason", v.String())
+	}
+	return base, false
+}
+
+// exceptionVerdict judges the rule's exceptions on the resource now: its id, account and
+// tags, and who acted (the event's caller, the PrincipalId tag).
+func (e *Engine) exceptionVerdict(ev *event.Event, r *rules.Rule, res *Resource) exception.Verdict {
 	s := exception.Subject{ID: res.ID, Account: res.Place.Account, Tags: res.Tags}
 	if ev != nil && ev.DetailType == event.DetailTypeAPICall {
 		if ct, err := ev.CloudTrailDetail(); err == nil {
@@ -138,14 +151,7 @@ func (e *Engine) except(ev *event.Event, r *rules.Rule, res *Resource, base Deci
 		}
 	}
 	s.Principals = append(s.Principals, res.Tags["PrincipalId"])
-	switch v := exception.Evaluate(r.Exceptions, s, now); v.Status {
-	case exception.Honoured:
-		base.Outcome, base.Reason = Skipped, v.String()
-		return base, true
-	case exception.Expired, exception.Invalid:
-		e.cfg.Logger.Warn("exception not honoured", "rule", r.Name, "resource", res.ID, "status", v.Status.String(), "reason", v.String())
-	}
-	return base, false
+	return exception.Evaluate(r.Exceptions, s, e.cfg.Now())
 }
 
 // created is when the resource came to be, from the Describe field of its kind.

@@ -6,6 +6,10 @@ import (
 	"github.com/ec2guard/ec2guard/exception"
 )
 
+// ExpiringException is TimeDriven's word for a rule that time makes act only through its
+// exceptions: a timer applies it to the resources whose exception has expired alone.
+const ExpiringException = "expiring exception"
+
 // TimeDriven says why the rule can come to act with the passing of time alone, with no event
 // to tell it ("" when it cannot): a grace whose due action waits for a later run, a schedule's
 // transitions, a min-age's re-check, an exception that can expire (one with an until, or by
@@ -20,8 +24,6 @@ func (r *Rule) TimeDriven() string {
 		return "schedule"
 	case r.MinAge > 0:
 		return "min-age"
-	case slices.ContainsFunc(r.Exceptions, func(e exception.Exception) bool { return e.Tag != "" || !e.Until.IsZero() }):
-		return "expiring exception"
 	}
 	for _, f := range r.Filters {
 		switch {
@@ -30,6 +32,9 @@ func (r *Rule) TimeDriven() string {
 		case f.Kind == FilterAttr && f.Op == OpOlderThan:
 			return "older-than"
 		}
+	}
+	if slices.ContainsFunc(r.Exceptions, func(e exception.Exception) bool { return e.Tag != "" || !e.Until.IsZero() }) {
+		return ExpiringException
 	}
 	return ""
 }

@@ -17,6 +17,7 @@ func TestTimeDriven(t *testing.T) {
 		{"    exceptions: [{tag: SPECIAL_EXCEPTION, reason: its value may say until=}]\n", "expiring exception"},
 		{"    exceptions: [{id: [i-0123456789abcdef0], reason: migration, until: 2027-01-31}]\n", "expiring exception"},
 		{"    exceptions: [{account: [\"111122223333\"], reason: sandbox}]\n", ""},
+		{"    filters: [{stopped-for: 30d}]\n    exceptions: [{tag: SPECIAL_EXCEPTION, reason: its value may say until=}]\n", "stopped-for"},
 	} {
 		src := "rules:\n  - name: r\n" + running + tc.extra + "    actions: [stop]\n"
 		set, err := Load("r.yaml", []byte(src), Options{})
