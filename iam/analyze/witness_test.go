@@ -27,9 +27,16 @@ func TestWitnessesConfirmed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A label names a principal in its input: every template of examples/deploy has a
+	// FunctionRole of its own.
 	subjects := map[string]*checks.Subject{}
+	key := func(label, file string) string { return label + "|" + file }
 	for _, s := range inv.Subjects {
-		subjects[s.Label()] = s
+		file := ""
+		if len(s.Identity) > 0 {
+			file = s.Identity[0].Loc.File
+		}
+		subjects[key(s.Label(), file)] = s
 	}
 	res, err := Run(env(t), nil, inv, nil)
 	if err != nil {
@@ -51,9 +58,9 @@ func TestWitnessesConfirmed(t *testing.T) {
 		if label == "" {
 			label = f.Policy
 		}
-		s := subjects[label]
+		s := subjects[key(label, f.Loc.File)]
 		if s == nil {
-			t.Fatalf("%s: no subject %q", f.ID, label)
+			t.Fatalf("%s: no subject %q in %s", f.ID, label, f.Loc.File)
 		}
 		ev, err := eval.Compile(eval.PolicySet{Identity: s.Identity, Boundary: s.Boundary})
 		if err != nil {
