@@ -62,12 +62,15 @@ ec2guard scan does), so what no event told is remediated too. It is off by defau
 scan acts on the whole fleet (within the per-minute cap) — try it with the DryRun parameter.
 
 Rules driven by time — a grace's due action, a schedule's transitions, a min-age's re-check,
-an exception that expires (the timer judges the resources whose exception has expired), a
-stopped-for or older-than filter (e.g. - control: EC2.4) — act only when a scan runs, since no event tells when their time comes. Without --scan-schedule
+an exception that expires, a stopped-for or older-than filter (e.g. - control: EC2.4) — act
+only when a scan runs, since no event tells when their time comes. Without --scan-schedule
 the stack has a timer for them (TimerSchedule, --timer, default "rate(5 minutes)"): on it the
 function scans its region by those rules alone — their first tick acts on every resource of
 theirs that fails them, within the per-minute cap (try it with the DryRun parameter) — and
-the other rules act on their events only. The timer takes a rule's action on a resource at
+the other rules act on their events only. Of a rule that time changes only through its
+grace, min-age or exceptions, the timer judges only the resources with a grace pending, just
+past the min-age or whose exception expired; a schedule or a stopped-for or older-than
+filter makes it judge all of the rule's. The timer takes a rule's action on a resource at
 most once a day while it keeps failing in the same state (an instance stopped for 30 days is
 reported on the tick it crosses them, then daily, and at once after it was started and
 stopped again); an action that failed is the next tick's to try. An Organization's timer

@@ -159,3 +159,26 @@ func TestGrace(t *testing.T) {
 		t.Errorf("tampered: %s", got)
 	}
 }
+
+// A Timer takes a grace rule's due actions, on the resources with a grace pending; the
+// others, which the rule's events judged, it leaves to them: a deployed timer does not start
+// graces over the fleet.
+func TestTimerTakesDueGraces(t *testing.T) {
+	w := &graceWorld{t: t, now: time.Date(2026, 12, 30, 10, 0, 0, 0, time.UTC), ledger: &mapLedger{m: map[string]string{}}, acts: map[string][]*recorder{}}
+	running := func(id string, tags map[string]string) *Resource {
+		return &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: id}, Exists: true, State: resource.Running, Tags: tags, Read: resource.NeedDescribe}
+	}
+	due := running("i-due", map[string]string{PendingTag("require-exception"): "stop@2026-12-29T09:00:00Z"})
+	untold := running("i-untold", nil)
+	inv := &inventory{res: map[string]*Resource{"i-due": due, "i-untold": untold}}
+	tm := w.engine(inv, &marker{inv: inv}).Timer()
+	if got := summary(tm.Judge(t.Context(), "tick", due)); !strings.HasPrefix(got, "stop applied") {
+		t.Errorf("the due grace: %s", got)
+	}
+	if got := summary(tm.Judge(t.Context(), "tick", untold)); !strings.Contains(got, "left to the rule's events") {
+		t.Errorf("an instance with no grace pending: %s", got)
+	}
+	if len(w.acts["notify"]) > 0 && len(w.acts["notify"][0].calls) > 1 {
+		t.Errorf("owners told: %+v", w.acts["notify"][0].calls)
+	}
+}

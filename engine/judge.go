@@ -9,7 +9,6 @@ import (
 	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/exception"
 	"github.com/ec2guard/ec2guard/resource"
-	"github.com/ec2guard/ec2guard/rules"
 )
 
 // A scan judges resources as they are now, with no event: its records say so.
@@ -29,9 +28,10 @@ type scanPlan struct {
 	unscanned string // why a scan never applies the rule; "" when it may
 	states    bool   // the pattern selects instance state-change notifications
 	timed     bool   // time alone can make it act (rules.Rule.TimeDriven): a Timer applies it
-	// byExpiry: only an expiring exception makes it timed; a Timer applies it to resources
-	// whose exception has expired alone.
-	byExpiry bool
+	// allTimed: a Timer applies it to every resource it judges (a schedule, a stopped-for or
+	// older-than filter: time makes any of them fail); otherwise only to those time has
+	// changed the verdict of since their event (timerMay).
+	allTimed bool
 }
 
 func (e *Engine) planScans() {
@@ -44,8 +44,8 @@ func (e *Engine) planScans() {
 			}
 		}
 		p.states = r.SelectsStateChanges()
-		why := r.TimeDriven()
-		p.timed, p.byExpiry = why != "", why == rules.ExpiringException
+		p.timed = r.TimeDriven() != ""
+		p.allTimed = r.Schedule != nil || r.TimeFilters()
 		e.scans = append(e.scans, p)
 	}
 }
@@ -202,11 +202,9 @@ func (e *Engine) judge(ctx context.Context, run string, res *Resource, timedOnly
 			out = append(out, withErr(rb, Failed, "reading the resource", readErr))
 			continue
 		}
-		if timedOnly && e.scans[ri].byExpiry {
-			// The rule's events judge the resource; time changes its verdict only where an
-			// exception expired.
-			if v := e.exceptionVerdict(ev, e.cfg.Rules.Rules[ri], res); v.Status != exception.Expired {
-				rb.Outcome, rb.Reason = Skipped, "no exception of it has expired: the timer applies this rule where one has, its events elsewhere"
+		if timedOnly && !e.scans[ri].allTimed {
+			if why := e.timerMay(ev, ri, res); why != "" {
+				rb.Outcome, rb.Reason = Skipped, why
 				out = append(out, rb)
 				continue
 			}
@@ -214,6 +212,37 @@ func (e *Engine) judge(ctx context.Context, run string, res *Resource, timedOnly
 		out = append(out, e.apply(ctx, invocation{ev: ev, targets: []*Resource{res}, scope: scope, timer: timedOnly}, ri, res, rb)...)
 	}
 	return finish(out)
+}
+
+// MinAgeWindow is how long after a resource has passed a rule's min-age a Timer re-checks it:
+// the events that found it younger left it to a later judgement, which the timer's ticks
+// give it within this window (a day of ticks, for a tick missed or failed).
+const MinAgeWindow = 24 * time.Hour
+
+// timerMay says why a Timer leaves a resource to rule ri's events ("" when it judges it): of a
+// rule that is not wholly the timer's (scanPlan.allTimed), it judges only the resources time
+// has changed the verdict of since their event — a grace pending (its tag: the due actions;
+// the events start graces), the min-age passed within MinAgeWindow (what its events spared
+// as too young), an exception expired. The rest were judged by their events, and a deploy
+// must not turn the rule into a scan of the fleet.
+func (e *Engine) timerMay(ev *event.Event, ri int, res *Resource) string {
+	r := e.cfg.Rules.Rules[ri]
+	if !r.Grace.Zero() {
+		if _, ok := res.Tags[PendingTag(r.Name)]; ok {
+			return ""
+		}
+	}
+	if r.MinAge > 0 {
+		if born, ok := created(res); ok {
+			if age := e.cfg.Now().Sub(born); age >= r.MinAge && age < r.MinAge+MinAgeWindow {
+				return ""
+			}
+		}
+	}
+	if r.Expiring() && e.exceptionVerdict(ev, r, res).Status == exception.Expired {
+		return ""
+	}
+	return "left to the rule's events: the timer takes a rule's due graces, the resources just past its min-age and those whose exception expired"
 }
 
 // scanCandidates returns the rules a scan may apply to a resource of kind, in the rule

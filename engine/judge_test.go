@@ -264,17 +264,24 @@ func TestTimer(t *testing.T) {
 	if got := tm.ScanNeeds(resource.SecurityGroup); got != 0 {
 		t.Fatalf("ScanNeeds(security-group) = %b", got)
 	}
-	old := scanned(resource.Instance, "i-1", "eu-west-1", resource.Stopped, map[string]string{"Protected": "true"})
-	old.Attrs = map[string]any{"LaunchTime": time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	launched := func(at time.Time) *Resource {
+		r := scanned(resource.Instance, "i-"+at.Format("0102"), "eu-west-1", resource.Stopped, map[string]string{"Protected": "true"})
+		r.Attrs = map[string]any{"LaunchTime": at}
+		return r
+	}
+	young := launched(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)) // an hour before the fixture's clock: past the min-age
+	old := launched(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))    // weeks past it: its events judged it
 	for _, c := range []struct {
 		name  string
 		judge func(context.Context, string, *Resource) []Decision
+		res   *Resource
 		want  []string
 	}{
-		{"the engine: every rule a scan applies", f.eng.Judge, []string{"restart-protected/start/applied", "stopped-in-eu/notify/applied"}},
-		{"the timer: the time-driven rule alone", tm.Judge, []string{"stopped-in-eu/notify/applied"}},
+		{"the engine: every rule a scan applies", f.eng.Judge, old, []string{"restart-protected/start/applied", "stopped-in-eu/notify/applied"}},
+		{"the timer: the time-driven rule alone", tm.Judge, young, []string{"stopped-in-eu/notify/applied"}},
+		{"the timer: not what passed its min-age long ago", tm.Judge, old, []string{"stopped-in-eu//skipped"}},
 	} {
-		if got := rulesOf(c.judge(ctx, "r-"+c.name, old)); !slices.Equal(got, c.want) {
+		if got := rulesOf(c.judge(ctx, "r-"+c.name, c.res)); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -284,8 +291,8 @@ func TestTimer(t *testing.T) {
 }
 
 // A Timer's ledger keys: an action is taken once a day while the resource fails in the same
-// state and place — again after TimerTTL, at once in another region (an account's settings
-// have one id in every region) — and a dry run is told at every tick.
+// state and place — again after TimerTTL, at once in another region (the same id in two
+// places, as an account's settings have) — and a dry run is told at every tick.
 func TestTimerKeys(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
@@ -293,14 +300,16 @@ func TestTimerKeys(t *testing.T) {
 		return newScanFixture(t, func(c *Config) {
 			c.Now, c.DryRun = func() time.Time { return now }, dryRun
 			for _, r := range c.Rules.Rules {
-				if r.Name == "account-settings" {
+				if r.Name == "restart-protected" {
 					r.MinAge = time.Minute
 				}
 			}
 		})
 	}
-	settings := func(region string) *Resource {
-		r := scanned(resource.Account, "123456789012", region, "", nil)
+	launched := now.Add(-time.Hour) // past the min-age, within MinAgeWindow
+	instance := func(region string) *Resource {
+		r := scanned(resource.Instance, "i-1", region, resource.Stopped, map[string]string{"Protected": "true"})
+		r.Attrs = map[string]any{"LaunchTime": launched}
 		return r
 	}
 	f := timed(false)
@@ -310,20 +319,57 @@ func TestTimerKeys(t *testing.T) {
 		after  time.Duration
 		want   string
 	}{
-		{"us-east-1", 0, "account-settings/notify/applied"},
-		{"us-east-1", 5 * time.Minute, "account-settings/notify/duplicate"},
-		{"eu-west-1", 0, "account-settings/notify/applied"},
-		{"us-east-1", TimerTTL, "account-settings/notify/applied"},
+		{"us-east-1", 0, "restart-protected/start/applied"},
+		{"us-east-1", 5 * time.Minute, "restart-protected/start/duplicate"},
+		{"eu-west-1", 0, "restart-protected/start/applied"},
 	} {
 		now = now.Add(c.after)
-		if got := rulesOf(tm.Judge(ctx, fmt.Sprint("tick-", i), settings(c.region))); !slices.Equal(got, []string{c.want}) {
+		if got := rulesOf(tm.Judge(ctx, fmt.Sprint("tick-", i), instance(c.region))); !slices.Equal(got, []string{c.want}) {
 			t.Errorf("tick %d in %s: %v, want %s", i, c.region, got, c.want)
 		}
 	}
 	dry := timed(true).eng.Timer()
 	for i := range 2 {
-		if got := rulesOf(dry.Judge(ctx, fmt.Sprint("tick-", i), settings("us-east-1"))); !slices.Equal(got, []string{"account-settings/notify/dry-run"}) {
+		if got := rulesOf(dry.Judge(ctx, fmt.Sprint("tick-", i), instance("us-east-1"))); !slices.Equal(got, []string{"restart-protected/start/dry-run"}) {
 			t.Errorf("dry-run tick %d: %v", i, got)
+		}
+	}
+}
+
+// TimerTTL, tried with a rule wholly the timer's: the same failure is acted on again after it.
+func TestTimerTTL(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	set, err := rules.Load("t.yaml", []byte(`rules:
+  - name: old-stopped
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [stopped]}}
+    resources: [instance]
+    filters: [{stopped-for: 1d}]
+    actions: [notify]
+    mode: enforce
+`), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := map[string][]*recorder{}
+	eng, err := New(Config{Rules: set, Now: func() time.Time { return now }, Inventory: &inventory{res: map[string]*Resource{}},
+		NewAction: func(s rules.ActionSpec) (Action, error) {
+			r := &recorder{name: s.Name}
+			acts[s.Name] = append(acts[s.Name], r)
+			return r, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scanned(resource.Instance, "i-1", "us-east-1", resource.Stopped, nil)
+	res.Attrs = map[string]any{"StateTransitionTime": now.Add(-48 * time.Hour)}
+	for i, c := range []struct {
+		after time.Duration
+		want  string
+	}{{0, "old-stopped/notify/applied"}, {time.Hour, "old-stopped/notify/duplicate"}, {TimerTTL, "old-stopped/notify/applied"}} {
+		now = now.Add(c.after)
+		if got := rulesOf(eng.Timer().Judge(ctx, fmt.Sprint("tick-", i), res)); !slices.Equal(got, []string{c.want}) {
+			t.Errorf("tick %d: %v, want %s", i, got, c.want)
 		}
 	}
 }

@@ -6,6 +6,20 @@ import (
 	"github.com/ec2guard/ec2guard/exception"
 )
 
+// TimeFilters reports whether a filter of the rule changes its verdict as time passes
+// (stopped-for, older-than): its resources come to fail with no event, all of them alike.
+func (r *Rule) TimeFilters() bool {
+	return slices.ContainsFunc(r.Filters, func(f Filter) bool {
+		return f.Kind == FilterStoppedFor || f.Kind == FilterAttr && f.Op == OpOlderThan
+	})
+}
+
+// Expiring reports whether an exception of the rule can expire: one with an until, or one by
+// tag, whose value may say until=.
+func (r *Rule) Expiring() bool {
+	return slices.ContainsFunc(r.Exceptions, func(e exception.Exception) bool { return e.Tag != "" || !e.Until.IsZero() })
+}
+
 // ExpiringException is TimeDriven's word for a rule that time makes act only through its
 // exceptions: a timer applies it to the resources whose exception has expired alone.
 const ExpiringException = "expiring exception"
@@ -33,7 +47,7 @@ func (r *Rule) TimeDriven() string {
 			return "older-than"
 		}
 	}
-	if slices.ContainsFunc(r.Exceptions, func(e exception.Exception) bool { return e.Tag != "" || !e.Until.IsZero() }) {
+	if r.Expiring() {
 		return ExpiringException
 	}
 	return ""
