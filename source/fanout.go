@@ -175,6 +175,18 @@ func (f *FanOut) Enqueue(ctx context.Context, tick string, timer bool) (int, err
 	if err != nil {
 		return 0, fmt.Errorf("fanning out the scan: %w", err)
 	}
+	if timer {
+		// A timer ticks often: while the parts of a tick are still on the queue (a fleet the
+		// concurrency takes longer than a tick to scan), the next tick waits instead of
+		// piling its parts on theirs. A timer's part is tried once (Scan), so none lingers.
+		switch n, err := f.Queue.Pending(ctx, f.URL); {
+		case err != nil:
+			f.logger().Warn("timer: the queue's depth is unknown; the tick is enqueued", "error", err)
+		case n > 0:
+			f.logger().Info("timer: the parts of an earlier tick are still on the queue; this tick is skipped", "tick", tick, "pending", n)
+			return 0, nil
+		}
+	}
 	var accounts []string
 	if f.Accounts != nil {
 		var err error
@@ -195,18 +207,6 @@ func (f *FanOut) Enqueue(ctx context.Context, tick string, timer bool) (int, err
 	kinds := judge.ScanKinds()
 	if len(kinds) == 0 {
 		return 0, nil // no rule a scan applies
-	}
-	if timer {
-		// A timer ticks often: while the parts of a tick are still on the queue (a fleet the
-		// concurrency takes longer than a tick to scan), the next tick waits instead of
-		// piling its parts on theirs.
-		switch n, err := f.Queue.Pending(ctx, f.URL); {
-		case err != nil:
-			f.logger().Warn("timer: the queue's depth is unknown; the tick is enqueued", "error", err)
-		case n > 0:
-			f.logger().Info("timer: the parts of an earlier tick are still on the queue; this tick is skipped", "tick", tick, "pending", n)
-			return 0, nil
-		}
 	}
 	var bodies []string
 	for _, a := range accounts {
@@ -272,6 +272,13 @@ func (f *FanOut) Scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 	if err != nil {
 		if rerr := f.Parts.Release(ctx, key, owner); rerr != nil {
 			f.logger().Warn("releasing a failed scan part (a retry waits for its claim to lapse)", "part", p.String(), "error", rerr)
+		}
+		if p.Timer && !errors.Is(err, ErrPartAgain) {
+			// The next tick is a timer part's retry: SQS's would hold the queue (and, with it,
+			// every tick: Enqueue) for its redrive count, about an hour and a half, to no end
+			// while the place stays broken (a role not there, a region not enabled).
+			f.logger().Error("timer part failed; the next tick tries the place again", "part", p.String(), "error", err)
+			return nil
 		}
 		return err
 	}

@@ -469,7 +469,8 @@ func TestFanOutTimerOnMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fan := &source.FanOut{Lister: clients, Engine: eng, Timer: eng.Timer(), Queue: clients, URL: url, Parts: table, Regions: regions,
+	broken := resource.Place{Account: "222222222222", Region: "eu-west-1"} // its first listing fails
+	fan := &source.FanOut{Lister: &failOnce{Clients: clients, at: broken}, Engine: eng, Timer: eng.Timer(), Queue: clients, URL: url, Parts: table, Regions: regions,
 		Accounts: func(context.Context) ([]string, error) { return accounts, nil }}
 	var log syncBuffer
 	handler := source.LambdaScheduled(eng, &log, source.Scheduled{Fan: fan})
@@ -485,8 +486,8 @@ func TestFanOutTimerOnMoto(t *testing.T) {
 	esm := &mapping{clients: clients, url: url, handler: handler, deadline: func(source.Part) time.Duration { return 10 * time.Minute }}
 	esm.drain(t)
 	parts := distinct(esm.bodies)
-	if len(parts) != len(accounts)*len(regions) {
-		t.Fatalf("%d parts, want one per place of the first tick: %v", len(parts), parts)
+	if len(parts) != len(accounts)*len(regions) || len(esm.failures) != 0 {
+		t.Fatalf("%d parts, want one per place of the first tick, each tried once (failures %v): %v", len(parts), esm.failures, parts)
 	}
 	for _, b := range parts {
 		if p, ok, err := source.ParsePart(b); !ok || err != nil || !p.Timer || p.Tick != "2026-12-03T06:00:00Z" || !slices.Equal(p.Kinds, []resource.Kind{resource.Instance}) {
@@ -499,11 +500,24 @@ func TestFanOutTimerOnMoto(t *testing.T) {
 		}
 	}
 	state := func(id string, p resource.Place) string { return in(f, p).State(id) }
-	for id, p := range idle {
-		if s := state(id, p); s != "running" && s != "pending" {
-			t.Errorf("%s in %s stopped two days is %s, want started by the timer", id, p, s)
+	started := func() {
+		t.Helper()
+		for id, p := range idle {
+			if s := state(id, p); (s != "running" && s != "pending") != (p == broken) {
+				t.Errorf("%s in %s stopped two days is %s", id, p, s)
+			}
 		}
 	}
+	// The broken place's part failed: not retried by SQS (the queue is free for the next tick),
+	// its instance left to the next tick, which starts it.
+	started()
+	broken = resource.Place{}
+	third := strings.Replace(tick, "06:00:00Z", "07:00:00Z", 1)
+	if res, err := handler(ctx, json.RawMessage(third)); err != nil || len(res.Decisions) != 0 {
+		t.Fatalf("the third tick's invocation: %+v %v", res, err)
+	}
+	esm.drain(t)
+	started()
 	for id, p := range protected {
 		if s := state(id, p); s != "stopped" {
 			t.Errorf("protected %s in %s is %s: the timer applied a rule with no time in it", id, p, s)
