@@ -65,11 +65,13 @@ Rules driven by time — a grace's due action, a schedule's transitions, a min-a
 an exception that expires, a stopped-for or older-than filter (e.g. - control: EC2.4) — act
 only when a scan runs, since no event tells when their time comes. Without --scan-schedule
 the stack has a timer for them (TimerSchedule, --timer, default "rate(5 minutes)"): on it the
-function scans its region by those rules alone — their first tick acts on every resource of
-theirs that fails them, within the per-minute cap (try it with the DryRun parameter) — and
+function scans its region by those rules alone — its first tick acts on every resource that
+fails a rule wholly the timer's, within the per-minute cap (try it with the DryRun
+parameter) — and
 the other rules act on their events only. Of a rule that time changes only through its
-grace, min-age or exceptions, the timer judges only the resources with a grace pending, just
-past the min-age or whose exception expired; a schedule or a stopped-for or older-than
+grace, min-age or exceptions, the timer judges only the resources with a grace pending, a
+re-check due (an event a min-age or an exception by principal spared writes the tag
+ec2guard:recheck:RULE) or an exception expired; a schedule or a stopped-for or older-than
 filter makes it judge all of the rule's. The timer takes a rule's action on a resource at
 most once a day while it keeps failing in the same state (an instance stopped for 30 days is
 reported on the tick it crosses them, then daily, and at once after it was started and
@@ -151,7 +153,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 						where = "every account and region (fanned out over ScanQueue)"
 					}
 					fmt.Fprintf(streams.ErrOut, "ec2guard: %s act only when a scan runs: the stack's timer scans %s by them alone (%s; --timer); "+
-						"its first tick acts on all that fails them, try it with the DryRun parameter\n", timed, where, timer)
+						"its first tick may act on many resources: try it with the DryRun parameter\n", timed, where, timer)
 				} else {
 					fmt.Fprintf(streams.ErrOut, "ec2guard: warning: %s act only when a scan runs, and the stack has neither a timer nor a scan schedule: "+
 						"give --scan-schedule (e.g. \"rate(1 hour)\"; every rule is then scanned, try it with the DryRun parameter) or run ec2guard scan on a schedule\n", timed)
@@ -175,7 +177,7 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.BoolVar(&member, "member", false, "with --org: the member accounts' template")
 	fl.StringVar(&format, "format", "yaml", "yaml or json")
 	fl.StringVar(&scanSchedule, "scan-schedule", "", `also scan the region on this EventBridge schedule, e.g. "rate(1 hour)" (off by default: a first scan acts on the whole fleet)`)
-	fl.StringVar(&timer, "timer", "rate(5 minutes)", `without --scan-schedule: the EventBridge schedule on which the function scans its region by the time-driven rules alone (grace, schedule, min-age, expiring exceptions, stopped-for, older-than), if there are any; with --org or --scan-regions `+orgTimer+` unless given; "off": none`)
+	fl.StringVar(&timer, "timer", "rate(5 minutes)", `without --scan-schedule: the EventBridge schedule on which the function scans its region by the time-driven rules alone (grace, schedule, min-age, expiring exceptions, stopped-for, older-than), if there are any; with --org, --scan-regions or --scan-accounts `+orgTimer+` unless given; "off": none`)
 	fl.StringSliceVar(&scanRegions, "scan-regions", nil, "with --scan-schedule: the regions the scan covers, fanned out over SQS (comma-separated; default: the stack's)")
 	fl.BoolVar(&toHub, "to-securityhub", false, "the fanned-out scan also sends the findings of the rule file's - control: entries to Security Hub in each account and region (with --member: the remediation role's grants)")
 	fl.StringSliceVar(&scanAccounts, "scan-accounts", nil, "with --scan-schedule --org: the accounts the scan covers (comma-separated; default: the Organization's active accounts)")

@@ -113,7 +113,10 @@ func actionStatements(set *rules.Set, ec2Only bool) []map[string]any {
 			}
 		}
 		if !r.Grace.Zero() {
-			out = appendOnce(out, seen, sids, r.Name+" grace", graceStatement(r))
+			out = appendOnce(out, seen, sids, r.Name+" grace", tagStatement(r, rules.PendingTag(r.Name)))
+		}
+		if r.Rechecks() {
+			out = appendOnce(out, seen, sids, r.Name+" recheck", tagStatement(r, rules.RecheckTag(r.Name)))
 		}
 	}
 	if !ec2Only {
@@ -127,17 +130,18 @@ func allEC2(acts []string) bool {
 	return !slices.ContainsFunc(acts, func(a string) bool { return !strings.HasPrefix(a, "ec2:") })
 }
 
-// graceStatement lets the role write and remove the one tag that records a rule's pending
-// actions (rules.PendingTag), on the kinds the rule judges, and no other key: exactly that
-// key, ForAllValues (no other) and ForAnyValue (ForAllValues holds of no keys at all).
-func graceStatement(r *rules.Rule) map[string]any {
+// tagStatement lets the role write and remove one tag of ec2guard's own — the one that
+// records a rule's pending actions (rules.PendingTag) or its re-check (rules.RecheckTag) — on
+// the kinds the rule judges, and no other key: exactly that key, ForAllValues (no other) and
+// ForAnyValue (ForAllValues holds of no keys at all).
+func tagStatement(r *rules.Rule, key string) map[string]any {
 	var res []any
 	for _, k := range r.Resources {
 		if arn, ok := arnOf[k]; ok {
 			res = append(res, sub(arn+"*"))
 		}
 	}
-	keys := []string{rules.PendingTag(r.Name)}
+	keys := []string{key}
 	return map[string]any{
 		"Effect": "Allow", "Action": []string{"ec2:CreateTags", "ec2:DeleteTags"}, "Resource": res,
 		"Condition": map[string]map[string]any{

@@ -514,7 +514,8 @@ func (e *Engine) apply(ctx context.Context, in invocation, ri int, res *Resource
 	for _, f := range r.Filters {
 		if !f.Match(res, e.cfg.Now()) {
 			base.Outcome, base.Reason = Skipped, "filter at "+f.Loc.String()+" ("+f.String()+") does not hold"
-			return e.cleared(ctx, ev, ri, r, res, base) // grace.go
+			e.recheck(ctx, r, res, false, time.Time{}, base.DryRun) // judged: passes (timing.go)
+			return e.cleared(ctx, ev, ri, r, res, base)             // grace.go
 		}
 	}
 	d, sched, spared := e.spare(ctx, ev, ri, res, base) // timing.go

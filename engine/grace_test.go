@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ec2guard/ec2guard/event"
 	"github.com/ec2guard/ec2guard/resource"
 	"github.com/ec2guard/ec2guard/rules"
 )
@@ -180,5 +181,113 @@ func TestTimerTakesDueGraces(t *testing.T) {
 	}
 	if len(w.acts["notify"]) > 0 && len(w.acts["notify"][0].calls) > 1 {
 		t.Errorf("owners told: %+v", w.acts["notify"][0].calls)
+	}
+}
+
+// A resource a rule's min-age spares on its event carries a re-check tag; the timer judges it
+// when due and removes the tag; an event that judges it first takes the re-check, so the
+// timer does not act on it again. Nothing else of the rule is the timer's.
+func TestTimerTakesDueRechecks(t *testing.T) {
+	launch := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	now := launch
+	set, err := rules.Load("r.yaml", []byte(`rules:
+  - name: owner-or-stop
+    pattern: {source: [aws.ec2], detail-type: [EC2 Instance State-change Notification], detail: {state: [running]}}
+    filters: [{tag: Owner, absent: true}]
+    min-age: 10m
+    actions: [stop]
+    mode: enforce
+`), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	instance := func(id string) *Resource {
+		return &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: id, Place: resource.Place{Region: "us-east-1"}}, Exists: true,
+			State: resource.Running, Tags: map[string]string{}, Attrs: map[string]any{"LaunchTime": launch}, Read: resource.NeedDescribe}
+	}
+	inv := &inventory{res: map[string]*Resource{"i-1": instance("i-1"), "i-2": instance("i-2"), "i-3": instance("i-3")}}
+	m := &marker{inv: inv}
+	stops := &recorder{name: "stop", mutating: true}
+	eng, err := New(Config{Rules: set, Inventory: inv, Marker: m, Ledger: &mapLedger{m: map[string]string{}}, Now: func() time.Time { return now },
+		NewAction: func(rules.ActionSpec) (Action, error) { return stops, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := rules.RecheckTag("owner-or-stop")
+	tick := func(id string) string {
+		return summary(eng.Timer().Judge(t.Context(), now.Format(time.RFC3339), inv.res[id]))
+	}
+
+	now = launch.Add(time.Minute) // the launch's events: too young, a re-check at 10:10
+	for _, id := range []string{"i-1", "i-2"} {
+		if got := summary(eng.Handle(t.Context(), stateEvent("run-"+id, id, "running"))); !strings.Contains(got, "younger than the rule's min-age") {
+			t.Fatalf("%s on its event: %s", id, got)
+		}
+		if v := inv.res[id].Tags[tag]; v != "2026-12-04T10:10:00Z" {
+			t.Fatalf("%s re-check tag %q", id, v)
+		}
+	}
+	now = launch.Add(5 * time.Minute)
+	if got := tick("i-1"); !strings.Contains(got, "left to the rule's events") {
+		t.Errorf("before the re-check is due: %s", got)
+	}
+	now = launch.Add(12 * time.Minute) // i-2 has an event of its own first: judged, the re-check taken
+	if got := summary(eng.Handle(t.Context(), stateEvent("again-i-2", "i-2", "running"))); !strings.HasPrefix(got, "stop applied") {
+		t.Fatalf("i-2's later event: %s", got)
+	}
+	if got := tick("i-1"); !strings.HasPrefix(got, "stop applied") {
+		t.Errorf("the due re-check: %s", got)
+	}
+	for _, id := range []string{"i-1", "i-2"} {
+		if _, ok := inv.res[id].Tags[tag]; ok {
+			t.Errorf("%s keeps its re-check tag after it was judged", id)
+		}
+		if got := tick(id); !strings.Contains(got, "left to the rule's events") {
+			t.Errorf("%s after its re-check: %s", id, got)
+		}
+	}
+	if got := tick("i-3"); !strings.Contains(got, "left to the rule's events") { // no event spared it
+		t.Errorf("an instance no event spared: %s", got)
+	}
+	if n := len(stops.calls); n != 2 {
+		t.Errorf("%d stops, want one each for i-1 and i-2", n)
+	}
+}
+
+// An exception by principal that expires spares the resource on its caller's event and
+// records a re-check at its until: the timer, which has no caller, judges it then.
+func TestTimerRechecksAnExpiredPrincipalException(t *testing.T) {
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	set, err := rules.Load("r.yaml", []byte(`rules:
+  - name: no-launches
+    pattern: {source: [aws.ec2], detail-type: [AWS API Call via CloudTrail], detail: {eventName: [RunInstances]}}
+    exceptions: [{principal: ["arn:aws:iam::123456789012:user/ci"], reason: migration, until: 2026-12-05}]
+    actions: [stop]
+    mode: enforce
+`), rules.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := &inventory{res: map[string]*Resource{"i-ci": {Ref: resource.Ref{Kind: resource.Instance, ID: "i-ci", Place: resource.Place{Region: "us-east-1"}},
+		Exists: true, State: resource.Running, Tags: map[string]string{}, Read: resource.NeedDescribe}}}
+	stops := &recorder{name: "stop", mutating: true}
+	eng, err := New(Config{Rules: set, Inventory: inv, Marker: &marker{inv: inv}, Now: func() time.Time { return now },
+		NewAction: func(rules.ActionSpec) (Action, error) { return stops, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := event.Parse([]byte(`{"id":"run-ci","source":"aws.ec2","detail-type":"AWS API Call via CloudTrail","region":"us-east-1","detail":{"eventName":"RunInstances","eventSource":"ec2.amazonaws.com","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/ci"},"responseElements":{"instancesSet":{"items":[{"instanceId":"i-ci"}]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(eng.Handle(t.Context(), ev)); !strings.Contains(got, "skipped") {
+		t.Fatalf("the caller's launch: %s", got)
+	}
+	if v := inv.res["i-ci"].Tags[rules.RecheckTag("no-launches")]; v != "2026-12-06T00:00:00Z" { // honoured through the until date
+		t.Fatalf("re-check tag %q, want the exception's until", v)
+	}
+	now = now.Add(2 * 24 * time.Hour)
+	if got := summary(eng.Timer().Judge(t.Context(), "tick", inv.res["i-ci"])); !strings.HasPrefix(got, "stop applied") {
+		t.Errorf("after the exception expired: %s", got)
 	}
 }

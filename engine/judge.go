@@ -214,17 +214,13 @@ func (e *Engine) judge(ctx context.Context, run string, res *Resource, timedOnly
 	return finish(out)
 }
 
-// MinAgeWindow is how long after a resource has passed a rule's min-age a Timer re-checks it:
-// the events that found it younger left it to a later judgement, which the timer's ticks
-// give it within this window (a day of ticks, for a tick missed or failed).
-const MinAgeWindow = 24 * time.Hour
-
 // timerMay says why a Timer leaves a resource to rule ri's events ("" when it judges it): of a
 // rule that is not wholly the timer's (scanPlan.allTimed), it judges only the resources time
 // has changed the verdict of since their event — a grace pending (its tag: the due actions;
-// the events start graces), the min-age passed within MinAgeWindow (what its events spared
-// as too young), an exception expired. The rest were judged by their events, and a deploy
-// must not turn the rule into a scan of the fleet.
+// the events start graces), a re-check due (its tag: what the rule's min-age or an exception
+// by principal spared on an event, rules.RecheckTag), an exception by tag, id or account
+// expired. The rest were judged by their events, and a deploy must not turn the rule into a
+// scan of the fleet.
 func (e *Engine) timerMay(ev *event.Event, ri int, res *Resource) string {
 	r := e.cfg.Rules.Rules[ri]
 	if !r.Grace.Zero() {
@@ -232,17 +228,13 @@ func (e *Engine) timerMay(ev *event.Event, ri int, res *Resource) string {
 			return ""
 		}
 	}
-	if r.MinAge > 0 {
-		if born, ok := created(res); ok {
-			if age := e.cfg.Now().Sub(born); age >= r.MinAge && age < r.MinAge+MinAgeWindow {
-				return ""
-			}
-		}
+	if recheckDue(r, res, e.cfg.Now()) {
+		return ""
 	}
 	if r.Expiring() && e.exceptionVerdict(ev, r, res).Status == exception.Expired {
 		return ""
 	}
-	return "left to the rule's events: the timer takes a rule's due graces, the resources just past its min-age and those whose exception expired"
+	return "left to the rule's events: the timer takes a rule's due graces and re-checks, and the resources whose exception expired"
 }
 
 // scanCandidates returns the rules a scan may apply to a resource of kind, in the rule

@@ -264,13 +264,16 @@ func TestTimer(t *testing.T) {
 	if got := tm.ScanNeeds(resource.SecurityGroup); got != 0 {
 		t.Fatalf("ScanNeeds(security-group) = %b", got)
 	}
-	launched := func(at time.Time) *Resource {
-		r := scanned(resource.Instance, "i-"+at.Format("0102"), "eu-west-1", resource.Stopped, map[string]string{"Protected": "true"})
+	launched := func(at time.Time, tags map[string]string) *Resource {
+		tags["Protected"] = "true"
+		r := scanned(resource.Instance, "i-"+at.Format("0102"), "eu-west-1", resource.Stopped, tags)
 		r.Attrs = map[string]any{"LaunchTime": at}
 		return r
 	}
-	young := launched(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)) // an hour before the fixture's clock: past the min-age
-	old := launched(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))    // weeks past it: its events judged it
+	// Spared by an event for its min-age, to be judged again at 09:10 (the fixture's clock
+	// says 10:00); the other judged by its events long ago.
+	young := launched(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), map[string]string{rules.RecheckTag("stopped-in-eu"): "2026-11-22T09:10:00Z"})
+	old := launched(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), map[string]string{})
 	for _, c := range []struct {
 		name  string
 		judge func(context.Context, string, *Resource) []Decision
@@ -279,7 +282,7 @@ func TestTimer(t *testing.T) {
 	}{
 		{"the engine: every rule a scan applies", f.eng.Judge, old, []string{"restart-protected/start/applied", "stopped-in-eu/notify/applied"}},
 		{"the timer: the time-driven rule alone", tm.Judge, young, []string{"stopped-in-eu/notify/applied"}},
-		{"the timer: not what passed its min-age long ago", tm.Judge, old, []string{"stopped-in-eu//skipped"}},
+		{"the timer: not what has no re-check due", tm.Judge, old, []string{"stopped-in-eu//skipped"}},
 	} {
 		if got := rulesOf(c.judge(ctx, "r-"+c.name, c.res)); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
@@ -306,9 +309,10 @@ func TestTimerKeys(t *testing.T) {
 			}
 		})
 	}
-	launched := now.Add(-time.Hour) // past the min-age, within MinAgeWindow
+	launched := now.Add(-time.Hour) // past the min-age, its re-check due
 	instance := func(region string) *Resource {
-		r := scanned(resource.Instance, "i-1", region, resource.Stopped, map[string]string{"Protected": "true"})
+		r := scanned(resource.Instance, "i-1", region, resource.Stopped, map[string]string{"Protected": "true",
+			rules.RecheckTag("restart-protected"): launched.Add(time.Minute).Format(time.RFC3339)})
 		r.Attrs = map[string]any{"LaunchTime": launched}
 		return r
 	}

@@ -23,11 +23,49 @@ import (
 // ledger key: nil for a rule without a schedule.
 func (e *Engine) spare(ctx context.Context, ev *event.Event, ri int, res *Resource, base Decision) (_ Decision, sched *scheduleRun, spared bool) {
 	r := e.cfg.Rules.Rules[ri]
-	d, spared := e.except(ev, r, res, base)
+	d, spared, again := e.except(ev, r, res, base)
+	e.recheck(ctx, r, res, spared, again, base.DryRun)
 	if spared || r.Schedule == nil {
 		return d, nil, spared
 	}
 	return e.scheduled(ctx, ri, res, base)
+}
+
+// recheck keeps the resource's re-check tag (rules.RecheckTag) to what this judgement says:
+// spared until again, it is written (the timer judges the resource then); judged, it is
+// removed, the re-check done — by the timer, or by an event that came first. A dry run writes
+// nothing. A tag that cannot be written or removed is logged: the scan or an event judges the
+// resource then.
+func (e *Engine) recheck(ctx context.Context, r *rules.Rule, res *Resource, spared bool, again time.Time, dryRun bool) {
+	if e.cfg.Marker == nil || dryRun || !r.Rechecks() {
+		return
+	}
+	key := rules.RecheckTag(r.Name)
+	had, ok := res.Tags[key]
+	want := ""
+	if spared && !again.IsZero() {
+		want = again.UTC().Format(time.RFC3339)
+	}
+	var err error
+	switch {
+	case want != "" && had != want:
+		err = e.cfg.Marker.SetTag(ctx, res.Ref, key, want)
+	case want == "" && ok:
+		err = e.cfg.Marker.DeleteTag(ctx, res.Ref, key)
+	}
+	if err != nil {
+		e.cfg.Logger.Warn("keeping the re-check tag", "rule", r.Name, "resource", res.ID, "tag", key, "error", err)
+	}
+}
+
+// recheckDue reports whether the resource's re-check tag of r says it is due at now.
+func recheckDue(r *rules.Rule, res *Resource, now time.Time) bool {
+	v, ok := res.Tags[rules.RecheckTag(r.Name)]
+	if !ok {
+		return false
+	}
+	at, err := time.Parse(time.RFC3339, v)
+	return err != nil || !now.Before(at) // a tag edited into nonsense is due: judged, and rewritten or removed
 }
 
 // scheduleRun is what a rule's schedule makes of one instance's actions this time.
@@ -116,28 +154,32 @@ func (e *Engine) took(ctx context.Context, key string) bool {
 	return seen
 }
 
-// except applies min-age and exceptions.
-func (e *Engine) except(ev *event.Event, r *rules.Rule, res *Resource, base Decision) (Decision, bool) {
+// except applies min-age and exceptions; again is when a resource spared is to be judged
+// again, where no event would tell (its min-age passed; an exception by principal expired).
+func (e *Engine) except(ev *event.Event, r *rules.Rule, res *Resource, base Decision) (_ Decision, spared bool, again time.Time) {
 	now := e.cfg.Now()
 	if r.MinAge > 0 {
 		if born, ok := created(res); ok && now.Sub(born) < r.MinAge {
 			base.Outcome = Skipped
 			base.Reason = fmt.Sprintf("younger than the rule's min-age %s (created %s): judged again once older",
 				r.MinAge, born.UTC().Format(time.RFC3339))
-			return base, true
+			return base, true, born.Add(r.MinAge)
 		}
 	}
 	if len(r.Exceptions) == 0 {
-		return base, false
+		return base, false, time.Time{}
 	}
 	switch v := e.exceptionVerdict(ev, r, res); v.Status {
 	case exception.Honoured:
 		base.Outcome, base.Reason = Skipped, v.String()
-		return base, true
+		if x := v.Exception; x != nil && len(x.Principals) > 0 && !x.Until.IsZero() {
+			again = x.Until // a scan has no caller to judge it by: the tag tells the timer
+		}
+		return base, true, again
 	case exception.Expired, exception.Invalid:
 		e.cfg.Logger.Warn("exception not honoured", "rule", r.Name, "resource", res.ID, "status", v.Status.String(), "reason", v.String())
 	}
-	return base, false
+	return base, false, time.Time{}
 }
 
 // exceptionVerdict judges the rule's exceptions on the resource now: its id, account and

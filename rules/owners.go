@@ -488,6 +488,17 @@ func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", ";
 // PendingTag is the tag that records a rule's pending actions (its grace) on a resource.
 func PendingTag(rule string) string { return "ec2guard:pending:" + rule }
 
+// RecheckTag is the tag that records when a resource that a rule's min-age, or an exception
+// by principal that expires, spared on an event is to be judged again (RFC 3339): no event
+// tells when, and the timer, which has no caller to judge a principal by, finds it there.
+func RecheckTag(rule string) string { return "ec2guard:recheck:" + rule }
+
+// Rechecks reports whether the rule may record a re-check on a resource (RecheckTag): it has
+// a min-age, or an exception by principal with an until.
+func (r *Rule) Rechecks() bool {
+	return r.MinAge > 0 || slices.ContainsFunc(r.Exceptions, func(e exception.Exception) bool { return len(e.Principals) > 0 && !e.Until.IsZero() })
+}
+
 // Needs is what a read of the resource must fetch to judge the timing: its tags for an
 // exception by tag or a schedule tag, its creation time for min-age, its state for a schedule.
 func (t Timing) Needs() resource.Needs {
