@@ -130,6 +130,9 @@ func (l *loader) controlRules(n *yaml.Node) []*Rule {
 		}
 		r.Pattern, r.Resources, r.Filters = cr.Pattern, []resource.Kind{cr.Kind}, cr.Filters
 		r.Control = &ControlEntry{ID: id, Params: params}
+		if l.checkTimingTags(&r, idNode); len(l.errs) > before {
+			return nil
+		}
 		if r.Actions = l.controlActions(tmpl.Actions, cr.ActionParams, id, idNode); r.Actions == nil && tmpl.Actions != nil {
 			return nil
 		}

@@ -218,6 +218,7 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 	case r.Parsed != nil:
 		r.Resources = DefaultKinds(r.Parsed)
 	}
+	l.checkTimingTags(r, n)
 	if filtersNode != nil {
 		// after resources: filters are compiled for the kinds the rule judges
 		r.Filters = l.filters(filtersNode, r.Resources)

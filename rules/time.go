@@ -3,7 +3,10 @@ package rules
 import (
 	"slices"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/ec2guard/ec2guard/exception"
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 // TimeFilters reports whether a filter of the rule changes its verdict as time passes
@@ -51,4 +54,13 @@ func (r *Rule) TimeDriven() string {
 		return ExpiringException
 	}
 	return ""
+}
+
+// checkTimingTags refuses, at n, a grace or a re-check on the account's settings: both are
+// recorded as a tag on what the rule judges (PendingTag, RecheckTag), and an account's
+// settings carry none.
+func (l *loader) checkTimingTags(r *Rule, n *yaml.Node) {
+	if slices.Contains(r.Resources, resource.Account) && (!r.Grace.Zero() || r.Rechecks()) {
+		l.errorf(n, "rule %q judges the account's settings, which carry no tags: a grace or a min-age, recorded as a tag on what it judges, cannot be (judge them without, or drop account from resources)", r.Name)
+	}
 }

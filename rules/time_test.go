@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/ec2guard/ec2guard/resource"
 )
 
 func TestTimeDriven(t *testing.T) {
@@ -27,5 +30,31 @@ func TestTimeDriven(t *testing.T) {
 		if got := set.Rules[0].TimeDriven(); got != tc.want {
 			t.Errorf("%q: TimeDriven() = %q, want %q", tc.extra, got, tc.want)
 		}
+	}
+}
+
+// A grace or a min-age on the account's settings is refused: both are recorded as a tag on
+// what the rule judges, and an account's settings carry none.
+func TestNoTimingTagsOnAccountSettings(t *testing.T) {
+	for _, extra := range []string{"    grace: 2d\n", "    min-age: 10m\n"} {
+		_, err := Load("g.yaml", []byte(`rules:
+  - name: ebs-default-encryption
+    pattern: {source: [aws.ec2], detail-type: [AWS API Call via CloudTrail], detail: {eventName: [DisableEbsEncryptionByDefault]}}
+    resources: [account]
+`+extra+`    actions: [notify]
+`), Options{})
+		if err == nil || !strings.Contains(err.Error(), "g.yaml:2:5") || !strings.Contains(err.Error(), "carry no tags") {
+			t.Errorf("%q: %v", extra, err)
+		}
+	}
+}
+
+// The same of a control entry on the account's settings.
+func TestNoTimingTagsOnAccountControls(t *testing.T) {
+	_, err := Load("c.yaml", []byte("rules:\n  - control: EC2.7\n    grace: 2d\n"), Options{Controls: func(id string, _ map[string]any) ([]ControlRule, error) {
+		return []ControlRule{{Kind: resource.Account, Pattern: []byte(`{"source":["aws.ec2"]}`)}}, nil
+	}})
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:2:14") || !strings.Contains(err.Error(), "carry no tags") {
+		t.Errorf("a grace on EC2.7: %v", err)
 	}
 }
