@@ -68,6 +68,11 @@ func (e *Engine) grace(ctx context.Context, ri int, r *rules.Rule, res *Resource
 		}
 	}
 	value, marked := res.Tags[tag]
+	if marked && staleGrace(value, res) {
+		// The instance left the state the failure was in and entered it again after the
+		// grace was due: this is a failure of its own, with a grace of its own.
+		marked = false
+	}
 	if !marked {
 		due := fresh.Format(time.RFC3339)
 		g := &graceRun{pending: true, tag: tag, prefix: "grace-pending|" + due}
@@ -107,6 +112,15 @@ func (e *Engine) grace(ctx context.Context, ri int, r *rules.Rule, res *Resource
 		e.cfg.Logger.Warn("pending tag not as ec2guard wrote it", "rule", r.Name, "resource", res.ID, "tag", tag, "value", value)
 	}
 	return &graceRun{clear: true, tag: tag, prefix: "grace-due|" + due.UTC().Format(time.RFC3339), reason: note}, nil
+}
+
+// staleGrace reports whether a pending tag's grace was due before the resource entered the
+// state it is in (an instance stopped before its grace came due, and started weeks later).
+func staleGrace(value string, res *Resource) bool {
+	_, at, _ := strings.Cut(value, "@")
+	due, err := time.Parse(time.RFC3339, at)
+	entered, ok := res.Attrs["StateTransitionTime"].(time.Time)
+	return err == nil && ok && entered.After(due)
 }
 
 // pends says whether act is held as pending this run.

@@ -291,3 +291,28 @@ func TestTimerRechecksAnExpiredPrincipalException(t *testing.T) {
 		t.Errorf("after the exception expired: %s", got)
 	}
 }
+
+// A pending tag whose grace was due before the instance entered its state (stopped before
+// the due time, started again weeks later) starts a grace of its own: the instance is not
+// stopped at once. One the instance has been in its state since is due, as before.
+func TestStalePendingTagStartsANewGrace(t *testing.T) {
+	w := &graceWorld{t: t, now: time.Date(2026, 12, 30, 10, 0, 0, 0, time.UTC), ledger: &mapLedger{m: map[string]string{}}, acts: map[string][]*recorder{}}
+	tag := PendingTag("require-exception")
+	running := func(id string, entered time.Time) *Resource {
+		return &Resource{Ref: resource.Ref{Kind: resource.Instance, ID: id}, Exists: true, State: resource.Running, Read: resource.NeedDescribe,
+			Tags: map[string]string{tag: "stop@2026-12-02T09:00:00Z"}, Attrs: map[string]any{"StateTransitionTime": entered}}
+	}
+	restarted := running("i-restarted", time.Date(2026, 12, 29, 8, 0, 0, 0, time.UTC))
+	kept := running("i-kept", time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC))
+	inv := &inventory{res: map[string]*Resource{"i-restarted": restarted, "i-kept": kept}}
+	tm := w.engine(inv, &marker{inv: inv}).Timer()
+	if got := summary(tm.Judge(t.Context(), "tick", restarted)); !strings.HasPrefix(got, "stop pending: grace 2 business days") {
+		t.Errorf("restarted after its grace was due: %s", got)
+	}
+	if v := inv.res["i-restarted"].Tags[tag]; v == "stop@2026-12-02T09:00:00Z" {
+		t.Errorf("the stale tag stays: %s", v)
+	}
+	if got := summary(tm.Judge(t.Context(), "tick", kept)); !strings.HasPrefix(got, "stop applied") {
+		t.Errorf("running since before its grace was due: %s", got)
+	}
+}
