@@ -37,10 +37,6 @@ type bpaChange struct {
 }
 
 func (a *blockPublicAccess) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	inv, stale := fresh(ctx, a.api, inv, a.Needs())
-	if stale != nil {
-		return *stale
-	}
 	r := inv.Resource
 	if r.Kind != resource.Account {
 		return skipped("block-public-access acts on the account's settings, not a %s", r.Kind)

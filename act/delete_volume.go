@@ -32,10 +32,6 @@ func (a *deleteVolume) Mutating() bool        { return true }
 func (a *deleteVolume) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *deleteVolume) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	inv, stale := fresh(ctx, a.api, inv, a.Needs())
-	if stale != nil {
-		return *stale
-	}
 	r := inv.Resource
 	if r.Kind != resource.Volume {
 		return skipped("delete-volume acts on volumes, not a %s", r.Kind)

@@ -25,10 +25,6 @@ func (a *enableEbsEncryption) Mutating() bool        { return true }
 func (a *enableEbsEncryption) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *enableEbsEncryption) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	inv, stale := fresh(ctx, a.api, inv, a.Needs())
-	if stale != nil {
-		return *stale
-	}
 	r := inv.Resource
 	if r.Kind != resource.Account {
 		return skipped("enable-ebs-encryption-by-default acts on the account's settings, not a %s", r.Kind)

@@ -28,10 +28,6 @@ func (a *makePrivate) Mutating() bool        { return true }
 func (a *makePrivate) Needs() resource.Needs { return resource.NeedSharing }
 
 func (a *makePrivate) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	inv, stale := fresh(ctx, a.api, inv, a.Needs())
-	if stale != nil {
-		return *stale
-	}
 	r := inv.Resource
 	var perm, listKey string
 	var call func(context.Context, resource.Place, string) error

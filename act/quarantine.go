@@ -56,10 +56,6 @@ type isolation struct {
 }
 
 func (a *quarantine) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	inv, stale := fresh(ctx, a.api, inv, a.Needs())
-	if stale != nil {
-		return *stale
-	}
 	r := inv.Resource
 	if r.Kind != resource.Instance {
 		return skipped("quarantine acts on instances, not a %s", r.Kind)

@@ -92,7 +92,7 @@ func TestQuarantineFoundGroup(t *testing.T) {
 // The reason quarantine tags names the call of the event that told of it, as EventBridge
 // delivers it (the event's EventName is set only by a CloudTrail log source).
 func TestQuarantineReasonNamesTheCall(t *testing.T) {
-	q := build(t, "quarantine", nil).(*quarantine)
+	q := build(t, "quarantine", nil).(rereading).decider.(*quarantine)
 	ev := ctEvent(t, "ev-1", "RunInstances", time.Now(), alice, `{}`, `{}`)
 	if got := q.why(engine.Invocation{Rule: "r", Event: ev}); got != "rule r on RunInstances" {
 		t.Errorf("why = %q, want %q", got, "rule r on RunInstances")

@@ -27,10 +27,6 @@ func (a *releaseAddress) Mutating() bool        { return true }
 func (a *releaseAddress) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *releaseAddress) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	inv, stale := fresh(ctx, a.api, inv, a.Needs())
-	if stale != nil {
-		return *stale
-	}
 	r := inv.Resource
 	if r.Kind != resource.Address {
 		return skipped("release-address acts on Elastic IP addresses, not a %s", r.Kind)

@@ -21,7 +21,8 @@ type imdsAPI interface {
 // requireIMDSv2 requires session tokens of the instance metadata service: on an instance,
 // on a launch template's default version (by a new version) or in the account's defaults.
 // It decides on the resource as the engine read it (each kind's Describe carries its
-// metadata options), or read again after an earlier change of it (fresh), and skips what requires tokens already, with the hop limit asked.
+// metadata options), or read again after an earlier change of it (rereading), and skips
+// what requires tokens already, with the hop limit asked.
 type requireIMDSv2 struct {
 	base
 	api imdsAPI
@@ -32,10 +33,6 @@ func (a *requireIMDSv2) Mutating() bool        { return true }
 func (a *requireIMDSv2) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *requireIMDSv2) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	inv, stale := fresh(ctx, a.api, inv, a.Needs())
-	if stale != nil {
-		return *stale
-	}
 	r := inv.Resource
 	if !r.Exists {
 		return skipped("%s %s no longer exists", r.Kind, r.ID)

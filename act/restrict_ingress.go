@@ -30,7 +30,7 @@ type restrictIngress struct {
 }
 
 func (a *restrictIngress) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	matched, r, res := matchedRules(ctx, a.api, a.name, "restrict", inv)
+	matched, r, res := matchedRules(a.name, "restrict", inv)
 	if res != nil {
 		return *res
 	}

@@ -32,7 +32,7 @@ func (groupAction) Mutating() bool        { return true }
 func (groupAction) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *revokeIngress) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	mine, r, res := matchedRules(ctx, a.api, a.name, "revoke", inv)
+	mine, r, res := matchedRules(a.name, "revoke", inv)
 	if res != nil {
 		return *res
 	}
@@ -51,14 +51,10 @@ func (a *revokeIngress) Do(ctx context.Context, inv engine.Invocation) engine.Re
 
 // matchedRules are the rules of the invocation's security group that its rule's filters
 // matched, and the group they were matched on: the engine's read, or a new one when an
-// earlier action of the handling changed the group (inv.Reread: EC2.13's revoke-ingress
+// earlier action of the handling changed the group (rereading: EC2.13's revoke-ingress
 // before EC2.18's restrict-ingress); else the result to return (an action that acts on
 // groups, doing what it says to them).
-func matchedRules(ctx context.Context, api reader, action, doing string, inv engine.Invocation) ([]resource.GroupRule, *engine.Resource, *engine.Result) {
-	inv, stale := fresh(ctx, api, inv, resource.NeedDescribe) // what the filters read
-	if stale != nil {
-		return nil, inv.Resource, stale
-	}
+func matchedRules(action, doing string, inv engine.Invocation) ([]resource.GroupRule, *engine.Resource, *engine.Result) {
 	r := inv.Resource
 	var res engine.Result
 	switch {

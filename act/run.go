@@ -87,41 +87,41 @@ func (f *Factory) Build(cfg actions.Config) (engine.Action, error) {
 		return &notify{base: b, topic: c.Topic, subject: c.Subject, message: c.Message, always: c.Always}, nil
 	case actions.RequireIMDSv2Config:
 		api, err := needAPI[imdsAPI](f, c.Action())
-		return built(&requireIMDSv2{base: b, api: api, hop: c.HopLimit}, err)
+		return built(&requireIMDSv2{base: b, api: api, hop: c.HopLimit}, api, err)
 	case actions.MakePrivateConfig:
 		api, err := needAPI[privateAPI](f, c.Action())
-		return built(&makePrivate{base: b, api: api}, err)
+		return built(&makePrivate{base: b, api: api}, api, err)
 	case actions.RevokeIngressConfig:
 		api, err := needAPI[revokeAPI](f, c.Action())
-		return built(&revokeIngress{groupAction: groupAction{b}, api: api}, err)
+		return built(&revokeIngress{groupAction: groupAction{b}, api: api}, api, err)
 	case actions.SnapshotConfig:
 		api, err := needAPI[snapshotAPI](f, c.Action())
-		return built(&snapshot{base: b, api: api}, err)
+		return built(&snapshot{base: b, api: api}, api, err)
 	case actions.TerminateConfig:
 		api, err := needAPI[terminateAPI](f, c.Action())
-		return built(&terminate{base: b, api: api, force: c.Force, snapshot: c.Snapshot}, err)
+		return built(&terminate{base: b, api: api, force: c.Force, snapshot: c.Snapshot}, api, err)
 	case actions.DeleteVolumeConfig:
 		api, err := needAPI[deleteVolumeAPI](f, c.Action())
-		return built(&deleteVolume{base: b, api: api, snapshot: c.Snapshot}, err)
+		return built(&deleteVolume{base: b, api: api, snapshot: c.Snapshot}, api, err)
 	case actions.ReleaseAddressConfig:
 		api, err := needAPI[releaseAPI](f, c.Action())
-		return built(&releaseAddress{base: b, api: api}, err)
+		return built(&releaseAddress{base: b, api: api}, api, err)
 	case actions.QuarantineConfig:
 		api, err := needAPI[quarantineAPI](f, c.Action())
 		now := f.Now
 		if now == nil {
 			now = time.Now
 		}
-		return built(&quarantine{base: b, api: api, snapshot: c.Snapshot, now: now}, err)
+		return built(&quarantine{base: b, api: api, snapshot: c.Snapshot, now: now}, api, err)
 	case actions.RestrictIngressConfig:
 		api, err := needAPI[restrictAPI](f, c.Action())
-		return built(&restrictIngress{groupAction: groupAction{b}, api: api, cidrs: c.CIDRs}, err)
+		return built(&restrictIngress{groupAction: groupAction{b}, api: api, cidrs: c.CIDRs}, api, err)
 	case actions.EnableEbsEncryptionConfig:
 		api, err := needAPI[ebsEncryptionAPI](f, c.Action())
-		return built(&enableEbsEncryption{base: b, api: api}, err)
+		return built(&enableEbsEncryption{base: b, api: api}, api, err)
 	case actions.BlockPublicAccessConfig:
 		api, err := needAPI[blockAPI](f, c.Action())
-		return built(&blockPublicAccess{base: b, api: api, cfg: c}, err)
+		return built(&blockPublicAccess{base: b, api: api, cfg: c}, api, err)
 	}
 	return nil, fmt.Errorf("no action for a %T", cfg)
 }
@@ -178,6 +178,29 @@ func (b base) current(ctx context.Context, inv engine.Invocation) (*awsapi.Insta
 // action told its read is stale reads again.
 type reader interface {
 	Get(ctx context.Context, ref resource.Ref, needs resource.Needs) (*resource.Resource, error)
+}
+
+// decider is an action that decides on its resource as read, with what Needs says it reads.
+type decider interface {
+	engine.Action
+	Needs() resource.Needs
+}
+
+// rereading is how the Factory hands the engine the actions that decide on a resource's
+// configuration (built): told that an earlier action of the handling changed the resource
+// (Invocation.Reread), the action decides on it read again (fresh), never on the read from
+// before the change — so each of them need not read it again itself.
+type rereading struct {
+	decider
+	api reader
+}
+
+func (a rereading) Do(ctx context.Context, inv engine.Invocation) engine.Result {
+	inv, stale := fresh(ctx, a.api, inv, a.Needs())
+	if stale != nil {
+		return *stale
+	}
+	return a.decider.Do(ctx, inv)
 }
 
 // fresh is inv with the resource its action decides on: the engine's read, or a new one when

@@ -20,12 +20,13 @@ func needAPI[T any](f *Factory, action string) (T, error) {
 	return api, nil
 }
 
-// built is the action, or nil with the error of building it.
-func built(a engine.Action, err error) (engine.Action, error) {
+// built is the action, made to decide on its resource read again after an earlier action
+// of the handling changed it (rereading), or nil with the error of building it.
+func built[API reader](a decider, api API, err error) (engine.Action, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a, nil
+	return rereading{decider: a, api: api}, nil
 }
 
 // unread says the read of an account setting failed (awsapi names it in Attrs.Unread): the

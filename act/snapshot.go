@@ -13,7 +13,8 @@ import (
 )
 
 // snapshotAPI is what snapshot calls, and what terminate and delete-volume call to snapshot
-// before they destroy; each reads its resource again when told its read is stale (fresh).
+// before they destroy; the reader reads the resource again after an earlier change of it
+// (rereading).
 type snapshotAPI interface {
 	reader
 	SnapshotVolumes(ctx context.Context, at resource.Place, src awsapi.SnapshotSource) ([]awsapi.Snapshot, error)
@@ -33,10 +34,6 @@ func (a *snapshot) Mutating() bool        { return true }
 func (a *snapshot) Needs() resource.Needs { return resource.NeedDescribe }
 
 func (a *snapshot) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	inv, stale := fresh(ctx, a.api, inv, a.Needs())
-	if stale != nil {
-		return *stale
-	}
 	r := inv.Resource
 	var src awsapi.SnapshotSource
 	switch r.Kind {

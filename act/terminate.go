@@ -31,10 +31,6 @@ func (a *terminate) Mutating() bool        { return true }
 func (a *terminate) Needs() resource.Needs { return resource.NeedDescribe | resource.NeedProtection }
 
 func (a *terminate) Do(ctx context.Context, inv engine.Invocation) engine.Result {
-	inv, stale := fresh(ctx, a.api, inv, a.Needs())
-	if stale != nil {
-		return *stale
-	}
 	r := inv.Resource
 	if r.Kind != resource.Instance {
 		return skipped("terminate acts on instances, not a %s", r.Kind)
