@@ -102,9 +102,10 @@ the parts of one run of the schedule.
 			}
 			lister := awsapi.New()
 			handler := source.LambdaScheduled(eng, streams.Out, source.Scheduled{
-				Scan:  &source.Scanner{Lister: lister, Engine: eng},
-				Fan:   fan,
-				Timer: &source.Scanner{Lister: lister, Engine: eng.Timer()},
+				Scan:   &source.Scanner{Lister: lister, Engine: eng},
+				Fan:    fan,
+				Timer:  &source.Scanner{Lister: lister, Engine: eng.Timer()},
+				Logger: slog.New(slog.NewTextHandler(streams.ErrOut, nil)),
 			})
 			return source.ServeRuntimeAPI(cmd.Context(), os.Getenv("AWS_LAMBDA_RUNTIME_API"), handler)
 		},

@@ -132,6 +132,15 @@ type FanOut struct {
 	Timer Judge
 }
 
+// findings are the controls a part sends findings of: none of a timer's part, which judges
+// the time-driven rules alone.
+func (f *FanOut) findings(p Part) *Findings {
+	if p.Timer {
+		return nil
+	}
+	return f.Findings
+}
+
 // judge is the Judge of a part: the timer's, or the engine.
 func (f *FanOut) judge(timer bool) (Judge, error) {
 	switch {
@@ -246,10 +255,10 @@ func (f *FanOut) Scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 	}
 	tick := p.Tick
 	if p.Timer {
-		tick = "timer-" + tick // the timer's cap is its own tick's
+		tick = timerRun(tick) // the timer's cap is its own tick's
 	}
 	rest, found, again, err := f.scan(withTick(ctx, tick), p, emit)
-	if err == nil && f.Findings != nil && !p.Timer {
+	if err == nil && f.findings(p) != nil {
 		err = f.send(ctx, p, rest == nil, found)
 	}
 	if err == nil && rest != nil {
@@ -302,9 +311,9 @@ func (f *FanOut) scan(ctx context.Context, p Part, emit func([]engine.Decision) 
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("scan part %s: %w", p, err)
 	}
-	findings := f.Findings
+	findings := f.findings(p)
 	if p.Timer {
-		run, findings = "timer-"+run, nil
+		run = timerRun(run)
 	}
 	margin := f.Margin
 	if margin <= 0 {
@@ -392,7 +401,7 @@ func (f *FanOut) send(ctx context.Context, p Part, finished bool, found []contro
 // every part of the tick and every retry of a part.
 func tickRun(tick string) string {
 	if t, err := time.Parse(time.RFC3339, tick); err == nil {
-		return t.UTC().Format("20060102T150405.000Z")
+		return runName(t)
 	}
 	return tick
 }

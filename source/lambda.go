@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,12 +68,14 @@ type Scheduled struct {
 	// stack's timer, whose Scheduled Events carry event.TimerDetail (deploy's TimerSchedule).
 	// A tick fails only when its scan does: an action that failed is the next tick's to try.
 	Timer *Scanner
+	// Logger gets what a tick does not return (default: slog.Default()).
+	Logger *slog.Logger
 }
 
 // LambdaScheduled is Lambda with what Scheduled Events do (see Scheduled).
 func LambdaScheduled(h Handler, out io.Writer, sch Scheduled) func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
 	log := &decisionLog{enc: json.NewEncoder(out)}
-	fan := sch.Fan
+	fan, logger := sch.Fan, cmp.Or(sch.Logger, slog.Default())
 	return func(ctx context.Context, raw json.RawMessage) (LambdaResult, error) {
 		var again []error // what makes this invocation fail, so that it comes again
 		write := func(ds []engine.Decision) error {
@@ -105,14 +108,14 @@ func LambdaScheduled(h Handler, out io.Writer, sch Scheduled) func(ctx context.C
 			if sch.Timer == nil {
 				return LambdaResult{}, errors.New("the timer's scheduled event: this function has no timer scan")
 			}
-			if err := scanRegion(ctx, *sch.Timer, "timer-"+tickRun(ev.Time), ev.Region, write); err != nil {
+			if err := scanRegion(ctx, *sch.Timer, timerRun(tickRun(ev.Time)), ev.Region, write); err != nil {
 				return LambdaResult{}, err
 			}
 			// The next tick is the retry of what failed or was held back (it was not recorded
 			// done): failing this one would only have Lambda scan again now, and dead-letter
 			// the tick in the end, at every tick for as long as the action fails.
 			if len(again) > 0 {
-				slog.Default().Warn("timer tick: actions failed or were held back; the next tick tries them again", "tick", ev.Time, "actions", len(again), "first", again[0])
+				logger.Warn("timer tick: actions failed or were held back; the next tick tries them again", "tick", ev.Time, "actions", len(again), "first", again[0])
 			}
 			return LambdaResult{}, nil
 		case scheduled && sch.Scan != nil:

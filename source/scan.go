@@ -70,6 +70,13 @@ func (s Stats) Total() int {
 	return n
 }
 
+// runName names a scan's run by the time it starts (engine.ScanID's run).
+func runName(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }
+
+// timerRun is the name of a timer's run (or tick) of that name: a timer's runs are their own,
+// in the records and the ledger.
+func timerRun(run string) string { return "timer-" + run }
+
 // Run scans every place and passes each resource's decisions to emit, one resource at a
 // time. It stops at the first listing or emit error (the other places' listings with it).
 func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (Stats, error) {
@@ -79,7 +86,7 @@ func (s *Scanner) Run(ctx context.Context, emit func([]engine.Decision) error) (
 	}
 	run := s.RunID
 	if run == "" {
-		run = now().UTC().Format("20060102T150405.000Z")
+		run = runName(now())
 	}
 	return s.judge(ctx, run, emit, func(visit func(*resource.Resource) error) (Stats, error) {
 		kinds := s.Engine.ScanKinds()

@@ -46,7 +46,7 @@ func (t *Ticker) Run(ctx context.Context) {
 		}
 		start := now().UTC()
 		sc := *t.Scanner
-		sc.RunID = "timer-" + start.Format("20060102T150405.000Z")
+		sc.RunID = timerRun(runName(start))
 		emit := func(ds []engine.Decision) error {
 			if err := t.Emit(ds); err != nil {
 				return err
