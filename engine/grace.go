@@ -68,9 +68,12 @@ func (e *Engine) grace(ctx context.Context, ri int, r *rules.Rule, res *Resource
 		}
 	}
 	value, marked := res.Tags[tag]
-	if marked && staleGrace(value, res) {
+	_, at, _ := strings.Cut(value, "@")
+	due, dueErr := time.Parse(time.RFC3339, at)
+	if entered, ok := res.Attrs["StateTransitionTime"].(time.Time); marked && dueErr == nil && ok && entered.After(due) {
 		// The instance left the state the failure was in and entered it again after the
-		// grace was due: this is a failure of its own, with a grace of its own.
+		// grace was due (stopped before it, started weeks later): this is a failure of its
+		// own, with a grace of its own.
 		marked = false
 	}
 	if !marked {
@@ -93,11 +96,9 @@ func (e *Engine) grace(ctx context.Context, ri int, r *rules.Rule, res *Resource
 		res.Tags[tag] = value
 		return g, nil
 	}
-	_, at, _ := strings.Cut(value, "@")
-	due, err := time.Parse(time.RFC3339, at)
 	note := ""
 	switch {
-	case err != nil:
+	case dueErr != nil:
 		due, note = now, fmt.Sprintf(" (its tag %s=%q does not say when: due now)", tag, value)
 	case due.After(fresh):
 		// A due time later than a grace starting now was not written by ec2guard.
@@ -112,15 +113,6 @@ func (e *Engine) grace(ctx context.Context, ri int, r *rules.Rule, res *Resource
 		e.cfg.Logger.Warn("pending tag not as ec2guard wrote it", "rule", r.Name, "resource", res.ID, "tag", tag, "value", value)
 	}
 	return &graceRun{clear: true, tag: tag, prefix: "grace-due|" + due.UTC().Format(time.RFC3339), reason: note}, nil
-}
-
-// staleGrace reports whether a pending tag's grace was due before the resource entered the
-// state it is in (an instance stopped before its grace came due, and started weeks later).
-func staleGrace(value string, res *Resource) bool {
-	_, at, _ := strings.Cut(value, "@")
-	due, err := time.Parse(time.RFC3339, at)
-	entered, ok := res.Attrs["StateTransitionTime"].(time.Time)
-	return err == nil && ok && entered.After(due)
 }
 
 // pends says whether act is held as pending this run.
