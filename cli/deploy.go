@@ -67,8 +67,8 @@ only when a scan runs, since no event tells when their time comes. Without --sca
 the stack has a timer for them (TimerSchedule, --timer, default "rate(5 minutes)"): on it the
 function scans its region by those rules alone — its first tick acts on every resource that
 fails a rule wholly the timer's, within the per-minute cap (try it with the DryRun
-parameter) — and
-the other rules act on their events only. Of a rule that time changes only through its
+parameter) — and the other rules act on their events only. Of a rule that time changes only
+through its
 grace, min-age or exceptions, the timer judges only the resources with a grace pending, a
 re-check due (an event a min-age or an exception by principal spared writes the tag
 ec2guard:recheck:RULE) or an exception expired; a schedule or a stopped-for or older-than
@@ -79,11 +79,11 @@ stopped again); an action that failed is the next tick's to try. An Organization
 (--org, or --scan-regions, --scan-accounts; default "rate(1 hour)", a part per account and
 region each tick) is fanned out over its accounts and regions as a scheduled scan is (below),
 its parts judged by the time-driven rules alone; a tick that finds an earlier one's parts
-still on the queue is skipped. template names the rules on standard
-error; --timer off leaves them to a scan run otherwise.
+still on the queue is skipped. template names the rules on standard error; --timer off
+leaves them to a scan run otherwise.
 
-With --org, or --scan-regions, the scheduled scan (or the timer's) is fanned out for a fleet one invocation
-cannot cover (500 accounts × 17 regions in Lambda's 15 minutes): the schedule's invocation
+With --org, or --scan-regions, the scheduled scan (or the timer's) is fanned out for a fleet
+one invocation cannot cover (500 accounts × 17 regions in Lambda's 15 minutes): the schedule's invocation
 puts one SQS message per (account, region) on the stack's ScanQueue, and the same function,
 subscribed to it (an event source mapping, at most ScanConcurrency at once, batch items
 reported as failed), scans one part per message; a part short of time puts its remainder
@@ -178,9 +178,9 @@ Exit codes: 0 written; 2 usage or rule-file error.`,
 	fl.StringVar(&format, "format", "yaml", "yaml or json")
 	fl.StringVar(&scanSchedule, "scan-schedule", "", `also scan the region on this EventBridge schedule, e.g. "rate(1 hour)" (off by default: a first scan acts on the whole fleet)`)
 	fl.StringVar(&timer, "timer", "rate(5 minutes)", `without --scan-schedule: the EventBridge schedule on which the function scans its region by the time-driven rules alone (grace, schedule, min-age, expiring exceptions, stopped-for, older-than), if there are any; with --org, --scan-regions or --scan-accounts `+orgTimer+` unless given; "off": none`)
-	fl.StringSliceVar(&scanRegions, "scan-regions", nil, "with --scan-schedule: the regions the scan covers, fanned out over SQS (comma-separated; default: the stack's)")
+	fl.StringSliceVar(&scanRegions, "scan-regions", nil, "with --scan-schedule or the timer: the regions the scan covers, fanned out over SQS (comma-separated; default: the stack's)")
 	fl.BoolVar(&toHub, "to-securityhub", false, "the fanned-out scan also sends the findings of the rule file's - control: entries to Security Hub in each account and region (with --member: the remediation role's grants)")
-	fl.StringSliceVar(&scanAccounts, "scan-accounts", nil, "with --scan-schedule --org: the accounts the scan covers (comma-separated; default: the Organization's active accounts)")
+	fl.StringSliceVar(&scanAccounts, "scan-accounts", nil, "with --org and --scan-schedule or the timer: the accounts the scan covers (comma-separated; default: the Organization's active accounts)")
 	fl.StringVarP(&out, "output", "o", "-", "file to write (- for standard output)")
 	return cmd
 }

@@ -46,8 +46,8 @@ Configuration, from the environment:
 
 A scheduled scan fanned out over SQS (deploy template --scan-schedule, or the timer, with
 --org or --scan-accounts), for an Organization's accounts and regions that one invocation
-cannot cover (a timer's parts are judged by the time-driven rules alone): the Scheduled Event puts one message per (account, region) on the queue, and the
-function, subscribed to it (an event source mapping with a maximum concurrency), scans one
+cannot cover (a timer's parts are judged by the time-driven rules alone): the Scheduled
+Event puts one message per (account, region) on the queue, and the function, subscribed to it (an event source mapping with a maximum concurrency), scans one
 part per message. A part whose time runs short puts its remainder (the kind and page it was
 at) back on the queue; one that fails is retried by SQS (reported as a batch item failure;
 the queue's redrive policy sends it to the dead-letter queue in the end); one done is

@@ -55,8 +55,8 @@ an exception that expires, a stopped-for or older-than filter — act when a sca
 no event tells when their time comes: serve scans its region by those rules alone at start
 and every --timer (default 5m; 0: never), as the deployed function's timer does (see deploy
 template --help). A timer takes a rule's action on a resource at most once a day while it
-keeps failing in the same state; replicas sharing a state table take it once between them. On SIGTERM a scan in progress finishes the resource in hand (up to
---drain) and stops.
+keeps failing in the same state; replicas sharing a state table take it once between them.
+On SIGTERM a scan in progress finishes the resource in hand (up to --drain) and stops.
 
 --metrics ADDR serves Prometheus counters at http://ADDR/metrics.`,
 		Example: `  ec2guard serve -r rules.yaml --queue https://sqs.us-east-1.amazonaws.com/123456789012/ec2guard --metrics 127.0.0.1:9464`,

@@ -12,8 +12,9 @@ import (
 
 // The fanned-out scheduled scan (source.FanOut): with a scan schedule (or a timer) and an
 // Organization, or accounts or regions to scan (Options.ScanAccounts, ScanRegions), the
-// schedule's invocation puts one message per (account, region) on ScanQueue, and the function, subscribed to it
-// with at most ScanConcurrency invocations at once, scans one part per message.
+// schedule's invocation puts one message per (account, region) on ScanQueue, and the
+// function, subscribed to it with at most ScanConcurrency invocations at once, scans one part
+// per message.
 
 // ScanQueueActions are what the function does with the queue of a fanned-out scan: it puts
 // the parts and the remainders of those short of time on it (SendMessageBatch is allowed by

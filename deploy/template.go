@@ -38,13 +38,13 @@ type Options struct {
 	// missed (a protected instance stopped before the stack existed) is remediated too.
 	ScanSchedule string
 	// Timer, an EventBridge schedule expression, has the function scan its region by the
-	// time-driven rules alone (rules.Rule.TimeDriven: grace, schedule, min-age, stopped-for,
-	// older-than) on that schedule, when there are such rules and no ScanSchedule: no event
+	// time-driven rules alone (rules.Rule.TimeDriven: grace, schedule, min-age, expiring
+	// exceptions, stopped-for, older-than) on that schedule, when there are such rules and no ScanSchedule: no event
 	// tells when their time comes. With Org (or ScanAccounts, ScanRegions) the timer's scan
 	// is fanned out as ScanSchedule's would be. "": no timer.
 	Timer string
-	// ScanRegions and ScanAccounts, with ScanSchedule (or Timer), fan the scheduled scan out over an SQS
-	// queue (one message per account and region, taken by the function at a bounded
+	// ScanRegions and ScanAccounts, with ScanSchedule (or Timer), fan the scheduled scan out
+	// over an SQS queue (one message per account and region, taken by the function at a bounded
 	// concurrency): the regions to scan (none: the stack's), and the accounts (with Org; none:
 	// the Organization's active accounts, listed at each run). An Organization's scheduled
 	// scan is always fanned out.

@@ -59,8 +59,9 @@ type Scheduled struct {
 	// (deploy template --scan-schedule).
 	Scan *Scanner
 	// Fan, when set, fans the scan schedule's and the timer's scans out over a queue instead
-	// (FanOut, its Timer for the timer's ticks): the Scheduled Event enqueues the tick's parts, and an SQS batch of the queue's messages (the
-	// function's event source mapping) scans one part per message; the parts that fail are
+	// (FanOut, its Timer for the timer's ticks): the Scheduled Event enqueues the tick's
+	// parts, and an SQS batch of the queue's messages (the function's event source mapping)
+	// scans one part per message; the parts that fail are
 	// reported as batch item failures, for SQS to retry, and a message that is not a valid
 	// part is reported as rejected and not retried.
 	Fan *FanOut
